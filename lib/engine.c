@@ -1,0 +1,195 @@
+/* engine.c - an opened index with its vocabulary (see engine.h). */
+#include "engine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct dd_engine {
+	dd_db_t *db;
+	dd_lexicon_t *lexicon;
+	dd_tokenizer_t *tokenizer;
+	char *topics_text;    /* "key\tname\n" lines, split in place */
+	const char **keys, **names;
+	size_t n_topics;
+};
+
+dd_status_t dd_engine_open(const char *path, dd_engine_t **out, dd_error_t *err)
+{
+	*out = NULL;
+	dd_engine_t *e = calloc(1, sizeof *e);
+	if (!e)
+		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	dd_status_t st = dd_db_open_read(path, &e->db, err);
+	if (st != DD_OK) {
+		free(e);
+		if (st == DD_ERR_NOT_FOUND)
+			return dd_error_set(err, DD_ERR_NOT_FOUND,
+					    "no index at '%s': build one with `dundian-index --db %s` (see README.md)", path,
+					    path);
+		return st;
+	}
+	char *dict = dd_db_get_metadata(e->db, "dictionary", err);
+	char *thes = dict ? dd_db_get_metadata(e->db, "thesaurus", err) : NULL;
+	e->topics_text = thes ? dd_db_get_metadata(e->db, "topics", err) : NULL;
+	if (!e->topics_text || !(e->lexicon = dd_lexicon_new())) {
+		free(dict);
+		free(thes);
+		dd_engine_close(e);
+		return err && err->status ? err->status : dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	}
+	st = dd_lexicon_parse_dictionary(e->lexicon, dict, "index dictionary", err);
+	if (st == DD_OK)
+		st = dd_lexicon_parse_thesaurus(e->lexicon, thes, "index thesaurus", err);
+	free(dict);
+	free(thes);
+	if (st == DD_OK)
+		st = dd_tokenizer_new(e->lexicon, &e->tokenizer, err);
+	if (st != DD_OK) {
+		dd_engine_close(e);
+		return st;
+	}
+	size_t lines = 0;
+	for (const char *p = e->topics_text; *p; p++)
+		lines += *p == '\n';
+	e->keys = calloc(lines + 1, sizeof *e->keys);
+	e->names = calloc(lines + 1, sizeof *e->names);
+	if (!e->keys || !e->names) {
+		dd_engine_close(e);
+		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	}
+	char *save = NULL;
+	for (char *line = strtok_r(e->topics_text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *tab = strchr(line, '\t');
+		if (tab)
+			*tab = '\0';
+		e->keys[e->n_topics] = line;
+		e->names[e->n_topics] = tab ? tab + 1 : "";
+		e->n_topics++;
+	}
+	*out = e;
+	return DD_OK;
+}
+
+void dd_engine_close(dd_engine_t *e)
+{
+	if (!e)
+		return;
+	dd_db_close(e->db);
+	dd_tokenizer_free(e->tokenizer);
+	dd_lexicon_free(e->lexicon);
+	free(e->topics_text);
+	free(e->keys);
+	free(e->names);
+	free(e);
+}
+
+dd_db_t *dd_engine_db(dd_engine_t *e) { return e->db; }
+dd_tokenizer_t *dd_engine_tokenizer(dd_engine_t *e) { return e->tokenizer; }
+const dd_lexicon_t *dd_engine_lexicon(dd_engine_t *e) { return e->lexicon; }
+size_t dd_engine_topic_count(const dd_engine_t *e) { return e->n_topics; }
+const char *dd_engine_topic_key(const dd_engine_t *e, size_t i) { return e->keys[i]; }
+const char *dd_engine_topic_name(const dd_engine_t *e, size_t i) { return e->names[i]; }
+
+const char *dd_engine_topic_label(const dd_engine_t *e, const char *key)
+{
+	for (size_t i = 0; i < e->n_topics; i++)
+		if (strcmp(e->keys[i], key) == 0 && e->names[i][0])
+			return e->names[i];
+	return key;
+}
+
+dd_status_t dd_engine_parse(dd_engine_t *e, const char *text, dd_parsed_query_t *out, dd_error_t *err)
+{
+	dd_query_context_t ctx;
+	dd_query_context_defaults(&ctx);
+	ctx.tokenizer = e->tokenizer;
+	ctx.lexicon = e->lexicon;
+	ctx.db = e->db;
+	ctx.topics = e->keys;
+	ctx.n_topics = e->n_topics;
+	return dd_query_parse(&ctx, text, out, err);
+}
+
+static const char *string_of(cJSON *root, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, key);
+	return cJSON_IsString(v) && v->valuestring ? v->valuestring : "";
+}
+
+dd_status_t dd_stored_note_parse(const char *data, size_t len, dd_stored_note_t *out, dd_error_t *err)
+{
+	memset(out, 0, sizeof *out);
+	out->root = cJSON_ParseWithLength(data, len);
+	if (!out->root || !cJSON_IsObject(out->root)) {
+		cJSON_Delete(out->root);
+		out->root = NULL;
+		return dd_error_set(err, DD_ERR_INDEX, "a stored note is not valid JSON: rebuild the index");
+	}
+	out->id = string_of(out->root, "id");
+	out->title = string_of(out->root, "title");
+	out->author = string_of(out->root, "author");
+	out->post = string_of(out->root, "post");
+	out->city = string_of(out->root, "city");
+	out->county = string_of(out->root, "county");
+	out->township = string_of(out->root, "township");
+	out->village = string_of(out->root, "village");
+	out->date = string_of(out->root, "date");
+	out->path = string_of(out->root, "path");
+	out->body = string_of(out->root, "body");
+	out->body_len = strlen(out->body);
+	out->tags = cJSON_GetObjectItemCaseSensitive(out->root, "tags");
+	return DD_OK;
+}
+
+void dd_stored_note_free(dd_stored_note_t *n)
+{
+	cJSON_Delete(n->root);
+	memset(n, 0, sizeof *n);
+}
+
+dd_status_t dd_engine_get_note(dd_engine_t *e, const char *id, dd_stored_note_t *out, dd_error_t *err)
+{
+	char term[256];
+	snprintf(term, sizeof term, "Q%s", id);
+	char *data = NULL;
+	size_t len = 0;
+	dd_status_t st = dd_db_get_data(e->db, term, &data, &len, err);
+	if (st != DD_OK)
+		return st;
+	st = dd_stored_note_parse(data, len, out, err);
+	free(data);
+	return st;
+}
+
+void dd_engine_search_options(dd_search_options_t *opts, size_t offset, size_t limit)
+{
+	memset(opts, 0, sizeof *opts);
+	opts->offset = offset;
+	opts->limit = limit;
+	opts->bm25_k1 = 1.2;
+	opts->bm25_b = 0.75;
+}
+
+char *dd_engine_snippet(dd_engine_t *e, const dd_parsed_query_t *pq, const dd_stored_note_t *note, size_t max_chars,
+			const char *open, const char *close, dd_error_t *err)
+{
+	dd_span_t *spans = NULL;
+	size_t n_spans = 0;
+	dd_passage_t *passages = NULL;
+	size_t n_passages = 0;
+	char *out = NULL;
+	if (dd_highlight_spans(e->tokenizer, pq, note->body, note->body_len, &spans, &n_spans, err) == DD_OK &&
+	    dd_best_passages(note->body, note->body_len, spans, n_spans, 1, max_chars, 0, &passages, &n_passages,
+			     err) == DD_OK) {
+		if (n_passages)
+			out = dd_mark_spans(note->body, passages[0].start, passages[0].end, spans, n_spans, open, close);
+		else
+			out = strdup("");
+		if (!out)
+			dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	}
+	free(spans);
+	free(passages);
+	return out;
+}

@@ -1,0 +1,65 @@
+/* engine.h - an opened index, ready to answer queries: the database, the
+ * vocabulary it was built with (read back from its metadata, so queries
+ * are tokenized exactly as the notes were), and its topics.  Every
+ * dundian-search subcommand starts from one.
+ */
+#ifndef DD_ENGINE_H
+#define DD_ENGINE_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "lexicon.h"
+#include "query.h"
+#include "snippet.h"
+#include "status.h"
+#include "tokenizer.h"
+#include "xapian_wrap.h"
+
+typedef struct dd_engine dd_engine_t;
+
+/* Opens the index at path.  DD_ERR_NOT_FOUND with a message saying how to
+ * build one when there is no index there. */
+dd_status_t dd_engine_open(const char *path, dd_engine_t **out, dd_error_t *err);
+void dd_engine_close(dd_engine_t *e);
+
+dd_db_t *dd_engine_db(dd_engine_t *e);
+dd_tokenizer_t *dd_engine_tokenizer(dd_engine_t *e);
+const dd_lexicon_t *dd_engine_lexicon(dd_engine_t *e);
+size_t dd_engine_topic_count(const dd_engine_t *e);
+const char *dd_engine_topic_key(const dd_engine_t *e, size_t i);
+const char *dd_engine_topic_name(const dd_engine_t *e, size_t i); /* "" if unknown */
+/* Name of the topic with key, or the key itself when unknown. */
+const char *dd_engine_topic_label(const dd_engine_t *e, const char *key);
+
+/* Parses a query with the engine's vocabulary and default weights. */
+dd_status_t dd_engine_parse(dd_engine_t *e, const char *text, dd_parsed_query_t *out, dd_error_t *err);
+
+/* A note as stored in the index (see note_index.h for the fields).  The
+ * strings belong to root; free with dd_stored_note_free. */
+typedef struct dd_stored_note {
+	cJSON *root;
+	const char *id, *title, *author, *post, *city, *county, *township, *village, *date, *path, *body;
+	size_t body_len;
+	cJSON *tags; /* array of {"key","score","manual"} */
+} dd_stored_note_t;
+
+dd_status_t dd_stored_note_parse(const char *data, size_t len, dd_stored_note_t *out, dd_error_t *err);
+void dd_stored_note_free(dd_stored_note_t *n);
+
+/* Reads note id from the index (DD_ERR_NOT_FOUND if absent). */
+dd_status_t dd_engine_get_note(dd_engine_t *e, const char *id, dd_stored_note_t *out, dd_error_t *err);
+
+
+
+/* Search options with the engine's ranking defaults (BM25 parameters
+ * chosen by bench/quality), for offset/limit. */
+void dd_engine_search_options(dd_search_options_t *opts, size_t offset, size_t limit);
+
+/* Snippet of a stored note for a query: the best passage (at most about
+ * max_chars characters, whole sentences) with hits wrapped in open/close.
+ * Returns a malloc'd string, or NULL on failure (with err set). */
+char *dd_engine_snippet(dd_engine_t *e, const dd_parsed_query_t *pq, const dd_stored_note_t *note, size_t max_chars,
+			const char *open, const char *close, dd_error_t *err);
+#endif

@@ -1,0 +1,680 @@
+/* query.c - recursive-descent parser for the query language (query.h).
+ *
+ * The lexer hands out one item at a time: an operator, a parenthesis, a
+ * quoted string, a field:value or a chunk of plain text.  The parser builds
+ * dd_query_t trees bottom up; field filters are not part of the tree but
+ * gathered on the side and applied to the whole query at the end.
+ */
+#include "query.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "note.h"
+#include "note_index.h"
+#include "text.h"
+
+typedef enum { ITEM_END, ITEM_WORDS, ITEM_QUOTED, ITEM_FIELD, ITEM_AND, ITEM_OR, ITEM_NOT, ITEM_MINUS, ITEM_OPEN, ITEM_CLOSE } item_kind_t;
+
+typedef struct item {
+	item_kind_t kind;
+	char *text;   /* words, quoted string or field value (malloc'd) */
+	char field[16];
+} item_t;
+
+typedef struct filter {
+	char *field;
+	dd_query_t *q;
+	int negated;
+} filter_t;
+
+typedef struct parser {
+	const dd_query_context_t *ctx;
+	const char *src, *p;
+	item_t cur;
+	dd_error_t *err;
+	int failed;
+	filter_t *filters;
+	size_t n_filters;
+	dd_parsed_query_t *out;
+} parser_t;
+
+static void fail(parser_t *ps, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fail(parser_t *ps, const char *fmt, ...)
+{
+	if (ps->failed)
+		return;
+	char what[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	dd_error_set(ps->err, DD_ERR_INVALID, "query '%s': %s", ps->src, what);
+	ps->failed = 1;
+}
+
+static int add_unique(char ***list, size_t *n, const char *s)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*list)[i], s) == 0)
+			return 0;
+	char **l = realloc(*list, sizeof *l * (*n + 1));
+	if (!l)
+		return -1;
+	*list = l;
+	if (!(l[*n] = strdup(s)))
+		return -1;
+	(*n)++;
+	return 0;
+}
+
+/* ---- lexer ---- */
+
+static int is_space_at(const char *p, size_t *len)
+{
+	if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
+		*len = 1;
+		return 1;
+	}
+	if (memcmp(p, "\xE3\x80\x80", 3) == 0) { /* U+3000 ideographic space */
+		*len = 3;
+		return 1;
+	}
+	return 0;
+}
+
+/* Opening quote at p: returns its length and the closing quote's bytes. */
+static size_t open_quote(const char *p, const char **close)
+{
+	if (*p == '"') {
+		*close = "\"";
+		return 1;
+	}
+	if (memcmp(p, "\xE2\x80\x9C", 3) == 0) { /* “ */
+		*close = "\xE2\x80\x9D";
+		return 3;
+	}
+	return 0;
+}
+
+static int ends_chunk(const char *p)
+{
+	size_t l;
+	const char *c = NULL;
+	return *p == '\0' || is_space_at(p, &l) || *p == '(' || *p == ')' || open_quote(p, &c);
+}
+
+static char *read_quoted(parser_t *ps)
+{
+	const char *close = NULL;
+	size_t ql = open_quote(ps->p, &close);
+	const char *start = ps->p + ql;
+	const char *end = strstr(start, close);
+	if (!end) {
+		fail(ps, "unbalanced quote: a '\"' is opened but never closed");
+		return NULL;
+	}
+	ps->p = end + strlen(close);
+	return strndup(start, (size_t)(end - start));
+}
+
+static void next_item(parser_t *ps)
+{
+	free(ps->cur.text);
+	memset(&ps->cur, 0, sizeof ps->cur);
+	size_t sl;
+	while (is_space_at(ps->p, &sl))
+		ps->p += sl;
+	const char *p = ps->p, *close = NULL;
+	if (*p == '\0') {
+		ps->cur.kind = ITEM_END;
+		return;
+	}
+	if (*p == '(' || *p == ')') {
+		ps->cur.kind = *p == '(' ? ITEM_OPEN : ITEM_CLOSE;
+		ps->p++;
+		return;
+	}
+	if (open_quote(p, &close)) {
+		ps->cur.kind = ITEM_QUOTED;
+		ps->cur.text = read_quoted(ps);
+		return;
+	}
+	if (*p == '-' && !ends_chunk(p + 1)) {
+		ps->cur.kind = ITEM_MINUS;
+		ps->p++;
+		return;
+	}
+	const char *e = p;
+	while (!ends_chunk(e))
+		e++;
+	size_t len = (size_t)(e - p);
+	if ((len == 3 && memcmp(p, "AND", 3) == 0) || (len == 2 && memcmp(p, "OR", 2) == 0) ||
+	    (len == 3 && memcmp(p, "NOT", 3) == 0)) {
+		ps->cur.kind = p[0] == 'A' ? ITEM_AND : p[0] == 'O' ? ITEM_OR : ITEM_NOT;
+		ps->p = e;
+		return;
+	}
+	/* field:value — an ASCII name, a colon, then the value or a quote */
+	const char *f = p;
+	while (f < e && isalpha((unsigned char)*f))
+		f++;
+	if (f > p && f < e + 1 && *f == ':' && (size_t)(f - p) < sizeof ps->cur.field) {
+		ps->cur.kind = ITEM_FIELD;
+		memcpy(ps->cur.field, p, (size_t)(f - p));
+		for (char *c = ps->cur.field; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
+		ps->p = f + 1;
+		if (open_quote(ps->p, &close)) {
+			ps->cur.text = read_quoted(ps);
+		} else {
+			const char *v = ps->p;
+			while (!ends_chunk(ps->p))
+				ps->p++;
+			ps->cur.text = strndup(v, (size_t)(ps->p - v));
+		}
+		if (ps->cur.text && !ps->cur.text[0] && !ps->failed)
+			fail(ps, "field '%s:' has no value", ps->cur.field);
+		return;
+	}
+	ps->cur.kind = ITEM_WORDS;
+	ps->cur.text = strndup(p, len);
+	ps->p = e;
+}
+
+/* ---- building blocks ---- */
+
+dd_query_t *dd_literal_query(const char *s)
+{
+	size_t len = strlen(s), i = 0, n = 0;
+	size_t starts[1024];
+	while (i < len && n < 1023) {
+		starts[n++] = i;
+		dd_utf8_next(s, &i);
+	}
+	starts[n] = i;
+	char term[16];
+	if (n == 0)
+		return dd_query_match_nothing();
+	if (n == 1) {
+		snprintf(term, sizeof term, "C%.*s", (int)(starts[1] - starts[0]), s);
+		return dd_query_term(term, 1);
+	}
+	char **terms = calloc(n - 1, sizeof *terms);
+	if (!terms)
+		return NULL;
+	for (size_t k = 0; k + 1 < n; k++) {
+		size_t l = starts[k + 2 > n ? n : k + 2] - starts[k];
+		terms[k] = malloc(l + 2);
+		if (terms[k]) {
+			terms[k][0] = 'B';
+			memcpy(terms[k] + 1, s + starts[k], l);
+			terms[k][l + 1] = '\0';
+		}
+	}
+	int ok = 1;
+	for (size_t k = 0; k + 1 < n; k++)
+		ok &= terms[k] != NULL;
+	dd_query_t *q = ok ? dd_query_phrase((const char *const *)terms, n - 1, (unsigned)(n - 1)) : NULL;
+	for (size_t k = 0; k + 1 < n; k++)
+		free(terms[k]);
+	free(terms);
+	return q;
+}
+
+/* An exact string: whitespace splits it into pieces that must all occur. */
+static dd_query_t *quoted_query(parser_t *ps, const char *raw)
+{
+	char *norm = dd_normalize_string(raw, strlen(raw));
+	if (!norm) {
+		fail(ps, "out of memory");
+		return NULL;
+	}
+	dd_query_t *parts[64];
+	size_t n = 0;
+	char *save = NULL;
+	for (char *piece = strtok_r(norm, " \t\n", &save); piece && n < 64; piece = strtok_r(NULL, " \t\n", &save)) {
+		if (strcmp(piece, "\xE3\x80\x80") == 0)
+			continue;
+		parts[n++] = dd_literal_query(piece);
+		add_unique(&ps->out->literals, &ps->out->n_literals, piece);
+	}
+	free(norm);
+	if (n == 0) {
+		fail(ps, "empty quoted string");
+		return NULL;
+	}
+	return dd_query_combine(DD_QUERY_AND, parts, n);
+}
+
+static size_t term_freq(const parser_t *ps, const char *term)
+{
+	return ps->ctx->db ? dd_db_term_freq(ps->ctx->db, term) : 1;
+}
+
+/* One typed word: itself (or its characters when the index has never seen
+ * it), plus its thesaurus relatives and their topics at lower weight. */
+static dd_query_t *word_query(parser_t *ps, const char *w, int expand)
+{
+	const dd_query_context_t *ctx = ps->ctx;
+	dd_query_t *main_q;
+	if (term_freq(ps, w) > 0) {
+		main_q = dd_query_term(w, 1);
+		add_unique(&ps->out->words, &ps->out->n_words, w);
+	} else {
+		main_q = dd_literal_query(w);
+		add_unique(&ps->out->literals, &ps->out->n_literals, w);
+	}
+	if (!expand || !ctx->lexicon)
+		return main_q;
+	size_t groups[32];
+	size_t ng = dd_lexicon_groups_of(ctx->lexicon, w, groups, 32);
+	if (ng > 32)
+		ng = 32;
+	dd_query_t *subs[512];
+	size_t n = 0;
+	subs[n++] = main_q;
+	char term[64];
+	for (size_t g = 0; g < ng; g++) {
+		size_t size = dd_lexicon_group_size(ctx->lexicon, groups[g]);
+		for (size_t i = 0; i < size && n < 500; i++) {
+			const char *v = dd_lexicon_group_word(ctx->lexicon, groups[g], i);
+			if (strcmp(v, w) == 0 || term_freq(ps, v) == 0)
+				continue;
+			subs[n++] = dd_query_scale(dd_query_term(v, 1), ctx->expansion_weight);
+			add_unique(&ps->out->words, &ps->out->n_words, v);
+		}
+		const char *topic = dd_lexicon_group_topic(ctx->lexicon, groups[g]);
+		if (topic && n < 510) {
+			snprintf(term, sizeof term, "XK%s", topic);
+			subs[n++] = dd_query_scale(dd_query_term(term, 1), ctx->topic_weight);
+		}
+	}
+	return dd_query_combine(DD_QUERY_OR, subs, n);
+}
+
+typedef struct chunk_ctx {
+	parser_t *ps;
+	dd_query_t **subs;
+	size_t n, cap;
+	int expand;
+} chunk_ctx_t;
+
+static int chunk_word(const dd_token_t *tok, void *vctx)
+{
+	chunk_ctx_t *c = vctx;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 8;
+		dd_query_t **s = realloc(c->subs, sizeof *s * cap);
+		if (!s)
+			return 1;
+		c->subs = s;
+		c->cap = cap;
+	}
+	c->subs[c->n++] = word_query(c->ps, tok->text, c->expand);
+	return 0;
+}
+
+/* Plain text: its words OR-ed (NULL if it holds no word at all). */
+static dd_query_t *words_query(parser_t *ps, const char *text, int expand)
+{
+	chunk_ctx_t c = {ps, NULL, 0, 0, expand};
+	dd_error_t err;
+	if (dd_tokenize(ps->ctx->tokenizer, text, strlen(text), DD_TOKENIZE_QUERY, chunk_word, &c, &err) != DD_OK) {
+		fail(ps, "%s", err.message);
+		for (size_t i = 0; i < c.n; i++)
+			dd_query_free(c.subs[i]);
+		free(c.subs);
+		return NULL;
+	}
+	dd_query_t *q = c.n ? dd_query_combine(DD_QUERY_OR, c.subs, c.n) : NULL;
+	free(c.subs);
+	return q;
+}
+
+static const char *const filter_fields = "author, post, city, county, township, village, topic, id, date";
+
+static dd_query_t *date_query(parser_t *ps, const char *v)
+{
+	char term[32];
+	const char *dots = strstr(v, "..");
+	if (dots) {
+		char lo[16] = "", hi[16] = "";
+		size_t ll = (size_t)(dots - v);
+		if (ll >= sizeof lo || strlen(dots + 2) >= sizeof hi) {
+			fail(ps, "bad date range '%s' (expected YYYY-MM-DD..YYYY-MM-DD)", v);
+			return NULL;
+		}
+		memcpy(lo, v, ll);
+		strcpy(hi, dots + 2);
+		if ((lo[0] && !dd_date_valid(lo)) || (hi[0] && !dd_date_valid(hi)) || (!lo[0] && !hi[0])) {
+			fail(ps, "bad date range '%s' (expected YYYY-MM-DD..YYYY-MM-DD)", v);
+			return NULL;
+		}
+		if (lo[0] && hi[0] && strcmp(lo, hi) > 0) {
+			fail(ps, "date range '%s' ends before it starts", v);
+			return NULL;
+		}
+		return dd_query_value_range(DD_SLOT_DATE, lo[0] ? lo : NULL, hi[0] ? hi : NULL);
+	}
+	size_t l = strlen(v);
+	int digits_ok = 1;
+	for (size_t i = 0; i < l; i++)
+		if (!(isdigit((unsigned char)v[i]) || ((i == 4 || i == 7) && v[i] == '-')))
+			digits_ok = 0;
+	if (l == 10 && dd_date_valid(v)) {
+		snprintf(term, sizeof term, "D%.4s%.2s%.2s", v, v + 5, v + 8);
+	} else if (l == 7 && digits_ok && v[4] == '-' && atoi(v + 5) >= 1 && atoi(v + 5) <= 12) {
+		snprintf(term, sizeof term, "M%.4s%.2s", v, v + 5);
+	} else if (l == 4 && digits_ok) {
+		snprintf(term, sizeof term, "Y%s", v);
+	} else {
+		fail(ps, "bad date '%s' (expected YYYY-MM-DD, YYYY-MM, YYYY or a range A..B)", v);
+		return NULL;
+	}
+	return dd_query_term(term, 1);
+}
+
+static void field_item(parser_t *ps, const char *field, const char *value, int negated)
+{
+	dd_query_t *q = NULL;
+	if (strcmp(field, "date") == 0) {
+		q = date_query(ps, value);
+	} else if (strcmp(field, "topic") == 0 && ps->ctx->n_topics) {
+		int known = 0;
+		for (size_t i = 0; i < ps->ctx->n_topics; i++)
+			known |= strcmp(ps->ctx->topics[i], value) == 0;
+		if (!known) {
+			char list[1024] = "";
+			for (size_t i = 0; i < ps->ctx->n_topics; i++)
+				snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
+					 ps->ctx->topics[i]);
+			fail(ps, "unknown topic '%s' (known: %s)", value, list);
+			return;
+		}
+	}
+	if (!q && !ps->failed) {
+		char term[512];
+		if (dd_filter_term(field, value, term, sizeof term) != 0) {
+			fail(ps, "unknown field '%s:' (known: %s)", field, filter_fields);
+			return;
+		}
+		q = dd_query_term(term, 1);
+	}
+	if (!q)
+		return;
+	filter_t *f = realloc(ps->filters, sizeof *f * (ps->n_filters + 1));
+	if (!f) {
+		dd_query_free(q);
+		fail(ps, "out of memory");
+		return;
+	}
+	ps->filters = f;
+	f[ps->n_filters].field = strdup(field);
+	f[ps->n_filters].q = q;
+	f[ps->n_filters].negated = negated;
+	ps->n_filters++;
+}
+
+/* ---- grammar ---- */
+
+static dd_query_t *parse_expr(parser_t *ps, int depth);
+
+/* A primary; *negative tells the caller to exclude it.  Returns NULL for
+ * items that hold no query of their own (filters, punctuation only). */
+static dd_query_t *parse_unary(parser_t *ps, int depth, int *negative)
+{
+	*negative = 0;
+	while (ps->cur.kind == ITEM_NOT || ps->cur.kind == ITEM_MINUS) {
+		*negative = !*negative;
+		next_item(ps);
+	}
+	dd_query_t *q = NULL;
+	switch (ps->cur.kind) {
+	case ITEM_OPEN:
+		next_item(ps);
+		if (ps->cur.kind == ITEM_CLOSE) {
+			fail(ps, "empty parentheses");
+			return NULL;
+		}
+		q = parse_expr(ps, depth + 1);
+		if (ps->failed) {
+			dd_query_free(q);
+			return NULL;
+		}
+		if (ps->cur.kind != ITEM_CLOSE) {
+			dd_query_free(q);
+			fail(ps, "unbalanced parenthesis: '(' is never closed");
+			return NULL;
+		}
+		next_item(ps);
+		return q;
+	case ITEM_WORDS:
+		q = words_query(ps, ps->cur.text, !*negative);
+		next_item(ps);
+		return q;
+	case ITEM_QUOTED:
+		q = quoted_query(ps, ps->cur.text);
+		next_item(ps);
+		return q;
+	case ITEM_FIELD:
+		field_item(ps, ps->cur.field, ps->cur.text, *negative);
+		next_item(ps);
+		return NULL;
+	case ITEM_END:
+		fail(ps, "the query ends where a word was expected (after NOT, AND, OR or '-')");
+		return NULL;
+	case ITEM_CLOSE:
+		fail(ps, "unbalanced parenthesis: ')' without '('");
+		return NULL;
+	default:
+		fail(ps, "'%s' needs a word before it", ps->cur.kind == ITEM_AND ? "AND" : "OR");
+		return NULL;
+	}
+}
+
+typedef struct list {
+	dd_query_t *pos[256], *neg[256];
+	size_t n_pos, n_neg;
+} list_t;
+
+static void list_add(list_t *l, dd_query_t *q, int negative)
+{
+	if (!q)
+		return;
+	if (negative && l->n_neg < 256)
+		l->neg[l->n_neg++] = q;
+	else if (!negative && l->n_pos < 256)
+		l->pos[l->n_pos++] = q;
+	else
+		dd_query_free(q);
+}
+
+static void list_free(list_t *l)
+{
+	for (size_t i = 0; i < l->n_pos; i++)
+		dd_query_free(l->pos[i]);
+	for (size_t i = 0; i < l->n_neg; i++)
+		dd_query_free(l->neg[i]);
+	l->n_pos = l->n_neg = 0;
+}
+
+/* Combines positives with op, then removes the negatives.  Only negatives:
+ * everything except them. */
+static dd_query_t *list_build(list_t *l, dd_query_op_t op)
+{
+	if (l->n_pos == 0 && l->n_neg == 0)
+		return NULL;
+	dd_query_t *pos = l->n_pos ? dd_query_combine(op, l->pos, l->n_pos) : dd_query_match_all();
+	if (!l->n_neg)
+		return pos;
+	dd_query_t *subs[2] = {pos, dd_query_combine(DD_QUERY_OR, l->neg, l->n_neg)};
+	return dd_query_combine(DD_QUERY_AND_NOT, subs, 2);
+}
+
+static dd_query_t *parse_and(parser_t *ps, int depth)
+{
+	list_t *l = calloc(1, sizeof *l);
+	if (!l) {
+		fail(ps, "out of memory");
+		return NULL;
+	}
+	int negative = 0;
+	list_add(l, parse_unary(ps, depth, &negative), negative);
+	while (!ps->failed && ps->cur.kind == ITEM_AND) {
+		next_item(ps);
+		list_add(l, parse_unary(ps, depth, &negative), negative);
+	}
+	dd_query_t *q = NULL;
+	if (ps->failed)
+		list_free(l);
+	else
+		q = list_build(l, DD_QUERY_AND);
+	free(l);
+	return q;
+}
+
+static dd_query_t *parse_expr(parser_t *ps, int depth)
+{
+	if (depth > 32) {
+		fail(ps, "parentheses nested too deeply");
+		return NULL;
+	}
+	list_t *l = calloc(1, sizeof *l);
+	if (!l) {
+		fail(ps, "out of memory");
+		return NULL;
+	}
+	while (!ps->failed && ps->cur.kind != ITEM_END && ps->cur.kind != ITEM_CLOSE) {
+		if (ps->cur.kind == ITEM_OR) {
+			if (l->n_pos + l->n_neg == 0) {
+				fail(ps, "'OR' needs a word before it");
+				break;
+			}
+			next_item(ps);
+			if (ps->cur.kind == ITEM_END || ps->cur.kind == ITEM_CLOSE) {
+				fail(ps, "'OR' needs a word after it");
+				break;
+			}
+		}
+		/* A negative on its own in an OR list excludes from the whole list. */
+		int negative = ps->cur.kind == ITEM_NOT || ps->cur.kind == ITEM_MINUS;
+		dd_query_t *q = parse_and(ps, depth);
+		if (negative && q) {
+			/* parse_and wrapped it as "all AND NOT x": keep x's exclusion */
+			list_add(l, q, 0);
+			l->n_pos--;
+			dd_query_t *subs[1] = {q};
+			l->neg[l->n_neg++] = dd_query_combine(DD_QUERY_OR, subs, 1);
+			continue;
+		}
+		list_add(l, q, 0);
+	}
+	dd_query_t *q = NULL;
+	if (ps->failed)
+		list_free(l);
+	else
+		q = list_build(l, DD_QUERY_OR);
+	free(l);
+	return q;
+}
+
+void dd_query_context_defaults(dd_query_context_t *ctx)
+{
+	memset(ctx, 0, sizeof *ctx);
+	ctx->expansion_weight = 0.35;
+	ctx->topic_weight = 1.0;
+	ctx->literal_weight = 0.5;
+}
+
+void dd_parsed_query_free(dd_parsed_query_t *pq)
+{
+	dd_query_free(pq->query);
+	for (size_t i = 0; i < pq->n_words; i++)
+		free(pq->words[i]);
+	for (size_t i = 0; i < pq->n_literals; i++)
+		free(pq->literals[i]);
+	free(pq->words);
+	free(pq->literals);
+	memset(pq, 0, sizeof *pq);
+}
+
+/* Filters: one field's values OR-ed, fields AND-ed, exclusions removed. */
+static dd_query_t *apply_filters(parser_t *ps, dd_query_t *q)
+{
+	dd_query_t *and_parts[32];
+	size_t n_and = 0;
+	dd_query_t *excluded[64];
+	size_t n_excl = 0;
+	for (size_t i = 0; i < ps->n_filters; i++) {
+		filter_t *f = &ps->filters[i];
+		if (!f->q)
+			continue;
+		if (f->negated) {
+			if (n_excl < 64)
+				excluded[n_excl++] = f->q;
+			else
+				dd_query_free(f->q);
+			f->q = NULL;
+			continue;
+		}
+		dd_query_t *same[64];
+		size_t n_same = 0;
+		for (size_t j = i; j < ps->n_filters; j++) {
+			filter_t *g = &ps->filters[j];
+			if (g->q && !g->negated && strcmp(g->field, f->field) == 0 && n_same < 64) {
+				same[n_same++] = g->q;
+				g->q = NULL;
+			}
+		}
+		if (n_and < 32)
+			and_parts[n_and++] = dd_query_combine(DD_QUERY_OR, same, n_same);
+	}
+	if (n_and) {
+		dd_query_t *subs[2] = {q, dd_query_combine(DD_QUERY_AND, and_parts, n_and)};
+		q = dd_query_combine(DD_QUERY_FILTER, subs, 2);
+	}
+	if (n_excl) {
+		dd_query_t *subs[2] = {q, dd_query_combine(DD_QUERY_OR, excluded, n_excl)};
+		q = dd_query_combine(DD_QUERY_AND_NOT, subs, 2);
+	}
+	return q;
+}
+
+dd_status_t dd_query_parse(const dd_query_context_t *ctx, const char *text, dd_parsed_query_t *out, dd_error_t *err)
+{
+	memset(out, 0, sizeof *out);
+	parser_t ps = {0};
+	ps.ctx = ctx;
+	ps.src = ps.p = text;
+	ps.err = err;
+	ps.out = out;
+	if (!dd_utf8_valid(text, strlen(text), NULL))
+		return dd_error_set(err, DD_ERR_INVALID, "query is not valid UTF-8");
+	next_item(&ps);
+	dd_query_t *q = ps.failed ? NULL : parse_expr(&ps, 0);
+	if (!ps.failed && ps.cur.kind == ITEM_CLOSE)
+		fail(&ps, "unbalanced parenthesis: ')' without '('");
+	if (!ps.failed && !q && ps.n_filters == 0)
+		fail(&ps, "the query is empty");
+	free(ps.cur.text);
+	if (!ps.failed) {
+		out->has_text = q != NULL;
+		out->query = apply_filters(&ps, q ? q : dd_query_match_all());
+	} else {
+		dd_query_free(q);
+	}
+	for (size_t i = 0; i < ps.n_filters; i++) {
+		free(ps.filters[i].field);
+		dd_query_free(ps.filters[i].q);
+	}
+	free(ps.filters);
+	if (ps.failed) {
+		dd_parsed_query_free(out);
+		return DD_ERR_INVALID;
+	}
+	return DD_OK;
+}

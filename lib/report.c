@@ -1,0 +1,2 @@
+/* report.c - aggregation for analysts` reports (being written). */
+#include "status.h"

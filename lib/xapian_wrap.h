@@ -1,0 +1,177 @@
+/* xapian_wrap.h - the only door to Xapian.  Everything behind it is C++
+ * (xapian_wrap.cc); everything in front of it is C.
+ *
+ * Shaped by what dundian needs, not a binding of Xapian's API:
+ *   - a write side: open, build a document term by term, replace or delete
+ *     it by its unique id term, commit as one transaction;
+ *   - a query side: compose queries from terms, phrases and operators, run
+ *     them with BM25, read back each hit's stored data;
+ *   - relevance feedback ("more like this") and value counts for facets;
+ *   - a baseline (Xapian's own CJK n-gram TermGenerator), for benchmarks.
+ *
+ * No C++ exception crosses this header: each one becomes a dd_status_t and
+ * a one-line message in the caller's dd_error_t.
+ *
+ * Ownership: every *_new / *_open returns an object the caller frees with
+ * the matching *_free / *_close.  Query constructors that take sub-queries
+ * take ownership of them (the caller must not free them afterwards), so a
+ * tree is freed by freeing its root.  Strings returned as `char *` are
+ * malloc'd and freed by the caller with free().
+ */
+#ifndef DD_XAPIAN_WRAP_H
+#define DD_XAPIAN_WRAP_H
+
+#include <stddef.h>
+
+#include "status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct dd_db dd_db_t;
+typedef struct dd_doc dd_doc_t;
+typedef struct dd_query dd_query_t;
+typedef struct dd_results dd_results_t;
+
+/* ---- databases ---------------------------------------------------- */
+
+/* Opens (creating if needed) a writable index at path.  DD_ERR_INDEX if
+ * it is locked by another writer or corrupt. */
+dd_status_t dd_db_open_write(const char *path, dd_db_t **out, dd_error_t *err);
+
+/* Opens an existing index for reading.  DD_ERR_NOT_FOUND if there is no
+ * index at path. */
+dd_status_t dd_db_open_read(const char *path, dd_db_t **out, dd_error_t *err);
+
+/* Closes the database; an open transaction is cancelled, not committed. */
+void dd_db_close(dd_db_t *db);
+
+/* Number of documents. */
+size_t dd_db_doc_count(const dd_db_t *db);
+
+/* Transactions: all changes between begin and commit become visible
+ * together, or not at all if the process dies in between. */
+dd_status_t dd_db_begin(dd_db_t *db, dd_error_t *err);
+dd_status_t dd_db_commit(dd_db_t *db, dd_error_t *err);
+void dd_db_cancel(dd_db_t *db);
+
+/* Metadata: small named strings stored with the index.  get returns a
+ * malloc'd string ("" when unset) or NULL on error. */
+dd_status_t dd_db_set_metadata(dd_db_t *db, const char *key, const char *value, dd_error_t *err);
+char *dd_db_get_metadata(dd_db_t *db, const char *key, dd_error_t *err);
+
+/* Calls fn(term + strlen(prefix), ctx) for every term that starts with
+ * prefix, in sorted order; stops early when fn returns non-zero. */
+dd_status_t dd_db_foreach_term(dd_db_t *db, const char *prefix,
+			       int (*fn)(const char *suffix, void *ctx), void *ctx, dd_error_t *err);
+
+/* Number of documents holding term (0 if none). */
+size_t dd_db_term_freq(dd_db_t *db, const char *term);
+
+/* The stored data and one value of the document holding the unique term
+ * idterm.  DD_ERR_NOT_FOUND if there is none.  *data / *value are
+ * malloc'd, with their lengths in *len when len is not NULL. */
+dd_status_t dd_db_get_data(dd_db_t *db, const char *idterm, char **data, size_t *len, dd_error_t *err);
+dd_status_t dd_db_get_value(dd_db_t *db, const char *idterm, unsigned slot, char **value, dd_error_t *err);
+
+/* ---- documents (write side) ---------------------------------------- */
+
+dd_doc_t *dd_doc_new(void);
+void dd_doc_free(dd_doc_t *doc);
+/* A term at a position (for phrase matching), adding wdf_inc to its wdf. */
+void dd_doc_add_posting(dd_doc_t *doc, const char *term, unsigned pos, unsigned wdf_inc);
+/* A term without position. */
+void dd_doc_add_term(dd_doc_t *doc, const char *term, unsigned wdf_inc);
+/* A filter term: no wdf, no effect on the document length. */
+void dd_doc_add_boolean_term(dd_doc_t *doc, const char *term);
+void dd_doc_set_value(dd_doc_t *doc, unsigned slot, const char *value, size_t len);
+void dd_doc_set_data(dd_doc_t *doc, const char *data, size_t len);
+/* Stores doc as the document with unique term idterm (which the document
+ * gets as a boolean term), replacing any older one.  doc stays owned by the
+ * caller. */
+dd_status_t dd_db_replace_doc(dd_db_t *db, const char *idterm, dd_doc_t *doc, dd_error_t *err);
+dd_status_t dd_db_delete_doc(dd_db_t *db, const char *idterm, dd_error_t *err);
+
+/* ---- queries ------------------------------------------------------- */
+
+typedef enum {
+	DD_QUERY_AND,
+	DD_QUERY_OR,
+	DD_QUERY_AND_NOT,   /* first AND NOT (any of the rest) */
+	DD_QUERY_AND_MAYBE, /* first, ranked up by the rest */
+	DD_QUERY_FILTER,    /* first, restricted to the rest (no weight) */
+	DD_QUERY_SYNONYM    /* one term made of several */
+} dd_query_op_t;
+
+/* A term, with query frequency wqf (1 normally). */
+dd_query_t *dd_query_term(const char *term, unsigned wqf);
+/* Terms at consecutive positions (window 0 = exactly adjacent). */
+dd_query_t *dd_query_phrase(const char *const *terms, size_t n, unsigned window);
+/* Combines subs[0..n) (taking ownership; NULL entries are skipped).  An
+ * empty combination is a query that matches nothing. */
+dd_query_t *dd_query_combine(dd_query_op_t op, dd_query_t **subs, size_t n);
+/* Multiplies the weight of q's matches by factor (0 = boolean). */
+dd_query_t *dd_query_scale(dd_query_t *q, double factor);
+/* Documents whose value in slot lies in [low, high] (strings compare
+ * bytewise; NULL means unbounded). */
+dd_query_t *dd_query_value_range(unsigned slot, const char *low, const char *high);
+/* Every document (weight 0). */
+dd_query_t *dd_query_match_all(void);
+/* Matches nothing. */
+dd_query_t *dd_query_match_nothing(void);
+dd_query_t *dd_query_copy(const dd_query_t *q);
+void dd_query_free(dd_query_t *q);
+/* Xapian's description of the query (for tests and --explain). */
+char *dd_query_describe(const dd_query_t *q);
+
+/* ---- searching ----------------------------------------------------- */
+
+typedef struct dd_search_options {
+	size_t offset, limit;
+	int sort_by_value;        /* 0: relevance; else sort by value slot sort_slot */
+	unsigned sort_slot;
+	int sort_descending;
+	double bm25_k1, bm25_b;   /* 0, 0: Xapian's defaults */
+	size_t check_at_least;    /* exact total up to this many (0: default) */
+	const unsigned *facet_slots; /* value slots to count over all matches */
+	size_t facet_slot_count;
+} dd_search_options_t;
+
+dd_status_t dd_db_search(dd_db_t *db, const dd_query_t *q, const dd_search_options_t *opts,
+			 dd_results_t **out, dd_error_t *err);
+void dd_results_free(dd_results_t *r);
+/* Estimated number of matches (exact when below check_at_least). */
+size_t dd_results_total(const dd_results_t *r);
+size_t dd_results_count(const dd_results_t *r);
+double dd_results_score(const dd_results_t *r, size_t i);
+/* Stored data of hit i (not NUL-free: use len).  Owned by r. */
+const char *dd_results_data(const dd_results_t *r, size_t i, size_t *len);
+/* Every document id term matched by hit i starts with 'Q'; returned
+ * without the prefix.  Owned by r. */
+const char *dd_results_id(const dd_results_t *r, size_t i);
+/* Facet counts over all matches for facet slot f (index into
+ * opts->facet_slots): fn(value, count, ctx) per distinct value. */
+void dd_results_foreach_facet(const dd_results_t *r, size_t f,
+			      void (*fn)(const char *value, size_t count, void *ctx), void *ctx);
+
+/* More like this: a query of the nterms best terms (with prefix among
+ * prefixes, "" = unprefixed) of the documents with the given id terms, by
+ * Xapian's relevance feedback (ESet).  The seed documents are excluded
+ * from the query by the caller if wanted. */
+dd_status_t dd_db_like_query(dd_db_t *db, const char *const *idterms, size_t n_ids, size_t nterms,
+			     const char *const *prefixes, size_t n_prefixes, dd_query_t **out, dd_error_t *err);
+
+/* ---- baseline for benchmarks ---------------------------------------- */
+
+/* Indexes text as omindex would (TermGenerator with FLAG_CJK_NGRAM) into
+ * the document with unique term idterm. */
+dd_status_t dd_baseline_ngram_index(dd_db_t *db, const char *idterm, const char *text, dd_error_t *err);
+/* Parses query with Xapian's QueryParser (FLAG_CJK_NGRAM, default OR). */
+dd_query_t *dd_baseline_ngram_query(const char *query, int phrase);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,364 @@
+/* test_tagger.c - unit tests of the topic tagger (lib/tagger.h).
+ *
+ * Short notes written here must or must not get a topic; broken taxonomy
+ * files must fail with a clear message; a topic added in a test-written
+ * taxonomy must work with no code change; and a few bundled corpus notes
+ * whose topics are obvious must be tagged with exactly those topics.
+ * DD_SOURCE_DIR (set by CMake) is the repository root holding corpus/.
+ */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L /* mkstemp, fdopen, unlink */
+#endif
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "status.h"
+#include "tagger.h"
+
+#ifndef DD_SOURCE_DIR
+#define DD_SOURCE_DIR "."
+#endif
+
+#define TAXONOMY_PATH DD_SOURCE_DIR "/corpus/taxonomy.json"
+#define MAX_TAGS 8
+
+/* --- helpers ------------------------------------------------------------- */
+
+static int setup_bundled(void **state)
+{
+	dd_error_t err;
+	dd_tagger_t *tagger = NULL;
+	if (dd_tagger_load(TAXONOMY_PATH, &tagger, &err) != DD_OK) {
+		fprintf(stderr, "%s\n", err.message);
+		return -1;
+	}
+	*state = tagger;
+	return 0;
+}
+
+static int teardown_bundled(void **state)
+{
+	dd_tagger_free(*state);
+	return 0;
+}
+
+/* Writes text to a fresh temporary file; its path goes to path (>= 64 bytes). */
+static void write_temp_file(char *path, const char *text)
+{
+	strcpy(path, "/tmp/dd-test-tagger-XXXXXX");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	FILE *file = fdopen(fd, "w");
+	assert_non_null(file);
+	fputs(text, file);
+	fclose(file);
+}
+
+/* Loads a taxonomy given as text; returns the status and fills err. */
+static dd_status_t load_text(const char *text, dd_tagger_t **tagger, dd_error_t *err)
+{
+	char path[64];
+	write_temp_file(path, text);
+	dd_status_t status = dd_tagger_load(path, tagger, err);
+	unlink(path);
+	return status;
+}
+
+static int has_tag(const dd_tag_t *tags, size_t count, const char *key)
+{
+	for (size_t i = 0; i < count; i++)
+		if (strcmp(tags[i].key, key) == 0)
+			return 1;
+	return 0;
+}
+
+/* Reads a bundled note and splits it into title and body (in place). */
+static char *read_note(const char *id, char **title, char **body)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/corpus/notes/%s.md", DD_SOURCE_DIR, id);
+	FILE *file = fopen(path, "rb");
+	assert_non_null(file);
+	char *text = calloc(1, 1 << 16);
+	assert_non_null(text);
+	size_t got = fread(text, 1, (1 << 16) - 1, file);
+	fclose(file);
+	text[got] = '\0';
+
+	char *line = strstr(text, "\ntitle: ");
+	assert_non_null(line);
+	*title = line + strlen("\ntitle: ");
+	*strchr(*title, '\n') = '\0';
+	char *end = strstr(*title + strlen(*title) + 1, "\n---\n");
+	assert_non_null(end);
+	*body = end + strlen("\n---\n");
+	return text;
+}
+
+/* --- notes written here -------------------------------------------------- */
+
+static void test_water_note_gets_water(void **state)
+{
+	const dd_tagger_t *tagger = *state;
+	const char *title = "村里的吃水难";
+	const char *body =
+		"全村三百多户，至今没有通自来水。旱季一到，水窖见底，老人每天要走两里路去挑水。"
+		"去年打的水井水质不合格，县里化验说不能直接饮用。村民盼着引水工程早日开工，"
+		"把山上的水源接进来，把水管铺到每家每户，让大家喝上放心水。";
+	dd_tag_t tags[MAX_TAGS];
+	size_t n = dd_tagger_tag(tagger, title, body, tags, MAX_TAGS);
+	assert_true(n >= 1);
+	assert_string_equal(tags[0].key, "water");
+	assert_false(has_tag(tags, n, "pollution"));
+	assert_false(has_tag(tags, n, "school"));
+	assert_true(tags[0].score > 0.5 && tags[0].score <= 1.0);
+	assert_int_equal(tags[0].manual, 0);
+}
+
+static void test_school_note_gets_school_not_water(void **state)
+{
+	const dd_tagger_t *tagger = *state;
+	const char *title = "村小的最后一个班";
+	const char *body =
+		"村小只剩下一个年级、十一个学生，两位老师都已年过半百。留守儿童占了一大半，"
+		"父母在外打工，孩子跟着爷爷奶奶过。中心小学离村十五里，没有校车，"
+		"家长担心孩子上学路上的安全。教室的黑板裂了缝，学校盼着教育局早点派新教师来。";
+	dd_tag_t tags[MAX_TAGS];
+	size_t n = dd_tagger_tag(tagger, title, body, tags, MAX_TAGS);
+	assert_true(has_tag(tags, n, "school"));
+	assert_false(has_tag(tags, n, "water"));
+	assert_false(has_tag(tags, n, "credit"));
+}
+
+static void test_passing_mention_is_not_a_tag(void **state)
+{
+	const dd_tagger_t *tagger = *state;
+	/* One mention of 自来水 in a note about the weather and a meal. */
+	const char *body =
+		"早上下了一场小雨，山里的雾很久才散。中午在老乡家吃饭，一碗腊肉、一盘青菜，"
+		"灶上的铁锅用自来水刷得发亮。饭后大家坐在屋檐下聊天，说今年的天气比往年暖和，"
+		"桃花开得早，燕子也回来得早。";
+	dd_tag_t tags[MAX_TAGS];
+	size_t n = dd_tagger_tag(tagger, "雨后", body, tags, MAX_TAGS);
+	assert_int_equal(n, 0);
+}
+
+static void test_empty_note_and_null_text(void **state)
+{
+	const dd_tagger_t *tagger = *state;
+	dd_tag_t tags[MAX_TAGS];
+	assert_int_equal(dd_tagger_tag(tagger, "", "", tags, MAX_TAGS), 0);
+	assert_int_equal(dd_tagger_tag(tagger, NULL, NULL, tags, MAX_TAGS), 0);
+}
+
+static void test_max_limits_tags_and_order_is_best_first(void **state)
+{
+	const dd_tagger_t *tagger = *state;
+	const char *body =
+		"新农合参合率只有六成，报销要跑合管办，起付线谁也说不清。"
+		"合作医疗的报账单压在抽屉里。村卫生室的村医一个人看全村的病，看病难。"
+		"村道还是土路，班车一天一趟，修路的钱没有着落。";
+	dd_tag_t tags[MAX_TAGS];
+	size_t all = dd_tagger_tag(tagger, "合作医疗报销难", body, tags, MAX_TAGS);
+	assert_true(all >= 2);
+	assert_string_equal(tags[0].key, "medins");
+	for (size_t i = 1; i < all; i++)
+		assert_true(tags[i - 1].score >= tags[i].score);
+	dd_tag_t one[1];
+	assert_int_equal(dd_tagger_tag(tagger, "合作医疗报销难", body, one, 1), 1);
+	assert_string_equal(one[0].key, "medins");
+	assert_int_equal(dd_tagger_tag(tagger, "合作医疗报销难", body, one, 0), 0);
+}
+
+static void test_topic_lookup(void **state)
+{
+	const dd_tagger_t *tagger = *state;
+	assert_int_equal(dd_tagger_topic_count(tagger), 22);
+	int water = dd_tagger_find_topic(tagger, "water");
+	assert_true(water >= 0);
+	assert_string_equal(dd_tagger_topic_key(tagger, (size_t)water), "water");
+	assert_string_equal(dd_tagger_topic_name(tagger, (size_t)water), "饮水安全");
+	assert_true(dd_tagger_topic_threshold(tagger, (size_t)water) > 0);
+	assert_int_equal(dd_tagger_find_topic(tagger, "no-such-topic"), -1);
+	assert_null(dd_tagger_topic_key(tagger, 1000));
+}
+
+/* --- broken taxonomies --------------------------------------------------- */
+
+static void test_missing_file_is_io_error(void **state)
+{
+	(void)state;
+	dd_error_t err;
+	dd_tagger_t *tagger = (dd_tagger_t *)1;
+	assert_int_equal(dd_tagger_load("/nonexistent/taxonomy.json", &tagger, &err), DD_ERR_IO);
+	assert_null(tagger);
+	assert_int_equal(err.status, DD_ERR_IO);
+	assert_non_null(strstr(err.message, "/nonexistent/taxonomy.json"));
+}
+
+static void test_bad_json_names_file_and_line(void **state)
+{
+	(void)state;
+	dd_error_t err;
+	dd_tagger_t *tagger;
+	assert_int_equal(load_text("{\n \"topics\": [\n  { \"key\": \"water\", }\n ]\n}\n", &tagger, &err),
+			 DD_ERR_INVALID);
+	assert_null(tagger);
+	assert_non_null(strstr(err.message, "/tmp/dd-test-tagger-"));
+	assert_non_null(strstr(err.message, "not valid JSON (line 3)"));
+}
+
+static void test_broken_topics_are_refused(void **state)
+{
+	(void)state;
+	dd_error_t err;
+	dd_tagger_t *tagger;
+
+	assert_int_equal(load_text("{\"topics\": []}", &tagger, &err), DD_ERR_INVALID);
+	assert_non_null(strstr(err.message, "\"topics\""));
+
+	assert_int_equal(load_text("{\"topics\": [{\"key\": \"water\", \"name\": \"饮水安全\"}]}",
+				   &tagger, &err),
+			 DD_ERR_INVALID);
+	assert_non_null(strstr(err.message, "topic \"water\" needs \"terms\""));
+
+	assert_int_equal(load_text("{\"topics\": [{\"key\": \"water\", \"name\": \"饮水\", "
+				   "\"terms\": {\"自来水\": \"heavy\"}}]}",
+				   &tagger, &err),
+			 DD_ERR_INVALID);
+	assert_non_null(strstr(err.message, "term \"自来水\": weight must be a number"));
+
+	assert_int_equal(load_text("{\"topics\": ["
+				   "{\"key\": \"water\", \"name\": \"饮水\", \"terms\": {\"水\": 1}},"
+				   "{\"key\": \"water\", \"name\": \"饮水\", \"terms\": {\"水\": 1}}]}",
+				   &tagger, &err),
+			 DD_ERR_INVALID);
+	assert_non_null(strstr(err.message, "\"water\" appears twice"));
+
+	assert_int_equal(load_text("{\"topics\": [{\"name\": \"饮水\", \"terms\": {\"水\": 1}}]}",
+				   &tagger, &err),
+			 DD_ERR_INVALID);
+	assert_non_null(strstr(err.message, "topic 1 needs a \"key\""));
+
+	assert_int_equal(load_text("{\"tagging\": {\"threshold\": -1}, \"topics\": "
+				   "[{\"key\": \"w\", \"name\": \"饮水\", \"terms\": {\"水\": 1}}]}",
+				   &tagger, &err),
+			 DD_ERR_INVALID);
+	assert_non_null(strstr(err.message, "threshold > 0"));
+	assert_null(tagger);
+}
+
+/* --- a topic added in data only ----------------------------------------- */
+
+static void test_new_topic_needs_no_code(void **state)
+{
+	(void)state;
+	dd_error_t err;
+	dd_tagger_t *tagger;
+	const char *taxonomy =
+		"{ \"tagging\": { \"threshold\": 2.0 },\n"
+		"  \"topics\": [\n"
+		"   { \"key\": \"water\", \"name\": \"饮水安全\", \"about\": \"drinking water\",\n"
+		"     \"terms\": { \"自来水\": 2, \"水窖\": 2 } },\n"
+		"   { \"key\": \"tourism\", \"name\": \"乡村旅游\", \"about\": \"rural tourism\",\n"
+		"     \"threshold\": 4.0,\n"
+		"     \"terms\": { \"农家乐\": 2, \"游客\": 1.5, \"民宿\": 2, \"景区\": 1.5 } }\n"
+		"  ] }\n";
+	assert_int_equal(load_text(taxonomy, &tagger, &err), DD_OK);
+	assert_int_equal(dd_tagger_topic_count(tagger), 2);
+	assert_int_equal(dd_tagger_find_topic(tagger, "tourism"), 1);
+	assert_string_equal(dd_tagger_topic_name(tagger, 1), "乡村旅游");
+
+	const char *body = "周末游客多了，村口新开了三家农家乐，两户人家把老屋改成了民宿，"
+			   "离景区只有二十分钟车程。";
+	dd_tag_t tags[4];
+	size_t n = dd_tagger_tag(tagger, "村里来了游客", body, tags, 4);
+	assert_int_equal(n, 1);
+	assert_string_equal(tags[0].key, "tourism");
+
+	/* Below the topic's own threshold of 4.0: one weak term is not enough. */
+	n = dd_tagger_tag(tagger, "", "来了一个游客，问了问路。", tags, 4);
+	assert_int_equal(n, 0);
+	dd_tagger_free(tagger);
+}
+
+static void test_title_hit_weighs_more_than_body_hit(void **state)
+{
+	(void)state;
+	dd_error_t err;
+	dd_tagger_t *tagger;
+	assert_int_equal(load_text("{\"tagging\": {\"title_weight\": 3},"
+				   " \"topics\": [{\"key\": \"water\", \"name\": \"饮水\","
+				   " \"terms\": {\"自来水\": 1}}]}",
+				   &tagger, &err),
+			 DD_OK);
+	double in_title, in_body;
+	dd_tagger_score(tagger, "自来水", "今天天气很好。", &in_title);
+	dd_tagger_score(tagger, "今天", "自来水，天气很好。", &in_body);
+	assert_true(in_title > in_body);
+	assert_true(in_body > 0);
+	dd_tagger_free(tagger);
+}
+
+/* --- bundled corpus notes with obvious topics ---------------------------- */
+
+static void expect_note_tags(const dd_tagger_t *tagger, const char *id, const char **expected,
+			     size_t expected_count)
+{
+	char *title, *body;
+	char *text = read_note(id, &title, &body);
+	dd_tag_t tags[MAX_TAGS];
+	size_t n = dd_tagger_tag(tagger, title, body, tags, MAX_TAGS);
+	for (size_t i = 0; i < expected_count; i++) {
+		if (!has_tag(tags, n, expected[i]))
+			fail_msg("%s (%s) was not tagged %s", id, title, expected[i]);
+	}
+	if (n != expected_count)
+		fail_msg("%s (%s) has %zu tags, expected %zu (first: %s)", id, title, n,
+			 expected_count, n ? tags[0].key : "none");
+	free(text);
+}
+
+static void test_bundled_notes(void **state)
+{
+	const dd_tagger_t *tagger = *state;
+	/* N0002 跟田大娘去挑水: fetching water down the mountain. */
+	expect_note_tags(tagger, "N0002", (const char *[]){"water"}, 1);
+	/* N0007 借钱这道坎: loans for a small enterprise. */
+	expect_note_tags(tagger, "N0007", (const char *[]){"credit", "business"}, 2);
+	/* N0033 三口山塘一座库: ponds, a reservoir, and the village committee. */
+	expect_note_tags(tagger, "N0033", (const char *[]){"irrigation", "cadres"}, 2);
+	/* N0128 电视只收得到三个台: TV and village culture. */
+	expect_note_tags(tagger, "N0128", (const char *[]){"culture"}, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_water_note_gets_water, setup_bundled, teardown_bundled),
+		cmocka_unit_test_setup_teardown(test_school_note_gets_school_not_water, setup_bundled,
+						teardown_bundled),
+		cmocka_unit_test_setup_teardown(test_passing_mention_is_not_a_tag, setup_bundled,
+						teardown_bundled),
+		cmocka_unit_test_setup_teardown(test_empty_note_and_null_text, setup_bundled, teardown_bundled),
+		cmocka_unit_test_setup_teardown(test_max_limits_tags_and_order_is_best_first, setup_bundled,
+						teardown_bundled),
+		cmocka_unit_test_setup_teardown(test_topic_lookup, setup_bundled, teardown_bundled),
+		cmocka_unit_test(test_missing_file_is_io_error),
+		cmocka_unit_test(test_bad_json_names_file_and_line),
+		cmocka_unit_test(test_broken_topics_are_refused),
+		cmocka_unit_test(test_new_topic_needs_no_code),
+		cmocka_unit_test(test_title_hit_weighs_more_than_body_hit),
+		cmocka_unit_test_setup_teardown(test_bundled_notes, setup_bundled, teardown_bundled),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
