@@ -1,6 +1,9 @@
 /* engine.c - an opened index with its vocabulary (see engine.h). */
 #include "engine.h"
 
+#include "note.h"
+#include "text.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,25 +174,105 @@ void dd_engine_search_options(dd_search_options_t *opts, size_t offset, size_t l
 	opts->bm25_b = 0.75;
 }
 
+/* Paragraphs of a note, with how many of the query's words and strings
+ * each holds (a cheap substring count on normalised text), so the costly
+ * tokenizer runs only where the best passage can be. */
+typedef struct paragraph_hits {
+	size_t start, end, distinct, hits;
+} paragraph_hits_t;
+
+typedef struct paragraph_scan {
+	const dd_parsed_query_t *pq;
+	const char *body;
+	paragraph_hits_t *v;
+	size_t n, cap;
+	char *buf;
+	size_t buf_size;
+} paragraph_scan_t;
+
+static int scan_paragraph(size_t number, size_t start, size_t end, void *vctx)
+{
+	(void)number;
+	paragraph_scan_t *s = vctx;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 32;
+		paragraph_hits_t *v = realloc(s->v, sizeof *v * cap);
+		if (!v)
+			return 1;
+		s->v = v;
+		s->cap = cap;
+	}
+	size_t need = (end - start) * 6 + 16;
+	if (need > s->buf_size) {
+		char *b = realloc(s->buf, need);
+		if (!b)
+			return 1;
+		s->buf = b;
+		s->buf_size = need;
+	}
+	paragraph_hits_t *p = &s->v[s->n++];
+	*p = (paragraph_hits_t){start, end, 0, 0};
+	if (!dd_normalize_into(s->body + start, end - start, s->buf, s->buf_size))
+		return 0;
+	const dd_parsed_query_t *pq = s->pq;
+	for (size_t i = 0; i < pq->n_words + pq->n_literals; i++) {
+		const char *w = i < pq->n_words ? pq->words[i] : pq->literals[i - pq->n_words];
+		size_t count = 0;
+		for (const char *h = s->buf; (h = strstr(h, w)) != NULL; h += strlen(w))
+			count++;
+		p->distinct += count > 0;
+		p->hits += count;
+	}
+	return 0;
+}
+
+static int by_hits(const void *a, const void *b)
+{
+	const paragraph_hits_t *x = a, *y = b;
+	if (x->distinct != y->distinct)
+		return x->distinct > y->distinct ? -1 : 1;
+	if (x->hits != y->hits)
+		return x->hits > y->hits ? -1 : 1;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+#define SNIPPET_PARAGRAPHS 2
+
 char *dd_engine_snippet(dd_engine_t *e, const dd_parsed_query_t *pq, const dd_stored_note_t *note, size_t max_chars,
 			const char *open, const char *close, dd_error_t *err)
 {
-	dd_span_t *spans = NULL;
-	size_t n_spans = 0;
-	dd_passage_t *passages = NULL;
-	size_t n_passages = 0;
-	char *out = NULL;
-	if (dd_highlight_spans(e->tokenizer, pq, note->body, note->body_len, &spans, &n_spans, err) == DD_OK &&
-	    dd_best_passages(note->body, note->body_len, spans, n_spans, 1, max_chars, 0, &passages, &n_passages,
-			     err) == DD_OK) {
-		if (n_passages)
-			out = dd_mark_spans(note->body, passages[0].start, passages[0].end, spans, n_spans, open, close);
-		else
-			out = strdup("");
-		if (!out)
-			dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	paragraph_scan_t scan = {pq, note->body, NULL, 0, 0, NULL, 0};
+	dd_note_foreach_paragraph(note->body, note->body_len, scan_paragraph, &scan);
+	free(scan.buf);
+	if (scan.n > 1)
+		qsort(scan.v, scan.n, sizeof *scan.v, by_hits);
+	size_t tries = scan.n < SNIPPET_PARAGRAPHS ? scan.n : SNIPPET_PARAGRAPHS;
+	if (tries > 1 && scan.v[1].hits == 0)
+		tries = 1;
+	char *best = NULL;
+	double best_score = -1;
+	for (size_t k = 0; k < tries; k++) {
+		const char *text = note->body + scan.v[k].start;
+		size_t len = scan.v[k].end - scan.v[k].start;
+		dd_span_t *spans = NULL;
+		size_t n_spans = 0;
+		dd_passage_t *passages = NULL;
+		size_t n_passages = 0;
+		if (dd_highlight_spans(e->tokenizer, pq, text, len, &spans, &n_spans, err) == DD_OK &&
+		    dd_best_passages(text, len, spans, n_spans, 1, max_chars, 0, &passages, &n_passages, err) == DD_OK &&
+		    n_passages && passages[0].score > best_score) {
+			char *marked = dd_mark_spans(text, passages[0].start, passages[0].end, spans, n_spans, open, close);
+			if (marked) {
+				free(best);
+				best = marked;
+				best_score = passages[0].score;
+			}
+		}
+		free(spans);
+		free(passages);
 	}
-	free(spans);
-	free(passages);
-	return out;
+	free(scan.v);
+	if (!best && !(best = strdup("")))
+		dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	return best;
 }

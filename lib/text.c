@@ -145,6 +145,11 @@ static size_t normalize_char(const UNormalizer2 *nfkc, uint32_t cp, char *out, s
 		out[0] = (char)((cp >= 'A' && cp <= 'Z') ? cp + 32 : cp);
 		return 1;
 	}
+	/* Han ideographs and most CJK punctuation are their own NFKC form and
+	 * have no case: the bulk of a note, so skip ICU for them. */
+	if ((cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x3001 && cp <= 0x3035) ||
+	    (cp >= 0x2018 && cp <= 0x2023))
+		return dd_utf8_put(out, cp);
 	UErrorCode status = U_ZERO_ERROR;
 	UChar src[2], norm[32], lower[64];
 	int32_t srclen = 0;
@@ -225,6 +230,25 @@ void dd_normalized_free(dd_normalized_t *n)
 	n->text = NULL;
 	n->origin = NULL;
 	n->len = 0;
+}
+
+size_t dd_normalize_into(const char *s, size_t len, char *buf, size_t size)
+{
+	UErrorCode status = U_ZERO_ERROR;
+	const UNormalizer2 *nfkc = unorm2_getNFKCInstance(&status);
+	if (U_FAILURE(status) || size == 0)
+		return 0;
+	size_t i = 0, w = 0;
+	while (i < len) {
+		char one[128];
+		size_t n = normalize_char(nfkc, dd_utf8_next(s, &i), one, sizeof one);
+		if (w + n + 1 > size)
+			return 0;
+		memcpy(buf + w, one, n);
+		w += n;
+	}
+	buf[w] = '\0';
+	return w;
 }
 
 char *dd_normalize_string(const char *s, size_t len)

@@ -58,6 +58,10 @@ typedef struct dd_normalized {
 dd_status_t dd_normalize(const char *s, size_t len, dd_normalized_t *out, dd_error_t *err);
 void dd_normalized_free(dd_normalized_t *n);
 
+/* Normalises s[0..len) into buf (NUL-terminated) without allocating;
+ * returns the length, or 0 if it does not fit (or s is empty). */
+size_t dd_normalize_into(const char *s, size_t len, char *buf, size_t size);
+
 /* Convenience: a malloc'd normalised copy of s (NULL on failure). */
 char *dd_normalize_string(const char *s, size_t len);
 

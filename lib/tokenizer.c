@@ -96,43 +96,38 @@ static dd_status_t collect_pieces(dd_tokenizer_t *t, const char *text, size_t le
 		int32_t rule = ubrk_getRuleStatus(t->brk);
 		if (rule < UBRK_WORD_NONE_LIMIT)
 			continue; /* spaces, punctuation */
-		dd_normalized_t n;
-		dd_status_t st = dd_normalize(text + start, (size_t)(end - start), &n, err);
-		if (st != DD_OK) {
-			utext_close(ut);
-			return st;
-		}
+		/* normalised piece straight into the buffer (NFKC may expand a
+		 * character several times over, hence the generous room) */
+		size_t room = (size_t)(end - start) * 6 + 16;
 		if (t->n_pieces == t->cap_pieces) {
 			size_t c = t->cap_pieces ? t->cap_pieces * 2 : 256;
 			piece_t *p = realloc(t->pieces, c * sizeof *p);
 			if (!p) {
-				dd_normalized_free(&n);
 				utext_close(ut);
 				return dd_error_set(err, DD_ERR_NOMEM, "out of memory tokenizing");
 			}
 			t->pieces = p;
 			t->cap_pieces = c;
 		}
-		if (reserve(&t->buf, &t->buf_cap, t->buf_len + n.len + 1) != 0) {
-			dd_normalized_free(&n);
+		if (reserve(&t->buf, &t->buf_cap, t->buf_len + room + 1) != 0) {
 			utext_close(ut);
 			return dd_error_set(err, DD_ERR_NOMEM, "out of memory tokenizing");
 		}
+		size_t nlen = dd_normalize_into(text + start, (size_t)(end - start), t->buf + t->buf_len, room);
+		if (nlen == 0)
+			continue;
 		piece_t *p = &t->pieces[t->n_pieces++];
 		p->start = (size_t)start;
 		p->end = (size_t)end;
 		p->norm = t->buf_len;
-		p->nlen = n.len;
+		p->nlen = nlen;
 		p->flags = 0;
 		if (rule >= UBRK_WORD_NUMBER && rule < UBRK_WORD_NUMBER_LIMIT)
 			p->flags |= DD_TOKEN_NUMBER;
 		size_t i = 0;
-		if (n.len && dd_is_han(dd_utf8_next(n.text, &i)))
+		if (dd_is_han(dd_utf8_next(t->buf + t->buf_len, &i)))
 			p->flags |= DD_TOKEN_HAN;
-		memcpy(t->buf + t->buf_len, n.text, n.len);
-		t->buf_len += n.len;
-		t->buf[t->buf_len++] = '\0';
-		dd_normalized_free(&n);
+		t->buf_len += nlen + 1;
 	}
 	utext_close(ut);
 	return DD_OK;

@@ -59,7 +59,9 @@ struct dd_results {
 	size_t total = 0;
 	std::vector<double> scores;
 	std::vector<std::string> data;
-	std::vector<std::string> ids;
+	std::vector<Xapian::docid> docids;
+	std::vector<std::string> ids; // filled on demand by dd_results_id
+	Xapian::Database db;
 	std::vector<facet_counts> facets;
 };
 
@@ -456,6 +458,7 @@ dd_status_t dd_db_search(dd_db_t *db, const dd_query_t *q, const dd_search_optio
 	*out = nullptr;
 	try {
 		std::unique_ptr<dd_results> r(new dd_results);
+		r->db = *db->read;
 		Xapian::Enquire enquire(*db->read);
 		enquire.set_query(q->q);
 		if (opts->bm25_k1 > 0 || opts->bm25_b > 0)
@@ -478,14 +481,7 @@ dd_status_t dd_db_search(dd_db_t *db, const dd_query_t *q, const dd_search_optio
 			Xapian::Document doc = m.get_document();
 			r->scores.push_back(m.get_weight());
 			r->data.push_back(doc.get_data());
-			std::string id;
-			for (auto t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
-				t.skip_to("Q");
-				if (t != doc.termlist_end() && (*t)[0] == 'Q')
-					id = (*t).substr(1);
-				break;
-			}
-			r->ids.push_back(id);
+			r->docids.push_back(*m);
 		}
 		*out = r.release();
 		return DD_OK;
@@ -505,7 +501,24 @@ const char *dd_results_data(const dd_results_t *r, size_t i, size_t *len)
 	return r->data[i].c_str();
 }
 
-const char *dd_results_id(const dd_results_t *r, size_t i) { return r->ids[i].c_str(); }
+const char *dd_results_id(const dd_results_t *r, size_t i)
+{
+	// Looked up only when asked: reading a termlist costs more than the search.
+	dd_results *w = const_cast<dd_results *>(r);
+	try {
+		if (w->ids.empty())
+			w->ids.resize(w->docids.size());
+		if (w->ids[i].empty()) {
+			Xapian::Document doc = w->db.get_document(w->docids[i]);
+			Xapian::TermIterator t = doc.termlist_begin();
+			t.skip_to("Q");
+			if (t != doc.termlist_end() && (*t)[0] == 'Q')
+				w->ids[i] = (*t).substr(1);
+		}
+	} catch (...) {
+	}
+	return w->ids[i].c_str();
+}
 
 void dd_results_foreach_facet(const dd_results_t *r, size_t f, void (*fn)(const char *, size_t, void *), void *ctx)
 {

@@ -23,7 +23,7 @@ typedef struct cli_result {
 	char *err;   /* everything written to stderr */
 } cli_result_t;
 
-static char *cli_read_fd_all(int fd)
+__attribute__((unused)) static char *cli_read_fd_all(int fd)
 {
 	size_t len = 0, cap = 65536;
 	char *buf = malloc(cap);
@@ -44,7 +44,7 @@ static char *cli_read_fd_all(int fd)
 
 /* Runs program (a name in DD_BIN_DIR, e.g. "dundian-search") with the
  * NULL-terminated argv that follows. */
-static cli_result_t cli_run_argv(const char *program, const char *const *args)
+__attribute__((unused)) static cli_result_t cli_run_argv(const char *program, const char *const *args)
 {
 	cli_result_t r = {-1, NULL, NULL};
 	char path[4096];
@@ -87,7 +87,7 @@ static cli_result_t cli_run_argv(const char *program, const char *const *args)
 }
 
 /* cli_run("dundian-search", "--db", db, "饮水", NULL) */
-static cli_result_t cli_run(const char *program, ...)
+__attribute__((unused)) static cli_result_t cli_run(const char *program, ...)
 {
 	const char *args[64];
 	size_t n = 0;
@@ -101,7 +101,7 @@ static cli_result_t cli_run(const char *program, ...)
 	return cli_run_argv(program, args);
 }
 
-static void cli_result_free(cli_result_t *r)
+__attribute__((unused)) static void cli_result_free(cli_result_t *r)
 {
 	free(r->out);
 	free(r->err);
@@ -109,9 +109,9 @@ static void cli_result_free(cli_result_t *r)
 }
 
 /* A fresh empty scratch folder DD_TEST_TMP/name (removed first). */
-static const char *cli_scratch(const char *name, char *buf, size_t size)
+__attribute__((unused)) static const char *cli_scratch(const char *name, char *buf, size_t size)
 {
-	char cmd[8192];
+	char cmd[16384];
 	snprintf(buf, size, "%s/%s", DD_TEST_TMP, name);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", buf, buf);
 	if (system(cmd) != 0)
@@ -120,9 +120,9 @@ static const char *cli_scratch(const char *name, char *buf, size_t size)
 }
 
 /* Writes text to dir/name (creating dir). Returns 0 on success. */
-static int cli_write_file(const char *dir, const char *name, const char *text)
+__attribute__((unused)) static int cli_write_file(const char *dir, const char *name, const char *text)
 {
-	char path[4096];
+	char path[8192];
 	snprintf(path, sizeof path, "%s/%s", dir, name);
 	FILE *f = fopen(path, "wb");
 	if (!f)
@@ -133,7 +133,7 @@ static int cli_write_file(const char *dir, const char *name, const char *text)
 
 /* The ids of the hits of a `dundian-search --json` output, space-separated
  * in rank order, in a malloc'd string ("" when none; NULL if not JSON). */
-static char *cli_hit_ids(const char *json_text)
+__attribute__((unused)) static char *cli_hit_ids(const char *json_text)
 {
 	cJSON *root = cJSON_Parse(json_text);
 	if (!root)
@@ -159,7 +159,7 @@ static char *cli_hit_ids(const char *json_text)
 
 /* An index of the whole bundled corpus, built once per test program into
  * DD_TEST_TMP/<name> (returns its path, or NULL if indexing failed). */
-static const char *cli_corpus_index(const char *name, char *buf, size_t size)
+__attribute__((unused)) static const char *cli_corpus_index(const char *name, char *buf, size_t size)
 {
 	if (!cli_scratch(name, buf, size))
 		return NULL;
