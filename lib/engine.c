@@ -8,6 +8,41 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The ranking knobs.  Defaults chosen with bench/quality; the variable
+ * DUNDIAN_TUNE="k1=1.2,b=0.75,expand=0.5,topic=1,feedback=0.6" overrides
+ * them, for that bench's parameter sweeps. */
+typedef struct tuning {
+	double k1, b, expand, topic, feedback;
+} tuning_t;
+
+static tuning_t tuning(void)
+{
+	tuning_t t = {1.2, 0.75, 0.5, 1.0, 0.6};
+	const char *env = getenv("DUNDIAN_TUNE");
+	if (!env)
+		return t;
+	char *copy = strdup(env), *save = NULL;
+	for (char *kv = copy ? strtok_r(copy, ",", &save) : NULL; kv; kv = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(kv, '=');
+		if (!eq)
+			continue;
+		*eq = '\0';
+		double v = atof(eq + 1);
+		if (strcmp(kv, "k1") == 0)
+			t.k1 = v;
+		else if (strcmp(kv, "b") == 0)
+			t.b = v;
+		else if (strcmp(kv, "expand") == 0)
+			t.expand = v;
+		else if (strcmp(kv, "topic") == 0)
+			t.topic = v;
+		else if (strcmp(kv, "feedback") == 0)
+			t.feedback = v;
+	}
+	free(copy);
+	return t;
+}
+
 struct dd_engine {
 	dd_db_t *db;
 	dd_lexicon_t *lexicon;
@@ -106,6 +141,9 @@ dd_status_t dd_engine_parse(dd_engine_t *e, const char *text, dd_parsed_query_t 
 {
 	dd_query_context_t ctx;
 	dd_query_context_defaults(&ctx);
+	tuning_t t = tuning();
+	ctx.expansion_weight = t.expand;
+	ctx.topic_weight = t.topic;
 	ctx.tokenizer = e->tokenizer;
 	ctx.lexicon = e->lexicon;
 	ctx.db = e->db;
@@ -167,11 +205,12 @@ dd_status_t dd_engine_get_note(dd_engine_t *e, const char *id, dd_stored_note_t 
 
 void dd_engine_search_options(dd_search_options_t *opts, size_t offset, size_t limit)
 {
+	tuning_t t = tuning();
 	memset(opts, 0, sizeof *opts);
 	opts->offset = offset;
 	opts->limit = limit;
-	opts->bm25_k1 = 1.2;
-	opts->bm25_b = 0.75;
+	opts->bm25_k1 = t.k1;
+	opts->bm25_b = t.b;
 }
 
 /* Paragraphs of a note, with how many of the query's words and strings
@@ -275,4 +314,58 @@ char *dd_engine_snippet(dd_engine_t *e, const dd_parsed_query_t *pq, const dd_st
 	if (!best && !(best = strdup("")))
 		dd_error_set(err, DD_ERR_NOMEM, "out of memory");
 	return best;
+}
+
+#define FEEDBACK_DOCS 10
+#define FEEDBACK_SHARE 0.5
+
+dd_status_t dd_engine_topic_feedback(dd_engine_t *e, dd_parsed_query_t *pq, dd_error_t *err)
+{
+	if (!pq->plain || e->n_topics == 0)
+		return DD_OK;
+	dd_search_options_t opts;
+	dd_engine_search_options(&opts, 0, FEEDBACK_DOCS);
+	dd_results_t *res;
+	dd_status_t st = dd_db_search(e->db, pq->query, &opts, &res, err);
+	if (st != DD_OK)
+		return st;
+	double *weight = calloc(e->n_topics, sizeof *weight), total = 0;
+	if (!weight) {
+		dd_results_free(res);
+		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	}
+	size_t n = dd_results_count(res);
+	for (size_t i = 0; i < n; i++) {
+		size_t len;
+		const char *data = dd_results_data(res, i, &len);
+		dd_stored_note_t note;
+		if (dd_stored_note_parse(data, len, &note, NULL) != DD_OK)
+			continue;
+		double w = dd_results_score(res, i);
+		total += w;
+		const cJSON *t;
+		cJSON_ArrayForEach(t, note.tags)
+		{
+			const cJSON *k = cJSON_GetObjectItemCaseSensitive(t, "key");
+			for (size_t j = 0; cJSON_IsString(k) && j < e->n_topics; j++)
+				if (strcmp(e->keys[j], k->valuestring) == 0)
+					weight[j] += w;
+		}
+		dd_stored_note_free(&note);
+	}
+	dd_results_free(res);
+	size_t best = 0;
+	for (size_t j = 1; j < e->n_topics; j++)
+		if (weight[j] > weight[best])
+			best = j;
+	double share = total > 0 ? weight[best] / total : 0;
+	free(weight);
+	/* Too few notes to judge, or no clear topic: leave the query alone. */
+	if (n < 3 || share < FEEDBACK_SHARE)
+		return DD_OK;
+	char term[64];
+	snprintf(term, sizeof term, "XK%s", e->keys[best]);
+	dd_query_t *subs[2] = {pq->query, dd_query_scale(dd_query_term(term, 1), tuning().feedback * share)};
+	pq->query = dd_query_combine(DD_QUERY_OR, subs, 2);
+	return pq->query ? DD_OK : dd_error_set(err, DD_ERR_NOMEM, "out of memory");
 }

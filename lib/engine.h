@@ -53,6 +53,13 @@ dd_status_t dd_engine_get_note(dd_engine_t *e, const char *id, dd_stored_note_t 
 
 
 
+/* Topic feedback: looks at the best few notes for pq's query and, when one
+ * topic clearly dominates their tags, ranks up every note tagged with it
+ * (at lower weight than the words typed), so a word outside the thesaurus
+ * (种植, 工厂) still finds the notes about its topic.  Only for plain queries
+ * (words alone), whose meaning a boost cannot break.  Changes pq->query. */
+dd_status_t dd_engine_topic_feedback(dd_engine_t *e, dd_parsed_query_t *pq, dd_error_t *err);
+
 /* Search options with the engine's ranking defaults (BM25 parameters
  * chosen by bench/quality), for offset/limit. */
 void dd_engine_search_options(dd_search_options_t *opts, size_t offset, size_t limit);

@@ -37,6 +37,7 @@ typedef struct parser {
 	item_t cur;
 	dd_error_t *err;
 	int failed;
+	int structured; /* saw a quote, operator, parenthesis or field */
 	filter_t *filters;
 	size_t n_filters;
 	dd_parsed_query_t *out;
@@ -121,7 +122,16 @@ static char *read_quoted(parser_t *ps)
 	return strndup(start, (size_t)(end - start));
 }
 
+static void lex_item(parser_t *ps);
+
 static void next_item(parser_t *ps)
+{
+	lex_item(ps);
+	if (ps->cur.kind != ITEM_WORDS && ps->cur.kind != ITEM_END)
+		ps->structured = 1;
+}
+
+static void lex_item(parser_t *ps)
 {
 	free(ps->cur.text);
 	memset(&ps->cur, 0, sizeof ps->cur);
@@ -585,7 +595,7 @@ static dd_query_t *parse_expr(parser_t *ps, int depth)
 void dd_query_context_defaults(dd_query_context_t *ctx)
 {
 	memset(ctx, 0, sizeof *ctx);
-	ctx->expansion_weight = 0.35;
+	ctx->expansion_weight = 0.5;
 	ctx->topic_weight = 1.0;
 	ctx->literal_weight = 0.5;
 }
@@ -663,6 +673,7 @@ dd_status_t dd_query_parse(const dd_query_context_t *ctx, const char *text, dd_p
 	free(ps.cur.text);
 	if (!ps.failed) {
 		out->has_text = q != NULL;
+		out->plain = q != NULL && !ps.structured;
 		out->query = apply_filters(&ps, q ? q : dd_query_match_all());
 	} else {
 		dd_query_free(q);

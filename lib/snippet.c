@@ -1,4 +1,5 @@
-/* snippet.c - highlighting and passage selection (see snippet.h). */
+/* snippet.c - highlighting, sentence splitting and passage choice (see
+ * snippet.h for the rules). */
 #include "snippet.h"
 
 #include <stdlib.h>
@@ -53,7 +54,7 @@ static int by_start_then_longest(const void *a, const void *b)
 }
 
 dd_status_t dd_highlight_spans(dd_tokenizer_t *tok, const dd_parsed_query_t *pq, const char *text, size_t len,
-			       dd_span_t **spans, size_t *n_spans, dd_error_t *err)
+                               dd_span_t **spans, size_t *n_spans, dd_error_t *err)
 {
 	span_list_t list = {0};
 	*spans = NULL;
@@ -103,187 +104,392 @@ dd_status_t dd_highlight_spans(dd_tokenizer_t *tok, const dd_parsed_query_t *pq,
 	return DD_OK;
 }
 
-/* ---- sentences ---- */
+/* ---- query word weights ---- */
 
-typedef struct sentence {
-	size_t start, end, chars, paragraph;
-} sentence_t;
-
-static int is_sentence_end(uint32_t cp)
+double *dd_query_word_weights(const dd_parsed_query_t *pq, const char *query_text)
 {
-	return cp == 0x3002 /* 。 */ || cp == 0xFF01 /* ！ */ || cp == 0xFF1F /* ？ */ || cp == 0xFF1B /* ； */ ||
-	       cp == '!' || cp == '?' || cp == ';' || cp == 0x2026 /* … */;
+	size_t n = pq->n_words + pq->n_literals;
+	if (n == 0)
+		return NULL;
+	double *weights = malloc(sizeof *weights * n);
+	char *typed = dd_normalize_string(query_text, strlen(query_text));
+	if (!weights || !typed) {
+		free(weights);
+		free(typed);
+		return NULL;
+	}
+	for (size_t i = 0; i < pq->n_words; i++)
+		weights[i] = strstr(typed, pq->words[i]) ? 1.0 : DD_RELATIVE_WEIGHT;
+	for (size_t i = 0; i < pq->n_literals; i++)
+		weights[pq->n_words + i] = 1.0;
+	free(typed);
+	return weights;
 }
 
-static int is_closing(uint32_t cp)
+/* ---- sentences ---- */
+
+/* Marks that end a sentence by themselves. */
+static int is_terminator(uint32_t cp)
 {
-	return cp == 0x201D /* ” */ || cp == 0x2019 || cp == 0x300D /* 」 */ || cp == 0x300F || cp == 0xFF09 ||
-	       cp == ')' || cp == '"' || cp == 0x2026;
+	return cp == 0x3002 /* 。 */ || cp == 0xFF01 /* ！ */ || cp == 0xFF1F /* ？ */ || cp == 0xFF61 /* ｡ */ ||
+	       cp == '!' || cp == '?';
+}
+
+/* Closing quotes and brackets that stay with the sentence they close. */
+static int is_closer(uint32_t cp)
+{
+	return cp == 0x201D /* ” */ || cp == 0x2019 /* ’ */ || cp == 0x300D /* 」 */ || cp == 0x300F /* 』 */ ||
+	       cp == 0xFF09 /* ） */ || cp == 0x3011 /* 】 */ || cp == ')' || cp == '"' || cp == '\'';
+}
+
+static int is_blank(uint32_t cp)
+{
+	return cp == ' ' || cp == '\t' || cp == '\r' || cp == '\n' || cp == 0x3000;
+}
+
+/* Code point at text[i] without advancing (i < end). */
+static uint32_t peek(const char *text, size_t i)
+{
+	return dd_utf8_next(text, &i);
 }
 
 typedef struct sentence_list {
-	sentence_t *v;
+	dd_sentence_t *v;
 	size_t n, cap;
 	const char *text;
+	int failed;
 } sentence_list_t;
+
+/* Adds text[start, end) as a sentence of paragraph, blanks trimmed. */
+static void add_sentence(sentence_list_t *l, size_t start, size_t end, size_t paragraph)
+{
+	while (start < end) {
+		size_t next = start;
+		if (!is_blank(dd_utf8_next(l->text, &next)))
+			break;
+		start = next;
+	}
+	while (end > start) {
+		size_t last = end - 1;
+		while (last > start && ((unsigned char)l->text[last] & 0xC0) == 0x80)
+			last--;
+		if (!is_blank(peek(l->text, last)))
+			break;
+		end = last;
+	}
+	if (start == end)
+		return;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		dd_sentence_t *v = realloc(l->v, sizeof *v * cap);
+		if (!v) {
+			l->failed = 1;
+			return;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = (dd_sentence_t){start, end, dd_utf8_length(l->text + start, end - start), paragraph};
+}
+
+/* Past the closers and terminators that follow position i. */
+static size_t skip_closing(const char *text, size_t i, size_t end)
+{
+	while (i < end) {
+		size_t next = i;
+		uint32_t cp = dd_utf8_next(text, &next);
+		if (!is_closer(cp) && !is_terminator(cp))
+			break;
+		i = next;
+	}
+	return i;
+}
 
 static int split_paragraph(size_t number, size_t start, size_t end, void *vctx)
 {
 	sentence_list_t *l = vctx;
-	size_t i = start, s = start;
-	while (i < end) {
-		uint32_t cp = dd_utf8_next(l->text, &i);
-		int boundary = i >= end;
-		if (!boundary && (is_sentence_end(cp) || cp == '\n')) {
-			/* keep closing quotes and repeated marks with the sentence */
-			size_t j = i;
-			while (j < end) {
-				size_t k = j;
-				uint32_t c2 = dd_utf8_next(l->text, &k);
-				if (!is_closing(c2) && !is_sentence_end(c2))
-					break;
-				j = k;
+	const char *text = l->text;
+	size_t sentence_start = start, i = start;
+	while (i < end && !l->failed) {
+		size_t next = i;
+		uint32_t cp = dd_utf8_next(text, &next);
+		if (cp == '\n') {
+			add_sentence(l, sentence_start, i, number);
+			sentence_start = i = next;
+		} else if (is_terminator(cp)) {
+			i = skip_closing(text, next, end);
+			add_sentence(l, sentence_start, i, number);
+			sentence_start = i;
+		} else if (cp == 0x2026 /* … */) {
+			/* 那……那你也不能 goes on; 来不及办……” ends. */
+			while (next < end && peek(text, next) == 0x2026)
+				dd_utf8_next(text, &next);
+			if (next < end && is_closer(peek(text, next))) {
+				i = skip_closing(text, next, end);
+				add_sentence(l, sentence_start, i, number);
+				sentence_start = i;
+			} else {
+				i = next;
 			}
-			i = j;
-			boundary = 1;
-		}
-		if (!boundary)
-			continue;
-		if (l->n == l->cap) {
-			size_t cap = l->cap ? l->cap * 2 : 64;
-			sentence_t *v = realloc(l->v, sizeof *v * cap);
-			if (!v)
-				return 1;
-			l->v = v;
-			l->cap = cap;
-		}
-		size_t a = s;
-		while (a < i && (l->text[a] == ' ' || l->text[a] == '\n'))
-			a++;
-		if (a < i)
-			l->v[l->n++] = (sentence_t){a, i, dd_utf8_length(l->text + a, i - a), number};
-		s = i;
-	}
-	return 0;
-}
-
-/* Score of the sentences [a, b]: distinct words dominate, then hits, then
- * closeness (hits per character). */
-static double window_score(const sentence_t *s, size_t a, size_t b, const dd_span_t *spans, size_t n_spans,
-			   size_t *first, size_t *count)
-{
-	size_t lo = s[a].start, hi = s[b].end;
-	size_t distinct = 0, hits = 0;
-	size_t seen[64];
-	size_t n_seen = 0;
-	*first = n_spans;
-	for (size_t i = 0; i < n_spans; i++) {
-		if (spans[i].start < lo || spans[i].end > hi)
-			continue;
-		if (*first == n_spans)
-			*first = i;
-		hits++;
-		int dup = 0;
-		for (size_t k = 0; k < n_seen; k++)
-			dup |= seen[k] == spans[i].which;
-		if (!dup) {
-			if (n_seen < 64)
-				seen[n_seen++] = spans[i].which;
-			distinct++;
+		} else {
+			i = next;
 		}
 	}
-	*count = hits;
-	if (*first == n_spans)
-		*first = 0;
-	size_t chars = 0;
-	for (size_t k = a; k <= b; k++)
-		chars += s[k].chars;
-	return (double)distinct * 100.0 + (double)(hits > 10 ? 10 : hits) * 5.0 +
-	       (chars ? 20.0 * (double)hits / (double)chars : 0.0);
+	add_sentence(l, sentence_start, end, number);
+	return l->failed;
 }
 
-dd_status_t dd_best_passages(const char *text, size_t len, const dd_span_t *spans, size_t n_spans,
-			     size_t max_passages, size_t max_chars, size_t context, dd_passage_t **out, size_t *n_out,
-			     dd_error_t *err)
+dd_status_t dd_split_sentences(const char *text, size_t len, dd_sentence_t **out, size_t *n_out, dd_error_t *err)
 {
+	sentence_list_t l = {NULL, 0, 0, text, 0};
 	*out = NULL;
 	*n_out = 0;
-	sentence_list_t sl = {NULL, 0, 0, text};
-	dd_note_foreach_paragraph(text, len, split_paragraph, &sl);
-	if (sl.n == 0 || max_passages == 0) {
-		free(sl.v);
-		return DD_OK;
-	}
-	dd_passage_t *res = calloc(max_passages, sizeof *res);
-	char *used = calloc(sl.n, 1);
-	if (!res || !used) {
-		free(res);
-		free(used);
-		free(sl.v);
+	dd_note_foreach_paragraph(text, len, split_paragraph, &l);
+	if (l.failed) {
+		free(l.v);
 		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
 	}
-	size_t n = 0;
-	while (n < max_passages) {
-		double best = -1;
-		size_t ba = 0, bb = 0, bfirst = 0, bcount = 0;
-		for (size_t a = 0; a < sl.n; a++) {
-			if (used[a])
-				continue;
-			size_t chars = 0;
-			for (size_t b = a; b < sl.n && !used[b] && sl.v[b].paragraph == sl.v[a].paragraph; b++) {
-				chars += sl.v[b].chars;
-				if (b > a && chars > max_chars)
-					break;
-				size_t first, count;
-				double sc = window_score(sl.v, a, b, spans, n_spans, &first, &count);
-				if (n_spans && count == 0)
-					continue;
-				/* prefer the shorter window when scores tie */
-				if (sc > best + 1e-9) {
-					best = sc;
-					ba = a;
-					bb = b;
-					bfirst = first;
-					bcount = count;
-				}
-				if (!n_spans)
-					break; /* no hits: the opening sentences */
-			}
-			if (!n_spans && best >= 0)
-				break;
-		}
-		if (best < 0)
-			break;
-		if (!n_spans) {
-			/* grow the opening passage up to max_chars */
-			size_t chars = sl.v[ba].chars;
-			while (bb + 1 < sl.n && sl.v[bb + 1].paragraph == sl.v[ba].paragraph &&
-			       chars + sl.v[bb + 1].chars <= max_chars)
-				chars += sl.v[++bb].chars;
-		}
-		for (size_t c = 0; c < context; c++) {
-			if (ba > 0 && !used[ba - 1] && sl.v[ba - 1].paragraph == sl.v[ba].paragraph)
-				ba--;
-			if (bb + 1 < sl.n && !used[bb + 1] && sl.v[bb + 1].paragraph == sl.v[bb].paragraph)
-				bb++;
-		}
-		size_t first = bfirst, count = bcount;
-		window_score(sl.v, ba, bb, spans, n_spans, &first, &count);
-		for (size_t k = ba; k <= bb; k++)
-			used[k] = 1;
-		res[n++] = (dd_passage_t){sl.v[ba].start, sl.v[bb].end, sl.v[ba].paragraph, best, first, count};
-		if (!n_spans)
-			break;
-	}
-	free(used);
-	free(sl.v);
-	*out = res;
-	*n_out = n;
+	*out = l.v;
+	*n_out = l.n;
 	return DD_OK;
 }
 
+/* ---- passage choice ---- */
+
+/* What the scorer knows about the text: sentences, and each span's
+ * position in characters. */
+typedef struct scorer {
+	const dd_sentence_t *sentences;
+	const dd_span_t *spans;
+	size_t n_spans;
+	size_t *span_char_start, *span_char_end;
+	const dd_passage_options_t *opts;
+	size_t *stamp; /* stamp[which] == window: which already counted */
+	size_t window;
+	size_t *inside; /* indexes of the spans inside the current window */
+	size_t *needed; /* per which: occurrences inside the cover being slid */
+} scorer_t;
+
+static double weight_of(const scorer_t *sc, size_t which)
+{
+	if (sc->opts->weights && which < sc->opts->n_weights)
+		return sc->opts->weights[which];
+	return 1.0;
+}
+
+/* Index of the first span starting at or after byte lo. */
+static size_t first_span_from(const scorer_t *sc, size_t lo)
+{
+	size_t a = 0, b = sc->n_spans;
+	while (a < b) {
+		size_t mid = a + (b - a) / 2;
+		if (sc->spans[mid].start < lo)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	return a;
+}
+
+/* Length in characters of the shortest stretch of the window holding
+ * every different word the window holds (the classic minimum window over
+ * the k spans inside, in order). */
+static size_t shortest_cover(scorer_t *sc, size_t k, size_t distinct)
+{
+	size_t best = (size_t)-1, have = 0, left = 0;
+	for (size_t right = 0; right < k; right++) {
+		if (sc->needed[sc->spans[sc->inside[right]].which]++ == 0)
+			have++;
+		while (have == distinct) {
+			size_t length = sc->span_char_end[sc->inside[right]] - sc->span_char_start[sc->inside[left]];
+			if (length < best)
+				best = length;
+			if (--sc->needed[sc->spans[sc->inside[left]].which] == 0)
+				have--;
+			left++;
+		}
+	}
+	for (size_t j = left; j < k; j++)
+		sc->needed[sc->spans[sc->inside[j]].which] = 0;
+	return best;
+}
+
+/* Score of the sentences [a, b] (chars characters), or a negative number
+ * when no hit lies inside.  Different words (weighted: a thesaurus
+ * relative counts for little) dominate; then how close together they are
+ * (the shortest stretch holding them all); then the hits (weighted, at
+ * most 5 count); then shortness. */
+static double window_score(scorer_t *sc, size_t a, size_t b, size_t chars)
+{
+	size_t lo = sc->sentences[a].start, hi = sc->sentences[b].end;
+	double coverage = 0, hits = 0;
+	size_t k = 0, distinct = 0;
+	sc->window++;
+	for (size_t i = first_span_from(sc, lo); i < sc->n_spans && sc->spans[i].start < hi; i++) {
+		const dd_span_t *s = &sc->spans[i];
+		if (s->end > hi)
+			continue;
+		double w = weight_of(sc, s->which);
+		if (sc->stamp[s->which] != sc->window) {
+			sc->stamp[s->which] = sc->window;
+			coverage += w;
+			distinct++;
+		}
+		hits += w;
+		sc->inside[k++] = i;
+	}
+	if (k == 0)
+		return -1;
+	size_t cover = shortest_cover(sc, k, distinct);
+	return 100.0 * coverage + 10.0 * 20.0 / (20.0 + (double)cover) + 3.0 * (hits > 5 ? 5 : hits) -
+	       0.02 * (double)chars;
+}
+
+/* The spans lying wholly inside [lo, hi): first index and count. */
+static void spans_inside(const dd_span_t *spans, size_t n_spans, size_t lo, size_t hi, size_t *first, size_t *count)
+{
+	*first = 0;
+	*count = 0;
+	for (size_t i = 0; i < n_spans; i++) {
+		if (spans[i].start < lo || spans[i].end > hi)
+			continue;
+		if (*count == 0)
+			*first = i;
+		(*count)++;
+	}
+}
+
+/* Character offset of byte target, walking on from a cursor (restarting
+ * from the beginning when target lies behind it). */
+static size_t char_offset(const char *text, size_t target, size_t *cursor_byte, size_t *cursor_char)
+{
+	if (target < *cursor_byte)
+		*cursor_byte = *cursor_char = 0;
+	*cursor_char += dd_utf8_length(text + *cursor_byte, target - *cursor_byte);
+	*cursor_byte = target;
+	return *cursor_char;
+}
+
+dd_status_t dd_choose_passages(const char *text, size_t len, const dd_span_t *spans, size_t n_spans,
+                               const dd_passage_options_t *opts, dd_passage_t **out, size_t *n_out, dd_error_t *err)
+{
+	*out = NULL;
+	*n_out = 0;
+	dd_sentence_t *sentences;
+	size_t n_sentences;
+	dd_status_t st = dd_split_sentences(text, len, &sentences, &n_sentences, err);
+	if (st != DD_OK)
+		return st;
+	if (n_sentences == 0 || opts->max_passages == 0) {
+		free(sentences);
+		return DD_OK;
+	}
+	size_t max_which = 0;
+	for (size_t i = 0; i < n_spans; i++)
+		if (spans[i].which > max_which)
+			max_which = spans[i].which;
+	dd_passage_t *res = calloc(opts->max_passages, sizeof *res);
+	char *used = calloc(n_sentences, 1), *has_hit = calloc(n_sentences, 1);
+	size_t *stamp = calloc(max_which + 1, sizeof *stamp);
+	size_t *needed = calloc(max_which + 1, sizeof *needed);
+	size_t *char_start = calloc(n_spans + 1, sizeof *char_start);
+	size_t *char_end = calloc(n_spans + 1, sizeof *char_end);
+	size_t *inside = calloc(n_spans + 1, sizeof *inside);
+	if (!res || !used || !has_hit || !stamp || !needed || !char_start || !char_end || !inside) {
+		free(res);
+		res = NULL;
+		st = dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	size_t cursor_byte = 0, cursor_char = 0, k = 0;
+	for (size_t i = 0; i < n_spans; i++) {
+		char_start[i] = char_offset(text, spans[i].start, &cursor_byte, &cursor_char);
+		char_end[i] = char_offset(text, spans[i].end, &cursor_byte, &cursor_char);
+		/* a sentence is worth starting a window at when a hit starts in it */
+		while (k < n_sentences && sentences[k].end <= spans[i].start)
+			k++;
+		if (k < n_sentences && sentences[k].start <= spans[i].start)
+			has_hit[k] = 1;
+	}
+	scorer_t sc = {sentences, spans, n_spans, char_start, char_end, opts, stamp, 0, inside, needed};
+	size_t n = 0;
+	while (n < opts->max_passages) {
+		double best = -1;
+		size_t best_a = 0, best_b = 0;
+		if (n_spans == 0) {
+			/* no hits: the opening sentences */
+			best = 0;
+			size_t chars = sentences[0].chars;
+			while (best_b + 1 < n_sentences && sentences[best_b + 1].paragraph == sentences[0].paragraph &&
+			       chars + sentences[best_b + 1].chars <= opts->max_chars)
+				chars += sentences[++best_b].chars;
+		}
+		for (size_t a = 0; a < n_sentences && n_spans; a++) {
+			if (used[a] || !has_hit[a])
+				continue;
+			size_t chars = 0;
+			for (size_t b = a;
+			     b < n_sentences && !used[b] && sentences[b].paragraph == sentences[a].paragraph; b++) {
+				chars += sentences[b].chars;
+				if (b > a && chars > opts->max_chars)
+					break;
+				double score = window_score(&sc, a, b, chars);
+				/* strictly better only: on a tie the earlier, shorter window stays */
+				if (score >= 0 && score > best + 1e-9) {
+					best = score;
+					best_a = a;
+					best_b = b;
+				}
+			}
+		}
+		if (best < 0)
+			break;
+		for (size_t c = 0; c < opts->context; c++) {
+			if (best_a > 0 && !used[best_a - 1] &&
+			    sentences[best_a - 1].paragraph == sentences[best_a].paragraph)
+				best_a--;
+			if (best_b + 1 < n_sentences && !used[best_b + 1] &&
+			    sentences[best_b + 1].paragraph == sentences[best_b].paragraph)
+				best_b++;
+		}
+		for (size_t s = best_a; s <= best_b; s++)
+			used[s] = 1;
+		dd_passage_t *p = &res[n++];
+		p->start = sentences[best_a].start;
+		p->end = sentences[best_b].end;
+		p->paragraph = sentences[best_a].paragraph;
+		p->score = best;
+		spans_inside(spans, n_spans, p->start, p->end, &p->first_span, &p->n_spans);
+		if (n_spans == 0)
+			break;
+	}
+	if (n == 0) {
+		free(res);
+		res = NULL;
+	}
+	*out = res;
+	*n_out = n;
+done:
+	free(used);
+	free(has_hit);
+	free(stamp);
+	free(needed);
+	free(inside);
+	free(char_start);
+	free(char_end);
+	free(sentences);
+	return st;
+}
+
+dd_status_t dd_best_passages(const char *text, size_t len, const dd_span_t *spans, size_t n_spans, size_t max_passages,
+                             size_t max_chars, size_t context, dd_passage_t **out, size_t *n_out, dd_error_t *err)
+{
+	dd_passage_options_t opts = {max_passages, max_chars, context, NULL, 0};
+	return dd_choose_passages(text, len, spans, n_spans, &opts, out, n_out, err);
+}
+
 char *dd_mark_spans(const char *text, size_t start, size_t end, const dd_span_t *spans, size_t n_spans,
-		    const char *open, const char *close)
+                    const char *open, const char *close)
 {
 	size_t ol = strlen(open), cl = strlen(close);
 	size_t cap = end - start + 1;

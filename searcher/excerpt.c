@@ -1,9 +1,657 @@
-/* excerpt.c - placeholder, being written. */
+/* excerpt.c - `dundian-search excerpt QUERY...`: quotable passages of the
+ * best matching notes, each with an exact citation (title, author, post,
+ * place, date, note id, paragraph, character offsets in the note body), as
+ * text, as Markdown ready to paste, or as one JSON object; or, with --kwic,
+ * a keyword-in-context concordance of every occurrence of the query words.
+ *
+ * Notes are ranked exactly as plain search ranks them; passages are chosen
+ * by snippet.h (whole sentences, most different query words first).
+ *
+ * JSON contract (offsets are character (code point) offsets into the note
+ * body as `show ID --json` prints it; start inclusive, end exclusive; text
+ * is body[start, end) exactly, without marks; highlights are body-relative
+ * and lie inside their passage):
+ *   {"query": "…", "total": N,
+ *    "excerpts": [{"id", "title", "author", "post", "city", "county",
+ *                  "township", "village", "date",
+ *                  "passages": [{"text", "paragraph", "start", "end",
+ *                                "highlights": [[start, end], …]}]}]}
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
 #include "commands.h"
+#include "note_index.h"
+#include "text.h"
+
+#define EXCERPT_MAX_CHARS 200
+
+typedef enum { FORMAT_TEXT, FORMAT_MARKDOWN, FORMAT_JSON } excerpt_format_t;
+
+typedef struct excerpt_options {
+	const char *db_path;
+	size_t per_note, context, limit, width;
+	int limit_given, width_given, format_given, kwic;
+	excerpt_format_t format;
+} excerpt_options_t;
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: dundian-search excerpt [--db DIR] [--per-note N] [--context K] [--limit N]\n"
+	        "                              [--format text|markdown|json] QUERY...\n"
+	        "       dundian-search excerpt --kwic [--width N] [--db DIR] [--limit N] QUERY...\n"
+	        "  for each matching note (best first, as plain search ranks them) its best passages:\n"
+	        "  whole sentences, at most about %d characters, matched words marked, with a citation\n"
+	        "  (title, author, post, place, date, note id, paragraph, character offsets in the body).\n"
+	        "  --per-note N   passages per note (default 2)\n"
+	        "  --context K    K more sentences on each side of a passage (default 0)\n"
+	        "  --limit N      notes (default 10; with --kwic, every matching note)\n"
+	        "  --format F     text (default), markdown (block quotes with citations) or json\n"
+	        "  --kwic         a concordance: one line per occurrence of the words typed (not their\n"
+	        "                 thesaurus relatives), hits aligned in a column, note id first\n"
+	        "  --width N      characters of context on each side with --kwic (default 20)\n"
+	        "exit: 0 found, 1 nothing found, 2 bad usage or query, 3 the index could not be read\n",
+	        EXCERPT_MAX_CHARS);
+}
+
+/* Parses a whole number from lo to hi, complaining about option name. */
+static int parse_count(const char *name, const char *text, long lo, long hi, size_t *out)
+{
+	char *end;
+	long v = strtol(text, &end, 10);
+	if (!text[0] || *end || v < lo || v > hi) {
+		fprintf(stderr, "dundian-search excerpt: --%s '%s' is not a number from %ld to %ld\n", name, text, lo,
+		        hi);
+		return -1;
+	}
+	*out = (size_t)v;
+	return 0;
+}
+
+/* ---- a growing string ---- */
+
+typedef struct buffer {
+	char *s;
+	size_t len, cap;
+	int failed;
+} buffer_t;
+
+static void buffer_add(buffer_t *b, const char *s, size_t len)
+{
+	if (b->failed)
+		return;
+	if (b->len + len + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		while (cap < b->len + len + 1)
+			cap *= 2;
+		char *p = realloc(b->s, cap);
+		if (!p) {
+			b->failed = 1;
+			return;
+		}
+		b->s = p;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, s, len);
+	b->len += len;
+	b->s[b->len] = '\0';
+}
+
+static void buffer_puts(buffer_t *b, const char *s)
+{
+	buffer_add(b, s, strlen(s));
+}
+
+/* ---- one note's passages ---- */
+
+typedef struct note_passages {
+	dd_span_t *spans;
+	size_t n_spans;
+	dd_passage_t *passages;
+	size_t n_passages;
+} note_passages_t;
+
+static void note_passages_free(note_passages_t *np)
+{
+	free(np->spans);
+	free(np->passages);
+}
+
+static dd_status_t find_passages(dd_engine_t *e, const dd_parsed_query_t *pq, const double *weights,
+                                 const dd_stored_note_t *note, const excerpt_options_t *o, note_passages_t *np,
+                                 dd_error_t *err)
+{
+	memset(np, 0, sizeof *np);
+	dd_status_t st =
+	    dd_highlight_spans(dd_engine_tokenizer(e), pq, note->body, note->body_len, &np->spans, &np->n_spans, err);
+	if (st != DD_OK)
+		return st;
+	dd_passage_options_t popts = {o->per_note, EXCERPT_MAX_CHARS, o->context, weights,
+	                              pq->n_words + pq->n_literals};
+	return dd_choose_passages(note->body, note->body_len, np->spans, np->n_spans, &popts, &np->passages,
+	                          &np->n_passages, err);
+}
+
+/* Character offset of byte offset in the body. */
+static size_t char_at(const dd_stored_note_t *note, size_t byte_offset)
+{
+	return dd_utf8_length(note->body, byte_offset);
+}
+
+/* ---- citations ---- */
+
+/* "梁振杰（中共临江市委书记），《标题》，临江市石林县杏林乡兴山村，2007-04-09，
+ * N0001 第4段": the parts a note lacks are left out. */
+static void add_citation(buffer_t *b, const dd_stored_note_t *note, size_t paragraph,
+                         void (*add_text)(buffer_t *, const char *, size_t))
+{
+	int any = 0;
+	if (note->author[0] || note->post[0]) {
+		add_text(b, note->author, strlen(note->author));
+		if (note->author[0] && note->post[0])
+			buffer_puts(b, "（");
+		add_text(b, note->post, strlen(note->post));
+		if (note->author[0] && note->post[0])
+			buffer_puts(b, "）");
+		any = 1;
+	}
+	if (any)
+		buffer_puts(b, "，");
+	buffer_puts(b, "《");
+	add_text(b, note->title, strlen(note->title));
+	buffer_puts(b, "》");
+	const char *place[4] = {note->city, note->county, note->township, note->village};
+	if (place[0][0] || place[1][0] || place[2][0] || place[3][0]) {
+		buffer_puts(b, "，");
+		for (size_t i = 0; i < 4; i++)
+			add_text(b, place[i], strlen(place[i]));
+	}
+	if (note->date[0]) {
+		buffer_puts(b, "，");
+		add_text(b, note->date, strlen(note->date));
+	}
+	buffer_puts(b, "，");
+	add_text(b, note->id, strlen(note->id));
+	char number[48];
+	snprintf(number, sizeof number, " 第%zu段", paragraph);
+	buffer_puts(b, number);
+}
+
+/* ---- text ---- */
+
+static void add_plain(buffer_t *b, const char *s, size_t len)
+{
+	buffer_add(b, s, len);
+}
+
+static void print_text(const dd_stored_note_t *note, const note_passages_t *np, size_t rank, int colour)
+{
+	const char *open = colour ? "\033[1;31m" : "【", *close = colour ? "\033[0m" : "】";
+	printf("%s%zu. %s%s  [%s]\n", colour ? "\033[1m" : "", rank, note->title, colour ? "\033[0m" : "", note->id);
+	for (size_t k = 0; k < np->n_passages; k++) {
+		const dd_passage_t *p = &np->passages[k];
+		char *marked = dd_mark_spans(note->body, p->start, p->end, np->spans, np->n_spans, open, close);
+		printf("   > ");
+		for (const char *c = marked ? marked : ""; *c; c++) {
+			putchar(*c);
+			if (*c == '\n')
+				printf("   > ");
+		}
+		free(marked);
+		buffer_t cite = {0};
+		add_citation(&cite, note, p->paragraph, add_plain);
+		printf("\n     — %s，字 %zu–%zu\n", cite.s ? cite.s : "", char_at(note, p->start),
+		       char_at(note, p->end));
+		free(cite.s);
+	}
+	printf("\n");
+}
+
+/* ---- Markdown ---- */
+
+/* Appends s with the characters Markdown would read as markup escaped. */
+static void add_markdown(buffer_t *b, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] && strchr("\\`*_[]<>#|~", s[i]))
+			buffer_add(b, "\\", 1);
+		buffer_add(b, s + i, 1);
+	}
+}
+
+/* Appends a passage line by line, each line a block quote line; a line
+ * that would start a list or a heading has its first mark escaped. */
+static void add_quote(buffer_t *b, const dd_stored_note_t *note, const note_passages_t *np, const dd_passage_t *p)
+{
+	size_t pos = p->start, next_span = p->first_span, span_end = p->first_span + p->n_spans;
+	int line_start = 1;
+	while (pos < p->end) {
+		if (line_start) {
+			buffer_puts(b, "> ");
+			const char *line = note->body + pos;
+			size_t digits = 0;
+			while (pos + digits < p->end && line[digits] >= '0' && line[digits] <= '9')
+				digits++;
+			int hit_at_start = next_span < span_end && np->spans[next_span].start <= pos + digits;
+			if (!hit_at_start &&
+			    ((line[0] == '-' || line[0] == '+') ||
+			     (digits && pos + digits < p->end && (line[digits] == '.' || line[digits] == ')')))) {
+				buffer_add(b, line, digits);
+				buffer_puts(b, "\\");
+				buffer_add(b, line + digits, 1);
+				pos += digits + 1;
+			}
+			line_start = 0;
+			continue;
+		}
+		while (next_span < span_end && np->spans[next_span].start < pos)
+			next_span++; /* never happens with spans from dd_highlight_spans */
+		if (next_span < span_end && np->spans[next_span].start == pos) {
+			/* adjacent hits share one bold run: **住院统筹**, not **住院****统筹** */
+			buffer_puts(b, "**");
+			while (next_span < span_end && np->spans[next_span].start == pos) {
+				const dd_span_t *s = &np->spans[next_span++];
+				add_markdown(b, note->body + s->start, s->end - s->start);
+				pos = s->end;
+			}
+			buffer_puts(b, "**");
+			continue;
+		}
+		size_t stop = next_span < span_end ? np->spans[next_span].start : p->end;
+		const char *newline = memchr(note->body + pos, '\n', stop - pos);
+		if (newline)
+			stop = (size_t)(newline - note->body);
+		add_markdown(b, note->body + pos, stop - pos);
+		pos = stop;
+		if (newline) {
+			buffer_puts(b, "\n");
+			pos++;
+			line_start = 1;
+		}
+	}
+}
+
+static void print_markdown(const dd_stored_note_t *note, const note_passages_t *np)
+{
+	for (size_t k = 0; k < np->n_passages; k++) {
+		buffer_t b = {0};
+		add_quote(&b, note, np, &np->passages[k]);
+		buffer_puts(&b, "\n\n— ");
+		add_citation(&b, note, np->passages[k].paragraph, add_markdown);
+		buffer_puts(&b, "\n\n");
+		if (b.s)
+			fputs(b.s, stdout);
+		free(b.s);
+	}
+}
+
+/* ---- JSON ---- */
+
+static cJSON *json_pair(size_t a, size_t b)
+{
+	cJSON *pair = cJSON_CreateArray();
+	cJSON_AddItemToArray(pair, cJSON_CreateNumber((double)a));
+	cJSON_AddItemToArray(pair, cJSON_CreateNumber((double)b));
+	return pair;
+}
+
+static cJSON *json_excerpt(const dd_stored_note_t *note, const note_passages_t *np)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "id", note->id);
+	cJSON_AddStringToObject(o, "title", note->title);
+	cJSON_AddStringToObject(o, "author", note->author);
+	cJSON_AddStringToObject(o, "post", note->post);
+	cJSON_AddStringToObject(o, "city", note->city);
+	cJSON_AddStringToObject(o, "county", note->county);
+	cJSON_AddStringToObject(o, "township", note->township);
+	cJSON_AddStringToObject(o, "village", note->village);
+	cJSON_AddStringToObject(o, "date", note->date);
+	cJSON *passages = cJSON_AddArrayToObject(o, "passages");
+	for (size_t k = 0; k < np->n_passages; k++) {
+		const dd_passage_t *p = &np->passages[k];
+		cJSON *jp = cJSON_CreateObject();
+		char *text = strndup(note->body + p->start, p->end - p->start);
+		cJSON_AddStringToObject(jp, "text", text ? text : "");
+		free(text);
+		cJSON_AddNumberToObject(jp, "paragraph", (double)p->paragraph);
+		size_t start = char_at(note, p->start);
+		cJSON_AddNumberToObject(jp, "start", (double)start);
+		cJSON_AddNumberToObject(jp, "end",
+		                        (double)(start + dd_utf8_length(note->body + p->start, p->end - p->start)));
+		cJSON *highlights = cJSON_AddArrayToObject(jp, "highlights");
+		for (size_t i = p->first_span; i < p->first_span + p->n_spans; i++) {
+			const dd_span_t *s = &np->spans[i];
+			cJSON_AddItemToArray(highlights, json_pair(char_at(note, s->start), char_at(note, s->end)));
+		}
+		cJSON_AddItemToArray(passages, jp);
+	}
+	return o;
+}
+
+/* ---- concordance ---- */
+
+typedef struct kwic_line {
+	char *id, *left, *hit, *right;
+} kwic_line_t;
+
+typedef struct kwic_lines {
+	kwic_line_t *v;
+	size_t n, cap;
+} kwic_lines_t;
+
+/* Appends code point cp, showing any blank (a line break too) as a single
+ * space: returns 1 if a character was added. */
+static int add_context_char(buffer_t *b, uint32_t cp, int *last_was_space)
+{
+	if (cp == '\n' || cp == '\r' || cp == '\t' || cp == ' ' || cp == 0x3000) {
+		if (*last_was_space)
+			return 0;
+		*last_was_space = 1;
+		buffer_add(b, " ", 1);
+		return 1;
+	}
+	*last_was_space = 0;
+	char utf8[4];
+	buffer_add(b, utf8, dd_utf8_put(utf8, cp));
+	return 1;
+}
+
+/* Up to width characters of body after byte offset from. */
+static char *context_after(const dd_stored_note_t *note, size_t from, size_t width)
+{
+	buffer_t b = {0};
+	int last_was_space = 0;
+	buffer_add(&b, "", 0);
+	for (size_t i = from, count = 0; i < note->body_len && count < width;)
+		count += (size_t)add_context_char(&b, dd_utf8_next(note->body, &i), &last_was_space);
+	return b.failed ? NULL : b.s;
+}
+
+/* Up to width characters of body before byte offset to. */
+static char *context_before(const dd_stored_note_t *note, size_t to, size_t width)
+{
+	/* walk back over width characters (blank runs counting once), then
+	 * copy forwards from there */
+	size_t i = to, count = 0;
+	int in_blank = 0;
+	while (i > 0 && count < width) {
+		size_t prev = i - 1;
+		while (prev > 0 && ((unsigned char)note->body[prev] & 0xC0) == 0x80)
+			prev--;
+		size_t probe = prev;
+		uint32_t cp = dd_utf8_next(note->body, &probe);
+		int blank = cp == '\n' || cp == '\r' || cp == '\t' || cp == ' ' || cp == 0x3000;
+		if (!(blank && in_blank))
+			count++;
+		in_blank = blank;
+		i = prev;
+	}
+	/* a blank run cut at the edge still shows as one space */
+	while (in_blank && i > 0 && (note->body[i - 1] == '\n' || note->body[i - 1] == ' '))
+		i--;
+	buffer_t b = {0};
+	int last_was_space = 0;
+	buffer_add(&b, "", 0);
+	for (size_t k = i; k < to;)
+		add_context_char(&b, dd_utf8_next(note->body, &k), &last_was_space);
+	return b.failed ? NULL : b.s;
+}
+
+/* Adds a line for each hit of a word or string the user typed (weight 1;
+ * thesaurus relatives are left out of a concordance). */
+static int collect_kwic(kwic_lines_t *lines, const dd_stored_note_t *note, const dd_span_t *spans, size_t n_spans,
+                        const double *weights, size_t width)
+{
+	for (size_t i = 0; i < n_spans; i++) {
+		if (weights && weights[spans[i].which] < 1.0)
+			continue;
+		if (lines->n == lines->cap) {
+			size_t cap = lines->cap ? lines->cap * 2 : 64;
+			kwic_line_t *v = realloc(lines->v, sizeof *v * cap);
+			if (!v)
+				return -1;
+			lines->v = v;
+			lines->cap = cap;
+		}
+		kwic_line_t *l = &lines->v[lines->n++];
+		l->id = strdup(note->id);
+		l->left = context_before(note, spans[i].start, width);
+		l->hit = strndup(note->body + spans[i].start, spans[i].end - spans[i].start);
+		l->right = context_after(note, spans[i].end, width);
+		if (!l->id || !l->left || !l->hit || !l->right)
+			return -1;
+	}
+	return 0;
+}
+
+/* Prints the lines with ids, left contexts and hits in aligned columns:
+ * the left context is padded to the widest it can be (width characters
+ * of two columns each). */
+static void print_kwic(const kwic_lines_t *lines, size_t width, int colour)
+{
+	const char *open = colour ? "\033[1;31m" : "【", *close = colour ? "\033[0m" : "】";
+	size_t id_width = 0;
+	for (size_t i = 0; i < lines->n; i++) {
+		size_t w = dd_display_width(lines->v[i].id, strlen(lines->v[i].id));
+		if (w > id_width)
+			id_width = w;
+	}
+	for (size_t i = 0; i < lines->n; i++) {
+		const kwic_line_t *l = &lines->v[i];
+		size_t idw = dd_display_width(l->id, strlen(l->id));
+		size_t leftw = dd_display_width(l->left, strlen(l->left));
+		printf("%s%*s  %*s%s%s%s%s%s\n", l->id, (int)(id_width - idw), "",
+		       (int)(2 * width > leftw ? 2 * width - leftw : 0), "", l->left, open, l->hit, close, l->right);
+	}
+}
+
+static void kwic_lines_free(kwic_lines_t *lines)
+{
+	for (size_t i = 0; i < lines->n; i++) {
+		free(lines->v[i].id);
+		free(lines->v[i].left);
+		free(lines->v[i].hit);
+		free(lines->v[i].right);
+	}
+	free(lines->v);
+}
+
+/* ---- the command ---- */
+
+static int parse_options(int argc, char **argv, excerpt_options_t *o)
+{
+	static const struct option options[] = {{"db", required_argument, NULL, 'd'},
+	                                        {"per-note", required_argument, NULL, 'p'},
+	                                        {"context", required_argument, NULL, 'c'},
+	                                        {"limit", required_argument, NULL, 'n'},
+	                                        {"format", required_argument, NULL, 'f'},
+	                                        {"kwic", no_argument, NULL, 'k'},
+	                                        {"width", required_argument, NULL, 'w'},
+	                                        {"help", no_argument, NULL, 'h'},
+	                                        {NULL, 0, NULL, 0}};
+	*o = (excerpt_options_t){dd_default_db(), 2, 0, 10, 20, 0, 0, 0, 0, FORMAT_TEXT};
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "d:p:c:n:f:kw:h", options, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			o->db_path = optarg;
+			break;
+		case 'p':
+			if (parse_count("per-note", optarg, 1, 100, &o->per_note) != 0)
+				return DD_EXIT_USAGE;
+			break;
+		case 'c':
+			if (parse_count("context", optarg, 0, 100, &o->context) != 0)
+				return DD_EXIT_USAGE;
+			break;
+		case 'n':
+			if (parse_count("limit", optarg, 1, 100000, &o->limit) != 0)
+				return DD_EXIT_USAGE;
+			o->limit_given = 1;
+			break;
+		case 'w':
+			if (parse_count("width", optarg, 1, 500, &o->width) != 0)
+				return DD_EXIT_USAGE;
+			o->width_given = 1;
+			break;
+		case 'f':
+			if (strcmp(optarg, "text") == 0)
+				o->format = FORMAT_TEXT;
+			else if (strcmp(optarg, "markdown") == 0 || strcmp(optarg, "md") == 0)
+				o->format = FORMAT_MARKDOWN;
+			else if (strcmp(optarg, "json") == 0)
+				o->format = FORMAT_JSON;
+			else {
+				fprintf(stderr, "dundian-search excerpt: --format '%s': use text, markdown or json\n",
+				        optarg);
+				return DD_EXIT_USAGE;
+			}
+			o->format_given = 1;
+			break;
+		case 'k':
+			o->kwic = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return DD_EXIT_OK;
+		default:
+			usage(stderr);
+			return DD_EXIT_USAGE;
+		}
+	}
+	if (o->kwic && o->format_given && o->format != FORMAT_TEXT) {
+		fprintf(stderr, "dundian-search excerpt: --kwic prints a text concordance; drop --format\n");
+		return DD_EXIT_USAGE;
+	}
+	if (o->width_given && !o->kwic) {
+		fprintf(stderr, "dundian-search excerpt: --width applies to --kwic only\n");
+		return DD_EXIT_USAGE;
+	}
+	return -1;
+}
+
 int dd_cmd_excerpt(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "dundian-search excerpt: not available yet\n");
-	return DD_EXIT_USAGE;
+	excerpt_options_t o;
+	int status = parse_options(argc, argv, &o);
+	if (status >= 0)
+		return status;
+	char *text = dd_join_args(argc, argv, optind);
+	if (!text || !text[0]) {
+		free(text);
+		fprintf(stderr, "dundian-search excerpt: no query given\n");
+		usage(stderr);
+		return DD_EXIT_USAGE;
+	}
+	status = DD_EXIT_OK;
+	dd_engine_t *e = dd_open_engine_or_complain(o.db_path, &status);
+	if (!e) {
+		free(text);
+		return status;
+	}
+	dd_error_t err;
+	dd_parsed_query_t pq = {0};
+	if (dd_engine_parse(e, text, &pq, &err) != DD_OK) {
+		fprintf(stderr, "dundian-search excerpt: %s\n", err.message);
+		dd_engine_close(e);
+		free(text);
+		return DD_EXIT_USAGE;
+	}
+	/* rank exactly as plain search does (its topic feedback included) */
+	if (dd_engine_topic_feedback(e, &pq, &err) != DD_OK) {
+		fprintf(stderr, "dundian-search excerpt: %s\n", err.message);
+		dd_parsed_query_free(&pq);
+		dd_engine_close(e);
+		free(text);
+		return DD_EXIT_INDEX;
+	}
+	size_t doc_count = dd_db_doc_count(dd_engine_db(e));
+	dd_search_options_t sopts;
+	dd_engine_search_options(&sopts, 0, o.kwic && !o.limit_given ? doc_count : o.limit);
+	sopts.check_at_least = doc_count;
+	if (!pq.has_text) {
+		/* filters only: oldest first, as plain search does */
+		sopts.sort_by_value = 1;
+		sopts.sort_slot = DD_SLOT_DATE;
+		sopts.sort_descending = 0;
+	}
+	dd_results_t *res = NULL;
+	if (dd_db_search(dd_engine_db(e), pq.query, &sopts, &res, &err) != DD_OK) {
+		fprintf(stderr, "dundian-search excerpt: %s\n", err.message);
+		dd_parsed_query_free(&pq);
+		dd_engine_close(e);
+		free(text);
+		return DD_EXIT_INDEX;
+	}
+	double *weights = dd_query_word_weights(&pq, text);
+	int colour = o.format == FORMAT_TEXT && dd_use_colour();
+	cJSON *root = NULL, *excerpts = NULL;
+	if (o.format == FORMAT_JSON && !o.kwic) {
+		root = cJSON_CreateObject();
+		cJSON_AddStringToObject(root, "query", text);
+		cJSON_AddNumberToObject(root, "total", (double)dd_results_total(res));
+		excerpts = cJSON_AddArrayToObject(root, "excerpts");
+	}
+	kwic_lines_t lines = {0};
+	size_t count = dd_results_count(res);
+	for (size_t i = 0; i < count; i++) {
+		size_t len;
+		const char *data = dd_results_data(res, i, &len);
+		dd_stored_note_t note;
+		if (dd_stored_note_parse(data, len, &note, &err) != DD_OK) {
+			fprintf(stderr, "dundian-search excerpt: %s\n", err.message);
+			status = DD_EXIT_INDEX;
+			continue;
+		}
+		note_passages_t np;
+		if (o.kwic) {
+			if (dd_highlight_spans(dd_engine_tokenizer(e), &pq, note.body, note.body_len, &np.spans,
+			                       &np.n_spans, &err) != DD_OK ||
+			    collect_kwic(&lines, &note, np.spans, np.n_spans, weights, o.width) != 0) {
+				fprintf(stderr, "dundian-search excerpt: %s: %s\n", note.id,
+				        err.message[0] ? err.message : "out of memory");
+				status = DD_EXIT_INDEX;
+			}
+			free(np.spans);
+		} else if (find_passages(e, &pq, weights, &note, &o, &np, &err) != DD_OK) {
+			fprintf(stderr, "dundian-search excerpt: %s: %s\n", note.id, err.message);
+			status = DD_EXIT_INDEX;
+		} else {
+			if (o.format == FORMAT_JSON)
+				cJSON_AddItemToArray(excerpts, json_excerpt(&note, &np));
+			else if (o.format == FORMAT_MARKDOWN)
+				print_markdown(&note, &np);
+			else
+				print_text(&note, &np, i + 1, colour);
+			note_passages_free(&np);
+		}
+		dd_stored_note_free(&note);
+	}
+	size_t total = dd_results_total(res);
+	if (o.kwic)
+		print_kwic(&lines, o.width, colour);
+	else if (o.format == FORMAT_JSON)
+		dd_print_json(root);
+	else if (o.format == FORMAT_TEXT) {
+		if (count < total)
+			printf("%zu notes matched; showing the best %zu\n", total, count);
+		else
+			printf("%zu note%s matched\n", total, total == 1 ? "" : "s");
+	}
+	kwic_lines_free(&lines);
+	free(weights);
+	dd_results_free(res);
+	dd_parsed_query_free(&pq);
+	dd_engine_close(e);
+	free(text);
+	if (status == DD_EXIT_OK && total == 0)
+		status = DD_EXIT_NONE;
+	return status;
 }

@@ -170,6 +170,13 @@ int dd_cmd_search(int argc, char **argv)
 		free(text);
 		return DD_EXIT_USAGE;
 	}
+	if (text[0] && !like && dd_engine_topic_feedback(e, &pq, &err) != DD_OK) {
+		fprintf(stderr, "dundian-search: %s\n", err.message);
+		dd_parsed_query_free(&pq);
+		dd_engine_close(e);
+		free(text);
+		return DD_EXIT_INDEX;
+	}
 	dd_query_t *q = pq.query;
 	pq.query = NULL;
 	if (like) {
