@@ -290,6 +290,9 @@ char *dd_engine_snippet(dd_engine_t *e, const dd_parsed_query_t *pq, const dd_st
 		tries = 1;
 	char *best = NULL;
 	double best_score = -1;
+	/* typed words count more than their thesaurus relatives */
+	double *weights = pq->text ? dd_query_word_weights(pq, pq->text) : NULL;
+	dd_passage_options_t popts = {1, max_chars, 0, weights, weights ? pq->n_words + pq->n_literals : 0};
 	for (size_t k = 0; k < tries; k++) {
 		const char *text = note->body + scan.v[k].start;
 		size_t len = scan.v[k].end - scan.v[k].start;
@@ -298,7 +301,7 @@ char *dd_engine_snippet(dd_engine_t *e, const dd_parsed_query_t *pq, const dd_st
 		dd_passage_t *passages = NULL;
 		size_t n_passages = 0;
 		if (dd_highlight_spans(e->tokenizer, pq, text, len, &spans, &n_spans, err) == DD_OK &&
-		    dd_best_passages(text, len, spans, n_spans, 1, max_chars, 0, &passages, &n_passages, err) == DD_OK &&
+		    dd_choose_passages(text, len, spans, n_spans, &popts, &passages, &n_passages, err) == DD_OK &&
 		    n_passages && passages[0].score > best_score) {
 			char *marked = dd_mark_spans(text, passages[0].start, passages[0].end, spans, n_spans, open, close);
 			if (marked) {
@@ -311,6 +314,7 @@ char *dd_engine_snippet(dd_engine_t *e, const dd_parsed_query_t *pq, const dd_st
 		free(passages);
 	}
 	free(scan.v);
+	free(weights);
 	if (!best && !(best = strdup("")))
 		dd_error_set(err, DD_ERR_NOMEM, "out of memory");
 	return best;

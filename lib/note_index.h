@@ -36,7 +36,7 @@
 #define DD_BODY_CHAR_OFFSET 100000u
 #define DD_BODY_WORD_OFFSET 1000u
 /* Bumped whenever the schema changes, so old indexes get rebuilt. */
-#define DD_SCHEMA_VERSION "dundian-schema-3"
+#define DD_SCHEMA_VERSION "dundian-schema-4"
 
 typedef enum {
 	DD_SLOT_DATE = 0,     /* YYYY-MM-DD, sorts by date */

@@ -609,6 +609,7 @@ void dd_parsed_query_free(dd_parsed_query_t *pq)
 		free(pq->literals[i]);
 	free(pq->words);
 	free(pq->literals);
+	free(pq->text);
 	memset(pq, 0, sizeof *pq);
 }
 
@@ -672,6 +673,7 @@ dd_status_t dd_query_parse(const dd_query_context_t *ctx, const char *text, dd_p
 		fail(&ps, "the query is empty");
 	free(ps.cur.text);
 	if (!ps.failed) {
+		out->text = strdup(text);
 		out->has_text = q != NULL;
 		out->plain = q != NULL && !ps.structured;
 		out->query = apply_filters(&ps, q ? q : dd_query_match_all());

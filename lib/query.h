@@ -42,6 +42,7 @@ void dd_query_context_defaults(dd_query_context_t *ctx);
 
 typedef struct dd_parsed_query {
 	dd_query_t *query;    /* owned */
+	char *text;           /* the query as typed (owned) */
 	int has_text;         /* 0: filters only (caller may sort by date) */
 	int plain;            /* 1: only words: no quotes, operators, fields */
 	/* For highlighting: normalised words (typed and expanded) and exact

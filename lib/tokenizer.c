@@ -167,6 +167,62 @@ static int emit(dd_tokenizer_t *t, size_t a, size_t b, size_t len, unsigned pos,
 	return fn(&tok, ctx);
 }
 
+/* ICU sometimes cuts through a domain word in context (合管办报账 comes out
+ * as 合|管|办报|账), so no run of whole pieces spells it.  For Han text,
+ * whose normalised form is the original, every dictionary word found in a
+ * run of contiguous pieces that does not start and end on piece boundaries
+ * is emitted as a part, at the position of the piece it starts in. */
+static int dictionary_words_across(dd_tokenizer_t *t, dd_token_fn fn, void *ctx)
+{
+	size_t max_bytes = dd_lexicon_max_word_bytes(t->lex);
+	unsigned pos = 0;
+	for (size_t k = 0; k < t->n_pieces; k++) {
+		const piece_t *p = &t->pieces[k];
+		if (!(p->flags & DD_TOKEN_HAN) || p->nlen != p->end - p->start)
+			continue;
+		/* each character start inside piece k */
+		const char *norm = t->buf + p->norm;
+		for (size_t c = 0; c < p->nlen;) {
+			size_t clen = 1;
+			while (c + clen < p->nlen && ((unsigned char)norm[c + clen] & 0xC0) == 0x80)
+				clen++;
+			/* spell forward across contiguous identity pieces */
+			size_t wl = 0;
+			size_t j = k, off = c;
+			char word[256];
+			while (j < t->n_pieces && wl < max_bytes && wl < sizeof word - 8) {
+				const piece_t *q = &t->pieces[j];
+				if (j > k && (q->start != t->pieces[j - 1].end || q->nlen != q->end - q->start))
+					break;
+				const char *qn = t->buf + q->norm;
+				size_t l = 1;
+				while (off + l < q->nlen && ((unsigned char)qn[off + l] & 0xC0) == 0x80)
+					l++;
+				if (wl + l >= sizeof word)
+					break;
+				memcpy(word + wl, qn + off, l);
+				wl += l;
+				off += l;
+				int at_end = off == q->nlen;
+				int aligned = c == 0 && at_end;
+				if (!aligned && wl > clen && dd_lexicon_has_word(t->lex, word, wl)) {
+					word[wl] = '\0';
+					dd_token_t tok = {word, wl, p->start + c, q->start + off, pos, DD_TOKEN_PART | DD_TOKEN_HAN};
+					if (fn(&tok, ctx))
+						return 1;
+				}
+				if (at_end) {
+					j++;
+					off = 0;
+				}
+			}
+			c += clen;
+		}
+		pos++;
+	}
+	return 0;
+}
+
 dd_status_t dd_tokenize(dd_tokenizer_t *t, const char *text, size_t len, dd_tokenize_mode_t mode,
 			dd_token_fn fn, void *ctx, dd_error_t *err)
 {
@@ -209,5 +265,7 @@ dd_status_t dd_tokenize(dd_tokenizer_t *t, const char *text, size_t len, dd_toke
 		}
 		a = best;
 	}
+	if (mode == DD_TOKENIZE_INDEX && t->lex)
+		dictionary_words_across(t, fn, ctx);
 	return DD_OK;
 }
