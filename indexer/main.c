@@ -41,6 +41,15 @@ static int push_path(path_list_t *l, const char *p)
 	return (l->v[l->n] = strdup(p)) ? (int)(l->n++, 0) : -1;
 }
 
+static void free_paths(path_list_t *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = l->cap = 0;
+}
+
 static int has_note_extension(const char *name)
 {
 	size_t l = strlen(name);
@@ -196,18 +205,21 @@ int main(int argc, char **argv)
 			push_path(&files, root);
 		}
 	}
-	qsort(files.v, files.n, sizeof *files.v, compare_strings);
+	if (files.n > 1)
+		qsort(files.v, files.n, sizeof *files.v, compare_strings);
 
 	dd_error_t err;
 	dd_indexing_t ix;
 	if (dd_indexing_load(&ix, vocabulary_dir, &err) != DD_OK) {
 		fprintf(stderr, "dundian-index: %s\n", err.message);
+		free_paths(&files);
 		return EXIT_FATAL;
 	}
 	dd_db_t *db;
 	if (dd_db_open_write(db_path, &db, &err) != DD_OK) {
 		fprintf(stderr, "dundian-index: %s\n", err.message);
 		dd_indexing_free(&ix);
+		free_paths(&files);
 		return EXIT_FATAL;
 	}
 	known_list_t known = {NULL, 0, 0, db};
@@ -321,12 +333,10 @@ int main(int argc, char **argv)
 	size_t total = fatal ? 0 : dd_db_doc_count(db);
 	dd_db_close(db);
 	dd_indexing_free(&ix);
-	for (size_t i = 0; i < files.n; i++) {
-		free(files.v[i]);
+	for (size_t i = 0; i < files.n; i++)
 		free(run_ids[i]);
-	}
 	free(run_ids);
-	free(files.v);
+	free_paths(&files);
 	for (size_t i = 0; i < known.n; i++) {
 		free(known.v[i].id);
 		free(known.v[i].path);

@@ -153,7 +153,8 @@ static void lex_item(parser_t *ps)
 		ps->cur.text = read_quoted(ps);
 		return;
 	}
-	if (*p == '-' && !ends_chunk(p + 1)) {
+	size_t space_len;
+	if (*p == '-' && p[1] && p[1] != ')' && !is_space_at(p + 1, &space_len)) {
 		ps->cur.kind = ITEM_MINUS;
 		ps->p++;
 		return;
@@ -525,24 +526,34 @@ static dd_query_t *list_build(list_t *l, dd_query_op_t op)
 	return dd_query_combine(DD_QUERY_AND_NOT, subs, 2);
 }
 
-static dd_query_t *parse_and(parser_t *ps, int depth)
+/* A run of items joined by AND.  When every item is negative, returns
+ * their OR and sets *negative, so the caller excludes them from its own
+ * list (`a -b` is a AND NOT b, not a OR (everything but b)). */
+static dd_query_t *parse_and(parser_t *ps, int depth, int *negative)
 {
 	list_t *l = calloc(1, sizeof *l);
+	*negative = 0;
 	if (!l) {
 		fail(ps, "out of memory");
 		return NULL;
 	}
-	int negative = 0;
-	list_add(l, parse_unary(ps, depth, &negative), negative);
+	int neg = 0;
+	dd_query_t *q = parse_unary(ps, depth, &neg);
+	list_add(l, q, neg);
 	while (!ps->failed && ps->cur.kind == ITEM_AND) {
 		next_item(ps);
-		list_add(l, parse_unary(ps, depth, &negative), negative);
+		q = parse_unary(ps, depth, &neg);
+		list_add(l, q, neg);
 	}
-	dd_query_t *q = NULL;
-	if (ps->failed)
+	q = NULL;
+	if (ps->failed) {
 		list_free(l);
-	else
+	} else if (l->n_pos == 0 && l->n_neg > 0) {
+		q = dd_query_combine(DD_QUERY_OR, l->neg, l->n_neg);
+		*negative = 1;
+	} else {
 		q = list_build(l, DD_QUERY_AND);
+	}
 	free(l);
 	return q;
 }
@@ -571,17 +582,9 @@ static dd_query_t *parse_expr(parser_t *ps, int depth)
 			}
 		}
 		/* A negative on its own in an OR list excludes from the whole list. */
-		int negative = ps->cur.kind == ITEM_NOT || ps->cur.kind == ITEM_MINUS;
-		dd_query_t *q = parse_and(ps, depth);
-		if (negative && q) {
-			/* parse_and wrapped it as "all AND NOT x": keep x's exclusion */
-			list_add(l, q, 0);
-			l->n_pos--;
-			dd_query_t *subs[1] = {q};
-			l->neg[l->n_neg++] = dd_query_combine(DD_QUERY_OR, subs, 1);
-			continue;
-		}
-		list_add(l, q, 0);
+		int negative = 0;
+		dd_query_t *q = parse_and(ps, depth, &negative);
+		list_add(l, q, negative);
 	}
 	dd_query_t *q = NULL;
 	if (ps->failed)

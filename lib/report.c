@@ -513,7 +513,8 @@ dd_status_t dd_report_finish(dd_report_t *r, dd_error_t *err)
 	if (r->finished)
 		return dd_error_set(err, DD_ERR_INVALID, "report: finished twice");
 	r->finished = 1;
-	qsort(r->notes, r->n_notes, sizeof *r->notes, by_note_id);
+	if (r->n_notes > 1) /* qsort wants a non-NULL array even when empty */
+		qsort(r->notes, r->n_notes, sizeof *r->notes, by_note_id);
 	for (size_t i = 1; i < r->n_notes; i++)
 		if (strcmp(r->notes[i - 1].id, r->notes[i].id) == 0) {
 			dd_error_set(err, DD_ERR_INVALID, "report: note %s added twice", r->notes[i].id);

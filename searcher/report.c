@@ -196,6 +196,10 @@ static void write_table(FILE *out, const dd_report_view_t *view)
 		fprintf(out, "Report on the %zu note%s matching: %s\n\n", n_all, n_all == 1 ? "" : "s", view->query);
 	else
 		fprintf(out, "Report on all %zu note%s\n\n", n_all, n_all == 1 ? "" : "s");
+	if (n_all == 0) {
+		fprintf(out, "No note matches.\n");
+		return;
+	}
 
 	fprintf(out, "1. Notes per topic by %s (a note may raise several topics; totals count notes; "
 		     "%zu note%s raise none)\n\n",

@@ -14,12 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* cli_util.h defines static helpers this program does not all use. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-function"
-#pragma GCC diagnostic ignored "-Wformat-truncation"
 #include "cli_util.h"
-#pragma GCC diagnostic pop
 #include "note.h"
 
 /* Parses a NUL-terminated text as the note at path; asserts success. */

@@ -1,0 +1,478 @@
+/* test_index_cli.c - drives the real dundian-index on notes written here.
+ *
+ * Each run's summary line must count exactly what happened (added,
+ * updated, removed, unchanged, rejected); a bad note is reported on one
+ * stderr line naming its file, sets exit status 1 and leaves the rest of
+ * the run (and the note's previous version) in the index; two files
+ * claiming one id are caught.  The index is then read back through the
+ * library to check what it really holds.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli_util.h"
+#include "xapian_wrap.h"
+
+/* --- helpers --------------------------------------------------------------- */
+
+typedef struct summary {
+	size_t added, updated, removed, unchanged, rejected, total;
+} summary_t;
+
+/* A scratch area: DD_TEST_TMP/name/notes and DD_TEST_TMP/name/db. */
+typedef struct area {
+	char root[4096], notes[4200], db[4200];
+} area_t;
+
+static void make_area(area_t *a, const char *name)
+{
+	assert_non_null(cli_scratch(name, a->root, sizeof a->root));
+	snprintf(a->notes, sizeof a->notes, "%s/notes", a->root);
+	snprintf(a->db, sizeof a->db, "%s/db", a->root);
+	char cmd[16384];
+	snprintf(cmd, sizeof cmd, "mkdir -p '%s'", a->notes);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void write_note(const area_t *a, const char *name, const char *text)
+{
+	assert_int_equal(cli_write_file(a->notes, name, text), 0);
+}
+
+static void remove_note(const area_t *a, const char *name)
+{
+	char path[4400];
+	snprintf(path, sizeof path, "%s/%s", a->notes, name);
+	assert_int_equal(unlink(path), 0);
+}
+
+/* A valid Markdown note. */
+static void write_md(const area_t *a, const char *file, const char *id, const char *title, const char *body)
+{
+	char text[4096];
+	snprintf(text, sizeof text,
+		 "---\nid: %s\ntitle: %s\nauthor: 测试员\ncounty: 石林县\ndate: 2007-04-09\n---\n\n%s\n", id, title,
+		 body);
+	write_note(a, file, text);
+}
+
+/* Runs dundian-index on the area's notes (or the paths given). */
+static cli_result_t run_index(const area_t *a, const char *path)
+{
+	return cli_run("dundian-index", "--quiet", "--db", a->db, path ? path : a->notes, NULL);
+}
+
+/* Parses the one summary line on stdout (fails the test if it is not there). */
+static summary_t parse_summary(const cli_result_t *r, const char *db)
+{
+	summary_t s;
+	double seconds;
+	char holder[4300];
+	assert_non_null(r->out);
+	if (sscanf(r->out, "%zu added, %zu updated, %zu removed, %zu unchanged, %zu rejected in %lf s; %4299s holds %zu notes",
+		   &s.added, &s.updated, &s.removed, &s.unchanged, &s.rejected, &seconds, holder, &s.total) != 8)
+		fail_msg("no summary line in stdout '%s' (stderr '%s')", r->out, r->err ? r->err : "");
+	assert_string_equal(holder, db);
+	/* exactly one line */
+	const char *nl = strchr(r->out, '\n');
+	assert_non_null(nl);
+	assert_string_equal(nl + 1, "");
+	return s;
+}
+
+static void expect_summary(const cli_result_t *r, const char *db, size_t added, size_t updated, size_t removed,
+			   size_t unchanged, size_t rejected, size_t total)
+{
+	summary_t s = parse_summary(r, db);
+	if (s.added != added || s.updated != updated || s.removed != removed || s.unchanged != unchanged ||
+	    s.rejected != rejected || s.total != total)
+		fail_msg("summary '%s' expected %zu added, %zu updated, %zu removed, %zu unchanged, %zu rejected, %zu notes",
+			 r->out, added, updated, removed, unchanged, rejected, total);
+}
+
+static size_t count_lines(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* The stored data of note id in the index at db ("" when absent; malloc'd). */
+static char *stored_data(const char *db_path, const char *id)
+{
+	dd_db_t *db = NULL;
+	dd_error_t err;
+	if (dd_db_open_read(db_path, &db, &err) != DD_OK)
+		fail_msg("%s", err.message);
+	char term[256], *data = NULL;
+	snprintf(term, sizeof term, "Q%s", id);
+	if (dd_db_get_data(db, term, &data, NULL, &err) != DD_OK)
+		data = strdup("");
+	dd_db_close(db);
+	return data;
+}
+
+/* Number of notes in the index holding term. */
+static size_t notes_with_term(const char *db_path, const char *term)
+{
+	dd_db_t *db = NULL;
+	dd_error_t err;
+	if (dd_db_open_read(db_path, &db, &err) != DD_OK)
+		fail_msg("%s", err.message);
+	size_t n = dd_db_term_freq(db, term);
+	dd_db_close(db);
+	return n;
+}
+
+static void assert_contains(const char *hay, const char *needle)
+{
+	if (!hay || !strstr(hay, needle))
+		fail_msg("'%s' does not contain '%s'", hay ? hay : "(null)", needle);
+}
+
+/* --- tests ------------------------------------------------------------------ */
+
+static void test_add_rerun_edit_delete_add(void **state)
+{
+	(void)state;
+	area_t a;
+	make_area(&a, "index_cycle");
+	write_md(&a, "A1.md", "A1", "村里吃水难", "村民每天挑水走两公里。");
+	write_md(&a, "A2.md", "A2", "修路的事", "村道还是土路，下雨走不了。");
+	write_md(&a, "A3.md", "A3", "合作医疗", "报账要跑县合管办。");
+
+	cli_result_t r = run_index(&a, NULL);
+	assert_int_equal(r.status, 0);
+	expect_summary(&r, a.db, 3, 0, 0, 0, 0, 3);
+	assert_string_equal(r.err, ""); /* --quiet: nothing on stderr */
+	cli_result_free(&r);
+	assert_int_equal(notes_with_term(a.db, "QA1"), 1);
+	assert_int_equal(notes_with_term(a.db, "XCO石林县"), 3);
+
+	/* nothing changed */
+	r = run_index(&a, NULL);
+	assert_int_equal(r.status, 0);
+	expect_summary(&r, a.db, 0, 0, 0, 3, 0, 3);
+	cli_result_free(&r);
+
+	/* edit one */
+	write_md(&a, "A2.md", "A2", "修路的事", "村道硬化了，班车通到村口。");
+	r = run_index(&a, NULL);
+	assert_int_equal(r.status, 0);
+	expect_summary(&r, a.db, 0, 1, 0, 2, 0, 3);
+	cli_result_free(&r);
+	char *data = stored_data(a.db, "A2");
+	assert_contains(data, "班车通到村口");
+	assert_null(strstr(data, "下雨走不了"));
+	free(data);
+	assert_int_equal(notes_with_term(a.db, "班车"), 1);
+
+	/* delete one */
+	remove_note(&a, "A3.md");
+	r = run_index(&a, NULL);
+	assert_int_equal(r.status, 0);
+	expect_summary(&r, a.db, 0, 0, 1, 2, 0, 2);
+	cli_result_free(&r);
+	assert_int_equal(notes_with_term(a.db, "QA3"), 0);
+
+	/* add one */
+	write_md(&a, "A4.md", "A4", "养老", "老人领到了养老金。");
+	r = run_index(&a, NULL);
+	assert_int_equal(r.status, 0);
+	expect_summary(&r, a.db, 1, 0, 0, 2, 0, 3);
+	cli_result_free(&r);
+	assert_int_equal(notes_with_term(a.db, "QA4"), 1);
+
+	/* metadata for the searcher is stored */
+	dd_db_t *db = NULL;
+	dd_error_t err;
+	assert_int_equal(dd_db_open_read(a.db, &db, &err), DD_OK);
+	char *schema = dd_db_get_metadata(db, "schema", &err);
+	assert_non_null(schema);
+	assert_true(schema[0] != '\0');
+	free(schema);
+	char *dict = dd_db_get_metadata(db, "dictionary", &err);
+	assert_non_null(strstr(dict, "宅基地"));
+	free(dict);
+	dd_db_close(db);
+}
+
+static void test_bad_notes_rejected(void **state)
+{
+	(void)state;
+	area_t a;
+	make_area(&a, "index_bad");
+	write_md(&a, "B1.md", "B1", "好笔记", "一切正常。");
+	write_note(&a, "B2.md", "---\nid: B2\ntitle: 坏编码\n---\n\n正文\xE6\xB0。\n");
+	write_note(&a, "B3.md", "---\nid: B3\ntitle: 没关上\n");
+	write_md(&a, "B4.md", "B4", "又一篇好的", "也正常。");
+
+	cli_result_t r = run_index(&a, NULL);
+	assert_int_equal(r.status, 1);
+	expect_summary(&r, a.db, 2, 0, 0, 0, 2, 2);
+	/* one line per bad note, each "path: what is wrong" */
+	assert_int_equal(count_lines(r.err), 2);
+	char want[4400];
+	snprintf(want, sizeof want, "%s/B2.md: ", a.notes);
+	assert_contains(r.err, want);
+	assert_non_null(strstr(strstr(r.err, want), "UTF-8"));
+	snprintf(want, sizeof want, "%s/B3.md: ", a.notes);
+	assert_contains(r.err, want);
+	const char *line = r.err;
+	while (*line) {
+		assert_int_equal(strncmp(line, a.notes, strlen(a.notes)), 0);
+		line = strchr(line, '\n') + 1;
+	}
+	cli_result_free(&r);
+
+	/* the index still answers, with the good notes */
+	assert_int_equal(notes_with_term(a.db, "QB1"), 1);
+	assert_int_equal(notes_with_term(a.db, "QB4"), 1);
+	assert_int_equal(notes_with_term(a.db, "QB2"), 0);
+	cli_result_t s = cli_run("dundian-search", "--db", a.db, "--json", "正常", NULL);
+	assert_int_equal(s.status, 0);
+	char *ids = cli_hit_ids(s.out);
+	assert_non_null(ids);
+	assert_non_null(strstr(ids, "B1"));
+	assert_non_null(strstr(ids, "B4"));
+	free(ids);
+	cli_result_free(&s);
+
+	/* rejected again on the next run, the good ones unchanged */
+	r = run_index(&a, NULL);
+	assert_int_equal(r.status, 1);
+	expect_summary(&r, a.db, 0, 0, 0, 2, 2, 2);
+	cli_result_free(&r);
+
+	/* fixed: added */
+	write_md(&a, "B2.md", "B2", "修好了", "编码没问题了。");
+	r = run_index(&a, NULL);
+	assert_int_equal(r.status, 1); /* B3 is still bad */
+	expect_summary(&r, a.db, 1, 0, 0, 2, 1, 3);
+	assert_int_equal(count_lines(r.err), 1);
+	cli_result_free(&r);
+}
+
+static void test_note_turning_bad_keeps_previous_version(void **state)
+{
+	(void)state;
+	area_t a;
+	make_area(&a, "index_turns_bad");
+	write_md(&a, "K1.md", "K1", "水窖", "村里修了三十口水窖。");
+	write_md(&a, "K2.md", "K2", "学校", "村小只剩一个老师。");
+	cli_result_t r = run_index(&a, NULL);
+	assert_int_equal(r.status, 0);
+	cli_result_free(&r);
+
+	write_note(&a, "K1.md", "---\nid: K1\ntitle: 水窖\ndate: 2007-02-30\n---\n\n改坏了。\n");
+	r = run_index(&a, NULL);
+	assert_int_equal(r.status, 1);
+	expect_summary(&r, a.db, 0, 0, 0, 1, 1, 2);
+	assert_int_equal(count_lines(r.err), 1);
+	assert_contains(r.err, "K1.md");
+	assert_contains(r.err, "2007-02-30");
+	cli_result_free(&r);
+	/* the previous version is still there and searchable */
+	char *data = stored_data(a.db, "K1");
+	assert_contains(data, "三十口水窖");
+	free(data);
+	assert_int_equal(notes_with_term(a.db, "水窖"), 1);
+	cli_result_t s = cli_run("dundian-search", "--db", a.db, "--json", "水窖", NULL);
+	assert_int_equal(s.status, 0);
+	char *ids = cli_hit_ids(s.out);
+	assert_non_null(ids);
+	assert_string_equal(ids, "K1");
+	free(ids);
+	cli_result_free(&s);
+}
+
+static void test_duplicate_ids(void **state)
+{
+	(void)state;
+	area_t a;
+	make_area(&a, "index_duplicate");
+	write_md(&a, "first.md", "D1", "第一篇", "第一篇的正文。");
+	write_md(&a, "second.md", "D1", "第二篇", "第二篇的正文。");
+	write_md(&a, "other.md", "D2", "别的", "别的正文。");
+	cli_result_t r = run_index(&a, NULL);
+	assert_int_equal(r.status, 1);
+	expect_summary(&r, a.db, 2, 0, 0, 0, 1, 2);
+	assert_int_equal(count_lines(r.err), 1);
+	char first[4400], second[4400];
+	snprintf(first, sizeof first, "%s/first.md", a.notes);
+	snprintf(second, sizeof second, "%s/second.md", a.notes);
+	assert_contains(r.err, first);
+	assert_contains(r.err, second);
+	assert_contains(r.err, "D1");
+	cli_result_free(&r);
+	/* the first in path order wins */
+	char *data = stored_data(a.db, "D1");
+	assert_contains(data, "第一篇的正文");
+	free(data);
+
+	/* a later run adding a third claimant, outside the first run */
+	area_t b;
+	make_area(&b, "index_duplicate_later");
+	write_md(&b, "x.md", "X1", "甲", "甲的正文。");
+	r = run_index(&b, NULL);
+	assert_int_equal(r.status, 0);
+	cli_result_free(&r);
+	char elsewhere[4400];
+	snprintf(elsewhere, sizeof elsewhere, "%s/extra", b.root);
+	char cmd[16384];
+	snprintf(cmd, sizeof cmd, "mkdir -p '%s'", elsewhere);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(cli_write_file(elsewhere, "y.md", "---\nid: X1\ntitle: 乙\n---\n乙的正文。\n"), 0);
+	r = cli_run("dundian-index", "--quiet", "--db", b.db, elsewhere, NULL);
+	assert_int_equal(r.status, 1);
+	expect_summary(&r, b.db, 0, 0, 0, 0, 1, 1);
+	assert_contains(r.err, "y.md");
+	assert_contains(r.err, "x.md");
+	cli_result_free(&r);
+	data = stored_data(b.db, "X1");
+	assert_contains(data, "甲的正文");
+	free(data);
+}
+
+static void test_txt_notes_and_moves(void **state)
+{
+	(void)state;
+	area_t a;
+	make_area(&a, "index_txt");
+	write_note(&a, "村口记事.txt", "村口记事\n\n老槐树下有人下棋。\n");
+	write_md(&a, "M1.md", "M1", "搬家的笔记", "这篇会被挪走。");
+	cli_result_t r = run_index(&a, NULL);
+	assert_int_equal(r.status, 0);
+	expect_summary(&r, a.db, 2, 0, 0, 0, 0, 2);
+	cli_result_free(&r);
+	char *data = stored_data(a.db, "村口记事");
+	assert_contains(data, "\"title\":\"村口记事\"");
+	assert_contains(data, "老槐树下有人下棋");
+	free(data);
+
+	/* a file moved to a subfolder keeps its id: updated, not removed + added */
+	char sub[4400], from[4400], to[4500];
+	snprintf(sub, sizeof sub, "%s/sub", a.notes);
+	snprintf(from, sizeof from, "%s/M1.md", a.notes);
+	snprintf(to, sizeof to, "%s/M1.md", sub);
+	char cmd[16384];
+	snprintf(cmd, sizeof cmd, "mkdir -p '%s' && mv '%s' '%s'", sub, from, to);
+	assert_int_equal(system(cmd), 0);
+	r = run_index(&a, NULL);
+	assert_int_equal(r.status, 0);
+	expect_summary(&r, a.db, 0, 1, 0, 1, 0, 2);
+	cli_result_free(&r);
+	data = stored_data(a.db, "M1");
+	assert_contains(data, "sub/M1.md");
+	free(data);
+
+	/* hidden files and other extensions are ignored */
+	write_note(&a, ".hidden.md", "---\nid: H\ntitle: 藏\n---\n藏着。\n");
+	write_note(&a, "readme.rst", "not a note\n");
+	r = run_index(&a, NULL);
+	assert_int_equal(r.status, 0);
+	expect_summary(&r, a.db, 0, 0, 0, 2, 0, 2);
+	cli_result_free(&r);
+
+	/* a single file can be given instead of a folder */
+	area_t b;
+	make_area(&b, "index_single_file");
+	write_md(&b, "S1.md", "S1", "单篇", "只索引这一篇。");
+	write_md(&b, "S2.md", "S2", "另一篇", "这篇不给。");
+	char one[4400];
+	snprintf(one, sizeof one, "%s/S1.md", b.notes);
+	r = run_index(&b, one);
+	assert_int_equal(r.status, 0);
+	expect_summary(&r, b.db, 1, 0, 0, 0, 0, 1);
+	cli_result_free(&r);
+}
+
+static void test_missing_path(void **state)
+{
+	(void)state;
+	area_t a;
+	make_area(&a, "index_missing");
+	char missing[4400];
+	snprintf(missing, sizeof missing, "%s/no-such-folder", a.root);
+	cli_result_t r = run_index(&a, missing);
+	assert_true(r.status != 0);
+	assert_contains(r.err, missing);
+	assert_int_equal(count_lines(r.err), 1);
+	cli_result_free(&r);
+
+	/* usage errors */
+	r = cli_run("dundian-index", "--no-such-option", NULL);
+	assert_int_equal(r.status, 2);
+	assert_contains(r.err, "usage");
+	cli_result_free(&r);
+	r = cli_run("dundian-index", "--help", NULL);
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "--db");
+	cli_result_free(&r);
+}
+
+static void test_index_locked(void **state)
+{
+	(void)state;
+	area_t a;
+	make_area(&a, "index_locked");
+	write_md(&a, "L1.md", "L1", "锁", "正文。");
+	cli_result_t r = run_index(&a, NULL);
+	assert_int_equal(r.status, 0);
+	cli_result_free(&r);
+	dd_db_t *db = NULL;
+	dd_error_t err;
+	assert_int_equal(dd_db_open_write(a.db, &db, &err), DD_OK);
+	r = run_index(&a, NULL);
+	assert_int_equal(r.status, 3);
+	assert_contains(r.err, "locked");
+	assert_string_equal(r.out, "");
+	cli_result_free(&r);
+	dd_db_close(db);
+}
+
+static void test_bundled_corpus(void **state)
+{
+	(void)state;
+	area_t a;
+	make_area(&a, "index_cli_corpus");
+	cli_result_t r = cli_run("dundian-index", "--quiet", "--db", a.db, CLI_CORPUS_NOTES, NULL);
+	if (r.status != 0)
+		fail_msg("indexing the corpus exited %d: %s", r.status, r.err);
+	expect_summary(&r, a.db, 500, 0, 0, 0, 0, 500);
+	assert_string_equal(r.err, "");
+	cli_result_free(&r);
+	/* the default PATH is the bundled corpus: everything unchanged */
+	r = cli_run("dundian-index", "--quiet", "--db", a.db, NULL);
+	assert_int_equal(r.status, 0);
+	expect_summary(&r, a.db, 0, 0, 0, 500, 0, 500);
+	cli_result_free(&r);
+	assert_int_equal(notes_with_term(a.db, "QN0001"), 1);
+	assert_int_equal(notes_with_term(a.db, "QN0500"), 1);
+	assert_true(notes_with_term(a.db, "XCO石林县") > 0);
+}
+
+int main(void)
+{
+	alarm(500); /* a hung program fails the test instead of stalling it */
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_add_rerun_edit_delete_add),
+		cmocka_unit_test(test_bad_notes_rejected),
+		cmocka_unit_test(test_note_turning_bad_keeps_previous_version),
+		cmocka_unit_test(test_duplicate_ids),
+		cmocka_unit_test(test_txt_notes_and_moves),
+		cmocka_unit_test(test_missing_path),
+		cmocka_unit_test(test_index_locked),
+		cmocka_unit_test(test_bundled_corpus),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,678 @@
+/* test_search_cli.c - drives the real dundian-search.
+ *
+ * On an index of the bundled corpus (built once for this program): ranked
+ * words bring the right notes first; quoted strings return exactly the
+ * notes containing them, checked against the corpus files themselves;
+ * filters return only matching notes; the --json contract, paging, date
+ * sorting, --like and the error paths.  On a few notes written here with
+ * known contents: AND / OR / NOT semantics and ranking order.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli_util.h"
+#include "lexicon.h"
+#include "note.h"
+#include "text.h"
+
+/* --- the corpus, read directly from its files ------------------------------ */
+
+typedef struct corpus_note {
+	char id[32];
+	char *title, *body; /* normalised */
+	char *county, *author, *village, *date;
+} corpus_note_t;
+
+static corpus_note_t corpus[600];
+static size_t n_corpus;
+static char corpus_db[4096];
+
+static int by_id(const void *a, const void *b) { return strcmp(((const corpus_note_t *)a)->id, ((const corpus_note_t *)b)->id); }
+
+static int load_corpus(void)
+{
+	DIR *d = opendir(CLI_CORPUS_NOTES);
+	if (!d)
+		return -1;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL && n_corpus < 600) {
+		size_t l = strlen(e->d_name);
+		if (l < 4 || strcmp(e->d_name + l - 3, ".md") != 0)
+			continue;
+		char path[4096];
+		snprintf(path, sizeof path, "%s/%s", CLI_CORPUS_NOTES, e->d_name);
+		dd_note_t *n;
+		dd_error_t err;
+		if (dd_note_load(path, &n, &err) != DD_OK) {
+			fprintf(stderr, "%s\n", err.message);
+			closedir(d);
+			return -1;
+		}
+		corpus_note_t *c = &corpus[n_corpus++];
+		snprintf(c->id, sizeof c->id, "%s", n->id);
+		c->title = dd_normalize_string(n->title, strlen(n->title));
+		c->body = dd_normalize_string(n->body, n->body_len);
+		c->county = strdup(n->county);
+		c->author = strdup(n->author);
+		c->village = strdup(n->village);
+		c->date = strdup(n->date);
+		dd_note_free(n);
+	}
+	closedir(d);
+	qsort(corpus, n_corpus, sizeof *corpus, by_id);
+	return 0;
+}
+
+static const corpus_note_t *corpus_note(const char *id)
+{
+	for (size_t i = 0; i < n_corpus; i++)
+		if (strcmp(corpus[i].id, id) == 0)
+			return &corpus[i];
+	return NULL;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	if (load_corpus() != 0 || n_corpus != 500) {
+		fprintf(stderr, "could not read the 500 corpus notes (%zu)\n", n_corpus);
+		return -1;
+	}
+	return cli_corpus_index("search_cli_corpus", corpus_db, sizeof corpus_db) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < n_corpus; i++) {
+		free(corpus[i].title);
+		free(corpus[i].body);
+		free(corpus[i].county);
+		free(corpus[i].author);
+		free(corpus[i].village);
+		free(corpus[i].date);
+	}
+	return 0;
+}
+
+/* --- running searches ------------------------------------------------------ */
+
+/* Runs dundian-search --db db --json EXTRA... and parses the one JSON
+ * object it must print (the caller frees it with cJSON_Delete). */
+static cJSON *search_json(const char *db, const char *const *extra, int *status)
+{
+	const char *args[40];
+	size_t n = 0;
+	args[n++] = "--db";
+	args[n++] = db;
+	args[n++] = "--json";
+	for (size_t i = 0; extra[i] && n < 39; i++)
+		args[n++] = extra[i];
+	args[n] = NULL;
+	cli_result_t r = cli_run_argv("dundian-search", args);
+	if (status)
+		*status = r.status;
+	if (r.status != 0 && r.status != 1)
+		fail_msg("dundian-search %s exited %d: %s", extra[0], r.status, r.err ? r.err : "");
+	const char *end = NULL;
+	cJSON *root = cJSON_ParseWithOpts(r.out, &end, 0);
+	if (!root)
+		fail_msg("not JSON: '%.200s'", r.out ? r.out : "");
+	/* exactly one object: nothing but white space after it */
+	for (const char *p = end; *p; p++)
+		if (*p != ' ' && *p != '\n' && *p != '\t' && *p != '\r')
+			fail_msg("more than one JSON value on stdout: '%.200s'", end);
+	assert_true(cJSON_IsObject(root));
+	cli_result_free(&r);
+	return root;
+}
+
+#define SEARCH(db, ...) search_json((db), (const char *const[]){__VA_ARGS__, NULL}, NULL)
+
+static const cJSON *hits_of(const cJSON *root)
+{
+	const cJSON *hits = cJSON_GetObjectItemCaseSensitive(root, "hits");
+	assert_true(cJSON_IsArray(hits));
+	return hits;
+}
+
+static const char *hit_string(const cJSON *hit, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(hit, key);
+	if (!cJSON_IsString(v))
+		fail_msg("hit field '%s' missing or not a string", key);
+	return v->valuestring;
+}
+
+static int hit_has_tag(const cJSON *hit, const char *key)
+{
+	const cJSON *tags = cJSON_GetObjectItemCaseSensitive(hit, "tags"), *t;
+	cJSON_ArrayForEach(t, tags)
+	{
+		const cJSON *k = cJSON_GetObjectItemCaseSensitive(t, "key");
+		if (cJSON_IsString(k) && strcmp(k->valuestring, key) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static size_t total_of(const cJSON *root)
+{
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(root, "total");
+	assert_true(cJSON_IsNumber(t));
+	return (size_t)t->valuedouble;
+}
+
+/* Sorted, space-separated ids of the hits. */
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static char *hit_id_set(const cJSON *root)
+{
+	const cJSON *hits = hits_of(root), *h;
+	size_t n = (size_t)cJSON_GetArraySize(hits), k = 0;
+	const char **v = calloc(n + 1, sizeof *v);
+	cJSON_ArrayForEach(h, hits) v[k++] = hit_string(h, "id");
+	qsort(v, n, sizeof *v, cmp_str);
+	char *out = calloc(1, n * 8 + 8);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			strcat(out, " ");
+		strcat(out, v[i]);
+	}
+	free(v);
+	return out;
+}
+
+/* Same for the corpus notes for which pred holds. */
+static char *corpus_id_set(int (*pred)(const corpus_note_t *, const void *), const void *arg)
+{
+	char *out = calloc(1, n_corpus * 8 + 8);
+	for (size_t i = 0; i < n_corpus; i++) {
+		if (!pred(&corpus[i], arg))
+			continue;
+		if (out[0])
+			strcat(out, " ");
+		strcat(out, corpus[i].id);
+	}
+	return out;
+}
+
+static void assert_same_set(char *got, char *want, const char *what)
+{
+	if (strcmp(got, want) != 0) {
+		size_t lg = strlen(got), lw = strlen(want);
+		char msg[1024];
+		snprintf(msg, sizeof msg, "%s: got %zu chars of ids '%.300s', expected %zu chars '%.300s'", what, lg, got, lw,
+			 want);
+		free(got);
+		free(want);
+		fail_msg("%s", msg);
+	}
+	free(got);
+	free(want);
+}
+
+/* --- ranked words ------------------------------------------------------------ */
+
+/* The words of the bundled thesaurus groups holding word, and word. */
+static size_t relatives(const char *word, char out[][64], size_t max)
+{
+	dd_lexicon_t *lex = dd_lexicon_new();
+	dd_error_t err;
+	assert_int_equal(dd_lexicon_load_thesaurus(lex, DD_SOURCE_DIR "/corpus/thesaurus.txt", &err), DD_OK);
+	size_t groups[8], n = 0;
+	snprintf(out[n++], 64, "%s", word);
+	size_t ng = dd_lexicon_groups_of(lex, word, groups, 8);
+	for (size_t g = 0; g < ng && g < 8; g++)
+		for (size_t i = 0; i < dd_lexicon_group_size(lex, groups[g]) && n < max; i++)
+			snprintf(out[n++], 64, "%s", dd_lexicon_group_word(lex, groups[g], i));
+	dd_lexicon_free(lex);
+	return n;
+}
+
+static void expect_topical_top5(const char *query, const char *topic)
+{
+	char words[128][64];
+	size_t nw = relatives(query, words, 128);
+	assert_true(nw > 3); /* the word has a thesaurus group */
+	cJSON *root = SEARCH(corpus_db, "--limit", "5", "--no-snippets", query);
+	const cJSON *hits = hits_of(root), *h;
+	assert_int_equal(cJSON_GetArraySize(hits), 5);
+	assert_true(total_of(root) >= 20);
+	cJSON_ArrayForEach(h, hits)
+	{
+		const char *id = hit_string(h, "id");
+		const corpus_note_t *c = corpus_note(id);
+		assert_non_null(c);
+		if (!hit_has_tag(h, topic))
+			fail_msg("%s: hit %s lacks tag %s", query, id, topic);
+		int has_word = 0;
+		for (size_t i = 0; i < nw && !has_word; i++)
+			has_word = strstr(c->title, words[i]) || strstr(c->body, words[i]);
+		if (!has_word)
+			fail_msg("%s: hit %s holds neither the word nor a relative", query, id);
+	}
+	/* the top hit holds the typed word itself */
+	const corpus_note_t *top = corpus_note(hit_string(cJSON_GetArrayItem(hits, 0), "id"));
+	assert_true(strstr(top->title, query) || strstr(top->body, query));
+	cJSON_Delete(root);
+}
+
+static void test_water_first(void **state)
+{
+	(void)state;
+	expect_topical_top5("饮水", "water");
+}
+
+static void test_homestead_first(void **state)
+{
+	(void)state;
+	expect_topical_top5("宅基地", "homestead");
+}
+
+/* --- exact strings ------------------------------------------------------------ */
+
+static int contains_literal(const corpus_note_t *c, const void *arg)
+{
+	const char *s = arg;
+	return strstr(c->title, s) != NULL || strstr(c->body, s) != NULL;
+}
+
+static void expect_exact_set(const char *literal)
+{
+	char query[256];
+	snprintf(query, sizeof query, "\"%s\"", literal);
+	char *norm = dd_normalize_string(literal, strlen(literal));
+	cJSON *root = SEARCH(corpus_db, "--limit", "500", "--no-snippets", query);
+	char *want = corpus_id_set(contains_literal, norm);
+	assert_true(want[0] != '\0'); /* the test needs a string that occurs */
+	assert_true(strlen(want) < 500 * 6 - 100); /* ...and not everywhere */
+	assert_int_equal(total_of(root), (size_t)cJSON_GetArraySize(hits_of(root)));
+	char what[300];
+	snprintf(what, sizeof what, "quoted %s", query);
+	assert_same_set(hit_id_set(root), want, what);
+	cJSON_Delete(root);
+	free(norm);
+}
+
+static void test_quoted_exact_sets(void **state)
+{
+	(void)state;
+	expect_exact_set("镇里");     /* ICU splits it: 镇|里 */
+	expect_exact_set("的水");     /* crosses word boundaries: X的|水 */
+	expect_exact_set("报账单");   /* three characters: a phrase of pairs */
+	expect_exact_set("窖");       /* a single character */
+	expect_exact_set("合作医疗"); /* a dictionary word */
+}
+
+/* --- filters ------------------------------------------------------------------ */
+
+static int county_is(const corpus_note_t *c, const void *arg) { return strcmp(c->county, arg) == 0; }
+static int author_is(const corpus_note_t *c, const void *arg) { return strcmp(c->author, arg) == 0; }
+static int in_april_first_half(const corpus_note_t *c, const void *arg)
+{
+	(void)arg;
+	return strcmp(c->date, "2007-04-01") >= 0 && strcmp(c->date, "2007-04-15") <= 0;
+}
+
+static void test_filters(void **state)
+{
+	(void)state;
+	cJSON *root = SEARCH(corpus_db, "--limit", "500", "--no-snippets", "county:石林县");
+	const cJSON *h;
+	cJSON_ArrayForEach(h, hits_of(root)) assert_string_equal(hit_string(h, "county"), "石林县");
+	assert_same_set(hit_id_set(root), corpus_id_set(county_is, "石林县"), "county:石林县");
+	cJSON_Delete(root);
+
+	root = SEARCH(corpus_db, "--limit", "500", "--no-snippets", "author:梁振杰");
+	cJSON_ArrayForEach(h, hits_of(root)) assert_string_equal(hit_string(h, "author"), "梁振杰");
+	assert_same_set(hit_id_set(root), corpus_id_set(author_is, "梁振杰"), "author:梁振杰");
+	cJSON_Delete(root);
+
+	root = SEARCH(corpus_db, "--limit", "500", "--no-snippets", "date:2007-04-01..2007-04-15");
+	cJSON_ArrayForEach(h, hits_of(root))
+	{
+		const char *d = hit_string(h, "date");
+		assert_true(strcmp(d, "2007-04-01") >= 0 && strcmp(d, "2007-04-15") <= 0);
+	}
+	assert_same_set(hit_id_set(root), corpus_id_set(in_april_first_half, NULL), "date range");
+	cJSON_Delete(root);
+
+	/* words restricted by filters */
+	root = SEARCH(corpus_db, "--limit", "500", "--no-snippets", "修路", "county:石林县", "date:2007-04");
+	assert_true(cJSON_GetArraySize(hits_of(root)) > 0);
+	cJSON_ArrayForEach(h, hits_of(root))
+	{
+		assert_string_equal(hit_string(h, "county"), "石林县");
+		assert_int_equal(strncmp(hit_string(h, "date"), "2007-04", 7), 0);
+	}
+	cJSON_Delete(root);
+
+	/* an excluded county */
+	root = SEARCH(corpus_db, "--limit", "500", "--no-snippets", "饮水 -county:石林县");
+	assert_true(cJSON_GetArraySize(hits_of(root)) > 0);
+	cJSON_ArrayForEach(h, hits_of(root)) assert_string_not_equal(hit_string(h, "county"), "石林县");
+	cJSON_Delete(root);
+}
+
+/* --- the JSON contract, paging, sorting ------------------------------------- */
+
+static void test_json_contract(void **state)
+{
+	(void)state;
+	cJSON *root = SEARCH(corpus_db, "--limit", "20", "饮水");
+	const cJSON *q = cJSON_GetObjectItemCaseSensitive(root, "query");
+	assert_true(cJSON_IsString(q));
+	assert_string_equal(q->valuestring, "饮水");
+	size_t total = total_of(root);
+	const cJSON *hits = hits_of(root), *h;
+	assert_int_equal(cJSON_GetArraySize(hits), 20);
+	assert_true(total >= 20);
+	static const char *const strings[] = {"id", "title", "author", "post", "city", "county",
+					     "township", "village", "date", "snippet"};
+	double last_score = 1e300;
+	int rank = 0;
+	cJSON_ArrayForEach(h, hits)
+	{
+		rank++;
+		const cJSON *r = cJSON_GetObjectItemCaseSensitive(h, "rank");
+		const cJSON *s = cJSON_GetObjectItemCaseSensitive(h, "score");
+		assert_true(cJSON_IsNumber(r));
+		assert_true(cJSON_IsNumber(s));
+		assert_int_equal((int)r->valuedouble, rank);
+		assert_true(s->valuedouble <= last_score);
+		assert_true(s->valuedouble > 0);
+		last_score = s->valuedouble;
+		for (size_t k = 0; k < sizeof strings / sizeof strings[0]; k++)
+			(void)hit_string(h, strings[k]);
+		/* the stored fields are the note's own */
+		const corpus_note_t *c = corpus_note(hit_string(h, "id"));
+		assert_non_null(c);
+		assert_string_equal(hit_string(h, "county"), c->county);
+		assert_string_equal(hit_string(h, "date"), c->date);
+		assert_true(hit_string(h, "snippet")[0] != '\0');
+		assert_true(cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(h, "tags")));
+	}
+	cJSON_Delete(root);
+
+	/* nothing found: still one object, exit status 1 */
+	int status = -1;
+	root = search_json(corpus_db, (const char *const[]){"\"不可能出现的一串字\"", NULL}, &status);
+	assert_int_equal(status, 1);
+	assert_int_equal(total_of(root), 0);
+	assert_int_equal(cJSON_GetArraySize(hits_of(root)), 0);
+	cJSON_Delete(root);
+}
+
+static char *ids_in_order(const cJSON *root)
+{
+	char *s = cJSON_PrintUnformatted(root);
+	char *ids = cli_hit_ids(s);
+	free(s);
+	return ids;
+}
+
+static void test_paging(void **state)
+{
+	(void)state;
+	cJSON *all = SEARCH(corpus_db, "--limit", "10", "--no-snippets", "合作医疗", "报销");
+	cJSON *p1 = SEARCH(corpus_db, "--limit", "5", "--no-snippets", "合作医疗", "报销");
+	cJSON *p2 = SEARCH(corpus_db, "--limit", "5", "--offset", "5", "--no-snippets", "合作医疗", "报销");
+	char *a = ids_in_order(all), *x = ids_in_order(p1), *y = ids_in_order(p2);
+	char joined[512];
+	snprintf(joined, sizeof joined, "%s %s", x, y);
+	assert_string_equal(joined, a);
+	assert_int_equal(total_of(all), total_of(p1));
+	assert_int_equal(total_of(all), total_of(p2));
+	const cJSON *first = cJSON_GetArrayItem(hits_of(p2), 0);
+	assert_int_equal((int)cJSON_GetObjectItemCaseSensitive(first, "rank")->valuedouble, 6);
+	free(a);
+	free(x);
+	free(y);
+	cJSON_Delete(all);
+	cJSON_Delete(p1);
+	cJSON_Delete(p2);
+
+	/* an offset past the end: no hits, same total */
+	int status = -1;
+	cJSON *past = search_json(corpus_db, (const char *const[]){"--offset", "100000", "饮水", NULL}, &status);
+	assert_int_equal(cJSON_GetArraySize(hits_of(past)), 0);
+	assert_true(total_of(past) > 0);
+	cJSON_Delete(past);
+}
+
+static void expect_sorted_by_date(cJSON *root)
+{
+	const cJSON *h;
+	const char *prev = NULL;
+	int direction = 0, n = 0;
+	cJSON_ArrayForEach(h, hits_of(root))
+	{
+		const char *d = hit_string(h, "date");
+		assert_int_equal(strlen(d), 10);
+		if (prev) {
+			int c = strcmp(prev, d);
+			if (c != 0) {
+				int dir = c < 0 ? 1 : -1;
+				if (direction && dir != direction)
+					fail_msg("dates not in order: %s then %s", prev, d);
+				direction = dir;
+			}
+		}
+		prev = d;
+		n++;
+	}
+	assert_true(n >= 10);
+	assert_true(direction != 0);
+}
+
+static void test_sort_by_date(void **state)
+{
+	(void)state;
+	cJSON *root = SEARCH(corpus_db, "--limit", "60", "--no-snippets", "--sort", "date", "饮水");
+	expect_sorted_by_date(root);
+	cJSON_Delete(root);
+	/* filters only sort by date on their own */
+	root = SEARCH(corpus_db, "--limit", "60", "--no-snippets", "topic:water");
+	expect_sorted_by_date(root);
+	cJSON_Delete(root);
+}
+
+static void test_like(void **state)
+{
+	(void)state;
+	const corpus_note_t *seed = corpus_note("N0001");
+	assert_non_null(seed);
+	cJSON *root = SEARCH(corpus_db, "--limit", "10", "--no-snippets", "--like", "N0001");
+	const cJSON *hits = hits_of(root), *h;
+	assert_int_equal(cJSON_GetArraySize(hits), 10);
+	int same_story = 0, rank = 0, top_same = 0;
+	cJSON_ArrayForEach(h, hits)
+	{
+		rank++;
+		assert_string_not_equal(hit_string(h, "id"), "N0001");
+		int same = strcmp(hit_string(h, "village"), seed->village) == 0 ||
+			   strcmp(hit_string(h, "author"), seed->author) == 0;
+		same_story += same;
+		if (rank <= 2)
+			top_same += same;
+	}
+	/* the other notes of the same stay rank high */
+	assert_int_equal(top_same, 2);
+	assert_true(same_story >= 3);
+	cJSON_Delete(root);
+
+	/* an unknown seed is a usage error naming it */
+	cli_result_t r = cli_run("dundian-search", "--db", corpus_db, "--like", "N9999", NULL);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "N9999"));
+	cli_result_free(&r);
+}
+
+/* --- errors ------------------------------------------------------------------ */
+
+static size_t count_lines(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+static void expect_malformed(const char *query)
+{
+	cli_result_t r = cli_run("dundian-search", "--db", corpus_db, query, NULL);
+	if (r.status != 2)
+		fail_msg("query '%s': exit %d, expected 2", query, r.status);
+	assert_int_equal(count_lines(r.err), 1);
+	if (!strstr(r.err, query))
+		fail_msg("message '%s' does not name the query '%s'", r.err, query);
+	assert_string_equal(r.out, "");
+	cli_result_free(&r);
+}
+
+static void test_malformed_queries(void **state)
+{
+	(void)state;
+	expect_malformed("饮水 \"镇里");
+	expect_malformed("(饮水 OR 吃水");
+	expect_malformed("weather:晴");
+	expect_malformed("date:2007-02-30");
+	expect_malformed("date:2007-04-30..2007-04-01");
+	expect_malformed("饮水 AND");
+	expect_malformed("topic:weather");
+}
+
+static void test_missing_index(void **state)
+{
+	(void)state;
+	char dir[4096], path[4200];
+	assert_non_null(cli_scratch("search_cli_missing", dir, sizeof dir));
+	snprintf(path, sizeof path, "%s/no-index", dir);
+	cli_result_t r = cli_run("dundian-search", "--db", path, "饮水", NULL);
+	assert_int_equal(r.status, 3);
+	assert_non_null(strstr(r.err, "dundian-index"));
+	assert_non_null(strstr(r.err, path));
+	assert_int_equal(count_lines(r.err), 1);
+	assert_string_equal(r.out, "");
+	cli_result_free(&r);
+}
+
+/* --- semantics on notes written here ---------------------------------------- */
+
+static char small_db[4200];
+
+static void build_small_index(void)
+{
+	char root[4096], notes[4200];
+	assert_non_null(cli_scratch("search_cli_small", root, sizeof root));
+	snprintf(notes, sizeof notes, "%s/notes", root);
+	snprintf(small_db, sizeof small_db, "%s/db", root);
+	char cmd[9000];
+	snprintf(cmd, sizeof cmd, "mkdir -p '%s'", notes);
+	assert_int_equal(system(cmd), 0);
+	/* 磨坊 and 石桥 are in no thesaurus group, so there is no expansion */
+	assert_int_equal(cli_write_file(notes, "P1.md",
+					"---\nid: P1\ntitle: 磨坊\ndate: 2007-01-01\n---\n村东头那间老房子，现在没人用了。\n"),
+			 0);
+	assert_int_equal(cli_write_file(notes, "P2.md",
+					"---\nid: P2\ntitle: 村里见闻\ndate: 2007-01-02\n---\n"
+					"路过一间磨坊，又走过一座石桥，天就黑了，我们在村委会住下。\n"),
+			 0);
+	assert_int_equal(cli_write_file(notes, "P3.md",
+					"---\nid: P3\ntitle: 石桥\ndate: 2007-01-03\n---\n石桥年久失修，石桥下面的水很浅。\n"),
+			 0);
+	assert_int_equal(cli_write_file(notes, "P4.md",
+					"---\nid: P4\ntitle: 杂记\ndate: 2007-01-04\n---\n今天下了一天的雨，哪里也没去。\n"),
+			 0);
+	cli_result_t r = cli_run("dundian-index", "--quiet", "--db", small_db, notes, NULL);
+	assert_int_equal(r.status, 0);
+	cli_result_free(&r);
+}
+
+static char *small_ids(const char *query, int sorted)
+{
+	int status = -1;
+	cJSON *root = search_json(small_db, (const char *const[]){"--no-snippets", query, NULL}, &status);
+	char *ids = sorted ? hit_id_set(root) : ids_in_order(root);
+	cJSON_Delete(root);
+	return ids;
+}
+
+static void expect_small(const char *query, int sorted, const char *want)
+{
+	char *got = small_ids(query, sorted);
+	if (strcmp(got, want) != 0) {
+		char msg[512];
+		snprintf(msg, sizeof msg, "query '%s' on the small notes: got '%s', expected '%s'", query, got, want);
+		free(got);
+		fail_msg("%s", msg);
+	}
+	free(got);
+}
+
+static void test_boolean_semantics(void **state)
+{
+	(void)state;
+	build_small_index();
+	/* the title word ranks above a single mention in the body */
+	expect_small("磨坊", 0, "P1 P2");
+	expect_small("石桥", 0, "P3 P2");
+	/* OR of words by default */
+	expect_small("磨坊 石桥", 1, "P1 P2 P3");
+	expect_small("磨坊 OR 石桥", 1, "P1 P2 P3");
+	/* AND */
+	expect_small("磨坊 AND 石桥", 1, "P2");
+	/* exclusion */
+	expect_small("磨坊 -石桥", 1, "P1");
+	expect_small("磨坊 NOT 石桥", 1, "P1");
+	expect_small("NOT 磨坊", 1, "P3 P4");
+	expect_small("(磨坊 OR 石桥) -村里", 1, "P1 P3");
+	expect_small("\"一座石桥\"", 1, "P2");
+}
+
+static void test_not_binds_tighter_than_and(void **state)
+{
+	(void)state;
+	build_small_index();
+	expect_small("磨坊 AND NOT 石桥", 1, "P1");
+	expect_small("NOT 石桥 AND 磨坊", 1, "P1");
+}
+
+static void test_minus_before_quote(void **state)
+{
+	(void)state;
+	build_small_index();
+	expect_small("\"石桥\" NOT \"一座\"", 1, "P3");
+	expect_small("\"石桥\" -\"一座\"", 1, "P3");
+}
+
+int main(void)
+{
+	alarm(580); /* a hung program fails the run instead of stalling it */
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_water_first),
+		cmocka_unit_test(test_homestead_first),
+		cmocka_unit_test(test_quoted_exact_sets),
+		cmocka_unit_test(test_filters),
+		cmocka_unit_test(test_json_contract),
+		cmocka_unit_test(test_paging),
+		cmocka_unit_test(test_sort_by_date),
+		cmocka_unit_test(test_like),
+		cmocka_unit_test(test_malformed_queries),
+		cmocka_unit_test(test_missing_index),
+		cmocka_unit_test(test_boolean_semantics),
+		cmocka_unit_test(test_not_binds_tighter_than_and),
+		cmocka_unit_test(test_minus_before_quote),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
