@@ -80,7 +80,7 @@ static int is_space_at(const char *p, size_t *len)
 		*len = 1;
 		return 1;
 	}
-	if (memcmp(p, "\xE3\x80\x80", 3) == 0) { /* U+3000 ideographic space */
+	if (strncmp(p, "\xE3\x80\x80", 3) == 0) { /* U+3000 ideographic space */
 		*len = 3;
 		return 1;
 	}
@@ -94,7 +94,7 @@ static size_t open_quote(const char *p, const char **close)
 		*close = "\"";
 		return 1;
 	}
-	if (memcmp(p, "\xE2\x80\x9C", 3) == 0) { /* “ */
+	if (strncmp(p, "\xE2\x80\x9C", 3) == 0) { /* “ */
 		*close = "\xE2\x80\x9D";
 		return 3;
 	}
