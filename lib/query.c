@@ -38,6 +38,8 @@ typedef struct parser {
 	dd_error_t *err;
 	int failed;
 	int structured; /* saw a quote, operator, parenthesis or field */
+	int text_items; /* positive words or quoted strings seen */
+	item_kind_t prev_kind; /* the item before the current one */
 	filter_t *filters;
 	size_t n_filters;
 	dd_parsed_query_t *out;
@@ -126,6 +128,7 @@ static void lex_item(parser_t *ps);
 
 static void next_item(parser_t *ps)
 {
+	ps->prev_kind = ps->cur.kind;
 	lex_item(ps);
 	if (ps->cur.kind != ITEM_WORDS && ps->cur.kind != ITEM_END)
 		ps->structured = 1;
@@ -389,7 +392,7 @@ static dd_query_t *date_query(parser_t *ps, const char *v)
 	return dd_query_term(term, 1);
 }
 
-static void field_item(parser_t *ps, const char *field, const char *value, int negated)
+static dd_query_t *field_query(parser_t *ps, const char *field, const char *value)
 {
 	dd_query_t *q = NULL;
 	if (strcmp(field, "date") == 0) {
@@ -404,19 +407,23 @@ static void field_item(parser_t *ps, const char *field, const char *value, int n
 				snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
 					 ps->ctx->topics[i]);
 			fail(ps, "unknown topic '%s' (known: %s)", value, list);
-			return;
+			return NULL;
 		}
 	}
 	if (!q && !ps->failed) {
 		char term[512];
 		if (dd_filter_term(field, value, term, sizeof term) != 0) {
 			fail(ps, "unknown field '%s:' (known: %s)", field, filter_fields);
-			return;
+			return NULL;
 		}
 		q = dd_query_term(term, 1);
 	}
-	if (!q)
-		return;
+	return q;
+}
+
+/* A filter that restricts the whole query (see apply_filters). */
+static void add_global_filter(parser_t *ps, const char *field, dd_query_t *q, int negated)
+{
 	filter_t *f = realloc(ps->filters, sizeof *f * (ps->n_filters + 1));
 	if (!f) {
 		dd_query_free(q);
@@ -464,17 +471,33 @@ static dd_query_t *parse_unary(parser_t *ps, int depth, int *negative)
 		next_item(ps);
 		return q;
 	case ITEM_WORDS:
+		ps->text_items += !*negative;
 		q = words_query(ps, ps->cur.text, !*negative);
 		next_item(ps);
 		return q;
 	case ITEM_QUOTED:
+		ps->text_items += !*negative;
 		q = quoted_query(ps, ps->cur.text);
 		next_item(ps);
 		return q;
-	case ITEM_FIELD:
-		field_item(ps, ps->cur.field, ps->cur.text, *negative);
+	case ITEM_FIELD: {
+		/* Next to AND / OR, or inside parentheses, a filter is an operand
+		 * like any other (matching without weight); elsewhere it restricts
+		 * the whole query, so `饮水 county:石林县` means water notes in that
+		 * county, not water notes or that county's notes. */
+		int operand = depth > 0 || ps->prev_kind == ITEM_AND || ps->prev_kind == ITEM_OR;
+		char field[sizeof ps->cur.field];
+		memcpy(field, ps->cur.field, sizeof field);
+		q = field_query(ps, ps->cur.field, ps->cur.text);
 		next_item(ps);
+		operand |= ps->cur.kind == ITEM_AND || ps->cur.kind == ITEM_OR;
+		if (!q)
+			return NULL;
+		if (operand)
+			return dd_query_scale(q, 0);
+		add_global_filter(ps, field, q, *negative);
 		return NULL;
+	}
 	case ITEM_END:
 		fail(ps, "the query ends where a word was expected (after NOT, AND, OR or '-')");
 		return NULL;
@@ -569,9 +592,10 @@ static dd_query_t *parse_expr(parser_t *ps, int depth)
 		fail(ps, "out of memory");
 		return NULL;
 	}
+	size_t operands = 0;
 	while (!ps->failed && ps->cur.kind != ITEM_END && ps->cur.kind != ITEM_CLOSE) {
 		if (ps->cur.kind == ITEM_OR) {
-			if (l->n_pos + l->n_neg == 0) {
+			if (operands == 0) {
 				fail(ps, "'OR' needs a word before it");
 				break;
 			}
@@ -581,9 +605,21 @@ static dd_query_t *parse_expr(parser_t *ps, int depth)
 				break;
 			}
 		}
+		int explicit_or = ps->prev_kind == ITEM_OR;
+		int text_before = ps->text_items;
 		/* A negative on its own in an OR list excludes from the whole list. */
 		int negative = 0;
 		dd_query_t *q = parse_and(ps, depth, &negative);
+		operands++;
+		/* At the top, a group of filters only, not joined by OR, restricts
+		 * the whole query like a single filter: (county:A OR county:B) 饮水 */
+		if (q && depth == 0 && !explicit_or && ps->cur.kind != ITEM_OR && ps->text_items == text_before &&
+		    !ps->failed) {
+			char name[32];
+			snprintf(name, sizeof name, "(group %zu)", ps->n_filters);
+			add_global_filter(ps, name, q, negative);
+			continue;
+		}
 		list_add(l, q, negative);
 	}
 	dd_query_t *q = NULL;
@@ -677,8 +713,8 @@ dd_status_t dd_query_parse(const dd_query_context_t *ctx, const char *text, dd_p
 	free(ps.cur.text);
 	if (!ps.failed) {
 		out->text = strdup(text);
-		out->has_text = q != NULL;
-		out->plain = q != NULL && !ps.structured;
+		out->has_text = q != NULL && ps.text_items > 0;
+		out->plain = out->has_text && !ps.structured;
 		out->query = apply_filters(&ps, q ? q : dd_query_match_all());
 	} else {
 		dd_query_free(q);

@@ -808,7 +808,10 @@ int dd_cmd_report(int argc, char **argv)
 			if (!cell && n_notes == 0)
 				status = DD_EXIT_NONE;
 			int failed = ferror(out);
-			failed |= out != stdout ? fclose(out) : fflush(out);
+			if (out == stdout)
+				failed |= fflush(out);
+			else
+				failed |= fclose(out);
 			if (failed) {
 				fprintf(stderr, "dundian-search report: cannot write '%s'\n", output ? output : "stdout");
 				status = DD_EXIT_INDEX;

@@ -398,6 +398,24 @@ static void test_unknown_topic_needs_topic_list(void **state)
 	assert_null(pq.query);
 }
 
+/* Filters next to AND / OR are operands; a filter group restricts the
+ * whole query; a filter-only query has no text to rank by. */
+static void test_filters_as_operands(void **state)
+{
+	fixture_t *f = *state;
+	expect_query(state, "county:石林县 OR county:桃田县", "Query((0 * XCO石林县 OR 0 * XCO桃田县))");
+	expect_query(state, "topic:water AND topic:roads", "Query((<alldocuments> FILTER (0 * Kwater AND 0 * Kroads)))");
+	expect_query(state, "(county:石林县 OR county:桃田县) 宅基地",
+		     "Query(((宅基地 OR 0.5 * 建房 OR 1 * XKhomestead) FILTER (0 * XCO石林县 OR 0 * XCO桃田县)))");
+	int has_text = -1;
+	char *d = describe_with(&f->ctx, "county:石林县 OR county:桃田县", &has_text);
+	free(d);
+	assert_int_equal(has_text, 0);
+	d = describe_with(&f->ctx, "宅基地 county:石林县", &has_text);
+	free(d);
+	assert_int_equal(has_text, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -410,6 +428,7 @@ int main(void)
 		cmocka_unit_test(test_field_filters),
 		cmocka_unit_test(test_dates),
 		cmocka_unit_test(test_thesaurus_expansion),
+		cmocka_unit_test(test_filters_as_operands),
 		cmocka_unit_test(test_malformed_queries),
 		cmocka_unit_test(test_unknown_topic_needs_topic_list),
 	};
