@@ -1,6 +1,8 @@
 /* engine.c - an opened index with its vocabulary (see engine.h). */
 #include "engine.h"
 
+#include "note_index.h"
+
 #include "note.h"
 #include "text.h"
 
@@ -183,8 +185,32 @@ dd_status_t dd_stored_note_parse(const char *data, size_t len, dd_stored_note_t 
 	return DD_OK;
 }
 
+static dd_status_t attach_body(dd_stored_note_t *n, const char *body, size_t len, dd_error_t *err)
+{
+	if (!(n->body_owned = strndup(body, len))) {
+		dd_stored_note_free(n);
+		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	}
+	n->body = n->body_owned;
+	n->body_len = len;
+	return DD_OK;
+}
+
+dd_status_t dd_results_note(const dd_results_t *res, size_t i, int with_body, dd_stored_note_t *out,
+			    dd_error_t *err)
+{
+	size_t len;
+	const char *data = dd_results_data(res, i, &len);
+	dd_status_t st = dd_stored_note_parse(data, len, out, err);
+	if (st != DD_OK || !with_body)
+		return st;
+	const char *body = dd_results_value(res, i, DD_SLOT_BODY, &len);
+	return attach_body(out, body, len, err);
+}
+
 void dd_stored_note_free(dd_stored_note_t *n)
 {
+	free(n->body_owned);
 	cJSON_Delete(n->root);
 	memset(n, 0, sizeof *n);
 }
@@ -200,6 +226,15 @@ dd_status_t dd_engine_get_note(dd_engine_t *e, const char *id, dd_stored_note_t 
 		return st;
 	st = dd_stored_note_parse(data, len, out, err);
 	free(data);
+	if (st != DD_OK)
+		return st;
+	char *body = NULL;
+	if ((st = dd_db_get_value(e->db, term, DD_SLOT_BODY, &body, err)) != DD_OK) {
+		dd_stored_note_free(out);
+		return st;
+	}
+	st = attach_body(out, body, strlen(body), err);
+	free(body);
 	return st;
 }
 
@@ -217,11 +252,13 @@ void dd_engine_search_options(dd_search_options_t *opts, size_t offset, size_t l
  * each holds (a cheap substring count on normalised text), so the costly
  * tokenizer runs only where the best passage can be. */
 typedef struct paragraph_hits {
-	size_t start, end, distinct, hits;
+	size_t start, end, hits;
+	double distinct; /* weighted count of different words present */
 } paragraph_hits_t;
 
 typedef struct paragraph_scan {
 	const dd_parsed_query_t *pq;
+	const double *weights; /* per word, NULL: all 1 */
 	const char *body;
 	paragraph_hits_t *v;
 	size_t n, cap;
@@ -259,7 +296,7 @@ static int scan_paragraph(size_t number, size_t start, size_t end, void *vctx)
 		size_t count = 0;
 		for (const char *h = s->buf; (h = strstr(h, w)) != NULL; h += strlen(w))
 			count++;
-		p->distinct += count > 0;
+		p->distinct += count > 0 ? (s->weights ? s->weights[i] : 1.0) : 0.0;
 		p->hits += count;
 	}
 	return 0;
@@ -280,7 +317,9 @@ static int by_hits(const void *a, const void *b)
 char *dd_engine_snippet(dd_engine_t *e, const dd_parsed_query_t *pq, const dd_stored_note_t *note, size_t max_chars,
 			const char *open, const char *close, dd_error_t *err)
 {
-	paragraph_scan_t scan = {pq, note->body, NULL, 0, 0, NULL, 0};
+	/* typed words count more than their thesaurus relatives */
+	double *weights = pq->text ? dd_query_word_weights(pq, pq->text) : NULL;
+	paragraph_scan_t scan = {pq, weights, note->body, NULL, 0, 0, NULL, 0};
 	dd_note_foreach_paragraph(note->body, note->body_len, scan_paragraph, &scan);
 	free(scan.buf);
 	if (scan.n > 1)
@@ -290,8 +329,6 @@ char *dd_engine_snippet(dd_engine_t *e, const dd_parsed_query_t *pq, const dd_st
 		tries = 1;
 	char *best = NULL;
 	double best_score = -1;
-	/* typed words count more than their thesaurus relatives */
-	double *weights = pq->text ? dd_query_word_weights(pq, pq->text) : NULL;
 	dd_passage_options_t popts = {1, max_chars, 0, weights, weights ? pq->n_words + pq->n_literals : 0};
 	for (size_t k = 0; k < tries; k++) {
 		const char *text = note->body + scan.v[k].start;
@@ -340,10 +377,8 @@ dd_status_t dd_engine_topic_feedback(dd_engine_t *e, dd_parsed_query_t *pq, dd_e
 	}
 	size_t n = dd_results_count(res);
 	for (size_t i = 0; i < n; i++) {
-		size_t len;
-		const char *data = dd_results_data(res, i, &len);
 		dd_stored_note_t note;
-		if (dd_stored_note_parse(data, len, &note, NULL) != DD_OK)
+		if (dd_results_note(res, i, 0, &note, NULL) != DD_OK)
 			continue;
 		double w = dd_results_score(res, i);
 		total += w;

@@ -41,14 +41,20 @@ dd_status_t dd_engine_parse(dd_engine_t *e, const char *text, dd_parsed_query_t 
 typedef struct dd_stored_note {
 	cJSON *root;
 	const char *id, *title, *author, *post, *city, *county, *township, *village, *date, *path, *body;
-	size_t body_len;
+	size_t body_len;      /* body is "" unless asked for */
+	char *body_owned;
 	cJSON *tags; /* array of {"key","score","manual"} */
 } dd_stored_note_t;
 
 dd_status_t dd_stored_note_parse(const char *data, size_t len, dd_stored_note_t *out, dd_error_t *err);
+
+/* Hit i of a search as a stored note, with its body when with_body. */
+dd_status_t dd_results_note(const dd_results_t *res, size_t i, int with_body, dd_stored_note_t *out,
+			    dd_error_t *err);
 void dd_stored_note_free(dd_stored_note_t *n);
 
-/* Reads note id from the index (DD_ERR_NOT_FOUND if absent). */
+/* Reads note id, with its body, from the index (DD_ERR_NOT_FOUND if
+ * absent). */
 dd_status_t dd_engine_get_note(dd_engine_t *e, const char *id, dd_stored_note_t *out, dd_error_t *err);
 
 

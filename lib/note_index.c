@@ -65,7 +65,11 @@ dd_status_t dd_indexing_load(dd_indexing_t *ix, const char *corpus_dir, dd_error
 	char *taxonomy = NULL;
 	if ((st = slurp(path, &taxonomy, err)) != DD_OK)
 		goto fail;
-	ix->vocabulary = dd_hash_bytes(dd_lexicon_fingerprint(ix->lexicon), taxonomy, strlen(taxonomy));
+	/* the files as written: any edit, even one that leaves the word set
+	 * alone, gets every note re-indexed */
+	ix->vocabulary = dd_hash_bytes(DD_HASH_INIT, ix->dictionary_text, strlen(ix->dictionary_text) + 1);
+	ix->vocabulary = dd_hash_bytes(ix->vocabulary, ix->thesaurus_text, strlen(ix->thesaurus_text) + 1);
+	ix->vocabulary = dd_hash_bytes(ix->vocabulary, taxonomy, strlen(taxonomy));
 	free(taxonomy);
 	if (file_exists(path) && (st = dd_tagger_load(path, &ix->tagger, err)) != DD_OK)
 		goto fail;
@@ -237,7 +241,6 @@ static char *note_json(const dd_note_t *n, const dd_tag_t *tags, size_t n_tags)
 	cJSON_AddStringToObject(o, "village", n->village);
 	cJSON_AddStringToObject(o, "date", n->date);
 	cJSON_AddStringToObject(o, "path", n->path);
-	cJSON_AddStringToObject(o, "body", n->body);
 	cJSON *arr = cJSON_AddArrayToObject(o, "tags");
 	for (size_t i = 0; arr && i < n_tags; i++) {
 		cJSON *t = cJSON_CreateObject();
@@ -338,6 +341,7 @@ dd_status_t dd_note_document(dd_indexing_t *ix, const dd_note_t *note, uint64_t 
 	dd_doc_set_value(doc, DD_SLOT_TOWNSHIP, note->township, strlen(note->township));
 	dd_doc_set_value(doc, DD_SLOT_POST, note->post, strlen(note->post));
 	dd_doc_set_value(doc, DD_SLOT_PATH, note->path, strlen(note->path));
+	dd_doc_set_value(doc, DD_SLOT_BODY, note->body, note->body_len);
 	char hash[32];
 	snprintf(hash, sizeof hash, "%016" PRIx64, fingerprint);
 	dd_doc_set_value(doc, DD_SLOT_HASH, hash, strlen(hash));

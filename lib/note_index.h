@@ -17,7 +17,8 @@
  *   XM<topic>     the tag was given by hand
  * Values are listed in dd_slot_t.  The document data is a JSON object:
  *   {"id","title","author","post","city","county","township","village",
- *    "date","path","body","tags":[{"key","score","manual"}]}
+ *    "date","path","tags":[{"key","score","manual"}]}; the body is in
+ * value DD_SLOT_BODY.
  */
 #ifndef DD_NOTE_INDEX_H
 #define DD_NOTE_INDEX_H
@@ -36,7 +37,7 @@
 #define DD_BODY_CHAR_OFFSET 100000u
 #define DD_BODY_WORD_OFFSET 1000u
 /* Bumped whenever the schema changes, so old indexes get rebuilt. */
-#define DD_SCHEMA_VERSION "dundian-schema-4"
+#define DD_SCHEMA_VERSION "dundian-schema-5"
 
 typedef enum {
 	DD_SLOT_DATE = 0,     /* YYYY-MM-DD, sorts by date */
@@ -49,7 +50,9 @@ typedef enum {
 	DD_SLOT_PATH = 7,     /* source file */
 	DD_SLOT_VILLAGE = 8,
 	DD_SLOT_TOWNSHIP = 9,
-	DD_SLOT_POST = 10
+	DD_SLOT_POST = 10,
+	DD_SLOT_BODY = 11     /* the body text, kept apart from the data so
+	                         listing hits never reads whole notes */
 } dd_slot_t;
 
 /* Everything indexing needs, loaded once. */

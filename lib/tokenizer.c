@@ -47,6 +47,12 @@ dd_status_t dd_tokenizer_new(const dd_lexicon_t *lex, dd_tokenizer_t **out, dd_e
 		free(t);
 		return dd_error_set(err, DD_ERR_ICU, "ICU word break iterator for zh: %s", u_errorName(status));
 	}
+	/* ICU loads its Chinese dictionary at the first Han text it breaks:
+	 * pay for that here, once, rather than inside the first query. */
+	static const UChar warm_up[] = {0x996E, 0x6C34, 0x5B89, 0x5168, 0};
+	ubrk_setText(t->brk, warm_up, 4, &status);
+	while (U_SUCCESS(status) && ubrk_next(t->brk) != UBRK_DONE)
+		;
 	*out = t;
 	return DD_OK;
 }

@@ -58,7 +58,9 @@ class MultiValueSpy : public Xapian::MatchSpy {
 struct dd_results {
 	size_t total = 0;
 	std::vector<double> scores;
-	std::vector<std::string> data;
+	std::vector<std::string> data;   // filled on demand: documents are read lazily
+	std::vector<char> have_data;
+	std::vector<std::string> value;  // the last value asked for, per hit
 	std::vector<Xapian::docid> docids;
 	std::vector<std::string> ids; // filled on demand by dd_results_id
 	Xapian::Database db;
@@ -478,9 +480,7 @@ dd_status_t dd_db_search(dd_db_t *db, const dd_query_t *q, const dd_search_optio
 		Xapian::MSet mset = enquire.get_mset(opts->offset, opts->limit, check);
 		r->total = mset.get_matches_estimated();
 		for (auto m = mset.begin(); m != mset.end(); ++m) {
-			Xapian::Document doc = m.get_document();
 			r->scores.push_back(m.get_weight());
-			r->data.push_back(doc.get_data());
 			r->docids.push_back(*m);
 		}
 		*out = r.release();
@@ -496,9 +496,35 @@ double dd_results_score(const dd_results_t *r, size_t i) { return r->scores[i]; 
 
 const char *dd_results_data(const dd_results_t *r, size_t i, size_t *len)
 {
+	dd_results *w = const_cast<dd_results *>(r);
+	try {
+		if (w->data.empty()) {
+			w->data.resize(w->docids.size());
+			w->have_data.assign(w->docids.size(), 0);
+		}
+		if (!w->have_data[i]) {
+			w->data[i] = w->db.get_document(w->docids[i]).get_data();
+			w->have_data[i] = 1;
+		}
+	} catch (...) {
+	}
 	if (len)
-		*len = r->data[i].size();
-	return r->data[i].c_str();
+		*len = w->data.empty() ? 0 : w->data[i].size();
+	return w->data.empty() ? "" : w->data[i].c_str();
+}
+
+const char *dd_results_value(const dd_results_t *r, size_t i, unsigned slot, size_t *len)
+{
+	dd_results *w = const_cast<dd_results *>(r);
+	try {
+		if (w->value.empty())
+			w->value.resize(w->docids.size());
+		w->value[i] = w->db.get_document(w->docids[i], Xapian::DOC_ASSUME_VALID).get_value(slot);
+	} catch (...) {
+	}
+	if (len)
+		*len = w->value.empty() ? 0 : w->value[i].size();
+	return w->value.empty() ? "" : w->value[i].c_str();
 }
 
 const char *dd_results_id(const dd_results_t *r, size_t i)

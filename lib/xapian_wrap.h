@@ -145,8 +145,12 @@ void dd_results_free(dd_results_t *r);
 size_t dd_results_total(const dd_results_t *r);
 size_t dd_results_count(const dd_results_t *r);
 double dd_results_score(const dd_results_t *r, size_t i);
-/* Stored data of hit i (not NUL-free: use len).  Owned by r. */
+/* Stored data of hit i, read on demand (not NUL-free: use len).  Owned
+ * by r. */
 const char *dd_results_data(const dd_results_t *r, size_t i, size_t *len);
+/* Value slot of hit i (read on demand; owned by r, valid until the next
+ * call for the same hit). */
+const char *dd_results_value(const dd_results_t *r, size_t i, unsigned slot, size_t *len);
 /* Every document id term matched by hit i starts with 'Q'; returned
  * without the prefix.  Owned by r. */
 const char *dd_results_id(const dd_results_t *r, size_t i);

@@ -602,10 +602,8 @@ int dd_cmd_excerpt(int argc, char **argv)
 	kwic_lines_t lines = {0};
 	size_t count = dd_results_count(res);
 	for (size_t i = 0; i < count; i++) {
-		size_t len;
-		const char *data = dd_results_data(res, i, &len);
 		dd_stored_note_t note;
-		if (dd_stored_note_parse(data, len, &note, &err) != DD_OK) {
+		if (dd_results_note(res, i, 1, &note, &err) != DD_OK) {
 			fprintf(stderr, "dundian-search excerpt: %s\n", err.message);
 			status = DD_EXIT_INDEX;
 			continue;

@@ -683,10 +683,8 @@ static int gather(dd_engine_t *e, const char *text, const char *by, dd_report_t 
 		return DD_EXIT_INDEX;
 	}
 	for (size_t i = 0; i < count && status == DD_EXIT_OK; i++) {
-		size_t len;
-		const char *data = dd_results_data(res, i, &len);
 		dd_stored_note_t *note = &notes[n];
-		if (dd_stored_note_parse(data, len, note, &err) != DD_OK) {
+		if (dd_results_note(res, i, 0, note, &err) != DD_OK) {
 			fprintf(stderr, "dundian-search: %s\n", err.message);
 			status = DD_EXIT_INDEX;
 			break;

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cli_util.h"
+#include "note_index.h"
 #include "xapian_wrap.h"
 
 /* --- helpers --------------------------------------------------------------- */
@@ -106,7 +107,8 @@ static size_t count_lines(const char *s)
 	return n;
 }
 
-/* The stored data of note id in the index at db ("" when absent; malloc'd). */
+/* The stored data and body of note id in the index at db ("" when absent;
+ * malloc'd). */
 static char *stored_data(const char *db_path, const char *id)
 {
 	dd_db_t *db = NULL;
@@ -115,8 +117,17 @@ static char *stored_data(const char *db_path, const char *id)
 		fail_msg("%s", err.message);
 	char term[256], *data = NULL;
 	snprintf(term, sizeof term, "Q%s", id);
+	char *body = NULL;
 	if (dd_db_get_data(db, term, &data, NULL, &err) != DD_OK)
 		data = strdup("");
+	else if (dd_db_get_value(db, term, DD_SLOT_BODY, &body, &err) == DD_OK) {
+		/* metadata JSON, then the body (kept in its own value slot) */
+		char *both = malloc(strlen(data) + strlen(body) + 2);
+		sprintf(both, "%s\n%s", data, body);
+		free(data);
+		data = both;
+	}
+	free(body);
 	dd_db_close(db);
 	return data;
 }
