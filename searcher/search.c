@@ -294,18 +294,28 @@ int dd_cmd_search(int argc, char **argv)
 		} else {
 			printf("%s%zu. %s%s  [%s]\n", colour ? "\033[1m" : "", rank, note.title, colour ? "\033[0m" : "",
 			       note.id);
-			printf("   %s %s · ", note.author, note.post);
-			print_place(&note);
-			printf(" · %s", note.date);
+			/* author and post · place · date · tags, skipping what is empty */
+			int parts = 0;
+			printf("   ");
+			if (note.author[0] || note.post[0])
+				parts += printf("%s%s%s", note.author, note.author[0] && note.post[0] ? " " : "", note.post) > 0;
+			if (note.city[0] || note.county[0] || note.township[0] || note.village[0]) {
+				printf("%s", parts++ ? " · " : "");
+				print_place(&note);
+			}
+			if (note.date[0])
+				printf("%s%s", parts++ ? " · " : "", note.date);
 			if (cJSON_GetArraySize(note.tags) > 0) {
-				printf(" · ");
+				printf("%s", parts++ ? " · " : "");
 				const cJSON *t;
 				int first = 1;
 				cJSON_ArrayForEach(t, note.tags)
 				{
 					const cJSON *k = cJSON_GetObjectItemCaseSensitive(t, "key");
+					const cJSON *manual = cJSON_GetObjectItemCaseSensitive(t, "manual");
 					if (cJSON_IsString(k))
-						printf("%s%s", first ? "" : "、", dd_engine_topic_label(e, k->valuestring));
+						printf("%s%s%s", first ? "" : "、", dd_engine_topic_label(e, k->valuestring),
+						       cJSON_IsTrue(manual) ? "（人工）" : "");
 					first = 0;
 				}
 			}

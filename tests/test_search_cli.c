@@ -656,6 +656,53 @@ static void test_minus_before_quote(void **state)
 	expect_small("\"石桥\" -\"一座\"", 1, "P3");
 }
 
+/* Manual tags: shown as such in text and JSON, and filterable. */
+static void test_manual_tags(void **state)
+{
+	(void)state;
+	char root[4096], notes[4200], db[4200];
+	assert_non_null(cli_scratch("search_cli_manual", root, sizeof root));
+	snprintf(notes, sizeof notes, "%s/notes", root);
+	snprintf(db, sizeof db, "%s/db", root);
+	char cmd[9000];
+	snprintf(cmd, sizeof cmd, "mkdir -p '%s'", notes);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(cli_write_file(notes, "M1.md",
+					"---\nid: M1\ntitle: 磨坊\ncounty: 石林县\ndate: 2007-01-01\ntags: roads, school\n---\n"
+					"村东头那间老磨坊，现在没人用了。\n"),
+			 0);
+	assert_int_equal(cli_write_file(notes, "M2.md",
+					"---\nid: M2\ntitle: 磨坊旁\ndate: 2007-01-02\n---\n磨坊旁边的老槐树。\n"), 0);
+	cli_result_t r = cli_run("dundian-index", "--quiet", "--db", db, notes, NULL);
+	assert_int_equal(r.status, 0);
+	cli_result_free(&r);
+
+	r = cli_run("dundian-search", "--db", db, "磨坊", NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "道路交通（人工）"));
+	assert_non_null(strstr(r.out, "教育与留守儿童（人工）"));
+	cli_result_free(&r);
+
+	int status = -1;
+	cJSON *root_json = search_json(db, (const char *const[]){"topic:school", NULL}, &status);
+	assert_int_equal(status, 0);
+	char *ids = ids_in_order(root_json);
+	assert_string_equal(ids, "M1");
+	const cJSON *hit = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root_json, "hits"), 0);
+	const cJSON *tag = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(hit, "tags"), 0);
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(tag, "manual")));
+	assert_string_equal(cJSON_GetObjectItemCaseSensitive(tag, "key")->valuestring, "roads");
+	free(ids);
+	cJSON_Delete(root_json);
+
+	/* an unknown topic in tags rejects that note, with its path */
+	assert_int_equal(cli_write_file(notes, "M3.md", "---\nid: M3\ntitle: 坏标签\ntags: weather\n---\n正文。\n"), 0);
+	r = cli_run("dundian-index", "--quiet", "--db", db, notes, NULL);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.err, "M3.md: tags: unknown topic 'weather'"));
+	cli_result_free(&r);
+}
+
 int main(void)
 {
 	alarm(580); /* a hung program fails the run instead of stalling it */
@@ -673,6 +720,7 @@ int main(void)
 		cmocka_unit_test(test_boolean_semantics),
 		cmocka_unit_test(test_not_binds_tighter_than_and),
 		cmocka_unit_test(test_minus_before_quote),
+		cmocka_unit_test(test_manual_tags),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
