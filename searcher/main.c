@@ -60,15 +60,36 @@ void dd_print_json(void *object)
 	cJSON_Delete(object);
 }
 
+typedef int (*subcommand_fn)(int argc, char **argv);
+
+static subcommand_fn find_subcommand(const char *name)
+{
+	if (strcmp(name, "excerpt") == 0)
+		return dd_cmd_excerpt;
+	if (strcmp(name, "show") == 0)
+		return dd_cmd_show;
+	if (strcmp(name, "report") == 0)
+		return dd_cmd_report;
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc >= 2) {
-		if (strcmp(argv[1], "excerpt") == 0)
-			return dd_cmd_excerpt(argc - 1, argv + 1);
-		if (strcmp(argv[1], "show") == 0)
-			return dd_cmd_show(argc - 1, argv + 1);
-		if (strcmp(argv[1], "report") == 0)
-			return dd_cmd_report(argc - 1, argv + 1);
-	}
-	return dd_cmd_search(argc, argv);
+	/* The subcommand is the first word, or follows --db DIR:
+	 * `dundian-search --db x.db excerpt 饮水` works like
+	 * `dundian-search excerpt --db x.db 饮水`. */
+	int at = 1;
+	while (at < argc && (strcmp(argv[at], "--db") == 0 || strncmp(argv[at], "--db=", 5) == 0))
+		at += strcmp(argv[at], "--db") == 0 ? 2 : 1;
+	subcommand_fn sub = at < argc ? find_subcommand(argv[at]) : NULL;
+	if (!sub)
+		return dd_cmd_search(argc, argv);
+	char *sub_argv[argc + 1];
+	int n = 0;
+	sub_argv[n++] = argv[at];
+	for (int i = 1; i < argc; i++)
+		if (i != at)
+			sub_argv[n++] = argv[i];
+	sub_argv[n] = NULL;
+	return sub(n, sub_argv);
 }

@@ -656,6 +656,22 @@ static void test_minus_before_quote(void **state)
 	expect_small("\"石桥\" -\"一座\"", 1, "P3");
 }
 
+/* A subcommand may follow --db: `dundian-search --db X show N0001`. */
+static void test_subcommand_after_db(void **state)
+{
+	(void)state;
+	cli_result_t r = cli_run("dundian-search", "--db", corpus_db, "show", "N0001", "--para", "1", NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "车到垭口就停了"));
+	cli_result_free(&r);
+	r = cli_run("dundian-search", "--db", corpus_db, "excerpt", "报账", "--format", "json", "--limit", "1", NULL);
+	assert_int_equal(r.status, 0);
+	cJSON *root = cJSON_Parse(r.out);
+	assert_non_null(cJSON_GetObjectItemCaseSensitive(root, "excerpts"));
+	cJSON_Delete(root);
+	cli_result_free(&r);
+}
+
 /* Manual tags: shown as such in text and JSON, and filterable. */
 static void test_manual_tags(void **state)
 {
@@ -721,6 +737,7 @@ int main(void)
 		cmocka_unit_test(test_not_binds_tighter_than_and),
 		cmocka_unit_test(test_minus_before_quote),
 		cmocka_unit_test(test_manual_tags),
+		cmocka_unit_test(test_subcommand_after_db),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
