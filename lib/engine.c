@@ -208,6 +208,18 @@ dd_status_t dd_results_note(const dd_results_t *res, size_t i, int with_body, dd
 	return attach_body(out, body, len, err);
 }
 
+void dd_stored_note_add_fields(cJSON *o, const dd_stored_note_t *n)
+{
+	cJSON_AddStringToObject(o, "title", n->title);
+	cJSON_AddStringToObject(o, "author", n->author);
+	cJSON_AddStringToObject(o, "post", n->post);
+	cJSON_AddStringToObject(o, "city", n->city);
+	cJSON_AddStringToObject(o, "county", n->county);
+	cJSON_AddStringToObject(o, "township", n->township);
+	cJSON_AddStringToObject(o, "village", n->village);
+	cJSON_AddStringToObject(o, "date", n->date);
+}
+
 void dd_stored_note_free(dd_stored_note_t *n)
 {
 	free(n->body_owned);

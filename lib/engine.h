@@ -48,6 +48,10 @@ typedef struct dd_stored_note {
 
 dd_status_t dd_stored_note_parse(const char *data, size_t len, dd_stored_note_t *out, dd_error_t *err);
 
+/* Adds the note's title, author, post, city, county, township, village
+ * and date to a JSON object (the fields every JSON output shares). */
+void dd_stored_note_add_fields(cJSON *object, const dd_stored_note_t *n);
+
 /* Hit i of a search as a stored note, with its body when with_body. */
 dd_status_t dd_results_note(const dd_results_t *res, size_t i, int with_body, dd_stored_note_t *out,
 			    dd_error_t *err);

@@ -28,6 +28,9 @@ char *dd_join_args(int argc, char **argv, int from);
 /* Should output be coloured (stdout a terminal, NO_COLOR unset)? */
 int dd_use_colour(void);
 
+/* [a, b] as a JSON array of two numbers (offsets). */
+void *dd_json_pair(size_t a, size_t b);
+
 /* Prints a cJSON object followed by a newline and frees it. */
 void dd_print_json(void *cjson_object);
 

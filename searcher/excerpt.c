@@ -292,26 +292,11 @@ static void print_markdown(const dd_stored_note_t *note, const note_passages_t *
 
 /* ---- JSON ---- */
 
-static cJSON *json_pair(size_t a, size_t b)
-{
-	cJSON *pair = cJSON_CreateArray();
-	cJSON_AddItemToArray(pair, cJSON_CreateNumber((double)a));
-	cJSON_AddItemToArray(pair, cJSON_CreateNumber((double)b));
-	return pair;
-}
-
 static cJSON *json_excerpt(const dd_stored_note_t *note, const note_passages_t *np)
 {
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "id", note->id);
-	cJSON_AddStringToObject(o, "title", note->title);
-	cJSON_AddStringToObject(o, "author", note->author);
-	cJSON_AddStringToObject(o, "post", note->post);
-	cJSON_AddStringToObject(o, "city", note->city);
-	cJSON_AddStringToObject(o, "county", note->county);
-	cJSON_AddStringToObject(o, "township", note->township);
-	cJSON_AddStringToObject(o, "village", note->village);
-	cJSON_AddStringToObject(o, "date", note->date);
+	dd_stored_note_add_fields(o, note);
 	cJSON *passages = cJSON_AddArrayToObject(o, "passages");
 	for (size_t k = 0; k < np->n_passages; k++) {
 		const dd_passage_t *p = &np->passages[k];
@@ -327,7 +312,7 @@ static cJSON *json_excerpt(const dd_stored_note_t *note, const note_passages_t *
 		cJSON *highlights = cJSON_AddArrayToObject(jp, "highlights");
 		for (size_t i = p->first_span; i < p->first_span + p->n_spans; i++) {
 			const dd_span_t *s = &np->spans[i];
-			cJSON_AddItemToArray(highlights, json_pair(char_at(note, s->start), char_at(note, s->end)));
+			cJSON_AddItemToArray(highlights, dd_json_pair(char_at(note, s->start), char_at(note, s->end)));
 		}
 		cJSON_AddItemToArray(passages, jp);
 	}

@@ -49,6 +49,14 @@ int dd_use_colour(void)
 	return isatty(STDOUT_FILENO) && !(no && no[0]);
 }
 
+void *dd_json_pair(size_t a, size_t b)
+{
+	cJSON *pair = cJSON_CreateArray();
+	cJSON_AddItemToArray(pair, cJSON_CreateNumber((double)a));
+	cJSON_AddItemToArray(pair, cJSON_CreateNumber((double)b));
+	return pair;
+}
+
 void dd_print_json(void *object)
 {
 	char *s = cJSON_Print(object);

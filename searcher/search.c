@@ -280,14 +280,7 @@ int dd_cmd_search(int argc, char **argv)
 			cJSON_AddNumberToObject(h, "rank", (double)rank);
 			cJSON_AddStringToObject(h, "id", note.id);
 			cJSON_AddNumberToObject(h, "score", (double)(long long)(dd_results_score(res, i) * 1000) / 1000.0);
-			cJSON_AddStringToObject(h, "title", note.title);
-			cJSON_AddStringToObject(h, "author", note.author);
-			cJSON_AddStringToObject(h, "post", note.post);
-			cJSON_AddStringToObject(h, "city", note.city);
-			cJSON_AddStringToObject(h, "county", note.county);
-			cJSON_AddStringToObject(h, "township", note.township);
-			cJSON_AddStringToObject(h, "village", note.village);
-			cJSON_AddStringToObject(h, "date", note.date);
+			dd_stored_note_add_fields(h, &note);
 			cJSON_AddStringToObject(h, "snippet", snippet ? snippet : "");
 			cJSON_AddItemToObject(h, "tags", note.tags ? cJSON_Duplicate(note.tags, 1) : cJSON_CreateArray());
 			cJSON_AddItemToArray(hits, h);

@@ -115,27 +115,12 @@ static void print_note(dd_engine_t *e, const dd_stored_note_t *note, const parag
 	}
 }
 
-static cJSON *json_pair(size_t a, size_t b)
-{
-	cJSON *pair = cJSON_CreateArray();
-	cJSON_AddItemToArray(pair, cJSON_CreateNumber((double)a));
-	cJSON_AddItemToArray(pair, cJSON_CreateNumber((double)b));
-	return pair;
-}
-
 static cJSON *json_note(dd_engine_t *e, const dd_stored_note_t *note, const paragraph_list_t *paragraphs, size_t from,
                         size_t to, const dd_span_t *spans, size_t n_spans, int highlighting)
 {
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "id", note->id);
-	cJSON_AddStringToObject(o, "title", note->title);
-	cJSON_AddStringToObject(o, "author", note->author);
-	cJSON_AddStringToObject(o, "post", note->post);
-	cJSON_AddStringToObject(o, "city", note->city);
-	cJSON_AddStringToObject(o, "county", note->county);
-	cJSON_AddStringToObject(o, "township", note->township);
-	cJSON_AddStringToObject(o, "village", note->village);
-	cJSON_AddStringToObject(o, "date", note->date);
+	dd_stored_note_add_fields(o, note);
 	cJSON_AddStringToObject(o, "path", note->path ? note->path : "");
 	cJSON *tags = cJSON_AddArrayToObject(o, "tags");
 	const cJSON *t;
@@ -171,7 +156,7 @@ static cJSON *json_note(dd_engine_t *e, const dd_stored_note_t *note, const para
 			for (size_t i = 0; i < n_spans; i++)
 				if (spans[i].start >= p->start && spans[i].end <= p->end)
 					cJSON_AddItemToArray(highlights,
-					                     json_pair(dd_utf8_length(note->body, spans[i].start),
+					                     dd_json_pair(dd_utf8_length(note->body, spans[i].start),
 					                               dd_utf8_length(note->body, spans[i].end)));
 		}
 		cJSON_AddItemToArray(list, jp);
