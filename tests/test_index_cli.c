@@ -13,6 +13,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -472,6 +475,56 @@ static void test_bundled_corpus(void **state)
 	assert_true(notes_with_term(a.db, "XCO石林县") > 0);
 }
 
+/* Killed in the middle of a run, the indexer leaves the index exactly as
+ * the previous run left it; the next run then does the whole job. */
+static void test_killed_run_leaves_index_intact(void **state)
+{
+	(void)state;
+	area_t a;
+	make_area(&a, "index_cli_killed");
+	write_md(&a, "K1.md", "K1", "第一篇", "老槐树下有人下棋。");
+	write_md(&a, "K2.md", "K2", "第二篇", "村口的石桥修好了。");
+	cli_result_t r = run_index(&a, NULL);
+	expect_summary(&r, a.db, 2, 0, 0, 0, 0, 2);
+	cli_result_free(&r);
+	/* 500 more notes: a run long enough to be killed halfway */
+	char cmd[16384];
+	snprintf(cmd, sizeof cmd, "cp '%s'/*.md '%s'/", CLI_CORPUS_NOTES, a.notes);
+	assert_int_equal(system(cmd), 0);
+	char program[4096];
+	snprintf(program, sizeof program, "%s/dundian-index", DD_BIN_DIR);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_WRONLY);
+		dup2(devnull, 1);
+		dup2(devnull, 2);
+		execl(program, program, "--quiet", "--db", a.db, a.notes, (char *)NULL);
+		_exit(127);
+	}
+	usleep(700 * 1000);
+	kill(pid, SIGKILL);
+	int ws = 0;
+	waitpid(pid, &ws, 0);
+	if (!WIFSIGNALED(ws)) {
+		/* it finished first on this machine: nothing left to check */
+		skip();
+	}
+	/* the two notes of the first run, no more, no less, and a usable index */
+	assert_int_equal(notes_with_term(a.db, "QK1"), 1);
+	assert_int_equal(notes_with_term(a.db, "QK2"), 1);
+	assert_int_equal(notes_with_term(a.db, "QN0001"), 0);
+	r = cli_run("dundian-search", "--db", a.db, "--json", "石桥", NULL);
+	assert_int_equal(r.status, 0);
+	char *ids = cli_hit_ids(r.out);
+	assert_string_equal(ids, "K2");
+	free(ids);
+	cli_result_free(&r);
+	/* the next run adds all 500 */
+	r = run_index(&a, NULL);
+	expect_summary(&r, a.db, 500, 0, 0, 2, 0, 502);
+	cli_result_free(&r);
+}
+
 int main(void)
 {
 	alarm(500); /* a hung program fails the test instead of stalling it */
@@ -484,6 +537,7 @@ int main(void)
 		cmocka_unit_test(test_missing_path),
 		cmocka_unit_test(test_index_locked),
 		cmocka_unit_test(test_bundled_corpus),
+		cmocka_unit_test(test_killed_run_leaves_index_intact),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
