@@ -60,7 +60,10 @@ static size_t read_queries(const char *path, char ***out, size_t n)
 			q = (q = strchr(q, '\t')) ? q + 1 : NULL;
 		if (!q || !*q)
 			continue;
-		*out = realloc(*out, sizeof **out * (n + 1));
+		char **grown = realloc(*out, sizeof **out * (n + 1));
+		if (!grown)
+			break;
+		*out = grown;
 		(*out)[n++] = strdup(q);
 	}
 	fclose(f);
@@ -112,7 +115,10 @@ int main(int argc, char **argv)
 					       "\"水\"", "\"一千多块钱\"", "\"村委会\""};
 	size_t n_words = n;
 	for (size_t i = 0; i < sizeof literals / sizeof literals[0]; i++) {
-		queries = realloc(queries, sizeof *queries * (n + 1));
+		char **grown = realloc(queries, sizeof *queries * (n + 1));
+		if (!grown)
+			return 1;
+		queries = grown;
 		queries[n++] = strdup(literals[i]);
 	}
 

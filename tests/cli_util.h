@@ -86,7 +86,7 @@ __attribute__((unused)) static cli_result_t cli_run_argv(const char *program, co
 	return r;
 }
 
-/* cli_run("dundian-search", "--db", db, "饮水", NULL) */
+/* cli_run("dundian-search", "--db", db, "饮水", (char *)NULL) */
 __attribute__((unused)) static cli_result_t cli_run(const char *program, ...)
 {
 	const char *args[64];
@@ -164,7 +164,7 @@ __attribute__((unused)) static const char *cli_corpus_index(const char *name, ch
 	if (!cli_scratch(name, buf, size))
 		return NULL;
 	strncat(buf, "/db", size - strlen(buf) - 1);
-	cli_result_t r = cli_run("dundian-index", "--quiet", "--db", buf, CLI_CORPUS_NOTES, NULL);
+	cli_result_t r = cli_run("dundian-index", "--quiet", "--db", buf, CLI_CORPUS_NOTES, (char *)NULL);
 	int ok = r.status == 0;
 	if (!ok)
 		fprintf(stderr, "indexing the corpus failed (%d): %s\n", r.status, r.err ? r.err : "");

@@ -196,7 +196,7 @@ static const char *string_of(const cJSON *o, const char *key)
 static size_t check_excerpts(const char *query, const char *per_note, const char *context)
 {
 	cli_result_t r = cli_run("dundian-search", "excerpt", "--db", db_path, "--format", "json", "--limit", "15",
-	                         "--per-note", per_note, "--context", context, query, NULL);
+	                         "--per-note", per_note, "--context", context, query, (char *)NULL);
 	if (r.status != 0)
 		fail_msg("excerpt '%s' exited %d: %s", query, r.status, r.err);
 	cJSON *root = cJSON_Parse(r.out);
@@ -207,7 +207,7 @@ static size_t check_excerpts(const char *query, const char *per_note, const char
 	assert_int_equal(dd_engine_parse(engine, query, &pq, &err), DD_OK);
 
 	/* same notes in the same order as plain search */
-	cli_result_t s = cli_run("dundian-search", "--db", db_path, "--json", "--limit", "15", query, NULL);
+	cli_result_t s = cli_run("dundian-search", "--db", db_path, "--json", "--limit", "15", query, (char *)NULL);
 	char *search_ids = cli_hit_ids(s.out);
 	char excerpt_ids[4096] = "";
 	const cJSON *excerpts = cJSON_GetObjectItemCaseSensitive(root, "excerpts"), *e;
@@ -339,9 +339,9 @@ static void test_context_widens_the_same_passage(void **state)
 {
 	(void)state;
 	cli_result_t a = cli_run("dundian-search", "excerpt", "--db", db_path, "--format", "json", "--limit", "1",
-	                         "--per-note", "1", "饮水", NULL);
+	                         "--per-note", "1", "饮水", (char *)NULL);
 	cli_result_t b = cli_run("dundian-search", "excerpt", "--db", db_path, "--format", "json", "--limit", "1",
-	                         "--per-note", "1", "--context", "1", "饮水", NULL);
+	                         "--per-note", "1", "--context", "1", "饮水", (char *)NULL);
 	assert_int_equal(a.status, 0);
 	assert_int_equal(b.status, 0);
 	cJSON *ja = cJSON_Parse(a.out), *jb = cJSON_Parse(b.out);
@@ -366,7 +366,7 @@ static void test_markdown_quotes_with_citations(void **state)
 {
 	(void)state;
 	cli_result_t r = cli_run("dundian-search", "excerpt", "--db", db_path, "--format", "markdown", "--per-note",
-	                         "1", "报账", "id:N0001", NULL);
+	                         "1", "报账", "id:N0001", (char *)NULL);
 	assert_int_equal(r.status, 0);
 	/* one block quote, the hit in bold, then the citation */
 	assert_true(strncmp(r.out, "> ", 2) == 0);
@@ -399,7 +399,7 @@ static void test_markdown_quotes_with_citations(void **state)
 
 	/* several notes: every quote line is quoted, every quote is cited */
 	r = cli_run("dundian-search", "excerpt", "--db", db_path, "--format", "markdown", "--limit", "5", "合作医疗",
-	            NULL);
+	            (char *)NULL);
 	assert_int_equal(r.status, 0);
 	size_t quotes = 0, citations = 0;
 	int in_quote = 0;
@@ -423,7 +423,7 @@ static void test_markdown_quotes_with_citations(void **state)
 static void test_text_output(void **state)
 {
 	(void)state;
-	cli_result_t r = cli_run("dundian-search", "excerpt", "--db", db_path, "--limit", "3", "低保", NULL);
+	cli_result_t r = cli_run("dundian-search", "excerpt", "--db", db_path, "--limit", "3", "低保", (char *)NULL);
 	assert_int_equal(r.status, 0);
 	assert_true(strncmp(r.out, "1. ", 3) == 0);
 	assert_non_null(strstr(r.out, "【低保】"));
@@ -445,7 +445,7 @@ static size_t width_before_hit(const char *line)
 static void test_kwic_lines_align(void **state)
 {
 	(void)state;
-	cli_result_t r = cli_run("dundian-search", "excerpt", "--db", db_path, "--kwic", "报账", NULL);
+	cli_result_t r = cli_run("dundian-search", "excerpt", "--db", db_path, "--kwic", "报账", (char *)NULL);
 	assert_int_equal(r.status, 0);
 	size_t lines = 0, column = 0;
 	for (char *line = strtok(r.out, "\n"); line; line = strtok(NULL, "\n")) {
@@ -492,7 +492,7 @@ static void test_kwic_lines_align(void **state)
 	cli_result_free(&r);
 
 	/* as an exact string: every occurrence in every note body */
-	r = cli_run("dundian-search", "excerpt", "--db", db_path, "--kwic", "\"报账\"", NULL);
+	r = cli_run("dundian-search", "excerpt", "--db", db_path, "--kwic", "\"报账\"", (char *)NULL);
 	assert_int_equal(r.status, 0);
 	size_t expected = 0;
 	for (int n = 1; n <= 500; n++) {
@@ -510,7 +510,7 @@ static void test_kwic_lines_align(void **state)
 
 	/* a narrower width, and a word whose contexts cross paragraphs */
 	r = cli_run("dundian-search", "excerpt", "--db", db_path, "--kwic", "--width", "6", "--limit", "20", "\"镇里\"",
-	            NULL);
+	            (char *)NULL);
 	assert_int_equal(r.status, 0);
 	lines = 0;
 	for (char *line = strtok(r.out, "\n"); line; line = strtok(NULL, "\n")) {
@@ -535,7 +535,7 @@ static void test_kwic_lines_align(void **state)
 static void test_show_prints_the_right_paragraph(void **state)
 {
 	(void)state;
-	cli_result_t r = cli_run("dundian-search", "show", "N0001", "--db", db_path, "--para", "4", NULL);
+	cli_result_t r = cli_run("dundian-search", "show", "N0001", "--db", db_path, "--para", "4", (char *)NULL);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "蹲点手记之一：垭口以上"));
 	assert_non_null(strstr(r.out, "梁振杰"));
@@ -548,7 +548,7 @@ static void test_show_prints_the_right_paragraph(void **state)
 	cli_result_free(&r);
 
 	/* the whole note: every paragraph numbered */
-	r = cli_run("dundian-search", "show", "--db", db_path, "N0001", NULL);
+	r = cli_run("dundian-search", "show", "--db", db_path, "N0001", (char *)NULL);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "\n[1] 车到垭口就停了。"));
 	assert_non_null(strstr(r.out, "\n[7] 回到罗家已经快11点"));
@@ -557,7 +557,7 @@ static void test_show_prints_the_right_paragraph(void **state)
 	cli_result_free(&r);
 
 	/* highlighting */
-	r = cli_run("dundian-search", "show", "N0001", "--db", db_path, "--para", "6", "--highlight", "报账", NULL);
+	r = cli_run("dundian-search", "show", "N0001", "--db", db_path, "--para", "6", "--highlight", "报账", (char *)NULL);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "二是研究在乡里设【报账】代办点"));
 	cli_result_free(&r);
@@ -569,7 +569,7 @@ static void test_show_json_body_and_offsets(void **state)
 	const char *ids[] = {"N0001", "N0147", "N0027", "N0298"};
 	for (size_t i = 0; i < 4; i++) {
 		cli_result_t r = cli_run("dundian-search", "show", ids[i], "--db", db_path, "--json", "--highlight",
-		                         "合作医疗 低保", NULL);
+		                         "合作医疗 低保", (char *)NULL);
 		assert_int_equal(r.status, 0);
 		cJSON *o = cJSON_Parse(r.out);
 		assert_non_null(o);
@@ -599,7 +599,7 @@ static void test_show_json_body_and_offsets(void **state)
 		cli_result_free(&r);
 	}
 	/* --para: one paragraph, the body still whole */
-	cli_result_t r = cli_run("dundian-search", "show", "N0001", "--db", db_path, "--json", "--para", "7", NULL);
+	cli_result_t r = cli_run("dundian-search", "show", "N0001", "--db", db_path, "--json", "--para", "7", (char *)NULL);
 	assert_int_equal(r.status, 0);
 	cJSON *o = cJSON_Parse(r.out);
 	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(o, "paragraphs")), 1);
@@ -655,7 +655,7 @@ static void test_errors(void **state)
 	cli_result_free(&r);
 
 	/* nothing found: exit 1, an empty but valid JSON answer */
-	r = cli_run("dundian-search", "excerpt", "--db", db_path, "--format", "json", "\"没有这样一句话\"", NULL);
+	r = cli_run("dundian-search", "excerpt", "--db", db_path, "--format", "json", "\"没有这样一句话\"", (char *)NULL);
 	assert_int_equal(r.status, 1);
 	cJSON *o = cJSON_Parse(r.out);
 	assert_non_null(o);
@@ -668,7 +668,7 @@ static void test_errors(void **state)
 static void test_search_snippets_still_work(void **state)
 {
 	(void)state;
-	cli_result_t r = cli_run("dundian-search", "--db", db_path, "--json", "--limit", "5", "宅基地", NULL);
+	cli_result_t r = cli_run("dundian-search", "--db", db_path, "--json", "--limit", "5", "宅基地", (char *)NULL);
 	assert_int_equal(r.status, 0);
 	cJSON *o = cJSON_Parse(r.out);
 	const cJSON *h;

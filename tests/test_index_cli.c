@@ -71,7 +71,7 @@ static void write_md(const area_t *a, const char *file, const char *id, const ch
 /* Runs dundian-index on the area's notes (or the paths given). */
 static cli_result_t run_index(const area_t *a, const char *path)
 {
-	return cli_run("dundian-index", "--quiet", "--db", a->db, path ? path : a->notes, NULL);
+	return cli_run("dundian-index", "--quiet", "--db", a->db, path ? path : a->notes, (char *)NULL);
 }
 
 /* Parses the one summary line on stdout (fails the test if it is not there). */
@@ -252,7 +252,7 @@ static void test_bad_notes_rejected(void **state)
 	assert_int_equal(notes_with_term(a.db, "QB1"), 1);
 	assert_int_equal(notes_with_term(a.db, "QB4"), 1);
 	assert_int_equal(notes_with_term(a.db, "QB2"), 0);
-	cli_result_t s = cli_run("dundian-search", "--db", a.db, "--json", "正常", NULL);
+	cli_result_t s = cli_run("dundian-search", "--db", a.db, "--json", "正常", (char *)NULL);
 	assert_int_equal(s.status, 0);
 	char *ids = cli_hit_ids(s.out);
 	assert_non_null(ids);
@@ -300,7 +300,7 @@ static void test_note_turning_bad_keeps_previous_version(void **state)
 	assert_contains(data, "三十口水窖");
 	free(data);
 	assert_int_equal(notes_with_term(a.db, "水窖"), 1);
-	cli_result_t s = cli_run("dundian-search", "--db", a.db, "--json", "水窖", NULL);
+	cli_result_t s = cli_run("dundian-search", "--db", a.db, "--json", "水窖", (char *)NULL);
 	assert_int_equal(s.status, 0);
 	char *ids = cli_hit_ids(s.out);
 	assert_non_null(ids);
@@ -346,7 +346,7 @@ static void test_duplicate_ids(void **state)
 	snprintf(cmd, sizeof cmd, "mkdir -p '%s'", elsewhere);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(cli_write_file(elsewhere, "y.md", "---\nid: X1\ntitle: 乙\n---\n乙的正文。\n"), 0);
-	r = cli_run("dundian-index", "--quiet", "--db", b.db, elsewhere, NULL);
+	r = cli_run("dundian-index", "--quiet", "--db", b.db, elsewhere, (char *)NULL);
 	assert_int_equal(r.status, 1);
 	expect_summary(&r, b.db, 0, 0, 0, 0, 1, 1);
 	assert_contains(r.err, "y.md");
@@ -424,11 +424,11 @@ static void test_missing_path(void **state)
 	cli_result_free(&r);
 
 	/* usage errors */
-	r = cli_run("dundian-index", "--no-such-option", NULL);
+	r = cli_run("dundian-index", "--no-such-option", (char *)NULL);
 	assert_int_equal(r.status, 2);
 	assert_contains(r.err, "usage");
 	cli_result_free(&r);
-	r = cli_run("dundian-index", "--help", NULL);
+	r = cli_run("dundian-index", "--help", (char *)NULL);
 	assert_int_equal(r.status, 0);
 	assert_contains(r.out, "--db");
 	cli_result_free(&r);
@@ -459,14 +459,14 @@ static void test_bundled_corpus(void **state)
 	(void)state;
 	area_t a;
 	make_area(&a, "index_cli_corpus");
-	cli_result_t r = cli_run("dundian-index", "--quiet", "--db", a.db, CLI_CORPUS_NOTES, NULL);
+	cli_result_t r = cli_run("dundian-index", "--quiet", "--db", a.db, CLI_CORPUS_NOTES, (char *)NULL);
 	if (r.status != 0)
 		fail_msg("indexing the corpus exited %d: %s", r.status, r.err);
 	expect_summary(&r, a.db, 500, 0, 0, 0, 0, 500);
 	assert_string_equal(r.err, "");
 	cli_result_free(&r);
 	/* the default PATH is the bundled corpus: everything unchanged */
-	r = cli_run("dundian-index", "--quiet", "--db", a.db, NULL);
+	r = cli_run("dundian-index", "--quiet", "--db", a.db, (char *)NULL);
 	assert_int_equal(r.status, 0);
 	expect_summary(&r, a.db, 0, 0, 0, 500, 0, 500);
 	cli_result_free(&r);
@@ -513,7 +513,7 @@ static void test_killed_run_leaves_index_intact(void **state)
 	assert_int_equal(notes_with_term(a.db, "QK1"), 1);
 	assert_int_equal(notes_with_term(a.db, "QK2"), 1);
 	assert_int_equal(notes_with_term(a.db, "QN0001"), 0);
-	r = cli_run("dundian-search", "--db", a.db, "--json", "石桥", NULL);
+	r = cli_run("dundian-search", "--db", a.db, "--json", "石桥", (char *)NULL);
 	assert_int_equal(r.status, 0);
 	char *ids = cli_hit_ids(r.out);
 	assert_string_equal(ids, "K2");

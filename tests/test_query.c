@@ -82,13 +82,13 @@ static void expect_query(void **state, const char *text, const char *want)
 {
 	fixture_t *f = *state;
 	char *d = describe_with(&f->ctx, text, NULL);
-	if (strcmp(d, want) != 0) {
-		char msg[2048];
+	char msg[2048];
+	int same = strcmp(d, want) == 0;
+	if (!same)
 		snprintf(msg, sizeof msg, "query '%s'\n  gave     %s\n  expected %s", text, d, want);
-		free(d);
-		fail_msg("%s", msg);
-	}
 	free(d);
+	if (!same)
+		fail_msg("%s", msg);
 }
 
 /* Is term a whole term of description d (not part of a longer one)? */
@@ -109,14 +109,13 @@ static void expect_contains(void **state, const char *text, const char *piece, i
 	fixture_t *f = *state;
 	char *d = describe_with(&f->ctx, text, NULL);
 	int found = has_term(d, piece);
-	if (found != present) {
-		char msg[2048];
+	char msg[2048];
+	if (found != present)
 		snprintf(msg, sizeof msg, "query '%s' gave %s, which should %s '%s'", text, d,
 			 present ? "contain" : "not contain", piece);
-		free(d);
-		fail_msg("%s", msg);
-	}
 	free(d);
+	if (found != present)
+		fail_msg("%s", msg);
 }
 
 static void expect_invalid(void **state, const char *text, const char *want)

@@ -327,7 +327,7 @@ static int setup_small(void **state)
 	    write_note(notes, "T4", "乙县", "2007-03-11", "school") || write_note(notes, "T5", "丙县", "2007-04-20", "") ||
 	    write_note(notes, "T6", "丙县", "2007-04-21", "roads, school"))
 		return -1;
-	cli_result_t r = cli_run("dundian-index", "--quiet", "--db", small_db, "--vocabulary", vocabulary, notes, NULL);
+	cli_result_t r = cli_run("dundian-index", "--quiet", "--db", small_db, "--vocabulary", vocabulary, notes, (char *)NULL);
 	int ok = r.status == 0;
 	if (!ok)
 		fprintf(stderr, "indexing the test notes failed (%d): %s\n", r.status, r.err);
@@ -338,7 +338,7 @@ static int setup_small(void **state)
 static void test_cli_json_counts(void **state)
 {
 	(void)state;
-	cli_result_t r = cli_run("dundian-search", "report", "--db", small_db, "--format", "json", NULL);
+	cli_result_t r = cli_run("dundian-search", "report", "--db", small_db, "--format", "json", (char *)NULL);
 	assert_int_equal(r.status, 0);
 	cJSON *root = cJSON_Parse(r.out);
 	assert_non_null(root);
@@ -400,7 +400,7 @@ static void test_cli_json_counts(void **state)
 static void test_cli_csv_shape(void **state)
 {
 	(void)state;
-	cli_result_t r = cli_run("dundian-search", "report", "--db", small_db, "--format", "csv", NULL);
+	cli_result_t r = cli_run("dundian-search", "report", "--db", small_db, "--format", "csv", (char *)NULL);
 	assert_int_equal(r.status, 0);
 	assert_true(strncmp(r.out, "section,topic,topic_name,county,count,counties,months,ids\n", 58) == 0);
 	assert_non_null(strstr(r.out, "\ncell,water,饮水安全,甲县,2,,,T1 T2\n"));
@@ -425,7 +425,7 @@ static void test_cli_csv_shape(void **state)
 	cli_result_free(&r);
 
 	/* --by month: months in order, the column named after the field */
-	r = cli_run("dundian-search", "report", "--db", small_db, "--format", "csv", "--by", "month", NULL);
+	r = cli_run("dundian-search", "report", "--db", small_db, "--format", "csv", "--by", "month", (char *)NULL);
 	assert_int_equal(r.status, 0);
 	assert_true(strncmp(r.out, "section,topic,topic_name,month,", 31) == 0);
 	assert_non_null(strstr(r.out, "\ncell,water,饮水安全,2007-03,2,,,T1 T3\n"));
@@ -437,7 +437,7 @@ static void test_cli_csv_shape(void **state)
 static void test_cli_table(void **state)
 {
 	(void)state;
-	cli_result_t r = cli_run("dundian-search", "report", "--db", small_db, NULL);
+	cli_result_t r = cli_run("dundian-search", "report", "--db", small_db, (char *)NULL);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "Report on all 6 notes"));
 	/* the header and the water row are aligned by display width: the
@@ -471,14 +471,14 @@ static void test_cli_cell(void **state)
 {
 	(void)state;
 	/* a cell, by key and by Chinese name */
-	cli_result_t r = cli_run("dundian-search", "report", "--db", small_db, "--cell", "water=甲县", NULL);
+	cli_result_t r = cli_run("dundian-search", "report", "--db", small_db, "--cell", "water=甲县", (char *)NULL);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "2 notes"));
 	assert_non_null(strstr(r.out, "\nT1  2007-03-05"));
 	assert_non_null(strstr(r.out, "\nT2  2007-04-02"));
 	assert_null(strstr(r.out, "T3"));
 	cli_result_free(&r);
-	r = cli_run("dundian-search", "report", "--db", small_db, "--format", "json", "--cell", "饮水安全=甲县", NULL);
+	r = cli_run("dundian-search", "report", "--db", small_db, "--format", "json", "--cell", "饮水安全=甲县", (char *)NULL);
 	assert_int_equal(r.status, 0);
 	cJSON *root = cJSON_Parse(r.out);
 	assert_non_null(root);
@@ -489,12 +489,12 @@ static void test_cli_cell(void **state)
 	cJSON_Delete(root);
 	cli_result_free(&r);
 	/* a pair, a topic, a column, as csv */
-	r = cli_run("dundian-search", "report", "--db", small_db, "--format", "csv", "--cell", "roads+water", NULL);
+	r = cli_run("dundian-search", "report", "--db", small_db, "--format", "csv", "--cell", "roads+water", (char *)NULL);
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, "id,date,city,county,author,title\nT1,2007-03-05,试验市,甲县,王明,手记T1\n"
 				   "T3,2007-03-10,试验市,乙县,王明,手记T3\n");
 	cli_result_free(&r);
-	r = cli_run("dundian-search", "report", "--db", small_db, "--format", "json", "--cell", "school", NULL);
+	r = cli_run("dundian-search", "report", "--db", small_db, "--format", "json", "--cell", "school", (char *)NULL);
 	root = cJSON_Parse(r.out);
 	s = json_joined(get(root, "ids"));
 	assert_string_equal(s, "T4 T6");
@@ -502,7 +502,7 @@ static void test_cli_cell(void **state)
 	cJSON_Delete(root);
 	cli_result_free(&r);
 	r = cli_run("dundian-search", "report", "--db", small_db, "--format", "json", "--by", "month", "--cell",
-		    "=2007-04", NULL);
+		    "=2007-04", (char *)NULL);
 	root = cJSON_Parse(r.out);
 	s = json_joined(get(root, "ids"));
 	assert_string_equal(s, "T2 T5 T6");
@@ -510,12 +510,12 @@ static void test_cli_cell(void **state)
 	cJSON_Delete(root);
 	cli_result_free(&r);
 	/* an empty cell: nothing found */
-	r = cli_run("dundian-search", "report", "--db", small_db, "--cell", "water=丙县", NULL);
+	r = cli_run("dundian-search", "report", "--db", small_db, "--cell", "water=丙县", (char *)NULL);
 	assert_int_equal(r.status, 1);
 	assert_non_null(strstr(r.out, "0 notes"));
 	cli_result_free(&r);
 	/* a query narrows the report, filters included */
-	r = cli_run("dundian-search", "report", "--db", small_db, "--format", "json", "county:甲县", NULL);
+	r = cli_run("dundian-search", "report", "--db", small_db, "--format", "json", "county:甲县", (char *)NULL);
 	assert_int_equal(r.status, 0);
 	root = cJSON_Parse(r.out);
 	s = json_joined(get(root, "ids"));
@@ -538,18 +538,18 @@ static void assert_usage_error(cli_result_t r, const char *mention)
 static void test_cli_bad_input(void **state)
 {
 	(void)state;
-	assert_usage_error(cli_run("dundian-search", "report", "--db", small_db, "--by", "town", NULL), "--by 'town'");
-	assert_usage_error(cli_run("dundian-search", "report", "--db", small_db, "--format", "pdf", NULL),
+	assert_usage_error(cli_run("dundian-search", "report", "--db", small_db, "--by", "town", (char *)NULL), "--by 'town'");
+	assert_usage_error(cli_run("dundian-search", "report", "--db", small_db, "--format", "pdf", (char *)NULL),
 			   "--format 'pdf'");
-	assert_usage_error(cli_run("dundian-search", "report", "--db", small_db, "--cell", "nope=甲县", NULL),
+	assert_usage_error(cli_run("dundian-search", "report", "--db", small_db, "--cell", "nope=甲县", (char *)NULL),
 			   "unknown topic 'nope'");
-	assert_usage_error(cli_run("dundian-search", "report", "--db", small_db, "--cell", "water+nope", NULL),
+	assert_usage_error(cli_run("dundian-search", "report", "--db", small_db, "--cell", "water+nope", (char *)NULL),
 			   "unknown topic 'nope'");
-	assert_usage_error(cli_run("dundian-search", "report", "--db", small_db, "topic:nope", NULL), "nope");
+	assert_usage_error(cli_run("dundian-search", "report", "--db", small_db, "topic:nope", (char *)NULL), "nope");
 	assert_usage_error(cli_run("dundian-search", "report", "--db", small_db, "--format", "html", "--cell", "water",
-				   NULL),
+				   (char *)NULL),
 			   "--cell");
-	cli_result_t r = cli_run("dundian-search", "report", "--db", DD_TEST_TMP "/no-such-index", NULL);
+	cli_result_t r = cli_run("dundian-search", "report", "--db", DD_TEST_TMP "/no-such-index", (char *)NULL);
 	assert_int_equal(r.status, 3);
 	assert_int_equal(count_lines(r.err), 1);
 	cli_result_free(&r);
@@ -561,7 +561,7 @@ static void test_cli_html(void **state)
 	char path[4096];
 	snprintf(path, sizeof path, "%s/report-small/report.html", DD_TEST_TMP);
 	cli_result_t r =
-		cli_run("dundian-search", "report", "--db", small_db, "--format", "html", "--output", path, NULL);
+		cli_run("dundian-search", "report", "--db", small_db, "--format", "html", "--output", path, (char *)NULL);
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, "");
 	cli_result_free(&r);
@@ -609,9 +609,9 @@ static int setup_corpus(void **state)
 static cJSON *report_json(const char *by, const char *query)
 {
 	cli_result_t r = query ? cli_run("dundian-search", "report", "--db", corpus_db, "--format", "json", "--by", by,
-					 query, NULL)
+					 query, (char *)NULL)
 			       : cli_run("dundian-search", "report", "--db", corpus_db, "--format", "json", "--by", by,
-					 NULL);
+					 (char *)NULL);
 	assert_int_equal(r.status, 0);
 	cJSON *root = cJSON_Parse(r.out);
 	assert_non_null(root);
@@ -713,7 +713,7 @@ static void test_corpus_topic_filter(void **state)
 	char *report_ids = json_joined(get(find_by(get(root, "matrix"), "topic", "water"), "ids"));
 	cJSON_Delete(root);
 	cli_result_t r = cli_run("dundian-search", "--db", corpus_db, "--json", "--limit", "1000", "--sort", "date",
-				 "topic:water", NULL);
+				 "topic:water", (char *)NULL);
 	assert_int_equal(r.status, 0);
 	/* hits come by date: sort them as the report's are */
 	cJSON *hits = cJSON_Parse(r.out);
@@ -753,7 +753,7 @@ static void test_corpus_topic_filter(void **state)
 static void assert_facets_agree(const char *query)
 {
 	cli_result_t r = cli_run("dundian-search", "--db", corpus_db, "--json", "--limit", "0", "--facets",
-				 "topic,county,month", query, NULL);
+				 "topic,county,month", query, (char *)NULL);
 	assert_true(r.status == 0 || r.status == 1);
 	cJSON *search = cJSON_Parse(r.out);
 	assert_non_null(search);
@@ -803,14 +803,14 @@ static void test_corpus_facets_agree(void **state)
 static void test_corpus_table_and_html(void **state)
 {
 	(void)state;
-	cli_result_t r = cli_run("dundian-search", "report", "--db", corpus_db, "--by", "city", NULL);
+	cli_result_t r = cli_run("dundian-search", "report", "--db", corpus_db, "--by", "city", (char *)NULL);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "Report on all 500 notes"));
 	assert_non_null(strstr(r.out, "饮水安全 (water)"));
 	assert_non_null(strstr(r.out, "2. How widely each topic recurs"));
 	assert_non_null(strstr(r.out, "3. Topics raised in the same notes"));
 	cli_result_free(&r);
-	r = cli_run("dundian-search", "report", "--db", corpus_db, "--format", "html", NULL);
+	r = cli_run("dundian-search", "report", "--db", corpus_db, "--format", "html", (char *)NULL);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "</html>"));
 	assert_null(strstr(r.out, "<script"));

@@ -512,7 +512,7 @@ static void test_like(void **state)
 	cJSON_Delete(root);
 
 	/* an unknown seed is a usage error naming it */
-	cli_result_t r = cli_run("dundian-search", "--db", corpus_db, "--like", "N9999", NULL);
+	cli_result_t r = cli_run("dundian-search", "--db", corpus_db, "--like", "N9999", (char *)NULL);
 	assert_int_equal(r.status, 2);
 	assert_non_null(strstr(r.err, "N9999"));
 	cli_result_free(&r);
@@ -530,7 +530,7 @@ static size_t count_lines(const char *s)
 
 static void expect_malformed(const char *query)
 {
-	cli_result_t r = cli_run("dundian-search", "--db", corpus_db, query, NULL);
+	cli_result_t r = cli_run("dundian-search", "--db", corpus_db, query, (char *)NULL);
 	if (r.status != 2)
 		fail_msg("query '%s': exit %d, expected 2", query, r.status);
 	assert_int_equal(count_lines(r.err), 1);
@@ -558,7 +558,7 @@ static void test_missing_index(void **state)
 	char dir[4096], path[4200];
 	assert_non_null(cli_scratch("search_cli_missing", dir, sizeof dir));
 	snprintf(path, sizeof path, "%s/no-index", dir);
-	cli_result_t r = cli_run("dundian-search", "--db", path, "饮水", NULL);
+	cli_result_t r = cli_run("dundian-search", "--db", path, "饮水", (char *)NULL);
 	assert_int_equal(r.status, 3);
 	assert_non_null(strstr(r.err, "dundian-index"));
 	assert_non_null(strstr(r.err, path));
@@ -594,7 +594,7 @@ static void build_small_index(void)
 	assert_int_equal(cli_write_file(notes, "P4.md",
 					"---\nid: P4\ntitle: 杂记\ndate: 2007-01-04\n---\n今天下了一天的雨，哪里也没去。\n"),
 			 0);
-	cli_result_t r = cli_run("dundian-index", "--quiet", "--db", small_db, notes, NULL);
+	cli_result_t r = cli_run("dundian-index", "--quiet", "--db", small_db, notes, (char *)NULL);
 	assert_int_equal(r.status, 0);
 	cli_result_free(&r);
 }
@@ -660,11 +660,11 @@ static void test_minus_before_quote(void **state)
 static void test_subcommand_after_db(void **state)
 {
 	(void)state;
-	cli_result_t r = cli_run("dundian-search", "--db", corpus_db, "show", "N0001", "--para", "1", NULL);
+	cli_result_t r = cli_run("dundian-search", "--db", corpus_db, "show", "N0001", "--para", "1", (char *)NULL);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "车到垭口就停了"));
 	cli_result_free(&r);
-	r = cli_run("dundian-search", "--db", corpus_db, "excerpt", "报账", "--format", "json", "--limit", "1", NULL);
+	r = cli_run("dundian-search", "--db", corpus_db, "excerpt", "报账", "--format", "json", "--limit", "1", (char *)NULL);
 	assert_int_equal(r.status, 0);
 	cJSON *root = cJSON_Parse(r.out);
 	assert_non_null(cJSON_GetObjectItemCaseSensitive(root, "excerpts"));
@@ -689,11 +689,11 @@ static void test_manual_tags(void **state)
 			 0);
 	assert_int_equal(cli_write_file(notes, "M2.md",
 					"---\nid: M2\ntitle: 磨坊旁\ndate: 2007-01-02\n---\n磨坊旁边的老槐树。\n"), 0);
-	cli_result_t r = cli_run("dundian-index", "--quiet", "--db", db, notes, NULL);
+	cli_result_t r = cli_run("dundian-index", "--quiet", "--db", db, notes, (char *)NULL);
 	assert_int_equal(r.status, 0);
 	cli_result_free(&r);
 
-	r = cli_run("dundian-search", "--db", db, "磨坊", NULL);
+	r = cli_run("dundian-search", "--db", db, "磨坊", (char *)NULL);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "道路交通（人工）"));
 	assert_non_null(strstr(r.out, "教育与留守儿童（人工）"));
@@ -713,7 +713,7 @@ static void test_manual_tags(void **state)
 
 	/* an unknown topic in tags rejects that note, with its path */
 	assert_int_equal(cli_write_file(notes, "M3.md", "---\nid: M3\ntitle: 坏标签\ntags: weather\n---\n正文。\n"), 0);
-	r = cli_run("dundian-index", "--quiet", "--db", db, notes, NULL);
+	r = cli_run("dundian-index", "--quiet", "--db", db, notes, (char *)NULL);
 	assert_int_equal(r.status, 1);
 	assert_non_null(strstr(r.err, "M3.md: tags: unknown topic 'weather'"));
 	cli_result_free(&r);

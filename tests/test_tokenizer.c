@@ -105,14 +105,18 @@ static int setup(void **state)
 {
 	fixture_t *f = calloc(1, sizeof *f);
 	dd_error_t err;
-	if (!f || !(f->lex = dd_lexicon_new()))
+	if (!f || !(f->lex = dd_lexicon_new())) {
+		free(f);
 		return -1;
+	}
 	if (dd_lexicon_parse_dictionary(f->lex, "# words kept whole\n宅基地\n宅基地证\n自来水厂\n\n镇里\n", "test-dict",
 					&err) != DD_OK ||
 	    dd_lexicon_parse_thesaurus(f->lex,
 				       "# comment\nwater\t饮水 吃水 自来水\nhomestead\t宅基地 建房\n-\t自来水 自来水厂\n",
 				       "test-thesaurus", &err) != DD_OK) {
 		fprintf(stderr, "%s\n", err.message);
+		dd_lexicon_free(f->lex);
+		free(f);
 		return -1;
 	}
 	if (dd_tokenizer_new(NULL, &f->plain, &err) != DD_OK || dd_tokenizer_new(f->lex, &f->dict, &err) != DD_OK) {

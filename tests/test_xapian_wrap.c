@@ -102,7 +102,7 @@ static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *
 static char *search_id_set(dd_db_t *db, dd_query_t *q)
 {
 	char *ids = search_ids(db, q, NULL);
-	char *v[128];
+	char *v[128] = {0};
 	size_t n = 0;
 	char *save = NULL;
 	for (char *t = strtok_r(ids, " ", &save); t && n < 128; t = strtok_r(NULL, " ", &save))
@@ -120,13 +120,13 @@ static char *search_id_set(dd_db_t *db, dd_query_t *q)
 
 static void assert_ids(char *got, const char *want)
 {
-	if (strcmp(got, want) != 0) {
-		char msg[4300];
+	char msg[4300];
+	int same = strcmp(got, want) == 0;
+	if (!same)
 		snprintf(msg, sizeof msg, "hits '%s', expected '%s'", got, want);
-		free(got);
-		fail_msg("%s", msg);
-	}
 	free(got);
+	if (!same)
+		fail_msg("%s", msg);
 }
 
 static dd_query_t *and2(dd_query_op_t op, dd_query_t *a, dd_query_t *b)
