@@ -337,7 +337,9 @@ char *dd_engine_snippet(dd_engine_t *e, const dd_parsed_query_t *pq, const dd_st
 	if (scan.n > 1)
 		qsort(scan.v, scan.n, sizeof *scan.v, by_hits);
 	size_t tries = scan.n < SNIPPET_PARAGRAPHS ? scan.n : SNIPPET_PARAGRAPHS;
-	if (tries > 1 && scan.v[1].hits == 0)
+	/* the runner-up paragraph is worth tokenizing only if it holds the
+	 * query's words as well as the best one does */
+	if (tries > 1 && (scan.v[1].hits == 0 || scan.v[1].distinct + 1e-9 < scan.v[0].distinct))
 		tries = 1;
 	char *best = NULL;
 	double best_score = -1;
