@@ -11,15 +11,15 @@
 #include <string.h>
 
 /* The ranking knobs.  Defaults chosen with bench/quality; the variable
- * DUNDIAN_TUNE="k1=1.2,b=0.75,expand=0.5,topic=1,feedback=0.6" overrides
+ * DUNDIAN_TUNE="k1=1.2,b=0.75,expand=0.5,topic=1,feedback=0.6,cooccur=1" overrides
  * them, for that bench's parameter sweeps. */
 typedef struct tuning {
-	double k1, b, expand, topic, feedback;
+	double k1, b, expand, topic, feedback, cooccur;
 } tuning_t;
 
 static tuning_t tuning(void)
 {
-	tuning_t t = {1.2, 0.75, 0.5, 1.0, 0.6};
+	tuning_t t = {1.2, 0.75, 0.5, 1.0, 0.6, 1.0};
 	const char *env = getenv("DUNDIAN_TUNE");
 	if (!env)
 		return t;
@@ -40,6 +40,8 @@ static tuning_t tuning(void)
 			t.topic = v;
 		else if (strcmp(kv, "feedback") == 0)
 			t.feedback = v;
+		else if (strcmp(kv, "cooccur") == 0)
+			t.cooccur = v;
 	}
 	free(copy);
 	return t;
@@ -146,6 +148,7 @@ dd_status_t dd_engine_parse(dd_engine_t *e, const char *text, dd_parsed_query_t 
 	tuning_t t = tuning();
 	ctx.expansion_weight = t.expand;
 	ctx.topic_weight = t.topic;
+	ctx.cooccurrence_weight = t.cooccur;
 	ctx.tokenizer = e->tokenizer;
 	ctx.lexicon = e->lexicon;
 	ctx.db = e->db;

@@ -313,6 +313,7 @@ static dd_query_t *word_query(parser_t *ps, const char *w, int expand)
 typedef struct chunk_ctx {
 	parser_t *ps;
 	dd_query_t **subs;
+	dd_query_t **mains; /* each word alone, without relatives */
 	size_t n, cap;
 	int expand;
 } chunk_ctx_t;
@@ -323,29 +324,52 @@ static int chunk_word(const dd_token_t *tok, void *vctx)
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 8;
 		dd_query_t **s = realloc(c->subs, sizeof *s * cap);
-		if (!s)
+		if (s)
+			c->subs = s;
+		dd_query_t **m = s ? realloc(c->mains, sizeof *m * cap) : NULL;
+		if (!m)
 			return 1;
-		c->subs = s;
+		c->mains = m;
 		c->cap = cap;
 	}
+	c->mains[c->n] = term_freq(c->ps, tok->text) > 0 ? dd_query_term(tok->text, 1) : dd_literal_query(tok->text);
 	c->subs[c->n++] = word_query(c->ps, tok->text, c->expand);
 	return 0;
 }
 
 /* Plain text: its words OR-ed (NULL if it holds no word at all). */
+/* Plain text: its words OR-ed (NULL if it holds no word at all).  When
+ * one chunk holds several words (河道污染 → 河道 污染), notes holding all of
+ * them, and notes holding the chunk as written, are ranked up: a note about
+ * river pollution beats one that mentions river channels many times. */
 static dd_query_t *words_query(parser_t *ps, const char *text, int expand)
 {
-	chunk_ctx_t c = {ps, NULL, 0, 0, expand};
+	chunk_ctx_t c = {ps, NULL, NULL, 0, 0, expand};
 	dd_error_t err;
-	if (dd_tokenize(ps->ctx->tokenizer, text, strlen(text), DD_TOKENIZE_QUERY, chunk_word, &c, &err) != DD_OK) {
+	dd_status_t st = dd_tokenize(ps->ctx->tokenizer, text, strlen(text), DD_TOKENIZE_QUERY, chunk_word, &c, &err);
+	if (st != DD_OK) {
 		fail(ps, "%s", err.message);
-		for (size_t i = 0; i < c.n; i++)
+		for (size_t i = 0; i < c.n; i++) {
 			dd_query_free(c.subs[i]);
+			dd_query_free(c.mains[i]);
+		}
 		free(c.subs);
+		free(c.mains);
 		return NULL;
 	}
-	dd_query_t *q = c.n ? dd_query_combine(DD_QUERY_OR, c.subs, c.n) : NULL;
+	dd_query_t *q = NULL;
+	if (c.n >= 2 && expand && ps->ctx->cooccurrence_weight > 0) {
+		dd_query_t *all = dd_query_scale(dd_query_combine(DD_QUERY_AND, c.mains, c.n),
+						 ps->ctx->cooccurrence_weight);
+		dd_query_t *parts[2] = {dd_query_combine(DD_QUERY_OR, c.subs, c.n), all};
+		q = dd_query_combine(DD_QUERY_OR, parts, 2);
+	} else {
+		for (size_t i = 0; i < c.n; i++)
+			dd_query_free(c.mains[i]);
+		q = c.n ? dd_query_combine(DD_QUERY_OR, c.subs, c.n) : NULL;
+	}
 	free(c.subs);
+	free(c.mains);
 	return q;
 }
 
@@ -636,7 +660,7 @@ void dd_query_context_defaults(dd_query_context_t *ctx)
 	memset(ctx, 0, sizeof *ctx);
 	ctx->expansion_weight = 0.5;
 	ctx->topic_weight = 1.0;
-	ctx->literal_weight = 0.5;
+	ctx->cooccurrence_weight = 1.0;
 }
 
 void dd_parsed_query_free(dd_parsed_query_t *pq)

@@ -34,7 +34,7 @@ typedef struct dd_query_context {
 	size_t n_topics;
 	double expansion_weight;      /* thesaurus relatives, relative to 1 */
 	double topic_weight;          /* tag boost of a word's topic */
-	double literal_weight;        /* character fall-back of words */
+	double cooccurrence_weight;   /* all words of one chunk together */
 } dd_query_context_t;
 
 /* Sensible defaults for the weights (chosen by bench/quality). */

@@ -143,8 +143,8 @@ static void expect_invalid(void **state, const char *text, const char *want)
 static void test_words_default_or(void **state)
 {
 	expect_query(state, "村里 修路", "Query((村里 OR 修路))");
-	/* one chunk of running text is split by the tokenizer */
-	expect_query(state, "村里修路", "Query((村里 OR 修路))");
+	/* one chunk of several words: any word, and all of them together ranked up */
+	expect_query(state, "村里修路", "Query(((村里 OR 修路) OR 1 * (村里 AND 修路)))");
 	expect_query(state, "村里　修路", "Query((村里 OR 修路))"); /* ideographic space */
 	expect_query(state, "Ｈello", "Query(hello)");            /* normalised */
 	expect_query(state, "村里", "Query(村里)");

@@ -656,6 +656,32 @@ static void test_minus_before_quote(void **state)
 	expect_small("\"石桥\" -\"一座\"", 1, "P3");
 }
 
+/* A chunk of several words ranks the notes holding all of them first:
+ * 河道污染 is about polluted rivers, not the many notes on river channels
+ * (which mention 河道 often and 污染 never). */
+static void test_chunk_words_together_first(void **state)
+{
+	(void)state;
+	int status = -1;
+	cJSON *root = search_json(corpus_db, (const char *const[]){"--no-snippets", "--limit", "3", "河道污染", NULL},
+				  &status);
+	assert_int_equal(status, 0);
+	const cJSON *hit;
+	cJSON_ArrayForEach(hit, cJSON_GetObjectItemCaseSensitive(root, "hits"))
+	{
+		const char *id = cJSON_GetObjectItemCaseSensitive(hit, "id")->valuestring;
+		char path[4096];
+		snprintf(path, sizeof path, "%s/%s.md", CLI_CORPUS_NOTES, id);
+		dd_note_t *note;
+		dd_error_t err;
+		assert_int_equal(dd_note_load(path, &note, &err), DD_OK);
+		if (!strstr(note->body, "污染"))
+			fail_msg("%s is in the top 3 for 河道污染 without 污染", id);
+		dd_note_free(note);
+	}
+	cJSON_Delete(root);
+}
+
 /* A subcommand may follow --db: `dundian-search --db X show N0001`. */
 static void test_subcommand_after_db(void **state)
 {
@@ -738,6 +764,7 @@ int main(void)
 		cmocka_unit_test(test_minus_before_quote),
 		cmocka_unit_test(test_manual_tags),
 		cmocka_unit_test(test_subcommand_after_db),
+		cmocka_unit_test(test_chunk_words_together_first),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
