@@ -114,6 +114,8 @@ static char *read_quoted(parser_t *ps)
 {
 	const char *close = NULL;
 	size_t ql = open_quote(ps->p, &close);
+	if (!ql || !close)
+		return NULL;
 	const char *start = ps->p + ql;
 	const char *end = strstr(start, close);
 	if (!end) {
