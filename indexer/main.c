@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,12 +131,39 @@ static int collect_known(const char *id, void *vctx)
 	return 0;
 }
 
+static int compare_known(const void *key, const void *entry)
+{
+	return strcmp((const char *)key, ((const known_note_t *)entry)->id);
+}
+
+/* known.v is in id order: Xapian lists the id terms sorted bytewise, as
+ * strcmp compares them. */
 static known_note_t *find_known(known_list_t *k, const char *id)
 {
-	for (size_t i = 0; i < k->n; i++)
-		if (strcmp(k->v[i].id, id) == 0)
-			return &k->v[i];
-	return NULL;
+	return k->n ? bsearch(id, k->v, k->n, sizeof *k->v, compare_known) : NULL;
+}
+
+static int compare_key_to_string(const void *key, const void *entry)
+{
+	return strcmp((const char *)key, *(char *const *)entry);
+}
+
+/* Position of path among this run's files (sorted), or -1. */
+static long file_index(const path_list_t *files, const char *path)
+{
+	char **hit = files->n ? bsearch(path, files->v, files->n, sizeof *files->v, compare_key_to_string) : NULL;
+	return hit ? (long)(hit - files->v) : -1;
+}
+
+/* Ids claimed so far in this run, in a search tree of run_id_t. */
+typedef struct run_id {
+	const char *id;
+	size_t file;
+} run_id_t;
+
+static int compare_run_ids(const void *a, const void *b)
+{
+	return strcmp(((const run_id_t *)a)->id, ((const run_id_t *)b)->id);
 }
 
 static double now_seconds(void)
@@ -230,6 +258,12 @@ int main(int argc, char **argv)
 	int fatal = dd_db_begin(db, &err) != DD_OK;
 	/* ids given by this run, to catch two files claiming one id */
 	char **run_ids = calloc(files.n + 1, sizeof *run_ids);
+	run_id_t *run_id_entries = calloc(files.n + 1, sizeof *run_id_entries);
+	void *run_id_tree = NULL;
+	if (!run_ids || !run_id_entries) {
+		fprintf(stderr, "dundian-index: out of memory\n");
+		fatal = 1;
+	}
 	for (size_t i = 0; !fatal && i < files.n; i++) {
 		const char *path = files.v[i];
 		if (show_progress)
@@ -243,19 +277,16 @@ int main(int argc, char **argv)
 			continue;
 		}
 		const char *clash = NULL;
-		for (size_t k = 0; k < i && !clash; k++)
-			if (run_ids[k] && strcmp(run_ids[k], note->id) == 0)
-				clash = files.v[k];
+		run_id_t probe = {note->id, i};
+		run_id_t *const *earlier = tfind(&probe, &run_id_tree, compare_run_ids);
+		if (earlier)
+			clash = files.v[(*earlier)->file];
 		known_note_t *old = find_known(&known, note->id);
 		struct stat st;
-		if (!clash && old && strcmp(old->path, path) != 0 && stat(old->path, &st) == 0) {
-			/* the id belongs to a file that still exists and is not part of this run */
-			int in_run = 0;
-			for (size_t k = 0; k < files.n && !in_run; k++)
-				in_run = strcmp(files.v[k], old->path) == 0;
-			if (!in_run)
-				clash = old->path;
-		}
+		/* the id belongs to a file that still exists and is not part of this run */
+		if (!clash && old && strcmp(old->path, path) != 0 && stat(old->path, &st) == 0 &&
+		    file_index(&files, old->path) < 0)
+			clash = old->path;
 		if (clash) {
 			if (show_progress)
 				fprintf(stderr, "\r\033[K");
@@ -265,6 +296,10 @@ int main(int argc, char **argv)
 			continue;
 		}
 		run_ids[i] = strdup(note->id);
+		if (run_ids[i]) {
+			run_id_entries[i] = (run_id_t){run_ids[i], i};
+			tsearch(&run_id_entries[i], &run_id_tree, compare_run_ids);
+		}
 		uint64_t fp = dd_note_fingerprint(note, ix.vocabulary);
 		char hash[32];
 		snprintf(hash, sizeof hash, "%016" PRIx64, fp);
@@ -281,6 +316,8 @@ int main(int argc, char **argv)
 				fprintf(stderr, "\r\033[K");
 			fprintf(stderr, "%s\n", err.message);
 			rejected++;
+			if (run_ids[i])
+				tdelete(&run_id_entries[i], &run_id_tree, compare_run_ids);
 			free(run_ids[i]);
 			run_ids[i] = NULL;
 			dd_note_free(note);
@@ -305,9 +342,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; !fatal && i < known.n; i++) {
 		known_note_t *k = &known.v[i];
 		struct stat st;
-		int path_in_run = 0;
-		for (size_t j = 0; j < files.n && !path_in_run; j++)
-			path_in_run = strcmp(files.v[j], k->path) == 0 && run_ids[j] != NULL;
+		long j = file_index(&files, k->path);
+		int path_in_run = j >= 0 && run_ids[j] != NULL;
 		if (k->seen || (stat(k->path, &st) == 0 && !path_in_run))
 			continue;
 		char term[256];
@@ -333,9 +369,13 @@ int main(int argc, char **argv)
 	size_t total = fatal ? 0 : dd_db_doc_count(db);
 	dd_db_close(db);
 	dd_indexing_free(&ix);
-	for (size_t i = 0; i < files.n; i++)
+	for (size_t i = 0; run_ids && i < files.n; i++) {
+		if (run_ids[i])
+			tdelete(&run_id_entries[i], &run_id_tree, compare_run_ids);
 		free(run_ids[i]);
+	}
 	free(run_ids);
+	free(run_id_entries);
 	free_paths(&files);
 	for (size_t i = 0; i < known.n; i++) {
 		free(known.v[i].id);
