@@ -394,20 +394,19 @@ dd_status_t dd_engine_topic_feedback(dd_engine_t *e, dd_parsed_query_t *pq, dd_e
 	}
 	size_t n = dd_results_count(res);
 	for (size_t i = 0; i < n; i++) {
-		dd_stored_note_t note;
-		if (dd_results_note(res, i, 0, &note, NULL) != DD_OK)
-			continue;
 		double w = dd_results_score(res, i);
 		total += w;
-		const cJSON *t;
-		cJSON_ArrayForEach(t, note.tags)
-		{
-			const cJSON *k = cJSON_GetObjectItemCaseSensitive(t, "key");
-			for (size_t j = 0; cJSON_IsString(k) && j < e->n_topics; j++)
-				if (strcmp(e->keys[j], k->valuestring) == 0)
+		/* the note's tag keys, one a line (DD_SLOT_TOPICS): no JSON to parse */
+		size_t len;
+		const char *topics = dd_results_value(res, i, DD_SLOT_TOPICS, &len);
+		for (const char *p = topics, *end = topics + len; p < end;) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			size_t kl = nl ? (size_t)(nl - p) : (size_t)(end - p);
+			for (size_t j = 0; j < e->n_topics; j++)
+				if (strlen(e->keys[j]) == kl && memcmp(e->keys[j], p, kl) == 0)
 					weight[j] += w;
+			p += kl + 1;
 		}
-		dd_stored_note_free(&note);
 	}
 	dd_results_free(res);
 	size_t best = 0;
