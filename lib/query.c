@@ -158,10 +158,11 @@ static void lex_item(parser_t *ps)
 		ps->cur.text = read_quoted(ps);
 		return;
 	}
-	size_t space_len;
-	if (*p == '-' && p[1] && p[1] != ')' && !is_space_at(p + 1, &space_len)) {
+	/* '-' or the full-width '－' (U+FF0D) right before a word excludes it */
+	size_t space_len, minus_len = *p == '-' ? 1 : strncmp(p, "\xEF\xBC\x8D", 3) == 0 ? 3 : 0;
+	if (minus_len && p[minus_len] && p[minus_len] != ')' && !is_space_at(p + minus_len, &space_len)) {
 		ps->cur.kind = ITEM_MINUS;
-		ps->p++;
+		ps->p += minus_len;
 		return;
 	}
 	const char *e = p;

@@ -26,11 +26,47 @@ dd_engine_t *dd_open_engine_or_complain(const char *db_path, int *exit_status)
 	return e;
 }
 
+#define MAX_SHIELDED 256
+static char *shielded_args[MAX_SHIELDED], *original_args[MAX_SHIELDED];
+static size_t n_shielded;
+
+/* The argument as the user typed it (undoes shield_query_word). */
+static const char *unshielded(const char *arg)
+{
+	for (size_t i = 0; i < n_shielded; i++)
+		if (shielded_args[i] == arg)
+			return original_args[i];
+	return arg;
+}
+
+static void free_shielded(void)
+{
+	for (size_t i = 0; i < n_shielded; i++)
+		free(shielded_args[i]);
+	n_shielded = 0;
+}
+
+static char *shield_query_word(char *arg)
+{
+	const unsigned char *a = (const unsigned char *)arg;
+	if (a[0] != '-' || !a[1] || a[1] == '-')
+		return arg;
+	if (!(a[1] >= 0x80 || a[1] == '"' || a[1] == '(' || strchr(arg, ':')))
+		return arg;
+	char *shielded = n_shielded < MAX_SHIELDED ? malloc(strlen(arg) + 3) : NULL;
+	if (!shielded)
+		return arg;
+	sprintf(shielded, "\xEF\xBC\x8D%s", arg + 1);
+	shielded_args[n_shielded] = shielded;
+	original_args[n_shielded++] = arg;
+	return shielded;
+}
+
 char *dd_join_args(int argc, char **argv, int from)
 {
 	size_t len = 1;
 	for (int i = from; i < argc; i++)
-		len += strlen(argv[i]) + 1;
+		len += strlen(unshielded(argv[i])) + 1;
 	char *s = malloc(len);
 	if (!s)
 		return NULL;
@@ -38,7 +74,7 @@ char *dd_join_args(int argc, char **argv, int from)
 	for (int i = from; i < argc; i++) {
 		if (i > from)
 			strcat(s, " ");
-		strcat(s, argv[i]);
+		strcat(s, unshielded(argv[i]));
 	}
 	return s;
 }
@@ -81,8 +117,17 @@ static subcommand_fn find_subcommand(const char *name)
 	return NULL;
 }
 
+/* A query word may start with '-' (-城中村, -county:石林县, -"镇里"), which
+ * getopt would take for an option.  Such words are handed on with the
+ * full-width minus (U+FF0D) the query language also reads as NOT, so they
+ * stay in place among the other words; dd_join_args gives back what was
+ * typed.  Short ASCII options (-n) and words like -abc, which could be
+ * either, are left alone: quote the query. */
 int main(int argc, char **argv)
 {
+	for (int i = 1; i < argc; i++)
+		argv[i] = shield_query_word(argv[i]);
+	atexit(free_shielded);
 	/* The subcommand is the first word, or follows --db DIR:
 	 * `dundian-search --db x.db excerpt 饮水` works like
 	 * `dundian-search excerpt --db x.db 饮水`. */

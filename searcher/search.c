@@ -108,29 +108,8 @@ int dd_cmd_search(int argc, char **argv)
 		{"facets", required_argument, NULL, 'f'}, {"explain", no_argument, NULL, 'x'},
 		{"no-snippets", no_argument, NULL, 'S'},
 		{"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
-	/* Query words may start with '-' (-county:石林县, -城中村): keep them
-	 * away from getopt, which would take them for options. */
-	char *opt_argv[argc + 1], *words[argc + 1];
-	int opt_argc = 0, n_words = 0;
-	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i];
-		int is_query_word = i > 0 && a[0] == '-' && a[1] && a[1] != '-' &&
-				    (strchr(a, ':') || (unsigned char)a[1] >= 0x80 || a[1] == '"' || a[1] == '(' || strlen(a) > 2);
-		if (i > 0 && strcmp(a, "--") == 0) {
-			while (++i < argc)
-				words[n_words++] = argv[i];
-			break;
-		}
-		if (is_query_word)
-			words[n_words++] = argv[i];
-		else
-			opt_argv[opt_argc++] = argv[i];
-	}
-	opt_argv[opt_argc] = NULL;
 	int c;
 	char *end;
-	argc = opt_argc;
-	argv = opt_argv;
 	while ((c = getopt_long(argc, argv, "d:n:o:s:jl:f:xh", options, NULL)) != -1) {
 		switch (c) {
 		case 'd': db_path = optarg; break;
@@ -168,9 +147,7 @@ int dd_cmd_search(int argc, char **argv)
 	size_t facet_which[N_FACET_FIELDS], n_facets = 0;
 	if (facets_spec && parse_facets(facets_spec, facet_which, &n_facets) != 0)
 		return DD_EXIT_USAGE;
-	for (int i = optind; i < argc; i++)
-		words[n_words++] = argv[i];
-	char *text = dd_join_args(n_words, words, 0);
+	char *text = dd_join_args(argc, argv, optind);
 	if (!text || (!text[0] && !like)) {
 		free(text);
 		usage(stderr);

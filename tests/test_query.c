@@ -397,6 +397,14 @@ static void test_unknown_topic_needs_topic_list(void **state)
 	assert_null(pq.query);
 }
 
+/* The full-width minus excludes like '-' (typed by Chinese input methods,
+ * and how dundian-search hands on words that start with '-'). */
+static void test_full_width_minus(void **state)
+{
+	expect_query(state, "a －b", "Query((a AND_NOT b))");
+	expect_query(state, "a －\"镇里\"", "Query((a AND_NOT B镇里))");
+}
+
 /* Filters next to AND / OR are operands; a filter group restricts the
  * whole query; a filter-only query has no text to rank by. */
 static void test_filters_as_operands(void **state)
@@ -428,6 +436,7 @@ int main(void)
 		cmocka_unit_test(test_dates),
 		cmocka_unit_test(test_thesaurus_expansion),
 		cmocka_unit_test(test_filters_as_operands),
+		cmocka_unit_test(test_full_width_minus),
 		cmocka_unit_test(test_malformed_queries),
 		cmocka_unit_test(test_unknown_topic_needs_topic_list),
 	};

@@ -682,6 +682,25 @@ static void test_chunk_words_together_first(void **state)
 	cJSON_Delete(root);
 }
 
+/* Query words starting with '-' may be separate arguments, in any place. */
+static void test_minus_words_as_arguments(void **state)
+{
+	(void)state;
+	cli_result_t split = cli_run("dundian-search", "--db", corpus_db, "--json", "--no-snippets", "饮水", "AND",
+				     "-自来水", "-county:柳浦县", (char *)NULL);
+	cli_result_t whole = cli_run("dundian-search", "--db", corpus_db, "--json", "--no-snippets",
+				     "饮水 AND -自来水 -county:柳浦县", (char *)NULL);
+	assert_int_equal(split.status, 0);
+	assert_int_equal(whole.status, 0);
+	char *a = cli_hit_ids(split.out), *b = cli_hit_ids(whole.out);
+	assert_string_equal(a, b);
+	assert_non_null(strstr(split.out, "\"饮水 AND -自来水 -county:柳浦县\""));
+	free(a);
+	free(b);
+	cli_result_free(&split);
+	cli_result_free(&whole);
+}
+
 /* A subcommand may follow --db: `dundian-search --db X show N0001`. */
 static void test_subcommand_after_db(void **state)
 {
@@ -764,6 +783,7 @@ int main(void)
 		cmocka_unit_test(test_minus_before_quote),
 		cmocka_unit_test(test_manual_tags),
 		cmocka_unit_test(test_subcommand_after_db),
+		cmocka_unit_test(test_minus_words_as_arguments),
 		cmocka_unit_test(test_chunk_words_together_first),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
