@@ -477,6 +477,10 @@ static dd_query_t *parse_unary(parser_t *ps, int depth, int *negative)
 		*negative = !*negative;
 		next_item(ps);
 	}
+	/* the lexer may have failed on this item (an unclosed quote): its
+	 * text is then NULL and must not be used */
+	if (ps->failed)
+		return NULL;
 	dd_query_t *q = NULL;
 	switch (ps->cur.kind) {
 	case ITEM_OPEN:
@@ -592,6 +596,8 @@ static dd_query_t *parse_and(parser_t *ps, int depth, int *negative)
 	list_add(l, q, neg);
 	while (!ps->failed && ps->cur.kind == ITEM_AND) {
 		next_item(ps);
+		if (ps->failed)
+			break;
 		q = parse_unary(ps, depth, &neg);
 		list_add(l, q, neg);
 	}

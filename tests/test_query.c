@@ -376,6 +376,18 @@ static void test_malformed_queries(void **state)
 	expect_invalid(state, "\"\"", NULL);
 }
 
+/* An unclosed quote right after an operator or a field used to crash the
+ * parser (NULL text handed on after the lexer had failed). */
+static void test_unclosed_quote_after_operator(void **state)
+{
+	static const char *const queries[] = {
+	    "-\"", "NOT \"", "a OR \"", "饮水 AND \"修路", "a OR date:\"", "a OR topic:\"", "(\"",
+	    "a AND county:\"x", "－\"", "NOT NOT \"a", "a AND (\"b",
+	};
+	for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++)
+		expect_invalid(state, queries[i], "quote");
+}
+
 static void test_unknown_topic_needs_topic_list(void **state)
 {
 	fixture_t *f = *state;
@@ -438,6 +450,7 @@ int main(void)
 		cmocka_unit_test(test_filters_as_operands),
 		cmocka_unit_test(test_full_width_minus),
 		cmocka_unit_test(test_malformed_queries),
+		cmocka_unit_test(test_unclosed_quote_after_operator),
 		cmocka_unit_test(test_unknown_topic_needs_topic_list),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
