@@ -117,8 +117,8 @@ static int collect_known(const char *id, void *vctx)
 	}
 	known_note_t *n = &k->v[k->n];
 	memset(n, 0, sizeof *n);
-	char term[256];
-	snprintf(term, sizeof term, "Q%s", id);
+	char term[DD_TERM_MAX + 32];
+	dd_schema_id_term(id, term, sizeof term);
 	n->id = strdup(id);
 	if (dd_db_get_value(k->db, term, DD_SLOT_PATH, &n->path, NULL) != DD_OK ||
 	    dd_db_get_value(k->db, term, DD_SLOT_HASH, &n->hash, NULL) != DD_OK || !n->id) {
@@ -251,7 +251,7 @@ int main(int argc, char **argv)
 		return EXIT_FATAL;
 	}
 	known_list_t known = {NULL, 0, 0, db};
-	dd_db_foreach_term(db, "Q", collect_known, &known, NULL);
+	dd_db_foreach_term(db, DD_PREFIX_ID, collect_known, &known, NULL);
 
 	size_t added = 0, updated = 0, removed = 0, unchanged = 0;
 	int show_progress = !quiet && isatty(STDERR_FILENO);
@@ -323,8 +323,8 @@ int main(int argc, char **argv)
 			dd_note_free(note);
 			continue;
 		}
-		char term[256];
-		snprintf(term, sizeof term, "Q%s", note->id);
+		char term[DD_TERM_MAX + 32];
+		dd_schema_id_term(note->id, term, sizeof term);
 		if (dd_db_replace_doc(db, term, doc, &err) != DD_OK) {
 			fprintf(stderr, "%s: %s\n", path, err.message);
 			fatal = 1;
@@ -346,8 +346,8 @@ int main(int argc, char **argv)
 		int path_in_run = j >= 0 && run_ids[j] != NULL;
 		if (k->seen || (stat(k->path, &st) == 0 && !path_in_run))
 			continue;
-		char term[256];
-		snprintf(term, sizeof term, "Q%s", k->id);
+		char term[DD_TERM_MAX + 32];
+		dd_schema_id_term(k->id, term, sizeof term);
 		if (dd_db_delete_doc(db, term, &err) != DD_OK) {
 			fprintf(stderr, "dundian-index: %s\n", err.message);
 			fatal = 1;
@@ -356,10 +356,10 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!fatal)
-		fatal = dd_db_set_metadata(db, "dictionary", ix.dictionary_text, &err) != DD_OK ||
-			dd_db_set_metadata(db, "thesaurus", ix.thesaurus_text, &err) != DD_OK ||
-			dd_db_set_metadata(db, "topics", ix.topics_text, &err) != DD_OK ||
-			dd_db_set_metadata(db, "schema", DD_SCHEMA_VERSION, &err) != DD_OK;
+		fatal = dd_db_set_metadata(db, DD_META_DICTIONARY, ix.dictionary_text, &err) != DD_OK ||
+			dd_db_set_metadata(db, DD_META_THESAURUS, ix.thesaurus_text, &err) != DD_OK ||
+			dd_db_set_metadata(db, DD_META_TOPICS, ix.topics_text, &err) != DD_OK ||
+			dd_db_set_metadata(db, DD_META_SCHEMA, DD_SCHEMA_VERSION, &err) != DD_OK;
 	if (!fatal && dd_db_commit(db, &err) != DD_OK)
 		fatal = 1;
 	if (fatal) {

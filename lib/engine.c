@@ -71,9 +71,13 @@ dd_status_t dd_engine_open(const char *path, dd_engine_t **out, dd_error_t *err)
 					    path);
 		return st;
 	}
-	char *dict = dd_db_get_metadata(e->db, "dictionary", err);
-	char *thes = dict ? dd_db_get_metadata(e->db, "thesaurus", err) : NULL;
-	e->topics_text = thes ? dd_db_get_metadata(e->db, "topics", err) : NULL;
+	if ((st = dd_schema_check(e->db, path, err)) != DD_OK) {
+		dd_engine_close(e);
+		return st;
+	}
+	char *dict = dd_db_get_metadata(e->db, DD_META_DICTIONARY, err);
+	char *thes = dict ? dd_db_get_metadata(e->db, DD_META_THESAURUS, err) : NULL;
+	e->topics_text = thes ? dd_db_get_metadata(e->db, DD_META_TOPICS, err) : NULL;
 	if (!e->topics_text || !(e->lexicon = dd_lexicon_new())) {
 		free(dict);
 		free(thes);
@@ -232,8 +236,8 @@ void dd_stored_note_free(dd_stored_note_t *n)
 
 dd_status_t dd_engine_get_note(dd_engine_t *e, const char *id, dd_stored_note_t *out, dd_error_t *err)
 {
-	char term[256];
-	snprintf(term, sizeof term, "Q%s", id);
+	char term[DD_TERM_MAX + 32];
+	dd_schema_id_term(id, term, sizeof term);
 	char *data = NULL;
 	size_t len = 0;
 	dd_status_t st = dd_db_get_data(e->db, term, &data, &len, err);
@@ -418,8 +422,8 @@ dd_status_t dd_engine_topic_feedback(dd_engine_t *e, dd_parsed_query_t *pq, dd_e
 	/* Too few notes to judge, or no clear topic: leave the query alone. */
 	if (n < 3 || share < FEEDBACK_SHARE)
 		return DD_OK;
-	char term[64];
-	snprintf(term, sizeof term, "XK%s", e->keys[best]);
+	char term[DD_TERM_MAX + 32];
+	dd_schema_topic_rank_term(e->keys[best], term, sizeof term);
 	dd_query_t *subs[2] = {pq->query, dd_query_scale(dd_query_term(term, 1), tuning().feedback * share)};
 	pq->query = dd_query_combine(DD_QUERY_OR, subs, 2);
 	return pq->query ? DD_OK : dd_error_set(err, DD_ERR_NOMEM, "out of memory");

@@ -112,37 +112,6 @@ uint64_t dd_note_fingerprint(const dd_note_t *n, uint64_t vocabulary)
 	return h;
 }
 
-static const struct {
-	const char *field, *prefix;
-} filter_prefixes[] = {
-	{"author", "A"}, {"post", "XP"}, {"city", "XCI"}, {"county", "XCO"},
-	{"township", "XT"}, {"village", "XV"}, {"topic", "K"}, {"id", "Q"},
-};
-
-int dd_filter_term(const char *field, const char *value, char *buf, size_t size)
-{
-	for (size_t i = 0; i < sizeof filter_prefixes / sizeof filter_prefixes[0]; i++) {
-		if (strcmp(field, filter_prefixes[i].field) != 0)
-			continue;
-		/* ids and topic keys are matched as written; names normalised */
-		int raw = strcmp(field, "id") == 0;
-		char *norm = raw ? strdup(value) : dd_normalize_string(value, strlen(value));
-		if (!norm)
-			return -1;
-		/* trim spaces */
-		char *s = norm;
-		while (*s == ' ')
-			s++;
-		size_t l = strlen(s);
-		while (l && s[l - 1] == ' ')
-			s[--l] = '\0';
-		snprintf(buf, size, "%s%s", filter_prefixes[i].prefix, s);
-		free(norm);
-		return 0;
-	}
-	return -1;
-}
-
 /* ---- words ---- */
 
 typedef struct word_ctx {
@@ -174,12 +143,12 @@ static void add_characters(dd_doc_t *doc, const char *text, size_t len, unsigned
 		uint32_t cp = dd_utf8_next(text, &i);
 		int space = cp == ' ' || cp == '\n' || cp == '\t' || cp == '\r' || cp == 0x3000;
 		if (!space) {
-			term[0] = 'C';
+			term[0] = DD_PREFIX_CHAR[0];
 			memcpy(term + 1, text + start, i - start);
 			term[1 + i - start] = '\0';
 			dd_doc_add_term(doc, term, 1);
 			if (prev) {
-				term[0] = 'B';
+				term[0] = DD_PREFIX_BIGRAM[0];
 				memcpy(term + 1, text + prev_start, i - prev_start);
 				term[1 + i - prev_start] = '\0';
 				dd_doc_add_posting(doc, term, pos - 1, 1);
@@ -191,11 +160,50 @@ static void add_characters(dd_doc_t *doc, const char *text, size_t len, unsigned
 	}
 }
 
-static void add_filter(dd_doc_t *doc, const char *field, const char *value)
+/* The note's value of a field (its front matter value, cut to the
+ * field's length), or NULL when the field has none of its own. */
+static const char *field_value(const dd_field_t *f, const dd_note_t *note, size_t *len)
 {
-	char term[512];
-	if (value[0] && dd_filter_term(field, value, term, sizeof term) == 0 && strlen(term) < 240)
-		dd_doc_add_boolean_term(doc, term);
+	if (f->note_offset == (size_t)-1)
+		return NULL;
+	const char *v = *(char *const *)((const char *)note + f->note_offset);
+	*len = strlen(v);
+	if (f->value_length && *len > f->value_length)
+		*len = f->value_length;
+	return v;
+}
+
+/* Filter terms and values of every field of the schema with a value. */
+static void add_fields(dd_doc_t *doc, const dd_note_t *note)
+{
+	size_t n;
+	const dd_field_t *fields = dd_schema_fields(&n);
+	char term[DD_TERM_MAX + 32];
+	for (size_t i = 0; i < n; i++) {
+		const dd_field_t *f = &fields[i];
+		size_t len;
+		const char *v = field_value(f, note, &len);
+		if (!v || !v[0] || f->prefix == NULL || strcmp(f->prefix, DD_PREFIX_ID) == 0)
+			continue; /* the id term is the document's own (dd_db_replace_doc) */
+		if (dd_schema_filter_term(f, v, term, sizeof term) == 0)
+			dd_doc_add_boolean_term(doc, term);
+	}
+	if (note->date[0]) {
+		/* by day, month and year, so date:2007-04 is one term */
+		static const size_t lengths[] = {10, 7, 4};
+		for (size_t k = 0; k < 3; k++) {
+			char part[16];
+			snprintf(part, sizeof part, "%.*s", (int)lengths[k], note->date);
+			if (dd_schema_date_term(part, term, sizeof term) == 0)
+				dd_doc_add_boolean_term(doc, term);
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t len;
+		const char *v = field_value(&fields[i], note, &len);
+		if (v && fields[i].slot != DD_NO_SLOT && (v[0] || fields[i].slot != DD_SLOT_DATE))
+			dd_doc_set_value(doc, (unsigned)fields[i].slot, v, len);
+	}
 }
 
 static dd_status_t parse_manual_tags(dd_indexing_t *ix, const dd_note_t *note, dd_tag_t *tags, size_t *n,
@@ -303,30 +311,15 @@ dd_status_t dd_note_document(dd_indexing_t *ix, const dd_note_t *note, uint64_t 
 	free(nt);
 	free(nb);
 
-	add_filter(doc, "author", note->author);
-	add_filter(doc, "post", note->post);
-	add_filter(doc, "city", note->city);
-	add_filter(doc, "county", note->county);
-	add_filter(doc, "township", note->township);
-	add_filter(doc, "village", note->village);
-	char term[64], topics[MAX_TAGS * 33] = "";
-	if (note->date[0]) {
-		snprintf(term, sizeof term, "D%.4s%.2s%.2s", note->date, note->date + 5, note->date + 8);
-		dd_doc_add_boolean_term(doc, term);
-		snprintf(term, sizeof term, "M%.4s%.2s", note->date, note->date + 5);
-		dd_doc_add_boolean_term(doc, term);
-		snprintf(term, sizeof term, "Y%.4s", note->date);
-		dd_doc_add_boolean_term(doc, term);
-		dd_doc_set_value(doc, DD_SLOT_DATE, note->date, 10);
-		dd_doc_set_value(doc, DD_SLOT_MONTH, note->date, 7);
-	}
+	add_fields(doc, note);
+	char term[DD_TERM_MAX + 32], topics[MAX_TAGS * 33] = "";
 	for (size_t i = 0; i < n_tags; i++) {
-		snprintf(term, sizeof term, "K%.31s", tags[i].key);
+		dd_schema_topic_term(tags[i].key, term, sizeof term);
 		dd_doc_add_boolean_term(doc, term);
-		snprintf(term, sizeof term, "XK%.31s", tags[i].key);
+		dd_schema_topic_rank_term(tags[i].key, term, sizeof term);
 		dd_doc_add_term(doc, term, 1 + (unsigned)(tags[i].score * 9 + 0.5));
 		if (tags[i].manual) {
-			snprintf(term, sizeof term, "XM%.31s", tags[i].key);
+			dd_schema_topic_manual_term(tags[i].key, term, sizeof term);
 			dd_doc_add_boolean_term(doc, term);
 		}
 		if (i)
@@ -334,12 +327,6 @@ dd_status_t dd_note_document(dd_indexing_t *ix, const dd_note_t *note, uint64_t 
 		strcat(topics, tags[i].key);
 	}
 	dd_doc_set_value(doc, DD_SLOT_TOPICS, topics, strlen(topics));
-	dd_doc_set_value(doc, DD_SLOT_COUNTY, note->county, strlen(note->county));
-	dd_doc_set_value(doc, DD_SLOT_CITY, note->city, strlen(note->city));
-	dd_doc_set_value(doc, DD_SLOT_AUTHOR, note->author, strlen(note->author));
-	dd_doc_set_value(doc, DD_SLOT_VILLAGE, note->village, strlen(note->village));
-	dd_doc_set_value(doc, DD_SLOT_TOWNSHIP, note->township, strlen(note->township));
-	dd_doc_set_value(doc, DD_SLOT_POST, note->post, strlen(note->post));
 	dd_doc_set_value(doc, DD_SLOT_PATH, note->path, strlen(note->path));
 	dd_doc_set_value(doc, DD_SLOT_BODY, note->body, note->body_len);
 	char hash[32];

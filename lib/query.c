@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "note.h"
-#include "note_index.h"
+#include "schema.h"
 #include "text.h"
 
 typedef enum { ITEM_END, ITEM_WORDS, ITEM_QUOTED, ITEM_FIELD, ITEM_AND, ITEM_OR, ITEM_NOT, ITEM_MINUS, ITEM_OPEN, ITEM_CLOSE } item_kind_t;
@@ -217,7 +217,7 @@ dd_query_t *dd_literal_query(const char *s)
 	if (n == 0)
 		return dd_query_match_nothing();
 	if (n == 1) {
-		snprintf(term, sizeof term, "C%.*s", (int)(starts[1] - starts[0]), s);
+		snprintf(term, sizeof term, "%s%.*s", DD_PREFIX_CHAR, (int)(starts[1] - starts[0]), s);
 		return dd_query_term(term, 1);
 	}
 	char **terms = calloc(n - 1, sizeof *terms);
@@ -227,7 +227,7 @@ dd_query_t *dd_literal_query(const char *s)
 		size_t l = starts[k + 2 > n ? n : k + 2] - starts[k];
 		terms[k] = malloc(l + 2);
 		if (terms[k]) {
-			terms[k][0] = 'B';
+			terms[k][0] = DD_PREFIX_BIGRAM[0];
 			memcpy(terms[k] + 1, s + starts[k], l);
 			terms[k][l + 1] = '\0';
 		}
@@ -294,7 +294,7 @@ static dd_query_t *word_query(parser_t *ps, const char *w, int expand)
 	dd_query_t *subs[512];
 	size_t n = 0;
 	subs[n++] = main_q;
-	char term[64];
+	char term[DD_TERM_MAX + 32];
 	for (size_t g = 0; g < ng; g++) {
 		size_t size = dd_lexicon_group_size(ctx->lexicon, groups[g]);
 		for (size_t i = 0; i < size && n < 500; i++) {
@@ -306,7 +306,7 @@ static dd_query_t *word_query(parser_t *ps, const char *w, int expand)
 		}
 		const char *topic = dd_lexicon_group_topic(ctx->lexicon, groups[g]);
 		if (topic && n < 510) {
-			snprintf(term, sizeof term, "XK%s", topic);
+			dd_schema_topic_rank_term(topic, term, sizeof term);
 			subs[n++] = dd_query_scale(dd_query_term(term, 1), ctx->topic_weight);
 		}
 	}
@@ -376,8 +376,6 @@ static dd_query_t *words_query(parser_t *ps, const char *text, int expand)
 	return q;
 }
 
-static const char *const filter_fields = "author, post, city, county, township, village, topic, id, date";
-
 static dd_query_t *date_query(parser_t *ps, const char *v)
 {
 	char term[32];
@@ -406,13 +404,9 @@ static dd_query_t *date_query(parser_t *ps, const char *v)
 	for (size_t i = 0; i < l; i++)
 		if (!(isdigit((unsigned char)v[i]) || ((i == 4 || i == 7) && v[i] == '-')))
 			digits_ok = 0;
-	if (l == 10 && dd_date_valid(v)) {
-		snprintf(term, sizeof term, "D%.4s%.2s%.2s", v, v + 5, v + 8);
-	} else if (l == 7 && digits_ok && v[4] == '-' && atoi(v + 5) >= 1 && atoi(v + 5) <= 12) {
-		snprintf(term, sizeof term, "M%.4s%.2s", v, v + 5);
-	} else if (l == 4 && digits_ok) {
-		snprintf(term, sizeof term, "Y%s", v);
-	} else {
+	int valid = (l == 10 && dd_date_valid(v)) ||
+		    (l == 7 && digits_ok && v[4] == '-' && atoi(v + 5) >= 1 && atoi(v + 5) <= 12) || (l == 4 && digits_ok);
+	if (!valid || dd_schema_date_term(v, term, sizeof term) != 0) {
 		fail(ps, "bad date '%s' (expected YYYY-MM-DD, YYYY-MM, YYYY or a range A..B)", v);
 		return NULL;
 	}
@@ -438,9 +432,12 @@ static dd_query_t *field_query(parser_t *ps, const char *field, const char *valu
 		}
 	}
 	if (!q && !ps->failed) {
-		char term[512];
-		if (dd_filter_term(field, value, term, sizeof term) != 0) {
-			fail(ps, "unknown field '%s:' (known: %s)", field, filter_fields);
+		char term[DD_TERM_MAX + 32];
+		const dd_field_t *f = dd_schema_field(field);
+		if (!f || !(f->flags & DD_FIELD_FILTER) || dd_schema_filter_term(f, value, term, sizeof term) != 0) {
+			char known[256];
+			dd_schema_field_names(DD_FIELD_FILTER, known, sizeof known);
+			fail(ps, "unknown field '%s:' (known: %s)", field, known);
 			return NULL;
 		}
 		q = dd_query_term(term, 1);

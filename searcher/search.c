@@ -22,15 +22,8 @@ static void usage(FILE *f)
 		"       village: topic: id: date:2007-04 date:2007-03-01..2007-03-31\n");
 }
 
-static const struct {
-	const char *name;
-	unsigned slot;
-} facet_fields[] = {
-	{"topic", DD_SLOT_TOPICS}, {"county", DD_SLOT_COUNTY}, {"city", DD_SLOT_CITY},
-	{"month", DD_SLOT_MONTH}, {"author", DD_SLOT_AUTHOR}, {"village", DD_SLOT_VILLAGE},
-	{"township", DD_SLOT_TOWNSHIP},
-};
-#define N_FACET_FIELDS (sizeof facet_fields / sizeof facet_fields[0])
+/* Facet fields are the schema's (schema.h). */
+#define N_FACET_FIELDS 16
 
 static double now_ms(void)
 {
@@ -70,22 +63,24 @@ static int by_count(const void *a, const void *b)
 	return strcmp(x->value, y->value);
 }
 
-/* Parses "topic,county" into slots; returns -1 naming a bad field. */
-static int parse_facets(const char *spec, size_t *which, size_t *n)
+/* Parses "topic,county" into schema fields; returns -1 naming a bad field. */
+static int parse_facets(const char *spec, const dd_field_t **which, size_t *n)
 {
 	char *copy = strdup(spec), *save = NULL;
 	*n = 0;
-	for (char *f = strtok_r(copy, ", ", &save); f; f = strtok_r(NULL, ", ", &save)) {
-		size_t k = 0;
-		while (k < N_FACET_FIELDS && strcmp(facet_fields[k].name, f) != 0)
-			k++;
-		if (k == N_FACET_FIELDS) {
-			fprintf(stderr, "dundian-search: unknown facet '%s' (known: topic, county, city, month, author, village, township)\n", f);
+	if (!copy)
+		return -1;
+	for (char *name = strtok_r(copy, ", ", &save); name; name = strtok_r(NULL, ", ", &save)) {
+		const dd_field_t *f = dd_schema_field(name);
+		if (!f || !(f->flags & DD_FIELD_FACET)) {
+			char known[256];
+			dd_schema_field_names(DD_FIELD_FACET, known, sizeof known);
+			fprintf(stderr, "dundian-search: unknown facet '%s' (known: %s)\n", name, known);
 			free(copy);
 			return -1;
 		}
 		if (*n < N_FACET_FIELDS)
-			which[(*n)++] = k;
+			which[(*n)++] = f;
 	}
 	free(copy);
 	return 0;
@@ -144,7 +139,8 @@ int dd_cmd_search(int argc, char **argv)
 		default: usage(stderr); return DD_EXIT_USAGE;
 		}
 	}
-	size_t facet_which[N_FACET_FIELDS], n_facets = 0;
+	const dd_field_t *facet_which[N_FACET_FIELDS];
+	size_t n_facets = 0;
 	if (facets_spec && parse_facets(facets_spec, facet_which, &n_facets) != 0)
 		return DD_EXIT_USAGE;
 	char *text = dd_join_args(argc, argv, optind);
@@ -182,10 +178,10 @@ int dd_cmd_search(int argc, char **argv)
 	if (like) {
 		/* More like this: the seed note's best terms, the seed excluded,
 		 * restricted by whatever the query text says. */
-		char seed[256];
-		snprintf(seed, sizeof seed, "Q%s", like);
+		char seed[DD_TERM_MAX + 32];
+		dd_schema_id_term(like, seed, sizeof seed);
 		const char *idterms[1] = {seed};
-		const char *prefixes[2] = {"", "XK"};
+		const char *prefixes[2] = {"", DD_PREFIX_TOPIC_RANK};
 		dd_query_t *lq;
 		if (dd_db_like_query(dd_engine_db(e), idterms, 1, 40, prefixes, 2, &lq, &err) != DD_OK) {
 			fprintf(stderr, "dundian-search: --like %s: %s\n", like, err.message);
@@ -219,7 +215,7 @@ int dd_cmd_search(int argc, char **argv)
 	}
 	unsigned slots[N_FACET_FIELDS];
 	for (size_t i = 0; i < n_facets; i++)
-		slots[i] = facet_fields[facet_which[i]].slot;
+		slots[i] = (unsigned)facet_which[i]->slot;
 	opts.facet_slots = slots;
 	opts.facet_slot_count = n_facets;
 	dd_results_t *res = NULL;
@@ -300,8 +296,8 @@ int dd_cmd_search(int argc, char **argv)
 		facet_list_t l = {0};
 		dd_results_foreach_facet(res, f, collect_facet, &l);
 		qsort(l.v, l.n, sizeof *l.v, by_count);
-		const char *name = facet_fields[facet_which[f]].name;
-		int is_topic = facet_fields[facet_which[f]].slot == DD_SLOT_TOPICS;
+		const char *name = facet_which[f]->name;
+		int is_topic = facet_which[f]->slot == DD_SLOT_TOPICS;
 		cJSON *arr = jf ? cJSON_AddArrayToObject(jf, name) : NULL;
 		if (!json)
 			printf("%s:", name);
