@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buffer.h"
 #include "status.h"
 #include "tagger.h"
 
@@ -36,22 +37,8 @@ struct labelled_note {
 
 static char *read_file(const char *path)
 {
-	FILE *file = fopen(path, "rb");
-	if (!file)
-		return NULL;
-	if (fseek(file, 0, SEEK_END) != 0) {
-		fclose(file);
-		return NULL;
-	}
-	long size = ftell(file);
-	rewind(file);
-	char *text = size >= 0 ? malloc((size_t)size + 1) : NULL;
-	if (text) {
-		size_t got = fread(text, 1, (size_t)size, file);
-		text[got] = '\0';
-	}
-	fclose(file);
-	return text;
+	char *text = NULL;
+	return dd_read_file(path, 0, &text, NULL, NULL) == DD_OK ? text : NULL;
 }
 
 /* Splits a note file in place into its title, author and body. Returns 0 if

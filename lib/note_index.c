@@ -9,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "buffer.h"
 #include "text.h"
 
 static int file_exists(const char *path)
@@ -20,30 +21,10 @@ static int file_exists(const char *path)
 /* The whole file as a string ("" if it does not exist). */
 static dd_status_t slurp(const char *path, char **out, dd_error_t *err)
 {
-	*out = NULL;
-	if (!file_exists(path))
+	dd_status_t st = dd_read_file(path, 0, out, NULL, err);
+	if (st == DD_ERR_NOT_FOUND)
 		return (*out = strdup("")) ? DD_OK : dd_error_set(err, DD_ERR_NOMEM, "out of memory");
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return dd_error_set(err, DD_ERR_IO, "%s: cannot open", path);
-	size_t len = 0, cap = 4096;
-	char *buf = malloc(cap);
-	size_t r;
-	while (buf && (r = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-		len += r;
-		if (cap - len < 2) {
-			char *b = realloc(buf, cap *= 2);
-			if (!b)
-				free(buf);
-			buf = b;
-		}
-	}
-	fclose(f);
-	if (!buf)
-		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
-	buf[len] = '\0';
-	*out = buf;
-	return DD_OK;
+	return st;
 }
 
 dd_status_t dd_indexing_load(dd_indexing_t *ix, const char *corpus_dir, dd_error_t *err)

@@ -7,6 +7,8 @@
  */
 #include "tagger.h"
 
+#include "buffer.h"
+
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
@@ -49,40 +51,11 @@ struct dd_tagger {
 
 static char *read_whole_file(const char *path, dd_error_t *err)
 {
-	FILE *file = fopen(path, "rb");
-	if (!file) {
-		dd_error_set(err, DD_ERR_IO, "%s: cannot open taxonomy: %s", path, strerror(errno));
-		return NULL;
-	}
-	size_t capacity = 65536, length = 0;
-	char *text = malloc(capacity);
-	while (text) {
-		length += fread(text + length, 1, capacity - 1 - length, file);
-		if (length < capacity - 1)
-			break;
-		char *bigger = realloc(text, capacity * 2);
-		if (!bigger) {
-			free(text);
-			text = NULL;
-			break;
-		}
-		text = bigger;
-		capacity *= 2;
-	}
-	if (!text) {
-		fclose(file);
-		dd_error_set(err, DD_ERR_NOMEM, "%s: out of memory reading taxonomy", path);
-		return NULL;
-	}
-	if (ferror(file)) {
-		dd_error_set(err, DD_ERR_IO, "%s: cannot read taxonomy", path);
-		fclose(file);
-		free(text);
-		return NULL;
-	}
-	fclose(file);
-	text[length] = '\0';
-	return text;
+	char *text = NULL;
+	dd_status_t st = dd_read_file(path, 0, &text, NULL, err);
+	if (st == DD_ERR_NOT_FOUND && err)
+		err->status = DD_ERR_IO; /* a taxonomy named but missing cannot be read */
+	return st == DD_OK ? text : NULL;
 }
 
 static char *copy_string(const char *s)
