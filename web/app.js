@@ -436,7 +436,8 @@
           metaRow('段落', `${n.paragraph_count || paras.length} 段${s.q ? `，${hits} 段命中` : ''}`)),
         tagChips(n.tags, ''),
         s.q ? el('p', { class: 'note-hl' }, '标出：', el('b', { text: s.q }), ' ', legend(paras.map((p) => p.highlights)), ' ',
-          el('a', { href: hashOf({ view: 'note', id: n.id }), text: '不标出' })) : null,
+          el('a', { href: hashOf({ view: 'note', id: n.id }), text: '不标出' }), el('span', { class: 'sep', text: '·' }),
+          el('a', { class: 'quote-link', href: hashOf({ view: 'excerpt', q: addFilter(s.q, 'id', n.id) }), text: '摘录本篇（可复制引文）' })) : null,
         body),
       like));
     if (firstHit) firstHit.scrollIntoView({ block: 'center' });
@@ -479,7 +480,9 @@
       main.appendChild(el('p', { class: 'empty', text: '输入检索词，这里列出每篇相符手记中最好的段落，每段都能连同出处复制。' }));
       return;
     }
-    const o = await load(main, seq, '正在摘录…', () => api('excerpt', { q: s.q, per_note: 2, limit: 10 }));
+    // one note asked for by id: more of its passages
+    const perNote = filtersOf(s.q).some((f) => f.field === 'id') ? 5 : 2;
+    const o = await load(main, seq, '正在摘录…', () => api('excerpt', { q: s.q, per_note: perNote, limit: 10 }));
     if (!o) return;
     const notes = Array.isArray(o.excerpts) ? o.excerpts : [];
     main.appendChild(el('div', { class: 'summary' },
@@ -597,11 +600,11 @@
   }
 
   function heatMap(matrix, values, cellQuery, byName) {
-    const rows = matrix;
+    const rows = matrix.filter((r) => r.count > 0);
     const cols = values;
     const longest = Math.min(6, Math.max(1, ...cols.map((c) => Array.from(String(c.value)).length)));
-    const cell = cols.length > 12 ? 22 : 56, labelW = 150, headH = cols.length > 12 ? 14 + 13 * longest : 28;
-    const width = labelW + cols.length * cell + 2, height = headH + rows.length * cell + 2;
+    const narrow = cols.length > 12, cell = narrow ? 22 : 64, rowH = narrow ? 22 : 30, labelW = 150, headH = narrow ? 14 + 13 * longest : 28;
+    const width = labelW + cols.length * cell + 2, height = headH + rows.length * rowH + 2;
     let max = 1;
     const counts = rows.map((r) => {
       const m = new Map((r.cells || []).map((c) => [String(c.value), Number(c.count) || 0]));
@@ -613,23 +616,22 @@
     });
     cols.forEach((c, j) => {
       const x = labelW + j * cell + cell / 2;
-      const attrs = cell < 30
+      const attrs = narrow
         ? { x, y: 4, class: 'col-label vertical', 'writing-mode': 'tb', 'text-anchor': 'start' }
         : { x, y: headH - 8, class: 'col-label', 'text-anchor': 'middle' };
-      const label = Array.from(String(c.value));
-      const text = cell < 30 && label.length > 6 ? `${label.slice(0, 5).join('')}…` : label.join('');
+      const text = fitLabel(String(c.value), narrow ? 6 * 13 : cell - 4);
       chart.appendChild(svg('text', { ...attrs, text }, svg('title', { text: `${c.value}：${c.count} 篇` })));
     });
     rows.forEach((r, i) => {
-      const y = headH + i * cell;
+      const y = headH + i * rowH;
       const name = r.name || topicNames[r.topic] || r.topic;
       chart.appendChild(svg('a', { href: link({ q: cellQuery(r.topic) }) },
-        svg('text', { x: labelW - 8, y: y + cell / 2, class: 'row-label', 'text-anchor': 'end', 'dominant-baseline': 'central', text: name })));
+        svg('text', { x: labelW - 8, y: y + rowH / 2, class: 'row-label', 'text-anchor': 'end', 'dominant-baseline': 'central', text: name })));
       cols.forEach((c, j) => {
         const n = counts[i].get(String(c.value)) || 0;
         const x = labelW + j * cell;
         const rect = svg('rect', {
-          x: x + 1, y: y + 1, width: cell - 2, height: cell - 2, rx: 2,
+          x: x + 1, y: y + 1, width: cell - 2, height: rowH - 2, rx: 2,
           class: n ? 'heat-cell' : 'heat-cell zero', fill: n ? heatColour(n / max) : null,
         }, svg('title', { text: `${name} × ${c.value}：${n} 篇` }));
         if (!n) {
@@ -637,9 +639,9 @@
           return;
         }
         const a = svg('a', { href: link({ q: cellQuery(r.topic, String(c.value)) }), class: 'cell', 'data-topic': r.topic, 'data-value': c.value }, rect);
-        if (cell >= 40) {
+        if (!narrow) {
           a.appendChild(svg('text', {
-            x: x + cell / 2, y: y + cell / 2, class: `cell-num${n / max > 0.55 ? ' on-dark' : ''}`,
+            x: x + cell / 2, y: y + rowH / 2, class: `cell-num${n / max > 0.55 ? ' on-dark' : ''}`,
             'text-anchor': 'middle', 'dominant-baseline': 'central', text: n,
           }));
         }
@@ -647,6 +649,18 @@
       });
     });
     return chart;
+  }
+
+  /* label cut to about `width` pixels at 12-13 px (a CJK character is
+   * about 13 px wide, others about 7), with … when cut. */
+  function fitLabel(label, width) {
+    const chars = Array.from(label);
+    const w = (c) => (c.codePointAt(0) > 0x2e80 ? 13 : 7);
+    let used = 0, n = 0;
+    while (n < chars.length && used + w(chars[n]) <= width) used += w(chars[n++]);
+    if (n === chars.length) return label;
+    while (n > 0 && used + 13 > width) used -= w(chars[--n]);
+    return `${chars.slice(0, n).join('')}…`;
   }
 
   /* From pale to deep teal as the share of the busiest cell grows. */
@@ -658,9 +672,9 @@
   }
 
   function recurrenceTable(rec, cellQuery) {
-    const rows = Array.isArray(rec) ? rec : [];
+    const rows = (Array.isArray(rec) ? rec : []).filter((r) => r.count > 0);
     return el('table', { class: 'table recurrence' },
-      el('thead', {}, el('tr', {}, ['名次', '主题', '县数', '月数', '篇数'].map((h) => el('th', { text: h })))),
+      el('thead', {}, el('tr', {}, ['名次', '主题', '县数', '月数', '篇数'].map((h, i) => el('th', { class: i === 1 ? null : 'num', text: h })))),
       el('tbody', {}, rows.map((r) => el('tr', {},
         el('td', { class: 'num', text: r.rank }),
         el('td', {}, el('a', { href: link({ q: cellQuery(r.topic) }), text: r.name || topicNames[r.topic] || r.topic })),
@@ -671,7 +685,7 @@
 
   function pairsTable(pairs, s) {
     return el('table', { class: 'table pairs' },
-      el('thead', {}, el('tr', {}, ['主题', '与', '篇数', '提升度'].map((h) => el('th', { text: h })))),
+      el('thead', {}, el('tr', {}, ['主题', '与', '篇数', '提升度'].map((h, i) => el('th', { class: i >= 2 ? 'num' : null, text: h })))),
       el('tbody', {}, pairs.map((p) => {
         const [a, b] = p.topics || [];
         const [na, nb] = p.names || [];

@@ -16,6 +16,7 @@
 //    markdown` prints for that passage, byte for byte.
 //  - errors: {"error": the CLI's one line without its program prefix}.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -151,7 +152,7 @@ const main = [
   S('饮水 AND ('), S('zzzqqq'), S('topic:water county:柳浦县'), S('topic:water date:2007-04'),
   ['/api/search', { like: 'N0229', limit: '5' }],
   ['/api/note/N0229', { highlight: '饮水' }], ['/api/note/N0229', {}], ['/api/note/N9999', {}],
-  ['/api/excerpt', { q: '饮水', per_note: '2', limit: '10' }],
+  ['/api/excerpt', { q: '饮水', per_note: '2', limit: '10' }], ['/api/excerpt', { q: '饮水 id:N0229', per_note: '5', limit: '10' }],
   ['/api/report', { q: '', by: 'county' }], ['/api/report', { q: '', by: 'month' }],
   ['/api/report', { q: '饮水', by: 'county' }],
 ];
@@ -164,8 +165,10 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(out);
 const manifest = {};
 let n = 0;
+// named by the request, so a new fixture leaves the others' files alone
 function save(key, status, body) {
-  const file = `${String(++n).padStart(3, '0')}.json`;
+  const file = `${createHash('sha1').update(key).digest('hex').slice(0, 12)}.json`;
+  n++;
   writeFileSync(path.join(out, file), JSON.stringify(body) + '\n');
   manifest[key] = { status, file };
 }

@@ -95,6 +95,10 @@ export async function newPage(browser, base) {
     problems.push(`dialog: ${d.message()}`);
     await d.dismiss();
   });
+  // offline: the page loads nothing but from the server under test
+  page.on('request', (r) => {
+    if (!r.url().startsWith(base) && !r.url().startsWith('data:')) problems.push(`request outside the server: ${r.url()}`);
+  });
   page.on('console', (m) => {
     if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) problems.push(`console: ${m.text()}`);
   });

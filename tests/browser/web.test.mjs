@@ -66,6 +66,8 @@ describe('search', () => {
     await withPage(async (page) => {
       await page.goto(server.base);
       await page.waitForSelector('.home');
+      await page.waitForFunction(() => /\d+ 篇/.test(document.getElementById('health').textContent));
+      await shot(page, 'home');
       await search(page, '饮水');
       await page.waitForSelector('.hit');
       const hits = await shownHits(page);
@@ -161,6 +163,16 @@ describe('search', () => {
     });
   });
 
+  test('a bookmarked address opens that page of that search', async () => {
+    const p2 = (await api(server.base, `search?${searchParams('饮水', { offset: '10' })}`)).body;
+    await withPage(async (page) => {
+      await page.goto(`${server.base}#q=${encodeURIComponent('饮水')}&page=2`);
+      await page.waitForSelector('.pager .current:text("2")');
+      assert.equal(await page.inputValue('#q'), '饮水');
+      assert.deepEqual((await shownHits(page)).map((h) => h.id), p2.hits.map((h) => h.id));
+    });
+  });
+
   test('sorting by date lists the API\'s date order', async () => {
     const byDate = (await api(server.base, `search?${searchParams('饮水', { sort: 'date' })}`)).body;
     await withPage(async (page) => {
@@ -215,6 +227,20 @@ describe('note', () => {
       const likeIds = like.hits.filter((h) => h.id !== first.id).map((h) => h.title);
       assert.deepEqual(await page.$$eval('.like-list li a', (a) => a.map((x) => x.textContent)), likeIds);
       await shot(page, 'note');
+
+      // quoting this note: its passages only, each copied with its citation
+      const own = (await api(server.base, `excerpt?q=${encodeURIComponent(`饮水 id:${first.id}`)}&per_note=5&limit=10`)).body;
+      await page.click('.quote-link');
+      await page.waitForSelector('.passage');
+      assert.equal(await page.inputValue('#q'), `饮水 id:${first.id}`);
+      assert.deepEqual(await page.$$eval('.excerpt', (x) => x.map((e) => e.dataset.id)), [first.id]);
+      assert.equal(await page.locator('.passage').count(), own.excerpts[0].passages.length);
+      await page.locator('.passage .copy').last().click();
+      await page.waitForSelector('.passage:last-of-type .copy-status.ok');
+      assert.equal(await page.evaluate(() => navigator.clipboard.readText()), own.excerpts[0].passages.at(-1).markdown);
+
+      await page.goBack();
+      await page.waitForSelector('.note');
       await page.goBack();
       await page.waitForSelector('.hit');
       assert.equal(await page.inputValue('#q'), '饮水');
@@ -245,7 +271,7 @@ describe('excerpt', () => {
       assert.deepEqual(await page.$$eval('.passage blockquote', (b) => b.map((x) => x.textContent)), passages.map((p) => p.text));
       for (const k of [0, 1]) {
         await page.locator('.passage .copy').nth(k).click();
-        await page.waitForSelector(`.passage:nth-of-type(${k + 1}) .copy-status.ok`).catch(() => {});
+        await page.locator('.passage .copy-status').nth(k).filter({ hasText: '已复制' }).waitFor();
         assert.equal(await page.evaluate(() => navigator.clipboard.readText()), passages[k].markdown, `passage ${k + 1}`);
       }
       await shot(page, 'excerpt');
@@ -291,6 +317,7 @@ describe('hostile notes', () => {
       await page.waitForSelector('svg.heat-map');
       const labels = await page.$$eval('svg.heat-map text.col-label title', (t) => t.map((x) => x.textContent));
       assert.ok(labels.some((l) => l.startsWith(note.county)), `the county label is text: ${labels}`);
+      assert.equal(await page.locator('svg.heat-map rect').count(), 1, 'only the topic with notes');
       await noMarkup();
       await shot(page, 'xss-report');
     });
@@ -312,10 +339,12 @@ describe('report', () => {
       await page.click('#tabs a[data-view="report"]');
       await page.waitForSelector('svg.heat-map');
       assert.equal(await page.locator('svg.bar-chart rect').count(), tagged.length, 'one bar per topic');
-      assert.equal(await page.locator('svg.heat-map rect').count(), rep.matrix.length * rep.values.length, 'topic × county');
+      assert.equal(await page.locator('svg.heat-map rect').count(), tagged.length * rep.values.length, 'topic × county');
+      assert.equal(await page.locator('svg.heat-map a.cell').count(),
+        tagged.reduce((n, r) => n + r.cells.filter((c) => c.count > 0).length, 0), 'a link for each cell with notes');
       const bar = await page.$$eval('svg.bar-chart a.bar', (a) => a.map((x) => [x.dataset.topic, x.querySelector('.bar-num').textContent]));
       assert.deepEqual(bar, tagged.slice().sort((a, b) => b.count - a.count).map((r) => [r.topic, String(r.count)]));
-      assert.equal(await page.locator('table.recurrence tbody tr').count(), rep.recurrence.length);
+      assert.equal(await page.locator('table.recurrence tbody tr').count(), rep.recurrence.filter((r) => r.count > 0).length);
       await shot(page, 'report-county');
       await page.locator('.card:has(svg.heat-map)').screenshot({ path: `${shots}/report-heatmap.png` });
 
@@ -332,7 +361,7 @@ describe('report', () => {
       await page.waitForFunction(() => location.hash.includes('by=month'));
       const months = (await api(server.base, 'report?by=month')).body;
       await page.waitForFunction((n) => document.querySelectorAll('svg.heat-map rect').length === n,
-        months.matrix.length * months.values.length);
+        months.matrix.filter((r) => r.count > 0).length * months.values.length);
       assert.deepEqual(await page.$$eval('svg.heat-map text.col-label', (t) => t.map((x) => x.firstChild.textContent)),
         months.values.map((v) => v.value).sort());
       await shot(page, 'report-month');
