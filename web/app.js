@@ -774,8 +774,5 @@
     loadTopics().then(render);
   }
 
-  // for the tests: what the page would request and how it reads the hash
-  window.dundian = { readState, hashOf, filtersOf, addFilter, removeFilter };
-
   start();
 }());
