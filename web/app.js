@@ -755,6 +755,14 @@
   }
 
   function start() {
+    // an address with the state in its query string (/?q=饮水, as a plain
+    // form would send it) is the same as the hash form
+    if (location.search && !location.hash) {
+      const p = new URLSearchParams(location.search);
+      if (p.has('q') || p.has('view')) {
+        history.replaceState(null, '', `${location.pathname}#${p.toString()}`);
+      }
+    }
     document.getElementById('search-form').addEventListener('submit', (ev) => {
       ev.preventDefault();
       const q = document.getElementById('q').value.trim();

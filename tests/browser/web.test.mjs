@@ -174,6 +174,10 @@ describe('search', () => {
       await page.waitForSelector('.pager .current:text("2")');
       assert.equal(await page.inputValue('#q'), '饮水');
       assert.deepEqual((await shownHits(page)).map((h) => h.id), p2.hits.map((h) => h.id));
+      // the same state as a query string
+      await page.goto(`${server.base}?q=${encodeURIComponent('饮水')}&page=2`);
+      await page.waitForSelector('.pager .current:text("2")');
+      assert.deepEqual(await hashParams(page), { q: '饮水', page: '2' });
     });
   });
 
