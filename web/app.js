@@ -221,7 +221,7 @@
       return el('a', {
         class: `tag${t.manual ? ' tag-manual' : ''}`,
         href: link({ q: addFilter(q || '', 'topic', t.key) }),
-        title: t.manual ? '人工标注' : `置信度 ${Number(t.score).toFixed(2)}`,
+        title: t.manual ? '人工标注' : Number.isFinite(Number(t.score)) ? `置信度 ${Number(t.score).toFixed(2)}` : null,
         'data-topic': t.key,
       }, name, t.manual ? el('span', { class: 'tag-flag', text: '人工' }) : null);
     }));
