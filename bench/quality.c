@@ -6,7 +6,7 @@
  *     one dundian-search --json process per query);
  *   - SQLite FTS5 with the trigram tokenizer, ranked by bm25(), in memory;
  *   - Xapian's CJK n-gram indexing as omindex does it, through the
- *     baseline functions of lib/xapian_wrap.h.
+ *     baseline functions of lib/xapian_baseline.h.
  *
  * Measures (bench/dev/SCORING.md): nDCG@10, P@10, MAP and recall@100 on the
  * topic queries; recall, precision and the share returned exactly for
@@ -45,7 +45,7 @@
 
 #include "eval_metrics.h"
 #include "status.h"
-#include "xapian_wrap.h"
+#include "xapian_baseline.h"
 
 extern char **environ;
 

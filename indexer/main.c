@@ -326,8 +326,7 @@ int main(int argc, char **argv)
 		char term[DD_TERM_MAX + 32];
 		dd_schema_id_term(note->id, term, sizeof term);
 		if (dd_db_replace_doc(db, term, doc, &err) != DD_OK) {
-			fprintf(stderr, "%s: %s\n", path, err.message);
-			fatal = 1;
+			fatal = 1; /* told below, in the one line that ends the run */
 		} else if (old) {
 			updated++;
 		} else {

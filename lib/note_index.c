@@ -98,6 +98,8 @@ uint64_t dd_note_fingerprint(const dd_note_t *n, uint64_t vocabulary)
 typedef struct word_ctx {
 	dd_doc_t *doc;
 	unsigned base, wdf;
+	dd_status_t status; /* of the last word added: a failure stops the tokenizer */
+	dd_error_t *err;
 } word_ctx_t;
 
 static int add_word(const dd_token_t *tok, void *vctx)
@@ -107,12 +109,12 @@ static int add_word(const dd_token_t *tok, void *vctx)
 	 * prefixed terms; normalised text is lower-case, so none do. */
 	if (tok->len > 240)
 		return 0; /* Xapian's term length limit */
-	dd_doc_add_posting(c->doc, tok->text, c->base + tok->position, c->wdf);
-	return 0;
+	c->status = dd_doc_add_posting(c->doc, tok->text, c->base + tok->position, c->wdf, c->err);
+	return c->status != DD_OK;
 }
 
 /* Character unigrams and positioned bigrams over normalised text. */
-static void add_characters(dd_doc_t *doc, const char *text, size_t len, unsigned base)
+static dd_status_t add_characters(dd_doc_t *doc, const char *text, size_t len, unsigned base, dd_error_t *err)
 {
 	char term[16];
 	size_t i = 0;
@@ -127,18 +129,22 @@ static void add_characters(dd_doc_t *doc, const char *text, size_t len, unsigned
 			term[0] = DD_PREFIX_CHAR[0];
 			memcpy(term + 1, text + start, i - start);
 			term[1 + i - start] = '\0';
-			dd_doc_add_term(doc, term, 1);
+			dd_status_t st = dd_doc_add_term(doc, term, 1, err);
+			if (st != DD_OK)
+				return st;
 			if (prev) {
 				term[0] = DD_PREFIX_BIGRAM[0];
 				memcpy(term + 1, text + prev_start, i - prev_start);
 				term[1 + i - prev_start] = '\0';
-				dd_doc_add_posting(doc, term, pos - 1, 1);
+				if ((st = dd_doc_add_posting(doc, term, pos - 1, 1, err)) != DD_OK)
+					return st;
 			}
 		}
 		prev = space ? 0 : cp;
 		prev_start = start;
 		pos++;
 	}
+	return DD_OK;
 }
 
 /* The note's value of a field (its front matter value, cut to the
@@ -154,37 +160,40 @@ static const char *field_value(const dd_field_t *f, const dd_note_t *note, size_
 	return v;
 }
 
-/* Filter terms and values of every field of the schema with a value. */
-static void add_fields(dd_doc_t *doc, const dd_note_t *note)
+/* Filter terms and values of every field of the schema with a value; stops
+ * at the first failure (err holds it). */
+static dd_status_t add_fields(dd_doc_t *doc, const dd_note_t *note, dd_error_t *err)
 {
 	size_t n;
 	const dd_field_t *fields = dd_schema_fields(&n);
 	char term[DD_TERM_MAX + 32];
-	for (size_t i = 0; i < n; i++) {
+	dd_status_t st = DD_OK;
+	for (size_t i = 0; st == DD_OK && i < n; i++) {
 		const dd_field_t *f = &fields[i];
 		size_t len;
 		const char *v = field_value(f, note, &len);
 		if (!v || !v[0] || f->prefix == NULL || strcmp(f->prefix, DD_PREFIX_ID) == 0)
 			continue; /* the id term is the document's own (dd_db_replace_doc) */
 		if (dd_schema_filter_term(f, v, term, sizeof term) == 0)
-			dd_doc_add_boolean_term(doc, term);
+			st = dd_doc_add_boolean_term(doc, term, err);
 	}
 	if (note->date[0]) {
 		/* by day, month and year, so date:2007-04 is one term */
 		static const size_t lengths[] = {10, 7, 4};
-		for (size_t k = 0; k < 3; k++) {
+		for (size_t k = 0; st == DD_OK && k < 3; k++) {
 			char part[16];
 			snprintf(part, sizeof part, "%.*s", (int)lengths[k], note->date);
 			if (dd_schema_date_term(part, term, sizeof term) == 0)
-				dd_doc_add_boolean_term(doc, term);
+				st = dd_doc_add_boolean_term(doc, term, err);
 		}
 	}
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; st == DD_OK && i < n; i++) {
 		size_t len;
 		const char *v = field_value(&fields[i], note, &len);
 		if (v && fields[i].slot != DD_NO_SLOT && (v[0] || fields[i].slot != DD_SLOT_DATE))
-			dd_doc_set_value(doc, (unsigned)fields[i].slot, v, len);
+			st = dd_doc_set_value(doc, (unsigned)fields[i].slot, v, len, err);
 	}
+	return st;
 }
 
 static dd_status_t parse_manual_tags(dd_indexing_t *ix, const dd_note_t *note, dd_tag_t *tags, size_t *n,
@@ -271,13 +280,17 @@ dd_status_t dd_note_document(dd_indexing_t *ix, const dd_note_t *note, uint64_t 
 	dd_doc_t *doc = dd_doc_new();
 	if (!doc)
 		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
-	word_ctx_t wc = {doc, 0, DD_TITLE_WDF};
+	word_ctx_t wc = {doc, 0, DD_TITLE_WDF, DD_OK, err};
 	if ((st = dd_tokenize(ix->tokenizer, note->title, strlen(note->title), DD_TOKENIZE_INDEX, add_word, &wc, err)))
 		goto fail;
+	if ((st = wc.status))
+		goto doc_fail;
 	wc.base = DD_BODY_WORD_OFFSET;
 	wc.wdf = 1;
 	if ((st = dd_tokenize(ix->tokenizer, note->body, note->body_len, DD_TOKENIZE_INDEX, add_word, &wc, err)))
 		goto fail;
+	if ((st = wc.status))
+		goto doc_fail;
 
 	char *nt = dd_normalize_string(note->title, strlen(note->title));
 	char *nb = dd_normalize_string(note->body, note->body_len);
@@ -287,42 +300,66 @@ dd_status_t dd_note_document(dd_indexing_t *ix, const dd_note_t *note, uint64_t 
 		st = dd_error_set(err, DD_ERR_NOMEM, "%s: out of memory", note->path);
 		goto fail;
 	}
-	add_characters(doc, nt, strlen(nt), 0);
-	add_characters(doc, nb, strlen(nb), DD_BODY_CHAR_OFFSET);
+	st = add_characters(doc, nt, strlen(nt), 0, err);
+	if (st == DD_OK)
+		st = add_characters(doc, nb, strlen(nb), DD_BODY_CHAR_OFFSET, err);
 	free(nt);
 	free(nb);
-
-	add_fields(doc, note);
+	/* From here on each step runs only while all before it succeeded, so
+	 * err keeps the first failure. */
+	if (st == DD_OK)
+		st = add_fields(doc, note, err);
 	char term[DD_TERM_MAX + 32], topics[MAX_TAGS * 33] = "";
-	for (size_t i = 0; i < n_tags; i++) {
+	for (size_t i = 0; st == DD_OK && i < n_tags; i++) {
 		dd_schema_topic_term(tags[i].key, term, sizeof term);
-		dd_doc_add_boolean_term(doc, term);
+		st = dd_doc_add_boolean_term(doc, term, err);
 		dd_schema_topic_rank_term(tags[i].key, term, sizeof term);
-		dd_doc_add_term(doc, term, 1 + (unsigned)(tags[i].score * 9 + 0.5));
-		if (tags[i].manual) {
+		if (st == DD_OK)
+			st = dd_doc_add_term(doc, term, 1 + (unsigned)(tags[i].score * 9 + 0.5), err);
+		if (st == DD_OK && tags[i].manual) {
 			dd_schema_topic_manual_term(tags[i].key, term, sizeof term);
-			dd_doc_add_boolean_term(doc, term);
+			st = dd_doc_add_boolean_term(doc, term, err);
 		}
 		if (i)
 			strcat(topics, "\n");
 		strcat(topics, tags[i].key);
 	}
-	dd_doc_set_value(doc, DD_SLOT_TOPICS, topics, strlen(topics));
-	dd_doc_set_value(doc, DD_SLOT_PATH, note->path, strlen(note->path));
-	dd_doc_set_value(doc, DD_SLOT_BODY, note->body, note->body_len);
 	char hash[32];
 	snprintf(hash, sizeof hash, "%016" PRIx64, fingerprint);
-	dd_doc_set_value(doc, DD_SLOT_HASH, hash, strlen(hash));
+	const struct {
+		unsigned slot;
+		const char *value;
+		size_t len;
+	} values[] = {
+		{DD_SLOT_TOPICS, topics, strlen(topics)},
+		{DD_SLOT_PATH, note->path, strlen(note->path)},
+		{DD_SLOT_BODY, note->body, note->body_len},
+		{DD_SLOT_HASH, hash, strlen(hash)},
+	};
+	for (size_t i = 0; st == DD_OK && i < sizeof values / sizeof *values; i++)
+		st = dd_doc_set_value(doc, values[i].slot, values[i].value, values[i].len, err);
+	if (st != DD_OK)
+		goto doc_fail;
 
 	char *json = note_json(note, tags, n_tags);
 	if (!json) {
 		st = dd_error_set(err, DD_ERR_NOMEM, "%s: out of memory", note->path);
 		goto fail;
 	}
-	dd_doc_set_data(doc, json, strlen(json));
+	st = dd_doc_set_data(doc, json, strlen(json), err);
 	free(json);
+	if (st != DD_OK)
+		goto doc_fail;
 	*out = doc;
 	return DD_OK;
+doc_fail:
+	/* The wrapper's message says what failed, not in which note: reject
+	 * the whole note rather than index half of it. */
+	if (err) {
+		char why[sizeof err->message];
+		snprintf(why, sizeof why, "%s", err->message);
+		dd_error_set(err, st, "%s: not indexed: %s", note->path, why);
+	}
 fail:
 	dd_doc_free(doc);
 	return st;

@@ -3,14 +3,24 @@
 // The only C++ in dundian.  Every entry point catches every exception and
 // turns it into a dd_status_t plus a message; nothing C++ escapes.
 #include "xapian_wrap.h"
+#include "xapian_baseline.h"
 
 #include <xapian.h>
 
+#include <dirent.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
 #include <new>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -18,10 +28,21 @@ struct dd_db {
 	Xapian::Database *read = nullptr;     // always set; == write when writable
 	Xapian::WritableDatabase *write = nullptr;
 	bool in_transaction = false;
+	std::string path; // as given, for messages
+	// Write side only.  created: this handle made the index (the folder,
+	// when folder_created, else files in a folder that held no index), and
+	// committed: a commit went through it; a created index never committed
+	// is removed on close.  names_before: the folder's entries before
+	// opening.  sizes: each file's size after opening, which a cancelled
+	// transaction cuts the files back to.
+	bool created = false, folder_created = false, committed = false;
+	std::set<std::string> names_before;
+	std::map<std::string, off_t> sizes;
 };
 
 struct dd_doc {
 	Xapian::Document doc;
+	std::string failure; // first failed add, "" while complete
 };
 
 struct dd_query {
@@ -64,39 +85,122 @@ struct dd_results {
 	std::vector<Xapian::docid> docids;
 	std::vector<std::string> ids; // filled on demand by dd_results_id
 	Xapian::Database db;
+	std::string path;           // of the index, for messages
 	std::vector<facet_counts> facets;
+	dd_error_t first_failure{}; // of a lazy read (dd_results_error)
 };
 
-static dd_status_t fail(dd_error_t *err, dd_status_t st, const char *what, const std::string &msg)
+// ---- errors --------------------------------------------------------------
+
+// The errno behind a Xapian error.  Xapian keeps only strerror's text
+// (get_error_string), so it is matched against the few errors dundian
+// names in its own words; 0 when there is none, -1 for any other.
+static int xapian_errno(const Xapian::Error &e)
 {
-	return dd_error_set(err, st, "%s: %s", what, msg.c_str());
+	const char *s = e.get_error_string();
+	if (!s || !*s)
+		return 0;
+	static const int named[] = {ENOSPC, EDQUOT, EROFS, EACCES, EPERM, ENOTDIR, ENOENT};
+	for (int n : named)
+		if (std::strcmp(s, std::strerror(n)) == 0)
+			return n;
+	return -1;
 }
 
-#define CATCH_ALL(err, context)                                                                                 \
-	catch (const Xapian::DatabaseOpeningError &e)                                                        \
-	{                                                                                                    \
-		return fail(err, DD_ERR_NOT_FOUND, context, e.get_msg());                                       \
-	}                                                                                                    \
-	catch (const Xapian::DatabaseLockError &e)                                                           \
-	{                                                                                                    \
-		return fail(err, DD_ERR_INDEX, context, "index is locked by another dundian-index (" + e.get_msg() + ")"); \
-	}                                                                                                    \
-	catch (const Xapian::Error &e)                                                                       \
-	{                                                                                                    \
-		return fail(err, DD_ERR_INDEX, context, e.get_type() + std::string(": ") + e.get_msg());         \
-	}                                                                                                    \
-	catch (const std::bad_alloc &)                                                                       \
-	{                                                                                                    \
-		return fail(err, DD_ERR_NOMEM, context, "out of memory");                                        \
-	}                                                                                                    \
-	catch (const std::exception &e)                                                                      \
-	{                                                                                                    \
-		return fail(err, DD_ERR_INDEX, context, e.what());                                               \
-	}                                                                                                    \
-	catch (...)                                                                                          \
-	{                                                                                                    \
-		return fail(err, DD_ERR_INDEX, context, "unknown error");                                        \
+// A Xapian error that stems from the file system, in plain words; DD_OK
+// when errno says nothing dundian can name better than Xapian.
+static dd_status_t system_failure(dd_error_t *err, const char *path, const std::string &what, int no)
+{
+	switch (no) {
+	case ENOSPC:
+	case EDQUOT:
+		return dd_error_set(err, DD_ERR_IO,
+				    "'%s': %s while trying to %s: free some space, then run dundian-index again", path,
+				    no == ENOSPC ? "no space left on device" : "disk quota exceeded", what.c_str());
+	case EROFS:
+		return dd_error_set(err, DD_ERR_IO, "'%s' is on a read-only file system: cannot %s", path,
+				    what.c_str());
+	case ENOTDIR:
+		return dd_error_set(err, DD_ERR_IO, "cannot %s '%s': a part of its path is a file, not a folder",
+				    what.c_str(), path);
+	case EACCES:
+	case EPERM:
+		return dd_error_set(err, DD_ERR_IO, "no permission to %s '%s' (%s)", what.c_str(), path,
+				    std::strerror(no));
+	default:
+		return DD_OK;
 	}
+}
+
+// Why the write lock could not be had: Xapian says "lock" for a read-only
+// file system and for a folder we may not write in too, so look at the
+// folder before blaming another writer.
+static dd_status_t lock_failure(dd_error_t *err, const char *path, const Xapian::DatabaseLockError &e)
+{
+	struct statvfs fs;
+	if (statvfs(path, &fs) == 0 && (fs.f_flag & ST_RDONLY))
+		return system_failure(err, path, "write the index", EROFS);
+	std::string lockfile = std::string(path) + "/flintlock";
+	if (access(path, W_OK) != 0 && (errno == EACCES || errno == EPERM || errno == EROFS))
+		return system_failure(err, path, "write in", errno);
+	if (access(lockfile.c_str(), F_OK) == 0 && access(lockfile.c_str(), W_OK) != 0 &&
+	    (errno == EACCES || errno == EPERM || errno == EROFS))
+		return system_failure(err, lockfile.c_str(), "write", errno);
+	if (e.get_msg().find("already locked") != std::string::npos)
+		return dd_error_set(err, DD_ERR_INDEX,
+				    "'%s' is locked by another dundian-index: wait until it has finished", path);
+	return dd_error_set(err, DD_ERR_INDEX, "cannot lock the index '%s': %s", path, e.get_msg().c_str());
+}
+
+// Turns the exception being handled (call only inside a catch block) into
+// a status and one line about the index at path, failing to do what.
+static dd_status_t failure(dd_error_t *err, const char *path, const std::string &what)
+{
+	try {
+		throw;
+	} catch (const Xapian::DatabaseLockError &e) {
+		return lock_failure(err, path, e);
+	} catch (const Xapian::DatabaseModifiedError &) {
+		return dd_error_set(err, DD_ERR_INDEX,
+				    "'%s' was changed by dundian-index while it was being read: run the command again",
+				    path);
+	} catch (const Xapian::DatabaseCorruptError &e) {
+		return dd_error_set(err, DD_ERR_INDEX,
+				    "the index '%s' is damaged (%s): move it away and build it again with dundian-index",
+				    path, e.get_msg().c_str());
+	} catch (const Xapian::DatabaseVersionError &e) {
+		return dd_error_set(err, DD_ERR_INDEX,
+				    "the index '%s' was written by an incompatible Xapian (%s): build it again", path,
+				    e.get_msg().c_str());
+	} catch (const Xapian::DatabaseCreateError &e) {
+		// Xapian's text is "PATH: mkdir failed", the reason only in errno.
+		int no = xapian_errno(e);
+		dd_status_t st = system_failure(err, path, what, no);
+		if (st != DD_OK)
+			return st;
+		if (no == ENOENT)
+			return dd_error_set(err, DD_ERR_IO, "cannot create the index '%s': its parent folder does not exist",
+					    path);
+		return dd_error_set(err, DD_ERR_IO, "cannot create the index '%s': %s", path,
+				    no ? e.get_error_string() : e.get_msg().c_str());
+	} catch (const Xapian::Error &e) {
+		int no = xapian_errno(e);
+		dd_status_t st = system_failure(err, path, what, no);
+		if (st != DD_OK)
+			return st;
+		if (no)
+			return dd_error_set(err, DD_ERR_IO, "'%s': cannot %s: %s (%s)", path, what.c_str(),
+					    e.get_msg().c_str(), e.get_error_string());
+		return dd_error_set(err, DD_ERR_INDEX, "'%s': cannot %s: %s", path, what.c_str(),
+				    e.get_msg().c_str());
+	} catch (const std::bad_alloc &) {
+		return dd_error_set(err, DD_ERR_NOMEM, "'%s': out of memory while trying to %s", path, what.c_str());
+	} catch (const std::exception &e) {
+		return dd_error_set(err, DD_ERR_INDEX, "'%s': cannot %s: %s", path, what.c_str(), e.what());
+	} catch (...) {
+		return dd_error_set(err, DD_ERR_INDEX, "'%s': cannot %s: unknown error", path, what.c_str());
+	}
+}
 
 static char *dup_string(const std::string &s)
 {
@@ -108,47 +212,156 @@ static char *dup_string(const std::string &s)
 	return p;
 }
 
+// ---- the index folder ------------------------------------------------------
+
+// The entries of folder path ("." and ".." left out); empty if unreadable.
+static std::set<std::string> folder_names(const std::string &path)
+{
+	std::set<std::string> names;
+	DIR *d = opendir(path.c_str());
+	if (!d)
+		return names;
+	while (struct dirent *e = readdir(d))
+		if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0)
+			names.insert(e->d_name);
+	closedir(d);
+	return names;
+}
+
+// Removes what opening or filling a new index put into path: every entry
+// not there before, then the folder itself if this run created it.
+static void remove_created(const std::string &path, const std::set<std::string> &before, bool folder_created)
+{
+	for (const std::string &name : folder_names(path))
+		if (!before.count(name))
+			unlink((path + "/" + name).c_str());
+	if (folder_created)
+		rmdir(path.c_str());
+}
+
+static void record_sizes(dd_db *db)
+{
+	for (const std::string &name : folder_names(db->path)) {
+		struct stat st;
+		if (stat((db->path + "/" + name).c_str(), &st) == 0 && S_ISREG(st.st_mode))
+			db->sizes[name] = st.st_size;
+	}
+}
+
+// After a cancelled transaction or failed commit: the blocks Xapian wrote
+// past each file's end at opening belong to no committed revision (we hold
+// the write lock, so nobody else wrote them), so cut them off, and remove
+// temporary files this run left.  Without it a full disk stays full.
+static void cut_back(dd_db *db)
+{
+	for (const std::string &name : folder_names(db->path)) {
+		std::string file = db->path + "/" + name;
+		auto known = db->sizes.find(name);
+		struct stat st;
+		if (known == db->sizes.end()) {
+			if (name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0)
+				unlink(file.c_str());
+		} else if (stat(file.c_str(), &st) == 0 && st.st_size > known->second) {
+			if (truncate(file.c_str(), known->second) != 0) {
+				// nothing better to do: the space is reused by the next run
+			}
+		}
+	}
+}
+
+// A file where an index should be: refuse before Xapian reads it as a
+// "stub database" (and then complains about its lines) or writes near it.
+static dd_status_t check_not_a_file(const char *path, dd_error_t *err)
+{
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode))
+		return dd_error_set(err, DD_ERR_INVALID, "'%s' is a file, not a dundian index", path);
+	return DD_OK;
+}
+
 extern "C" {
 
 dd_status_t dd_db_open_write(const char *path, dd_db_t **out, dd_error_t *err)
 {
 	*out = nullptr;
+	if (check_not_a_file(path, err) != DD_OK)
+		return DD_ERR_INVALID;
+	std::unique_ptr<dd_db> db;
 	try {
-		std::unique_ptr<dd_db> db(new dd_db);
+		db.reset(new dd_db);
+		db->path = path;
+		struct stat st;
+		db->folder_created = stat(path, &st) != 0;
+		db->names_before = folder_names(path);
+		db->created = db->names_before.count("iamglass") == 0;
 		db->write = new Xapian::WritableDatabase(path, Xapian::DB_CREATE_OR_OPEN);
 		db->read = db->write;
+		record_sizes(db.get());
 		*out = db.release();
 		return DD_OK;
+	} catch (const Xapian::DatabaseLockError &) {
+		// Another writer holds the lock: what is in the folder is its work.
+		return failure(err, path, "open the index for writing");
+	} catch (...) {
+		dd_status_t st = failure(err, path, db && db->created ? "create the index" : "open the index for writing");
+		if (db) {
+			delete db->write;
+			db->write = nullptr;
+			db->read = nullptr;
+			if (db->created)
+				remove_created(path, db->names_before, db->folder_created);
+		}
+		return st;
 	}
-	CATCH_ALL(err, path)
 }
 
 dd_status_t dd_db_open_read(const char *path, dd_db_t **out, dd_error_t *err)
 {
 	*out = nullptr;
+	if (check_not_a_file(path, err) != DD_OK)
+		return DD_ERR_INVALID;
 	try {
 		std::unique_ptr<dd_db> db(new dd_db);
+		db->path = path;
 		db->read = new Xapian::Database(path);
 		*out = db.release();
 		return DD_OK;
+	} catch (const Xapian::DatabaseNotFoundError &) {
+		struct stat st;
+		if (stat(path, &st) != 0 && errno == ENOENT)
+			return dd_error_set(err, DD_ERR_NOT_FOUND, "no index at '%s'", path);
+		if (stat(path, &st) == 0 && folder_names(path).empty())
+			return dd_error_set(err, DD_ERR_NOT_FOUND, "no index at '%s' (the folder is empty)", path);
+		if (stat(path, &st) == 0)
+			return dd_error_set(err, DD_ERR_INVALID, "'%s' is a folder, but not a dundian index", path);
+		return failure(err, path, "open the index");
+	} catch (...) {
+		return failure(err, path, "open the index");
 	}
-	CATCH_ALL(err, path)
 }
 
 void dd_db_close(dd_db_t *db)
 {
 	if (!db)
 		return;
+	std::string path = db->path;
+	bool remove = false;
 	try {
 		if (db->write) {
-			if (db->in_transaction)
-				db->write->cancel_transaction();
+			dd_db_cancel(db);
 			db->write->close();
+			remove = db->created && !db->committed;
 		}
 	} catch (...) {
+		// close() only lets go of files and the lock; a failure cannot be
+		// acted on, and the lock goes with the process anyway.
 	}
+	std::set<std::string> before = db->names_before;
+	bool folder_created = db->folder_created;
 	delete db->read;
 	delete db;
+	if (remove)
+		remove_created(path, before, folder_created);
 }
 
 size_t dd_db_doc_count(const dd_db_t *db)
@@ -156,18 +369,23 @@ size_t dd_db_doc_count(const dd_db_t *db)
 	try {
 		return db->read->get_doccount();
 	} catch (...) {
-		return 0;
+		return 0; // documented: a damaged index counts as empty here
 	}
 }
 
 dd_status_t dd_db_begin(dd_db_t *db, dd_error_t *err)
 {
 	try {
+		// Xapian commits any pending change first, so the sizes recorded
+		// now hold the last committed revision whole.
 		db->write->begin_transaction(true);
 		db->in_transaction = true;
+		db->sizes.clear();
+		record_sizes(db);
 		return DD_OK;
+	} catch (...) {
+		return failure(err, db->path.c_str(), "begin a transaction");
 	}
-	CATCH_ALL(err, "begin transaction")
 }
 
 dd_status_t dd_db_commit(dd_db_t *db, dd_error_t *err)
@@ -175,40 +393,57 @@ dd_status_t dd_db_commit(dd_db_t *db, dd_error_t *err)
 	try {
 		db->write->commit_transaction();
 		db->in_transaction = false;
+		db->committed = true;
 		return DD_OK;
+	} catch (...) {
+		dd_status_t st = failure(err, db->path.c_str(), "commit the changes");
+		// Xapian has already dropped the transaction and gone back to the
+		// last commit; only the files' grown tails are left to cut.
+		dd_db_cancel(db);
+		cut_back(db);
+		return st;
 	}
-	CATCH_ALL(err, "commit")
 }
 
 void dd_db_cancel(dd_db_t *db)
 {
+	if (!db->in_transaction)
+		return;
 	try {
-		if (db->in_transaction)
-			db->write->cancel_transaction();
+		db->write->cancel_transaction();
 	} catch (...) {
+		// documented: dropped on close all the same
 	}
 	db->in_transaction = false;
+	try {
+		cut_back(db);
+	} catch (...) {
+		// out of memory listing the folder: the tails stay until next run
+	}
 }
 
 dd_status_t dd_db_set_metadata(dd_db_t *db, const char *key, const char *value, dd_error_t *err)
 {
 	try {
 		db->write->set_metadata(key, value);
+		db->committed |= !db->in_transaction; // Xapian commits it on close at the latest
 		return DD_OK;
+	} catch (...) {
+		return failure(err, db->path.c_str(), std::string("write the index's ") + key);
 	}
-	CATCH_ALL(err, "set metadata")
 }
 
 char *dd_db_get_metadata(dd_db_t *db, const char *key, dd_error_t *err)
 {
 	try {
-		return dup_string(db->read->get_metadata(key));
-	} catch (const Xapian::Error &e) {
-		fail(err, DD_ERR_INDEX, "get metadata", e.get_msg());
+		char *s = dup_string(db->read->get_metadata(key));
+		if (!s)
+			dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+		return s;
 	} catch (...) {
-		fail(err, DD_ERR_NOMEM, "get metadata", "out of memory");
+		failure(err, db->path.c_str(), std::string("read the index's ") + key);
+		return nullptr;
 	}
-	return nullptr;
 }
 
 dd_status_t dd_db_foreach_term(dd_db_t *db, const char *prefix, int (*fn)(const char *, void *), void *ctx,
@@ -222,8 +457,9 @@ dd_status_t dd_db_foreach_term(dd_db_t *db, const char *prefix, int (*fn)(const 
 				break;
 		}
 		return DD_OK;
+	} catch (...) {
+		return failure(err, db->path.c_str(), "list the index's terms");
 	}
-	CATCH_ALL(err, "list terms")
 }
 
 size_t dd_db_term_freq(dd_db_t *db, const char *term)
@@ -231,7 +467,7 @@ size_t dd_db_term_freq(dd_db_t *db, const char *term)
 	try {
 		return db->read->get_termfreq(term);
 	} catch (...) {
-		return 0;
+		return 0; // documented: a damaged index holds no term here
 	}
 }
 
@@ -253,8 +489,9 @@ dd_status_t dd_db_get_data(dd_db_t *db, const char *idterm, char **data, size_t 
 			*len = d.size();
 		*data = dup_string(d);
 		return *data ? DD_OK : dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	} catch (...) {
+		return failure(err, db->path.c_str(), std::string("read note ") + (idterm + 1));
 	}
-	CATCH_ALL(err, "read document")
 }
 
 dd_status_t dd_db_get_value(dd_db_t *db, const char *idterm, unsigned slot, char **value, dd_error_t *err)
@@ -266,78 +503,158 @@ dd_status_t dd_db_get_value(dd_db_t *db, const char *idterm, unsigned slot, char
 			return dd_error_set(err, DD_ERR_NOT_FOUND, "no note %s in the index", idterm + 1);
 		*value = dup_string(db->read->get_document(id).get_value(slot));
 		return *value ? DD_OK : dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	} catch (...) {
+		return failure(err, db->path.c_str(), std::string("read note ") + (idterm + 1));
 	}
-	CATCH_ALL(err, "read value")
 }
+
+// ---- documents ----------------------------------------------------------
 
 dd_doc_t *dd_doc_new(void)
 {
 	try {
 		return new dd_doc;
 	} catch (...) {
-		return nullptr;
+		return nullptr; // documented: out of memory
 	}
 }
 
 void dd_doc_free(dd_doc_t *doc) { delete doc; }
 
-void dd_doc_add_posting(dd_doc_t *doc, const char *term, unsigned pos, unsigned wdf_inc)
+// Records the first failure in doc (so dd_db_replace_doc refuses it) and
+// reports this one.
+static dd_status_t doc_failed(dd_doc_t *doc, dd_error_t *err, dd_status_t st, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static dd_status_t doc_failed(dd_doc_t *doc, dd_error_t *err, dd_status_t st, const char *fmt, ...)
 {
+	char line[sizeof err->message];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (doc->failure.empty()) {
+		try {
+			doc->failure = line;
+		} catch (...) {
+			doc->failure.clear();
+		}
+		if (doc->failure.empty()) // could not even store the reason
+			doc->failure.assign(1, '?');
+	}
+	return dd_error_set(err, st, "%s", line);
+}
+
+// The exception being handled while adding to doc.
+static dd_status_t doc_caught(dd_doc_t *doc, dd_error_t *err)
+{
+	try {
+		throw;
+	} catch (const std::bad_alloc &) {
+		return doc_failed(doc, err, DD_ERR_NOMEM, "out of memory while building a document");
+	} catch (const Xapian::InvalidArgumentError &e) {
+		return doc_failed(doc, err, DD_ERR_INVALID, "%s", e.get_msg().c_str());
+	} catch (const Xapian::Error &e) {
+		return doc_failed(doc, err, DD_ERR_INDEX, "%s", e.get_msg().c_str());
+	} catch (...) {
+		return doc_failed(doc, err, DD_ERR_INDEX, "unknown error while building a document");
+	}
+}
+
+// Xapian would refuse these only when the document is stored, far from the
+// call that made them.
+static dd_status_t check_term(dd_doc_t *doc, const char *term, dd_error_t *err)
+{
+	size_t n = std::strlen(term);
+	if (n == 0)
+		return doc_failed(doc, err, DD_ERR_INVALID, "an empty term");
+	if (n > DD_TERM_MAX_BYTES)
+		return doc_failed(doc, err, DD_ERR_INVALID, "a term of %zu bytes (Xapian takes at most %d)", n,
+				  DD_TERM_MAX_BYTES);
+	return DD_OK;
+}
+
+dd_status_t dd_doc_add_posting(dd_doc_t *doc, const char *term, unsigned pos, unsigned wdf_inc, dd_error_t *err)
+{
+	if (check_term(doc, term, err) != DD_OK)
+		return DD_ERR_INVALID;
 	try {
 		doc->doc.add_posting(term, pos, wdf_inc);
+		return DD_OK;
 	} catch (...) {
+		return doc_caught(doc, err);
 	}
 }
 
-void dd_doc_add_term(dd_doc_t *doc, const char *term, unsigned wdf_inc)
+dd_status_t dd_doc_add_term(dd_doc_t *doc, const char *term, unsigned wdf_inc, dd_error_t *err)
 {
+	if (check_term(doc, term, err) != DD_OK)
+		return DD_ERR_INVALID;
 	try {
 		doc->doc.add_term(term, wdf_inc);
+		return DD_OK;
 	} catch (...) {
+		return doc_caught(doc, err);
 	}
 }
 
-void dd_doc_add_boolean_term(dd_doc_t *doc, const char *term)
+dd_status_t dd_doc_add_boolean_term(dd_doc_t *doc, const char *term, dd_error_t *err)
 {
+	if (check_term(doc, term, err) != DD_OK)
+		return DD_ERR_INVALID;
 	try {
 		doc->doc.add_boolean_term(term);
+		return DD_OK;
 	} catch (...) {
+		return doc_caught(doc, err);
 	}
 }
 
-void dd_doc_set_value(dd_doc_t *doc, unsigned slot, const char *value, size_t len)
+dd_status_t dd_doc_set_value(dd_doc_t *doc, unsigned slot, const char *value, size_t len, dd_error_t *err)
 {
 	try {
 		doc->doc.add_value(slot, std::string(value, len));
+		return DD_OK;
 	} catch (...) {
+		return doc_caught(doc, err);
 	}
 }
 
-void dd_doc_set_data(dd_doc_t *doc, const char *data, size_t len)
+dd_status_t dd_doc_set_data(dd_doc_t *doc, const char *data, size_t len, dd_error_t *err)
 {
 	try {
 		doc->doc.set_data(std::string(data, len));
+		return DD_OK;
 	} catch (...) {
+		return doc_caught(doc, err);
 	}
 }
 
 dd_status_t dd_db_replace_doc(dd_db_t *db, const char *idterm, dd_doc_t *doc, dd_error_t *err)
 {
+	if (!doc->failure.empty())
+		return dd_error_set(err, DD_ERR_INVALID, "note %s not stored: building it failed (%s)", idterm + 1,
+				    doc->failure.c_str());
+	if (check_term(doc, idterm, err) != DD_OK)
+		return DD_ERR_INVALID;
 	try {
 		doc->doc.add_boolean_term(idterm);
 		db->write->replace_document(idterm, doc->doc);
+		db->committed |= !db->in_transaction; // Xapian commits it on close at the latest
 		return DD_OK;
+	} catch (...) {
+		return failure(err, db->path.c_str(), std::string("store note ") + (idterm + 1));
 	}
-	CATCH_ALL(err, idterm + 1)
 }
 
 dd_status_t dd_db_delete_doc(dd_db_t *db, const char *idterm, dd_error_t *err)
 {
 	try {
 		db->write->delete_document(idterm);
+		db->committed |= !db->in_transaction; // Xapian commits it on close at the latest
 		return DD_OK;
+	} catch (...) {
+		return failure(err, db->path.c_str(), std::string("delete note ") + (idterm + 1));
 	}
-	CATCH_ALL(err, idterm + 1)
 }
 
 static dd_query_t *wrap(const Xapian::Query &q)
@@ -461,6 +778,7 @@ dd_status_t dd_db_search(dd_db_t *db, const dd_query_t *q, const dd_search_optio
 	try {
 		std::unique_ptr<dd_results> r(new dd_results);
 		r->db = *db->read;
+		r->path = db->path;
 		Xapian::Enquire enquire(*db->read);
 		enquire.set_query(q->q);
 		if (opts->bm25_k1 > 0 || opts->bm25_b > 0)
@@ -485,8 +803,9 @@ dd_status_t dd_db_search(dd_db_t *db, const dd_query_t *q, const dd_search_optio
 		}
 		*out = r.release();
 		return DD_OK;
+	} catch (...) {
+		return failure(err, db->path.c_str(), "search");
 	}
-	CATCH_ALL(err, "search")
 }
 
 void dd_results_free(dd_results_t *r) { delete r; }
@@ -494,9 +813,21 @@ size_t dd_results_total(const dd_results_t *r) { return r->total; }
 size_t dd_results_count(const dd_results_t *r) { return r->scores.size(); }
 double dd_results_score(const dd_results_t *r, size_t i) { return r->scores[i]; }
 
+// Records the exception being handled as r's first failure, if it is.
+static void results_caught(const dd_results_t *r, const char *what)
+{
+	dd_results *w = const_cast<dd_results *>(r);
+	dd_error_t e;
+	failure(&e, w->path.c_str(), what);
+	if (w->first_failure.status == DD_OK)
+		w->first_failure = e;
+}
+
 const char *dd_results_data(const dd_results_t *r, size_t i, size_t *len)
 {
 	dd_results *w = const_cast<dd_results *>(r);
+	if (len)
+		*len = 0;
 	try {
 		if (w->data.empty()) {
 			w->data.resize(w->docids.size());
@@ -506,25 +837,32 @@ const char *dd_results_data(const dd_results_t *r, size_t i, size_t *len)
 			w->data[i] = w->db.get_document(w->docids[i]).get_data();
 			w->have_data[i] = 1;
 		}
+		if (len)
+			*len = w->data[i].size();
+		return w->data[i].c_str();
 	} catch (...) {
+		results_caught(r, "read a note found");
+		return "";
 	}
-	if (len)
-		*len = w->data.empty() ? 0 : w->data[i].size();
-	return w->data.empty() ? "" : w->data[i].c_str();
 }
 
 const char *dd_results_value(const dd_results_t *r, size_t i, unsigned slot, size_t *len)
 {
 	dd_results *w = const_cast<dd_results *>(r);
+	if (len)
+		*len = 0;
 	try {
 		if (w->value.empty())
 			w->value.resize(w->docids.size());
+		w->value[i].clear();
 		w->value[i] = w->db.get_document(w->docids[i], Xapian::DOC_ASSUME_VALID).get_value(slot);
+		if (len)
+			*len = w->value[i].size();
+		return w->value[i].c_str();
 	} catch (...) {
+		results_caught(r, "read a note found");
+		return "";
 	}
-	if (len)
-		*len = w->value.empty() ? 0 : w->value[i].size();
-	return w->value.empty() ? "" : w->value[i].c_str();
 }
 
 const char *dd_results_id(const dd_results_t *r, size_t i)
@@ -541,9 +879,18 @@ const char *dd_results_id(const dd_results_t *r, size_t i)
 			if (t != doc.termlist_end() && (*t)[0] == 'Q')
 				w->ids[i] = (*t).substr(1);
 		}
+		return w->ids[i].c_str();
 	} catch (...) {
+		results_caught(r, "read a note found");
+		return "";
 	}
-	return w->ids[i].c_str();
+}
+
+dd_status_t dd_results_error(const dd_results_t *r, dd_error_t *err)
+{
+	if (r->first_failure.status != DD_OK && err)
+		*err = r->first_failure;
+	return r->first_failure.status;
 }
 
 void dd_results_foreach_facet(const dd_results_t *r, size_t f, void (*fn)(const char *, size_t, void *), void *ctx)
@@ -596,8 +943,9 @@ dd_status_t dd_db_like_query(dd_db_t *db, const char *const *idterms, size_t n_i
 			terms.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(*t), t.get_weight());
 		*out = wrap(Xapian::Query(Xapian::Query::OP_OR, terms.begin(), terms.end()));
 		return *out ? DD_OK : dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	} catch (...) {
+		return failure(err, db->path.c_str(), "find notes like the given ones");
 	}
-	CATCH_ALL(err, "more like this")
 }
 
 dd_status_t dd_baseline_ngram_index(dd_db_t *db, const char *idterm, const char *text, dd_error_t *err)
@@ -611,8 +959,9 @@ dd_status_t dd_baseline_ngram_index(dd_db_t *db, const char *idterm, const char 
 		doc.add_boolean_term(idterm);
 		db->write->replace_document(idterm, doc);
 		return DD_OK;
+	} catch (...) {
+		return failure(err, db->path.c_str(), std::string("index ") + idterm);
 	}
-	CATCH_ALL(err, idterm)
 }
 
 dd_query_t *dd_baseline_ngram_query(const char *query, int phrase)

@@ -6,11 +6,17 @@
  *     it by its unique id term, commit as one transaction;
  *   - a query side: compose queries from terms, phrases and operators, run
  *     them with BM25, read back each hit's stored data;
- *   - relevance feedback ("more like this") and value counts for facets;
- *   - a baseline (Xapian's own CJK n-gram TermGenerator), for benchmarks.
+ *   - relevance feedback ("more like this") and value counts for facets.
+ * (The bench-only n-gram baseline is implemented in xapian_wrap.cc too, the
+ * tree's one C++ file, but declared in xapian_baseline.h, which only bench/
+ * includes.)
  *
- * No C++ exception crosses this header: each one becomes a dd_status_t and
- * a one-line message in the caller's dd_error_t.
+ * No C++ exception crosses this header.  A call that can fail either returns
+ * a dd_status_t with a one-line message in the caller's dd_error_t, or, where
+ * its return value is the only channel, says below what it returns on
+ * failure.  Messages name the index folder and what went wrong in plain words
+ * (a full disk, a read-only file system, missing permission, another writer
+ * holding the lock), never Xapian's exception names.
  *
  * Ownership: every *_new / *_open returns an object the caller frees with
  * the matching *_free / *_close.  Query constructors that take sub-queries
@@ -36,24 +42,42 @@ typedef struct dd_results dd_results_t;
 
 /* ---- databases ---------------------------------------------------- */
 
-/* Opens (creating if needed) a writable index at path.  DD_ERR_INDEX if
- * it is locked by another writer or corrupt. */
+/* Opens (creating if needed) a writable index at path.  Fails with
+ *   DD_ERR_INVALID  path is a file, not a folder (nothing is written to it);
+ *   DD_ERR_INDEX    another writer holds the lock, or the index is damaged;
+ *   DD_ERR_IO       the folder cannot be created or written: no permission,
+ *                   a read-only file system, no space left on the device
+ *                   (the message names which, with the system's reason).
+ * When it fails while creating a new index, the folder and files this call
+ * created (lock file included) are removed again. */
 dd_status_t dd_db_open_write(const char *path, dd_db_t **out, dd_error_t *err);
 
-/* Opens an existing index for reading.  DD_ERR_NOT_FOUND if there is no
- * index at path. */
+/* Opens an existing index for reading.  DD_ERR_NOT_FOUND if nothing is at
+ * path or it is an empty folder; DD_ERR_INVALID if path is a file or a
+ * folder holding something other than an index; DD_ERR_INDEX / DD_ERR_IO
+ * when the index is damaged or unreadable. */
 dd_status_t dd_db_open_read(const char *path, dd_db_t **out, dd_error_t *err);
 
-/* Closes the database; an open transaction is cancelled, not committed. */
+/* Closes the database; an open transaction is cancelled, not committed.
+ * An index this handle created and never committed is removed again (the
+ * folder if it created the folder, else the files it added), so a first run
+ * that fails leaves nothing behind.  Cannot fail in a way the caller could
+ * act on: the lock is released whatever Xapian reports. */
 void dd_db_close(dd_db_t *db);
 
-/* Number of documents. */
+/* Number of documents; 0 when Xapian cannot tell (a damaged index). */
 size_t dd_db_doc_count(const dd_db_t *db);
 
 /* Transactions: all changes between begin and commit become visible
- * together, or not at all if the process dies in between. */
+ * together, or not at all if the process dies in between.  A commit that
+ * fails leaves the index as the last commit left it.  After a failed change
+ * or commit the index files are cut back to their size at opening, so a
+ * full disk does not stay full of a run that was thrown away. */
 dd_status_t dd_db_begin(dd_db_t *db, dd_error_t *err);
 dd_status_t dd_db_commit(dd_db_t *db, dd_error_t *err);
+/* Drops the open transaction (nothing happens without one) and cuts the
+ * index files back as above.  Never fails: if Xapian refuses to cancel,
+ * closing the database drops the transaction all the same. */
 void dd_db_cancel(dd_db_t *db);
 
 /* Metadata: small named strings stored with the index.  get returns a
@@ -66,7 +90,8 @@ char *dd_db_get_metadata(dd_db_t *db, const char *key, dd_error_t *err);
 dd_status_t dd_db_foreach_term(dd_db_t *db, const char *prefix,
 			       int (*fn)(const char *suffix, void *ctx), void *ctx, dd_error_t *err);
 
-/* Number of documents holding term (0 if none). */
+/* Number of documents holding term (0 if none, and 0 when Xapian cannot
+ * tell: a damaged index). */
 size_t dd_db_term_freq(dd_db_t *db, const char *term);
 
 /* The stored data and one value of the document holding the unique term
@@ -77,19 +102,30 @@ dd_status_t dd_db_get_value(dd_db_t *db, const char *idterm, unsigned slot, char
 
 /* ---- documents (write side) ---------------------------------------- */
 
+/* A new empty document, or NULL when out of memory. */
 dd_doc_t *dd_doc_new(void);
 void dd_doc_free(dd_doc_t *doc);
+
+/* Xapian's limit on the length of a term, in bytes. */
+#define DD_TERM_MAX_BYTES 245
+
+/* Building a document.  Each call returns DD_OK, or DD_ERR_INVALID for an
+ * empty term or one longer than DD_TERM_MAX_BYTES, or DD_ERR_NOMEM.  A
+ * failed call also marks the document incomplete, and dd_db_replace_doc
+ * refuses an incomplete document: a note is never stored half built, even
+ * by a caller that ignores a status. */
 /* A term at a position (for phrase matching), adding wdf_inc to its wdf. */
-void dd_doc_add_posting(dd_doc_t *doc, const char *term, unsigned pos, unsigned wdf_inc);
+dd_status_t dd_doc_add_posting(dd_doc_t *doc, const char *term, unsigned pos, unsigned wdf_inc, dd_error_t *err);
 /* A term without position. */
-void dd_doc_add_term(dd_doc_t *doc, const char *term, unsigned wdf_inc);
+dd_status_t dd_doc_add_term(dd_doc_t *doc, const char *term, unsigned wdf_inc, dd_error_t *err);
 /* A filter term: no wdf, no effect on the document length. */
-void dd_doc_add_boolean_term(dd_doc_t *doc, const char *term);
-void dd_doc_set_value(dd_doc_t *doc, unsigned slot, const char *value, size_t len);
-void dd_doc_set_data(dd_doc_t *doc, const char *data, size_t len);
+dd_status_t dd_doc_add_boolean_term(dd_doc_t *doc, const char *term, dd_error_t *err);
+dd_status_t dd_doc_set_value(dd_doc_t *doc, unsigned slot, const char *value, size_t len, dd_error_t *err);
+dd_status_t dd_doc_set_data(dd_doc_t *doc, const char *data, size_t len, dd_error_t *err);
 /* Stores doc as the document with unique term idterm (which the document
  * gets as a boolean term), replacing any older one.  doc stays owned by the
- * caller. */
+ * caller.  DD_ERR_INVALID, without touching the index, if building doc
+ * failed (see above). */
 dd_status_t dd_db_replace_doc(dd_db_t *db, const char *idterm, dd_doc_t *doc, dd_error_t *err);
 dd_status_t dd_db_delete_doc(dd_db_t *db, const char *idterm, dd_error_t *err);
 
@@ -103,6 +139,10 @@ typedef enum {
 	DD_QUERY_FILTER,    /* first, restricted to the rest (no weight) */
 	DD_QUERY_SYNONYM    /* one term made of several */
 } dd_query_op_t;
+
+/* Query constructors return NULL only when out of memory; dd_query_combine
+ * skips NULL subs, and dd_query_scale passes a NULL q through, so a tree
+ * built from them is NULL or complete, never partly built. */
 
 /* A term, with query frequency wqf (1 normally). */
 dd_query_t *dd_query_term(const char *term, unsigned wqf);
@@ -122,7 +162,8 @@ dd_query_t *dd_query_match_all(void);
 dd_query_t *dd_query_match_nothing(void);
 dd_query_t *dd_query_copy(const dd_query_t *q);
 void dd_query_free(dd_query_t *q);
-/* Xapian's description of the query (for tests and --explain). */
+/* Xapian's description of the query (for tests and --explain); NULL when
+ * out of memory. */
 char *dd_query_describe(const dd_query_t *q);
 
 /* ---- searching ----------------------------------------------------- */
@@ -141,21 +182,32 @@ typedef struct dd_search_options {
 dd_status_t dd_db_search(dd_db_t *db, const dd_query_t *q, const dd_search_options_t *opts,
 			 dd_results_t **out, dd_error_t *err);
 void dd_results_free(dd_results_t *r);
+/* Counts and scores are computed by dd_db_search and cannot fail; i must be
+ * below dd_results_count. */
 /* Estimated number of matches (exact when below check_at_least). */
 size_t dd_results_total(const dd_results_t *r);
 size_t dd_results_count(const dd_results_t *r);
 double dd_results_score(const dd_results_t *r, size_t i);
-/* Stored data of hit i, read on demand (not NUL-free: use len).  Owned
- * by r. */
+
+/* A hit's document is read only when asked for, so these reads can fail
+ * after the search succeeded: typically a re-index committed twice since
+ * the search, or out of memory.  On failure each returns "" (length 0, never
+ * NULL) and dd_results_error reports it.  Stored data is never empty, so ""
+ * from dd_results_data, like "" from dd_results_id, always means failure. */
+/* Stored data of hit i (not NUL-free: use len).  Owned by r. */
 const char *dd_results_data(const dd_results_t *r, size_t i, size_t *len);
-/* Value slot of hit i (read on demand; owned by r, valid until the next
- * call for the same hit). */
+/* Value slot of hit i (owned by r, valid until the next call for the same
+ * hit). */
 const char *dd_results_value(const dd_results_t *r, size_t i, unsigned slot, size_t *len);
 /* Every document id term matched by hit i starts with 'Q'; returned
  * without the prefix.  Owned by r. */
 const char *dd_results_id(const dd_results_t *r, size_t i);
+/* DD_OK if every read of a hit so far succeeded; else the status of the
+ * first failure, with its message in err. */
+dd_status_t dd_results_error(const dd_results_t *r, dd_error_t *err);
 /* Facet counts over all matches for facet slot f (index into
- * opts->facet_slots): fn(value, count, ctx) per distinct value. */
+ * opts->facet_slots): fn(value, count, ctx) per distinct value.  Counted
+ * by dd_db_search; nothing here can fail. */
 void dd_results_foreach_facet(const dd_results_t *r, size_t f,
 			      void (*fn)(const char *value, size_t count, void *ctx), void *ctx);
 
@@ -165,14 +217,6 @@ void dd_results_foreach_facet(const dd_results_t *r, size_t f,
  * from the query by the caller if wanted. */
 dd_status_t dd_db_like_query(dd_db_t *db, const char *const *idterms, size_t n_ids, size_t nterms,
 			     const char *const *prefixes, size_t n_prefixes, dd_query_t **out, dd_error_t *err);
-
-/* ---- baseline for benchmarks ---------------------------------------- */
-
-/* Indexes text as omindex would (TermGenerator with FLAG_CJK_NGRAM) into
- * the document with unique term idterm. */
-dd_status_t dd_baseline_ngram_index(dd_db_t *db, const char *idterm, const char *text, dd_error_t *err);
-/* Parses query with Xapian's QueryParser (FLAG_CJK_NGRAM, default OR). */
-dd_query_t *dd_baseline_ngram_query(const char *query, int phrase);
 
 #ifdef __cplusplus
 }

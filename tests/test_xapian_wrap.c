@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli_util.h"
 
@@ -50,20 +51,20 @@ static void put_doc(dd_db_t *db, const char *id, const char *words, const char *
 	snprintf(buf, sizeof buf, "%s", words);
 	unsigned pos = 1;
 	char *save = NULL;
+	dd_error_t err;
 	for (char *w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save))
-		dd_doc_add_posting(doc, w, pos++, 1);
+		assert_int_equal(dd_doc_add_posting(doc, w, pos++, 1, &err), DD_OK);
 	if (filters) {
 		snprintf(buf, sizeof buf, "%s", filters);
 		for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save))
-			dd_doc_add_boolean_term(doc, t);
+			assert_int_equal(dd_doc_add_boolean_term(doc, t, &err), DD_OK);
 	}
 	if (date)
-		dd_doc_set_value(doc, 0, date, strlen(date));
+		assert_int_equal(dd_doc_set_value(doc, 0, date, strlen(date), &err), DD_OK);
 	if (data)
-		dd_doc_set_data(doc, data, strlen(data));
+		assert_int_equal(dd_doc_set_data(doc, data, strlen(data), &err), DD_OK);
 	char idterm[64];
 	snprintf(idterm, sizeof idterm, "Q%s", id);
-	dd_error_t err;
 	if (dd_db_replace_doc(db, idterm, doc, &err) != DD_OK)
 		fail_msg("replace %s: %s", id, err.message);
 	dd_doc_free(doc);
@@ -361,12 +362,160 @@ static void test_two_writers_locked(void **state)
 	dd_error_clear(&err);
 	assert_int_equal(dd_db_open_write(path, &second, &err), DD_ERR_INDEX);
 	assert_null(second);
-	assert_non_null(strstr(err.message, "locked"));
+	assert_non_null(strstr(err.message, "locked by another dundian-index"));
 	assert_non_null(strstr(err.message, path));
 	dd_db_close(first);
 	/* once the first is closed, the lock is free */
 	second = open_write(path);
 	dd_db_close(second);
+}
+
+static void test_open_not_an_index(void **state)
+{
+	(void)state;
+	char dir[4096], file[4200], missing[4200];
+	assert_non_null(cli_scratch("xapian_wrap_not_index", dir, sizeof dir));
+	snprintf(file, sizeof file, "%s/plain.txt", dir);
+	assert_int_equal(cli_write_file(dir, "plain.txt", "just text\n"), 0);
+	dd_db_t *db = (dd_db_t *)0x1;
+	dd_error_t err;
+
+	/* a regular file: named as such (not Xapian's "Bad line" or "Can't
+	 * make an Enquire object"), and left alone by a writer */
+	assert_int_equal(dd_db_open_read(file, &db, &err), DD_ERR_INVALID);
+	assert_null(db);
+	char want[4400];
+	snprintf(want, sizeof want, "'%s' is a file, not a dundian index", file);
+	assert_string_equal(err.message, want);
+	assert_int_equal(dd_db_open_write(file, &db, &err), DD_ERR_INVALID);
+	assert_string_equal(err.message, want);
+	FILE *f = fopen(file, "rb");
+	char back[64] = "";
+	assert_non_null(fgets(back, sizeof back, f));
+	fclose(f);
+	assert_string_equal(back, "just text\n");
+
+	/* a folder with other things in it is not "no index here" */
+	assert_int_equal(dd_db_open_read(dir, &db, &err), DD_ERR_INVALID);
+	assert_non_null(strstr(err.message, "not a dundian index"));
+
+	/* a missing parent folder: the reason, not "mkdir failed" */
+	snprintf(missing, sizeof missing, "%s/no/such/db", dir);
+	assert_int_equal(dd_db_open_write(missing, &db, &err), DD_ERR_IO);
+	assert_null(db);
+	assert_non_null(strstr(err.message, "parent folder does not exist"));
+	assert_null(strstr(err.message, "mkdir"));
+	assert_null(strchr(err.message, '\n'));
+}
+
+/* A new index that is never committed disappears on close, with its lock
+ * file; one committed stays, and so does a folder that was there before. */
+static void test_uncommitted_new_index_removed(void **state)
+{
+	(void)state;
+	char path[4096];
+	scratch_db("xapian_wrap_uncommitted", path, sizeof path);
+	dd_db_t *db = open_write(path);
+	dd_error_t err;
+	assert_int_equal(dd_db_begin(db, &err), DD_OK);
+	put_doc(db, "n1", "甲", NULL, NULL, "d");
+	dd_db_close(db);
+	struct stat st;
+	assert_int_not_equal(stat(path, &st), 0);
+
+	/* an empty folder given: emptied again, kept */
+	assert_int_equal(mkdir(path, 0755), 0);
+	db = open_write(path);
+	dd_db_close(db);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(rmdir(path), 0); /* fails unless empty */
+
+	db = open_write(path);
+	assert_int_equal(dd_db_begin(db, &err), DD_OK);
+	put_doc(db, "n1", "甲", NULL, NULL, "d");
+	assert_int_equal(dd_db_commit(db, &err), DD_OK);
+	/* a later failed transaction does not make it "never committed" */
+	assert_int_equal(dd_db_begin(db, &err), DD_OK);
+	dd_db_cancel(db);
+	dd_db_close(db);
+	assert_int_equal(dd_db_open_read(path, &db, &err), DD_OK);
+	assert_int_equal(dd_db_doc_count(db), 1);
+	dd_db_close(db);
+}
+
+/* A failed add is reported, and the half-built document is refused. */
+static void test_doc_add_failures(void **state)
+{
+	(void)state;
+	char path[4096];
+	scratch_db("xapian_wrap_doc_fail", path, sizeof path);
+	dd_db_t *db = open_write(path);
+	dd_error_t err;
+	assert_int_equal(dd_db_begin(db, &err), DD_OK);
+	put_doc(db, "ok", "好", NULL, NULL, "fine");
+
+	char long_term[DD_TERM_MAX_BYTES + 2];
+	memset(long_term, 'a', sizeof long_term - 1);
+	long_term[sizeof long_term - 1] = '\0';
+	char edge[DD_TERM_MAX_BYTES + 1];
+	memset(edge, 'b', sizeof edge - 1);
+	edge[sizeof edge - 1] = '\0';
+	dd_doc_t *doc = dd_doc_new();
+	assert_non_null(doc);
+	assert_int_equal(dd_doc_add_term(doc, "完整", 1, &err), DD_OK);
+	assert_int_equal(dd_doc_add_boolean_term(doc, edge, &err), DD_OK); /* exactly the limit */
+	dd_error_clear(&err);
+	assert_int_equal(dd_doc_add_posting(doc, long_term, 1, 1, &err), DD_ERR_INVALID);
+	assert_int_equal(err.status, DD_ERR_INVALID);
+	assert_non_null(strstr(err.message, "246 bytes"));
+	assert_int_equal(dd_doc_add_boolean_term(doc, "", &err), DD_ERR_INVALID);
+	assert_non_null(strstr(err.message, "empty term"));
+	assert_int_equal(dd_doc_set_data(doc, "half", 4, &err), DD_OK);
+	/* the first failure is the one reported when storing is refused */
+	assert_int_equal(dd_db_replace_doc(db, "Qhalf", doc, &err), DD_ERR_INVALID);
+	assert_non_null(strstr(err.message, "half"));
+	assert_non_null(strstr(err.message, "246 bytes"));
+	dd_doc_free(doc);
+	/* an id term over the limit is refused too, before Xapian sees it */
+	doc = dd_doc_new();
+	assert_int_equal(dd_doc_add_term(doc, "x", 1, &err), DD_OK);
+	long_term[0] = 'Q';
+	assert_int_equal(dd_db_replace_doc(db, long_term, doc, &err), DD_ERR_INVALID);
+	dd_doc_free(doc);
+	assert_int_equal(dd_db_commit(db, &err), DD_OK);
+	assert_int_equal(dd_db_doc_count(db), 1);
+	assert_int_equal(dd_db_term_freq(db, "完整"), 0);
+	assert_int_equal(dd_db_term_freq(db, "Qhalf"), 0);
+	dd_db_close(db);
+}
+
+/* Reading hits: each read succeeds and dd_results_error says so.  (A
+ * failing read could not be provoked from outside: Xapian keeps reading a
+ * table cut off under a reader, and a re-index committed in between did
+ * not reuse the reader's blocks.) */
+static void test_results_reads_report_status(void **state)
+{
+	(void)state;
+	dd_db_t *db = open_shared();
+	dd_search_options_t opts = {.limit = 10};
+	dd_results_t *res = NULL;
+	dd_error_t err;
+	dd_query_t *q = dd_query_term("修路", 1);
+	assert_int_equal(dd_db_search(db, q, &opts, &res, &err), DD_OK);
+	dd_query_free(q);
+	assert_int_equal(dd_results_count(res), 3);
+	for (size_t i = 0; i < dd_results_count(res); i++) {
+		size_t len = 0;
+		const char *d = dd_results_data(res, i, &len);
+		char want[32];
+		snprintf(want, sizeof want, "{\"id\":\"%s\"}", dd_results_id(res, i));
+		assert_string_equal(d, want);
+		assert_int_equal(len, strlen(want));
+		assert_int_equal(strlen(dd_results_value(res, i, 0, &len)), 10); /* the date */
+	}
+	assert_int_equal(dd_results_error(res, &err), DD_OK);
+	dd_results_free(res);
+	dd_db_close(db);
 }
 
 /* --- queries --------------------------------------------------------------- */
@@ -569,9 +718,9 @@ static void test_facets_multi_valued(void **state)
 	assert_int_equal(dd_db_begin(db, &err), DD_OK);
 	for (int i = 0; i < 5; i++) {
 		dd_doc_t *doc = dd_doc_new();
-		dd_doc_add_term(doc, i < 4 ? "村" : "镇", 1);
-		dd_doc_set_value(doc, 6, topics[i], strlen(topics[i]));
-		dd_doc_set_value(doc, 2, county[i], strlen(county[i]));
+		assert_int_equal(dd_doc_add_term(doc, i < 4 ? "村" : "镇", 1, &err), DD_OK);
+		assert_int_equal(dd_doc_set_value(doc, 6, topics[i], strlen(topics[i]), &err), DD_OK);
+		assert_int_equal(dd_doc_set_value(doc, 2, county[i], strlen(county[i]), &err), DD_OK);
 		char id[8];
 		snprintf(id, sizeof id, "Q%d", i);
 		assert_int_equal(dd_db_replace_doc(db, id, doc, &err), DD_OK);
@@ -676,6 +825,10 @@ int main(void)
 		cmocka_unit_test(test_foreach_term),
 		cmocka_unit_test(test_open_missing_index),
 		cmocka_unit_test(test_two_writers_locked),
+		cmocka_unit_test(test_open_not_an_index),
+		cmocka_unit_test(test_uncommitted_new_index_removed),
+		cmocka_unit_test(test_doc_add_failures),
+		cmocka_unit_test(test_results_reads_report_status),
 		cmocka_unit_test(test_term_and_operators),
 		cmocka_unit_test(test_ranking_and_scale),
 		cmocka_unit_test(test_phrase_with_positions),
