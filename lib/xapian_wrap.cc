@@ -228,12 +228,24 @@ static std::set<std::string> folder_names(const std::string &path)
 	return names;
 }
 
-// Removes what opening or filling a new index put into path: every entry
-// not there before, then the folder itself if this run created it.
+// Whether Xapian (glass) makes files of this name in an index folder.
+static bool xapian_file(const std::string &name)
+{
+	auto ends_with = [&name](const char *tail) {
+		size_t n = std::strlen(tail);
+		return name.size() >= n && name.compare(name.size() - n, n, tail) == 0;
+	};
+	return name == "flintlock" || name.compare(0, 8, "iamglass") == 0 || ends_with(".glass") || ends_with(".tmp");
+}
+
+// Removes what opening or filling a new index put into path: each of
+// Xapian's files not there before (anything else someone put there
+// meanwhile stays), then the folder itself if this run created it and it
+// is empty.
 static void remove_created(const std::string &path, const std::set<std::string> &before, bool folder_created)
 {
 	for (const std::string &name : folder_names(path))
-		if (!before.count(name))
+		if (!before.count(name) && xapian_file(name))
 			unlink((path + "/" + name).c_str());
 	if (folder_created)
 		rmdir(path.c_str());
@@ -400,7 +412,6 @@ dd_status_t dd_db_commit(dd_db_t *db, dd_error_t *err)
 		// Xapian has already dropped the transaction and gone back to the
 		// last commit; only the files' grown tails are left to cut.
 		dd_db_cancel(db);
-		cut_back(db);
 		return st;
 	}
 }
