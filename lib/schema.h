@@ -37,9 +37,9 @@
  * note of it is rebuilt by the next indexing run. */
 #define DD_SCHEMA_VERSION "dundian-schema-6"
 
-/* Xapian refuses terms longer than 245 bytes; longer field values are
- * indexed by a hash (see dd_schema_filter_term). */
-#define DD_TERM_MAX 245
+/* Xapian refuses terms longer than this (xapian_wrap.h); longer field
+ * values are indexed by a hash (see dd_schema_filter_term). */
+#define DD_TERM_MAX DD_TERM_MAX_BYTES
 
 typedef enum {
 	DD_SLOT_DATE = 0,  /* YYYY-MM-DD, sorts by date */
