@@ -794,6 +794,54 @@ static void test_folder_links_followed_once(void **state)
 	assert_stored_path(a.db, "L3", other, "L3.md");
 }
 
+/* A wrong --vocabulary folder is refused (exit 2, one line) before the
+ * index is touched: never a re-index with an empty vocabulary. */
+static void test_wrong_vocabulary_refused(void **state)
+{
+	(void)state;
+	area_t a;
+	make_area(&a, "index_vocabulary");
+	write_md(&a, "V1.md", "V1", "宅基地", "宅基地审批的事。");
+	cli_result_t r = run_index(&a, NULL);
+	expect_summary(&r, a.db, 1, 0, 0, 0, 0, 1);
+	cli_result_free(&r);
+
+	char missing[4400], empty[4400], partial[4400], file[4500], cmd[16384];
+	snprintf(missing, sizeof missing, "%s/no-such-vocabulary", a.root);
+	snprintf(empty, sizeof empty, "%s/empty", a.root);
+	snprintf(partial, sizeof partial, "%s/partial", a.root);
+	snprintf(file, sizeof file, "%s/V1.md", a.notes);
+	snprintf(cmd, sizeof cmd, "mkdir -p '%s' '%s' && cp '%s/corpus/dictionary.txt' '%s/corpus/thesaurus.txt' '%s'/",
+		 empty, partial, DD_SOURCE_DIR, DD_SOURCE_DIR, partial);
+	assert_int_equal(system(cmd), 0);
+	const struct {
+		const char *dir, *says;
+	} wrong[] = {{missing, "no such vocabulary folder"},
+		     {file, "no such vocabulary folder"},
+		     {empty, "dictionary.txt"},
+		     {partial, "taxonomy.json"}};
+	for (size_t i = 0; i < sizeof wrong / sizeof wrong[0]; i++) {
+		r = cli_run("dundian-index", "--quiet", "--db", a.db, "--vocabulary", wrong[i].dir, a.notes, (char *)NULL);
+		assert_int_equal(r.status, 2);
+		assert_string_equal(r.out, "");
+		assert_one_line_about(r.err, wrong[i].dir, wrong[i].says);
+		cli_result_free(&r);
+	}
+	/* the stored vocabulary and the note are as the first run left them */
+	dd_db_t *db = NULL;
+	dd_error_t err;
+	assert_int_equal(dd_db_open_read(a.db, &db, &err), DD_OK);
+	char *dict = dd_db_get_metadata(db, DD_META_DICTIONARY, &err);
+	assert_non_null(dict);
+	assert_non_null(strstr(dict, "宅基地"));
+	free(dict);
+	dd_db_close(db);
+	r = run_index(&a, NULL);
+	assert_int_equal(r.status, 0);
+	expect_summary(&r, a.db, 0, 0, 0, 1, 0, 1);
+	cli_result_free(&r);
+}
+
 int main(void)
 {
 	alarm(500); /* a hung program fails the test instead of stalling it */
@@ -812,6 +860,7 @@ int main(void)
 		cmocka_unit_test(test_fifo_skipped_not_read),
 		cmocka_unit_test(test_odd_entries_reported),
 		cmocka_unit_test(test_folder_links_followed_once),
+		cmocka_unit_test(test_wrong_vocabulary_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
