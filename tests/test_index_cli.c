@@ -600,6 +600,37 @@ static void test_killed_run_leaves_index_intact(void **state)
 }
 
 
+/* A note rejected only when its document is built (a tag naming no topic)
+ * keeps its previous version, and frees its id for a later file. */
+static void test_unknown_tag_rejected_late(void **state)
+{
+	(void)state;
+	area_t a;
+	make_area(&a, "index_unknown_tag");
+	write_md(&a, "T1.md", "T1", "标签", "原来的正文。");
+	cli_result_t r = run_index(&a, NULL);
+	expect_summary(&r, a.db, 1, 0, 0, 0, 0, 1);
+	cli_result_free(&r);
+
+	write_note(&a, "T1.md", "---\nid: T1\ntitle: 标签\ntags: no-such-topic\n---\n改过的正文。\n");
+	write_note(&a, "U1.md", "---\nid: U2\ntitle: 先来\ntags: no-such-topic\n---\n先来的正文。\n");
+	write_md(&a, "U2.md", "U2", "后到", "后到的正文。");
+	r = run_index(&a, NULL);
+	assert_int_equal(r.status, 1);
+	expect_summary(&r, a.db, 1, 0, 0, 0, 2, 2);
+	assert_int_equal(count_lines(r.err), 2);
+	assert_contains(r.err, "T1.md: tags: unknown topic 'no-such-topic'");
+	assert_contains(r.err, "U1.md: tags: unknown topic 'no-such-topic'");
+	assert_null(strstr(r.err, "duplicate"));
+	cli_result_free(&r);
+	char *data = stored_data(a.db, "T1");
+	assert_contains(data, "原来的正文");
+	free(data);
+	data = stored_data(a.db, "U2");
+	assert_contains(data, "后到的正文");
+	free(data);
+}
+
 /* One folder named by a relative or an absolute path, or spelled another
  * way, is the same folder: nothing is a duplicate of itself (issue 11). */
 static void test_same_folder_by_relative_path(void **state)
@@ -855,6 +886,7 @@ int main(void)
 		cmocka_unit_test(test_index_locked),
 		cmocka_unit_test(test_bundled_corpus),
 		cmocka_unit_test(test_killed_run_leaves_index_intact),
+		cmocka_unit_test(test_unknown_tag_rejected_late),
 		cmocka_unit_test(test_same_folder_by_relative_path),
 		cmocka_unit_test(test_relative_path_stored_by_an_older_indexer),
 		cmocka_unit_test(test_fifo_skipped_not_read),
