@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buffer.h"
 #include "note_index.h"
 #include "sync.h"
 #include "xapian_wrap.h"
@@ -37,14 +38,8 @@ typedef struct path_list {
 
 static int push_path(path_list_t *l, const char *p)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 256;
-		char **v = realloc(l->v, sizeof *v * cap);
-		if (!v)
-			return -1;
-		l->v = v;
-		l->cap = cap;
-	}
+	if (DD_ARRAY_RESERVE(l->v, l->n, l->cap, 1) != 0)
+		return -1;
 	return (l->v[l->n] = strdup(p)) ? (int)(l->n++, 0) : -1;
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "buffer.h"
 #include "schema.h"
 
 /* ---- the plan ------------------------------------------------------ */
@@ -242,15 +243,9 @@ static void free_known(known_list_t *k)
 static int collect_known(const char *suffix, void *vctx)
 {
 	known_list_t *k = vctx;
-	if (k->n == k->cap) {
-		size_t cap = k->cap ? k->cap * 2 : 256;
-		dd_sync_known_t *v = realloc(k->v, sizeof *v * cap);
-		if (!v) {
-			k->status = DD_ERR_NOMEM;
-			return 1;
-		}
-		k->v = v;
-		k->cap = cap;
+	if (DD_ARRAY_RESERVE(k->v, k->n, k->cap, 1) != 0) {
+		k->status = DD_ERR_NOMEM;
+		return 1;
 	}
 	size_t len = strlen(DD_PREFIX_ID) + strlen(suffix) + 1;
 	char *term = malloc(len), *path = NULL, *hash = NULL;
