@@ -32,6 +32,21 @@ dd_status_t dd_indexing_load(dd_indexing_t *ix, const char *corpus_dir, dd_error
 	char path[4096];
 	memset(ix, 0, sizeof *ix);
 	dd_status_t st;
+	/* A wrong folder must be refused, not read as an empty vocabulary:
+	 * indexing with it would rebuild every note without dictionary,
+	 * thesaurus or topics and store that emptiness in the index. */
+	struct stat dir;
+	if (stat(corpus_dir, &dir) != 0 || !S_ISDIR(dir.st_mode))
+		return dd_error_set(err, DD_ERR_NOT_FOUND, "%s: no such vocabulary folder", corpus_dir);
+	static const char *const needed[] = {"dictionary.txt", "thesaurus.txt", "taxonomy.json"};
+	for (size_t i = 0; i < sizeof needed / sizeof needed[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", corpus_dir, needed[i]);
+		if (!file_exists(path))
+			return dd_error_set(err, DD_ERR_NOT_FOUND,
+					    "%s: not a vocabulary folder (no %s; dictionary.txt, thesaurus.txt and "
+					    "taxonomy.json must all be there)",
+					    corpus_dir, needed[i]);
+	}
 	if (!(ix->lexicon = dd_lexicon_new()))
 		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
 	snprintf(path, sizeof path, "%s/dictionary.txt", corpus_dir);

@@ -32,8 +32,9 @@ typedef struct dd_indexing {
 	uint64_t vocabulary; /* fingerprint of all three and the taxonomy */
 } dd_indexing_t;
 
-/* Loads corpus_dir/dictionary.txt, thesaurus.txt and taxonomy.json (each
- * optional only if absent; a malformed one is an error). */
+/* Loads corpus_dir/dictionary.txt, thesaurus.txt and taxonomy.json.
+ * DD_ERR_NOT_FOUND when the folder or one of the three files is missing
+ * (an empty file is an empty vocabulary); a malformed one is an error. */
 dd_status_t dd_indexing_load(dd_indexing_t *ix, const char *corpus_dir, dd_error_t *err);
 void dd_indexing_free(dd_indexing_t *ix);
 

@@ -13,12 +13,16 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <signal.h>
-#include <sys/wait.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli_util.h"
@@ -79,12 +83,13 @@ static summary_t parse_summary(const cli_result_t *r, const char *db)
 {
 	summary_t s;
 	double seconds;
-	char holder[4300];
+	char holder[4300], noun[16];
 	assert_non_null(r->out);
-	if (sscanf(r->out, "%zu added, %zu updated, %zu removed, %zu unchanged, %zu rejected in %lf s; %4299s holds %zu notes",
-		   &s.added, &s.updated, &s.removed, &s.unchanged, &s.rejected, &seconds, holder, &s.total) != 8)
+	if (sscanf(r->out, "%zu added, %zu updated, %zu removed, %zu unchanged, %zu rejected in %lf s; %4299s holds %zu %15s",
+		   &s.added, &s.updated, &s.removed, &s.unchanged, &s.rejected, &seconds, holder, &s.total, noun) != 9)
 		fail_msg("no summary line in stdout '%s' (stderr '%s')", r->out, r->err ? r->err : "");
 	assert_string_equal(holder, db);
+	assert_string_equal(noun, s.total == 1 ? "note" : "notes");
 	/* exactly one line */
 	const char *nl = strchr(r->out, '\n');
 	assert_non_null(nl);
@@ -151,6 +156,75 @@ static void assert_contains(const char *hay, const char *needle)
 {
 	if (!hay || !strstr(hay, needle))
 		fail_msg("'%s' does not contain '%s'", hay ? hay : "(null)", needle);
+}
+
+/* Kills (SIGKILL) every process whose parent is parent, but self. */
+static void kill_children_of(pid_t parent, pid_t self)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	while (d && (e = readdir(d)) != NULL) {
+		pid_t pid = (pid_t)atoi(e->d_name);
+		if (pid <= 0 || pid == self)
+			continue;
+		char path[64], buf[1024];
+		snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue;
+		size_t n = fread(buf, 1, sizeof buf - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		/* "pid (name) state ppid ...": the name may hold spaces */
+		const char *end = strrchr(buf, ')');
+		char state;
+		int ppid;
+		if (end && sscanf(end + 1, " %c %d", &state, &ppid) == 2 && ppid == (int)parent)
+			kill(pid, SIGKILL);
+	}
+	if (d)
+		closedir(d);
+}
+
+/* run_index, bounded: a run still going after `seconds` is killed by a
+ * watchdog process (cli_run then gives status -1), so a hang (a FIFO read
+ * while holding the lock, an endless walk) fails the test instead of
+ * stalling it. */
+static cli_result_t run_index_bounded(const area_t *a, const char *path, unsigned seconds)
+{
+	pid_t test = getpid();
+	fflush(NULL);
+	pid_t watchdog = fork();
+	assert_true(watchdog >= 0);
+	if (watchdog == 0) {
+		sleep(seconds);
+		kill_children_of(test, getpid());
+		_exit(0);
+	}
+	cli_result_t r = run_index(a, path);
+	kill(watchdog, SIGKILL);
+	waitpid(watchdog, NULL, 0);
+	if (r.status == -1)
+		fail_msg("dundian-index %s did not finish within %u s", path ? path : a->notes, seconds);
+	return r;
+}
+
+/* The note id is stored with the path dir/file. */
+static void assert_stored_path(const char *db, const char *id, const char *dir, const char *file)
+{
+	char want[4600];
+	snprintf(want, sizeof want, "\"path\":\"%s/%s\"", dir, file);
+	char *data = stored_data(db, id);
+	assert_contains(data, want);
+	free(data);
+}
+
+/* Whether every line of text names path and holds what. */
+static void assert_one_line_about(const char *text, const char *path, const char *what)
+{
+	assert_int_equal(count_lines(text), 1);
+	assert_contains(text, path);
+	assert_contains(text, what);
 }
 
 /* --- tests ------------------------------------------------------------------ */
@@ -525,6 +599,280 @@ static void test_killed_run_leaves_index_intact(void **state)
 	cli_result_free(&r);
 }
 
+
+/* A note rejected only when its document is built (a tag naming no topic)
+ * keeps its previous version, and frees its id for a later file. */
+static void test_unknown_tag_rejected_late(void **state)
+{
+	(void)state;
+	area_t a;
+	make_area(&a, "index_unknown_tag");
+	write_md(&a, "T1.md", "T1", "标签", "原来的正文。");
+	cli_result_t r = run_index(&a, NULL);
+	expect_summary(&r, a.db, 1, 0, 0, 0, 0, 1);
+	cli_result_free(&r);
+
+	write_note(&a, "T1.md", "---\nid: T1\ntitle: 标签\ntags: no-such-topic\n---\n改过的正文。\n");
+	write_note(&a, "U1.md", "---\nid: U2\ntitle: 先来\ntags: no-such-topic\n---\n先来的正文。\n");
+	write_md(&a, "U2.md", "U2", "后到", "后到的正文。");
+	r = run_index(&a, NULL);
+	assert_int_equal(r.status, 1);
+	expect_summary(&r, a.db, 1, 0, 0, 0, 2, 2);
+	assert_int_equal(count_lines(r.err), 2);
+	assert_contains(r.err, "T1.md: tags: unknown topic 'no-such-topic'");
+	assert_contains(r.err, "U1.md: tags: unknown topic 'no-such-topic'");
+	assert_null(strstr(r.err, "duplicate"));
+	cli_result_free(&r);
+	char *data = stored_data(a.db, "T1");
+	assert_contains(data, "原来的正文");
+	free(data);
+	data = stored_data(a.db, "U2");
+	assert_contains(data, "后到的正文");
+	free(data);
+}
+
+/* One folder named by a relative or an absolute path, or spelled another
+ * way, is the same folder: nothing is a duplicate of itself (issue 11). */
+static void test_same_folder_by_relative_path(void **state)
+{
+	(void)state;
+	area_t a;
+	make_area(&a, "index_relative");
+	write_md(&a, "R1.md", "R1", "相对路径", "同一个文件夹。");
+	write_md(&a, "R2.md", "R2", "绝对路径", "还是同一个文件夹。");
+	cli_result_t r = run_index(&a, NULL);
+	expect_summary(&r, a.db, 2, 0, 0, 0, 0, 2);
+	cli_result_free(&r);
+
+	char cwd[4096];
+	assert_non_null(getcwd(cwd, sizeof cwd));
+	assert_int_equal(chdir(a.root), 0);
+	const char *forms[] = {"notes", "./notes/", "notes/../notes", "../index_relative/notes"};
+	for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+		r = run_index(&a, forms[i]);
+		if (r.status != 0)
+			fail_msg("indexing '%s' exited %d: %s", forms[i], r.status, r.err);
+		expect_summary(&r, a.db, 0, 0, 0, 2, 0, 2);
+		assert_string_equal(r.err, "");
+		cli_result_free(&r);
+	}
+	/* one note by its relative path */
+	r = run_index(&a, "notes/R1.md");
+	assert_int_equal(r.status, 0);
+	expect_summary(&r, a.db, 0, 0, 0, 1, 0, 2);
+	cli_result_free(&r);
+	assert_int_equal(chdir(cwd), 0);
+
+	/* and back by the absolute path: the stored path never changed */
+	r = run_index(&a, NULL);
+	expect_summary(&r, a.db, 0, 0, 0, 2, 0, 2);
+	cli_result_free(&r);
+	assert_stored_path(a.db, "R1", a.notes, "R1.md");
+}
+
+/* An index written by an older dundian holds the path as it was typed,
+ * relative here: the same file given by its absolute path is that note
+ * (updated to the canonical path), not a duplicate of it. */
+static void test_relative_path_stored_by_an_older_indexer(void **state)
+{
+	(void)state;
+	area_t a;
+	make_area(&a, "index_relative_stored");
+	write_md(&a, "O1.md", "O1", "旧索引", "路径是相对的。");
+	char cwd[4096];
+	assert_non_null(getcwd(cwd, sizeof cwd));
+	assert_int_equal(chdir(a.root), 0);
+
+	/* what an older run from a.root with PATH "notes" wrote */
+	dd_error_t err;
+	dd_indexing_t ix;
+	assert_int_equal(dd_indexing_load(&ix, DD_SOURCE_DIR "/corpus", &err), DD_OK);
+	dd_note_t *note;
+	assert_int_equal(dd_note_load("notes/O1.md", &note, &err), DD_OK);
+	dd_doc_t *doc;
+	assert_int_equal(dd_note_document(&ix, note, dd_note_fingerprint(note, ix.vocabulary), &doc, &err), DD_OK);
+	dd_db_t *db;
+	assert_int_equal(dd_db_open_write(a.db, &db, &err), DD_OK);
+	assert_int_equal(dd_db_begin(db, &err), DD_OK);
+	char term[DD_TERM_MAX + 32];
+	dd_schema_id_term("O1", term, sizeof term);
+	assert_int_equal(dd_db_replace_doc(db, term, doc, &err), DD_OK);
+	assert_int_equal(dd_db_commit(db, &err), DD_OK);
+	dd_db_close(db);
+	dd_doc_free(doc);
+	dd_note_free(note);
+	dd_indexing_free(&ix);
+	assert_stored_path(a.db, "O1", "notes", "O1.md");
+
+	cli_result_t r = run_index(&a, NULL);
+	if (r.status != 0)
+		fail_msg("exit %d: %s", r.status, r.err);
+	expect_summary(&r, a.db, 0, 1, 0, 0, 0, 1);
+	cli_result_free(&r);
+	assert_int_equal(chdir(cwd), 0);
+	assert_stored_path(a.db, "O1", a.notes, "O1.md");
+}
+
+/* A FIFO is never opened: reading it would block the run, holding the
+ * index's write lock, until someone writes to it. */
+static void test_fifo_skipped_not_read(void **state)
+{
+	(void)state;
+	area_t a;
+	make_area(&a, "index_fifo");
+	write_md(&a, "F1.md", "F1", "管道", "不是笔记的东西别读。");
+	char fifo[4400];
+	snprintf(fifo, sizeof fifo, "%s/pipe.md", a.notes);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+
+	/* given as the PATH */
+	cli_result_t r = run_index_bounded(&a, fifo, 20);
+	assert_int_equal(r.status, 1);
+	expect_summary(&r, a.db, 0, 0, 0, 0, 1, 0);
+	assert_one_line_about(r.err, fifo, "not a regular file");
+	cli_result_free(&r);
+
+	/* inside a folder: one line too, the rest indexed */
+	r = run_index_bounded(&a, NULL, 20);
+	assert_int_equal(r.status, 1);
+	expect_summary(&r, a.db, 1, 0, 0, 0, 1, 1);
+	assert_one_line_about(r.err, fifo, "not a regular file");
+	cli_result_free(&r);
+}
+
+/* Inside a folder, anything named like a note that cannot be one gets a
+ * line of its own: a socket, a broken link, a loop of file links.  Other
+ * names are not notes and are passed over in silence. */
+static void test_odd_entries_reported(void **state)
+{
+	(void)state;
+	area_t a;
+	make_area(&a, "index_odd_entries");
+	write_md(&a, "E1.md", "E1", "正常的", "正常的正文。");
+	char cwd[4096], path[4500];
+	assert_non_null(getcwd(cwd, sizeof cwd));
+	assert_int_equal(chdir(a.notes), 0);
+	/* a socket (bound by a relative name: sun_path is short) */
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	snprintf(addr.sun_path, sizeof addr.sun_path, "socket.md");
+	assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof addr), 0);
+	assert_int_equal(symlink("nowhere.md", "broken.md"), 0);
+	assert_int_equal(symlink("loop-b.md", "loop-a.md"), 0);
+	assert_int_equal(symlink("loop-a.md", "loop-b.md"), 0);
+	/* not named like notes: silence */
+	assert_int_equal(mkfifo("pipe", 0600), 0);
+	assert_int_equal(chdir(cwd), 0);
+
+	cli_result_t r = run_index_bounded(&a, NULL, 20);
+	assert_int_equal(r.status, 1);
+	expect_summary(&r, a.db, 1, 0, 0, 0, 4, 1);
+	assert_int_equal(count_lines(r.err), 4);
+	const struct {
+		const char *name, *why;
+	} expected[] = {{"socket.md", "not a regular file"},
+			{"broken.md", "broken symbolic link"},
+			{"loop-a.md", "symbolic link loop"},
+			{"loop-b.md", "symbolic link loop"}};
+	for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s: %s", a.notes, expected[i].name, expected[i].why);
+		assert_contains(r.err, path);
+	}
+	assert_null(strstr(r.err, "pipe:"));
+	cli_result_free(&r);
+	close(fd);
+}
+
+/* Links to folders are followed, but no folder twice: links to "." or to a
+ * parent cannot make the walk endless, and a note reached by two ways (a
+ * folder link, a file link, two PATHs) is indexed once, not a duplicate. */
+static void test_folder_links_followed_once(void **state)
+{
+	(void)state;
+	area_t a;
+	make_area(&a, "index_links");
+	write_md(&a, "L1.md", "L1", "链接", "顶层的笔记。");
+	char sub[4400], other[4400], link[4500], cmd[16384];
+	snprintf(sub, sizeof sub, "%s/sub", a.notes);
+	snprintf(other, sizeof other, "%s/other", a.root);
+	snprintf(cmd, sizeof cmd, "mkdir -p '%s' '%s'", sub, other);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(cli_write_file(sub, "L2.md", "---\nid: L2\ntitle: 子目录\n---\n子目录的笔记。\n"), 0);
+	assert_int_equal(cli_write_file(other, "L3.md", "---\nid: L3\ntitle: 别处\n---\n别处的笔记。\n"), 0);
+	const struct {
+		const char *target, *dir, *name;
+	} links[] = {{".", a.notes, "self"}, {".", a.notes, "again"}, {"..", sub, "up"},
+		     {"../../other", sub, "elsewhere"}, {"L1.md", a.notes, "alias.md"}};
+	for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
+		snprintf(link, sizeof link, "%s/%s", links[i].dir, links[i].name);
+		assert_int_equal(symlink(links[i].target, link), 0);
+	}
+	cli_result_t r = run_index_bounded(&a, NULL, 30);
+	if (r.status != 0)
+		fail_msg("exit %d: %s", r.status, r.err);
+	expect_summary(&r, a.db, 3, 0, 0, 0, 0, 3);
+	assert_string_equal(r.err, "");
+	cli_result_free(&r);
+
+	/* the other folder given too, and a note twice: still once each */
+	snprintf(link, sizeof link, "%s/L1.md", a.notes);
+	r = cli_run("dundian-index", "--quiet", "--db", a.db, a.notes, other, link, link, (char *)NULL);
+	assert_int_equal(r.status, 0);
+	expect_summary(&r, a.db, 0, 0, 0, 3, 0, 3);
+	assert_string_equal(r.err, "");
+	cli_result_free(&r);
+	assert_stored_path(a.db, "L3", other, "L3.md");
+}
+
+/* A wrong --vocabulary folder is refused (exit 2, one line) before the
+ * index is touched: never a re-index with an empty vocabulary. */
+static void test_wrong_vocabulary_refused(void **state)
+{
+	(void)state;
+	area_t a;
+	make_area(&a, "index_vocabulary");
+	write_md(&a, "V1.md", "V1", "宅基地", "宅基地审批的事。");
+	cli_result_t r = run_index(&a, NULL);
+	expect_summary(&r, a.db, 1, 0, 0, 0, 0, 1);
+	cli_result_free(&r);
+
+	char missing[4400], empty[4400], partial[4400], file[4500], cmd[16384];
+	snprintf(missing, sizeof missing, "%s/no-such-vocabulary", a.root);
+	snprintf(empty, sizeof empty, "%s/empty", a.root);
+	snprintf(partial, sizeof partial, "%s/partial", a.root);
+	snprintf(file, sizeof file, "%s/V1.md", a.notes);
+	snprintf(cmd, sizeof cmd, "mkdir -p '%s' '%s' && cp '%s/corpus/dictionary.txt' '%s/corpus/thesaurus.txt' '%s'/",
+		 empty, partial, DD_SOURCE_DIR, DD_SOURCE_DIR, partial);
+	assert_int_equal(system(cmd), 0);
+	const struct {
+		const char *dir, *says;
+	} wrong[] = {{missing, "no such vocabulary folder"},
+		     {file, "no such vocabulary folder"},
+		     {empty, "dictionary.txt"},
+		     {partial, "taxonomy.json"}};
+	for (size_t i = 0; i < sizeof wrong / sizeof wrong[0]; i++) {
+		r = cli_run("dundian-index", "--quiet", "--db", a.db, "--vocabulary", wrong[i].dir, a.notes, (char *)NULL);
+		assert_int_equal(r.status, 2);
+		assert_string_equal(r.out, "");
+		assert_one_line_about(r.err, wrong[i].dir, wrong[i].says);
+		cli_result_free(&r);
+	}
+	/* the stored vocabulary and the note are as the first run left them */
+	dd_db_t *db = NULL;
+	dd_error_t err;
+	assert_int_equal(dd_db_open_read(a.db, &db, &err), DD_OK);
+	char *dict = dd_db_get_metadata(db, DD_META_DICTIONARY, &err);
+	assert_non_null(dict);
+	assert_non_null(strstr(dict, "宅基地"));
+	free(dict);
+	dd_db_close(db);
+	r = run_index(&a, NULL);
+	assert_int_equal(r.status, 0);
+	expect_summary(&r, a.db, 0, 0, 0, 1, 0, 1);
+	cli_result_free(&r);
+}
+
 int main(void)
 {
 	alarm(500); /* a hung program fails the test instead of stalling it */
@@ -538,6 +886,13 @@ int main(void)
 		cmocka_unit_test(test_index_locked),
 		cmocka_unit_test(test_bundled_corpus),
 		cmocka_unit_test(test_killed_run_leaves_index_intact),
+		cmocka_unit_test(test_unknown_tag_rejected_late),
+		cmocka_unit_test(test_same_folder_by_relative_path),
+		cmocka_unit_test(test_relative_path_stored_by_an_older_indexer),
+		cmocka_unit_test(test_fifo_skipped_not_read),
+		cmocka_unit_test(test_odd_entries_reported),
+		cmocka_unit_test(test_folder_links_followed_once),
+		cmocka_unit_test(test_wrong_vocabulary_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

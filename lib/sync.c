@@ -1,0 +1,390 @@
+/* sync.c - the mirroring plan of an indexing run and its application to
+ * the index (rules in sync.h). */
+#include "sync.h"
+
+#include <inttypes.h>
+#include <limits.h>
+#include <search.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "buffer.h"
+#include "schema.h"
+
+/* ---- the plan ------------------------------------------------------ */
+
+/* An id claimed by a file of the run, in the search tree of claims. */
+typedef struct claim {
+	char *id;
+	size_t file;
+} claim_t;
+
+struct dd_sync {
+	const dd_sync_known_t *known;
+	size_t n_known;
+	const char *const *paths;
+	size_t n_paths;
+	unsigned char *seen;     /* per known note: a file of the run claimed its id */
+	claim_t *claims;         /* per file: the id it claimed (id NULL: none) */
+	unsigned char *action;   /* per file: its dd_sync_action_t */
+	void *claim_tree;        /* the claims with an id, by id */
+	dd_sync_counts_t counts; /* removed is counted by dd_sync_counts */
+};
+
+static int compare_claims(const void *a, const void *b)
+{
+	return strcmp(((const claim_t *)a)->id, ((const claim_t *)b)->id);
+}
+
+static int compare_known_id(const void *key, const void *entry)
+{
+	return strcmp((const char *)key, ((const dd_sync_known_t *)entry)->id);
+}
+
+static int compare_path(const void *key, const void *entry)
+{
+	return strcmp((const char *)key, *(const char *const *)entry);
+}
+
+/* The known note of id, or -1. */
+static long find_known(const dd_sync_t *s, const char *id)
+{
+	const dd_sync_known_t *k =
+		s->n_known ? bsearch(id, s->known, s->n_known, sizeof *s->known, compare_known_id) : NULL;
+	return k ? (long)(k - s->known) : -1;
+}
+
+/* The file of the run at path, or -1. */
+static long find_file(const dd_sync_t *s, const char *path)
+{
+	const char *const *p = s->n_paths ? bsearch(path, s->paths, s->n_paths, sizeof *s->paths, compare_path) : NULL;
+	return p ? (long)(p - s->paths) : -1;
+}
+
+dd_status_t dd_sync_new(const dd_sync_known_t *known, size_t n_known, const char *const *paths, size_t n_paths,
+			dd_sync_t **out, dd_error_t *err)
+{
+	*out = NULL;
+	/* the lookups are binary searches: check the order they rely on */
+	for (size_t i = 1; i < n_known; i++)
+		if (strcmp(known[i - 1].id, known[i].id) >= 0)
+			return dd_error_set(err, DD_ERR_INVALID, "the index's notes are not in id order at '%s'",
+					    known[i].id);
+	for (size_t i = 1; i < n_paths; i++)
+		if (strcmp(paths[i - 1], paths[i]) >= 0)
+			return dd_error_set(err, DD_ERR_INVALID, "the files of the run are not in path order at %s",
+					    paths[i]);
+	dd_sync_t *s = calloc(1, sizeof *s);
+	if (s) {
+		s->seen = calloc(n_known + 1, 1);
+		s->claims = calloc(n_paths + 1, sizeof *s->claims);
+		s->action = calloc(n_paths + 1, 1);
+	}
+	if (!s || !s->seen || !s->claims || !s->action) {
+		dd_sync_free(s);
+		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	}
+	s->known = known;
+	s->n_known = n_known;
+	s->paths = paths;
+	s->n_paths = n_paths;
+	for (size_t i = 0; i < n_paths; i++)
+		s->action[i] = DD_SYNC_REJECTED; /* until decided */
+	*out = s;
+	return DD_OK;
+}
+
+/* Gives back the id file claimed, if any. */
+static void release_claim(dd_sync_t *s, size_t file)
+{
+	claim_t *c = &s->claims[file];
+	if (!c->id)
+		return;
+	tdelete(c, &s->claim_tree, compare_claims);
+	free(c->id);
+	c->id = NULL;
+}
+
+void dd_sync_free(dd_sync_t *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; s->claims && i < s->n_paths; i++)
+		release_claim(s, i);
+	free(s->seen);
+	free(s->claims);
+	free(s->action);
+	free(s);
+}
+
+/* Who holds id, when file may not claim it: an earlier file of the run,
+ * or the index's note of id when its file is another one, still on disk
+ * and not part of the run.  NULL when file may claim it. */
+static const char *holder_of(const dd_sync_t *s, size_t file, const char *id, long k)
+{
+	claim_t probe = {(char *)id, file};
+	claim_t *const *earlier = tfind(&probe, &s->claim_tree, compare_claims);
+	if (earlier)
+		return s->paths[(*earlier)->file];
+	if (k < 0)
+		return NULL;
+	const dd_sync_known_t *old = &s->known[k];
+	if (strcmp(old->path, s->paths[file]) != 0 && old->exists && find_file(s, old->path) < 0)
+		return old->path;
+	return NULL;
+}
+
+dd_status_t dd_sync_decide(dd_sync_t *s, size_t file, const char *id, const char *fingerprint,
+			   dd_sync_decision_t *out, dd_error_t *err)
+{
+	*out = (dd_sync_decision_t){DD_SYNC_REJECTED, -1, NULL};
+	if (file >= s->n_paths)
+		return dd_error_set(err, DD_ERR_INVALID, "file %zu is not one of the run's %zu", file, s->n_paths);
+	if (!id) {
+		s->counts.rejected++;
+		return DD_OK;
+	}
+	long k = find_known(s, id);
+	const char *holder = holder_of(s, file, id, k);
+	if (holder) {
+		out->action = DD_SYNC_DUPLICATE;
+		out->holder = holder;
+		s->action[file] = DD_SYNC_DUPLICATE;
+		s->counts.rejected++;
+		return DD_OK;
+	}
+	claim_t *c = &s->claims[file];
+	if (!(c->id = strdup(id)))
+		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	c->file = file;
+	if (!tsearch(c, &s->claim_tree, compare_claims)) {
+		free(c->id);
+		c->id = NULL;
+		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	}
+	dd_sync_action_t action = DD_SYNC_ADD;
+	if (k >= 0) {
+		s->seen[k] = 1;
+		action = strcmp(s->known[k].fingerprint, fingerprint) == 0 ? DD_SYNC_UNCHANGED : DD_SYNC_UPDATE;
+	}
+	if (action == DD_SYNC_ADD)
+		s->counts.added++;
+	else if (action == DD_SYNC_UPDATE)
+		s->counts.updated++;
+	else
+		s->counts.unchanged++;
+	s->action[file] = (unsigned char)action;
+	*out = (dd_sync_decision_t){action, k, NULL};
+	return DD_OK;
+}
+
+void dd_sync_withdraw(dd_sync_t *s, size_t file)
+{
+	if (file >= s->n_paths)
+		return;
+	dd_sync_action_t action = s->action[file];
+	if (action != DD_SYNC_ADD && action != DD_SYNC_UPDATE)
+		return;
+	if (action == DD_SYNC_ADD)
+		s->counts.added--;
+	else
+		s->counts.updated--;
+	s->counts.rejected++;
+	s->action[file] = DD_SYNC_REJECTED;
+	/* the known note stays seen: its previous version is kept */
+	release_claim(s, file);
+}
+
+int dd_sync_removes(const dd_sync_t *s, size_t k)
+{
+	if (k >= s->n_known || s->seen[k])
+		return 0;
+	if (!s->known[k].exists)
+		return 1;
+	long file = find_file(s, s->known[k].path);
+	return file >= 0 && s->claims[file].id != NULL;
+}
+
+dd_sync_counts_t dd_sync_counts(const dd_sync_t *s)
+{
+	dd_sync_counts_t c = s->counts;
+	for (size_t k = 0; k < s->n_known; k++)
+		c.removed += (size_t)dd_sync_removes(s, k);
+	return c;
+}
+
+/* ---- the application ------------------------------------------------ */
+
+/* The notes of the index before the run, in id-term order. */
+typedef struct known_list {
+	dd_sync_known_t *v;
+	size_t n, cap;
+	dd_db_t *db;
+	dd_status_t status; /* DD_ERR_NOMEM when collecting ran out */
+} known_list_t;
+
+static void free_known(known_list_t *k)
+{
+	for (size_t i = 0; i < k->n; i++) {
+		free((char *)k->v[i].id);
+		free((char *)k->v[i].path);
+		free((char *)k->v[i].fingerprint);
+	}
+	free(k->v);
+	k->v = NULL;
+	k->n = k->cap = 0;
+}
+
+/* One id term of the index: its note's path and fingerprint.  The key is
+ * the whole id term, which for a very long id is a hash of it, and the
+ * same term is asked of each note of the run. */
+static int collect_known(const char *suffix, void *vctx)
+{
+	known_list_t *k = vctx;
+	if (DD_ARRAY_RESERVE(k->v, k->n, k->cap, 1) != 0) {
+		k->status = DD_ERR_NOMEM;
+		return 1;
+	}
+	size_t len = strlen(DD_PREFIX_ID) + strlen(suffix) + 1;
+	char *term = malloc(len), *path = NULL, *hash = NULL;
+	if (!term) {
+		k->status = DD_ERR_NOMEM;
+		return 1;
+	}
+	snprintf(term, len, "%s%s", DD_PREFIX_ID, suffix);
+	/* a document without them is not a note this indexer wrote: the run
+	 * treats its id as new (and replaces the document if a note claims it) */
+	if (dd_db_get_value(k->db, term, DD_SLOT_PATH, &path, NULL) != DD_OK ||
+	    dd_db_get_value(k->db, term, DD_SLOT_HASH, &hash, NULL) != DD_OK) {
+		free(term);
+		free(path);
+		return 0;
+	}
+	k->v[k->n++] = (dd_sync_known_t){term, path, hash, 0};
+	return 0;
+}
+
+/* Is path among the run's paths (sorted)? */
+static int in_run(const char *const *paths, size_t n, const char *path)
+{
+	return n && bsearch(path, paths, n, sizeof *paths, compare_path) != NULL;
+}
+
+/* Whether each known note's file is still there, and its path in canonical
+ * form: an index written by an older dundian may hold a relative or
+ * otherwise spelled path to a file of this run.  realpath is only asked
+ * for files outside the run, so an unchanged re-index costs one stat per
+ * note. */
+static void check_known_files(known_list_t *k, const char *const *paths, size_t n)
+{
+	for (size_t i = 0; i < k->n; i++) {
+		dd_sync_known_t *note = &k->v[i];
+		struct stat st;
+		note->exists = stat(note->path, &st) == 0;
+		if (!note->exists || in_run(paths, n, note->path))
+			continue;
+		char *canonical = realpath(note->path, NULL);
+		if (!canonical)
+			continue; /* vanished meanwhile, or unreadable: keep its path */
+		if (strcmp(canonical, note->path) == 0) {
+			free(canonical);
+			continue;
+		}
+		free((char *)note->path);
+		note->path = canonical;
+	}
+}
+
+static void tell_rejected(const dd_sync_events_t *ev, const char *line)
+{
+	if (ev && ev->rejected)
+		ev->rejected(line, ev->ctx);
+}
+
+/* Reads, decides and writes file i.  A note that cannot be read or made
+ * into a document (even for want of memory: it may be a huge file) is
+ * rejected; only a failure of the index or of the plan ends the run. */
+static dd_status_t mirror_file(dd_sync_t *plan, dd_db_t *db, dd_indexing_t *ix, const char *path, size_t i,
+			       const dd_sync_events_t *ev, dd_error_t *err)
+{
+	dd_error_t note_err;
+	dd_note_t *note;
+	dd_sync_decision_t d;
+	if (dd_note_load(path, &note, &note_err) != DD_OK) {
+		tell_rejected(ev, note_err.message);
+		return dd_sync_decide(plan, i, NULL, NULL, &d, err);
+	}
+	char term[DD_TERM_MAX + 32], hash[32];
+	dd_schema_id_term(note->id, term, sizeof term);
+	uint64_t fingerprint = dd_note_fingerprint(note, ix->vocabulary);
+	snprintf(hash, sizeof hash, "%016" PRIx64, fingerprint);
+	dd_status_t st = dd_sync_decide(plan, i, term, hash, &d, err);
+	if (st == DD_OK && d.action == DD_SYNC_DUPLICATE) {
+		char line[8192];
+		snprintf(line, sizeof line, "%s: duplicate id '%s' (already used by %s)", path, note->id, d.holder);
+		tell_rejected(ev, line);
+	}
+	if (st != DD_OK || (d.action != DD_SYNC_ADD && d.action != DD_SYNC_UPDATE)) {
+		dd_note_free(note);
+		return st;
+	}
+	dd_doc_t *doc;
+	if (dd_note_document(ix, note, fingerprint, &doc, &note_err) != DD_OK) {
+		dd_note_free(note);
+		tell_rejected(ev, note_err.message);
+		dd_sync_withdraw(plan, i);
+		return DD_OK;
+	}
+	dd_note_free(note);
+	if ((st = dd_db_replace_doc(db, term, doc, &note_err)) != DD_OK)
+		dd_error_set(err, st, "%s: %s", path, note_err.message);
+	dd_doc_free(doc);
+	return st;
+}
+
+dd_status_t dd_sync_mirror(dd_db_t *db, dd_indexing_t *ix, const char *const *paths, size_t n,
+			   const dd_sync_events_t *events, dd_sync_counts_t *counts, dd_error_t *err)
+{
+	*counts = (dd_sync_counts_t){0};
+	known_list_t known = {NULL, 0, 0, db, DD_OK};
+	dd_status_t st = dd_db_foreach_term(db, DD_PREFIX_ID, collect_known, &known, err);
+	if (st == DD_OK && known.status != DD_OK)
+		st = dd_error_set(err, known.status, "out of memory");
+	dd_sync_t *plan = NULL;
+	if (st == DD_OK) {
+		check_known_files(&known, paths, n);
+		st = dd_sync_new(known.v, known.n, paths, n, &plan, err);
+	}
+	if (st != DD_OK) {
+		free_known(&known);
+		return st;
+	}
+	st = dd_db_begin(db, err);
+	for (size_t i = 0; st == DD_OK && i < n; i++) {
+		if (events && events->file)
+			events->file(i, n, paths[i], events->ctx);
+		st = mirror_file(plan, db, ix, paths[i], i, events, err);
+	}
+	for (size_t k = 0; st == DD_OK && k < known.n; k++)
+		if (dd_sync_removes(plan, k))
+			st = dd_db_delete_doc(db, known.v[k].id, err);
+	if (st == DD_OK)
+		st = dd_db_set_metadata(db, DD_META_DICTIONARY, ix->dictionary_text, err);
+	if (st == DD_OK)
+		st = dd_db_set_metadata(db, DD_META_THESAURUS, ix->thesaurus_text, err);
+	if (st == DD_OK)
+		st = dd_db_set_metadata(db, DD_META_TOPICS, ix->topics_text, err);
+	if (st == DD_OK)
+		st = dd_db_set_metadata(db, DD_META_SCHEMA, DD_SCHEMA_VERSION, err);
+	if (st == DD_OK)
+		st = dd_db_commit(db, err);
+	if (st != DD_OK)
+		dd_db_cancel(db);
+	else
+		*counts = dd_sync_counts(plan);
+	dd_sync_free(plan);
+	free_known(&known);
+	return st;
+}
