@@ -1,51 +1,15 @@
 /* engine.c - an opened index with its vocabulary (see engine.h). */
 #include "engine.h"
 
-#include "note_index.h"
-
 #include "note.h"
+#include "note_index.h"
+#include "plan.h"
+#include "ranking.h"
 #include "text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* The ranking knobs.  Defaults chosen with bench/quality; the variable
- * DUNDIAN_TUNE="k1=1.2,b=0.75,expand=0.5,topic=1,feedback=0.6,cooccur=1" overrides
- * them, for that bench's parameter sweeps. */
-typedef struct tuning {
-	double k1, b, expand, topic, feedback, cooccur;
-} tuning_t;
-
-static tuning_t tuning(void)
-{
-	tuning_t t = {1.2, 0.75, 0.5, 1.0, 0.6, 1.0};
-	const char *env = getenv("DUNDIAN_TUNE");
-	if (!env)
-		return t;
-	char *copy = strdup(env), *save = NULL;
-	for (char *kv = copy ? strtok_r(copy, ",", &save) : NULL; kv; kv = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(kv, '=');
-		if (!eq)
-			continue;
-		*eq = '\0';
-		double v = atof(eq + 1);
-		if (strcmp(kv, "k1") == 0)
-			t.k1 = v;
-		else if (strcmp(kv, "b") == 0)
-			t.b = v;
-		else if (strcmp(kv, "expand") == 0)
-			t.expand = v;
-		else if (strcmp(kv, "topic") == 0)
-			t.topic = v;
-		else if (strcmp(kv, "feedback") == 0)
-			t.feedback = v;
-		else if (strcmp(kv, "cooccur") == 0)
-			t.cooccur = v;
-	}
-	free(copy);
-	return t;
-}
 
 struct dd_engine {
 	dd_db_t *db;
@@ -147,18 +111,12 @@ const char *dd_engine_topic_label(const dd_engine_t *e, const char *key)
 
 dd_status_t dd_engine_parse(dd_engine_t *e, const char *text, dd_parsed_query_t *out, dd_error_t *err)
 {
-	dd_query_context_t ctx;
-	dd_query_context_defaults(&ctx);
-	tuning_t t = tuning();
-	ctx.expansion_weight = t.expand;
-	ctx.topic_weight = t.topic;
-	ctx.cooccurrence_weight = t.cooccur;
-	ctx.tokenizer = e->tokenizer;
-	ctx.lexicon = e->lexicon;
-	ctx.db = e->db;
-	ctx.topics = e->keys;
-	ctx.n_topics = e->n_topics;
-	return dd_query_parse(&ctx, text, out, err);
+	dd_plan_options_t popts = {e->tokenizer, e->keys, e->n_topics};
+	dd_ranking_context_t rctx;
+	rctx.lexicon = e->lexicon;
+	rctx.db = e->db;
+	dd_ranking_tuned(&rctx.weights);
+	return dd_ranking_parse(&popts, &rctx, text, out, err);
 }
 
 static const char *string_of(cJSON *root, const char *key)
@@ -259,12 +217,9 @@ dd_status_t dd_engine_get_note(dd_engine_t *e, const char *id, dd_stored_note_t 
 
 void dd_engine_search_options(dd_search_options_t *opts, size_t offset, size_t limit)
 {
-	tuning_t t = tuning();
-	memset(opts, 0, sizeof *opts);
-	opts->offset = offset;
-	opts->limit = limit;
-	opts->bm25_k1 = t.k1;
-	opts->bm25_b = t.b;
+	dd_ranking_t r;
+	dd_ranking_tuned(&r);
+	dd_ranking_search_options(&r, opts, offset, limit);
 }
 
 /* Paragraphs of a note, with how many of the query's words and strings
@@ -331,8 +286,6 @@ static int by_hits(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
-#define SNIPPET_PARAGRAPHS 2
-
 char *dd_engine_snippet(dd_engine_t *e, const dd_parsed_query_t *pq, const dd_stored_note_t *note, size_t max_chars,
 			const char *open, const char *close, dd_error_t *err)
 {
@@ -343,7 +296,7 @@ char *dd_engine_snippet(dd_engine_t *e, const dd_parsed_query_t *pq, const dd_st
 	free(scan.buf);
 	if (scan.n > 1)
 		qsort(scan.v, scan.n, sizeof *scan.v, by_hits);
-	size_t tries = scan.n < SNIPPET_PARAGRAPHS ? scan.n : SNIPPET_PARAGRAPHS;
+	size_t tries = scan.n < DD_SNIPPET_PARAGRAPHS ? scan.n : DD_SNIPPET_PARAGRAPHS;
 	/* the runner-up paragraph is worth tokenizing only if it holds the
 	 * query's words as well as the best one does */
 	if (tries > 1 && (scan.v[1].hits == 0 || scan.v[1].distinct + 1e-9 < scan.v[0].distinct))
@@ -378,53 +331,9 @@ char *dd_engine_snippet(dd_engine_t *e, const dd_parsed_query_t *pq, const dd_st
 	return best;
 }
 
-#define FEEDBACK_DOCS 10
-#define FEEDBACK_SHARE 0.5
-
 dd_status_t dd_engine_topic_feedback(dd_engine_t *e, dd_parsed_query_t *pq, dd_error_t *err)
 {
-	if (!pq->plain || e->n_topics == 0)
-		return DD_OK;
-	dd_search_options_t opts;
-	dd_engine_search_options(&opts, 0, FEEDBACK_DOCS);
-	dd_results_t *res;
-	dd_status_t st = dd_db_search(e->db, pq->query, &opts, &res, err);
-	if (st != DD_OK)
-		return st;
-	double *weight = calloc(e->n_topics, sizeof *weight), total = 0;
-	if (!weight) {
-		dd_results_free(res);
-		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
-	}
-	size_t n = dd_results_count(res);
-	for (size_t i = 0; i < n; i++) {
-		double w = dd_results_score(res, i);
-		total += w;
-		/* the note's tag keys, one a line (DD_SLOT_TOPICS): no JSON to parse */
-		size_t len;
-		const char *topics = dd_results_value(res, i, DD_SLOT_TOPICS, &len);
-		for (const char *p = topics, *end = topics + len; p < end;) {
-			const char *nl = memchr(p, '\n', (size_t)(end - p));
-			size_t kl = nl ? (size_t)(nl - p) : (size_t)(end - p);
-			for (size_t j = 0; j < e->n_topics; j++)
-				if (strlen(e->keys[j]) == kl && memcmp(e->keys[j], p, kl) == 0)
-					weight[j] += w;
-			p += kl + 1;
-		}
-	}
-	dd_results_free(res);
-	size_t best = 0;
-	for (size_t j = 1; j < e->n_topics; j++)
-		if (weight[j] > weight[best])
-			best = j;
-	double share = total > 0 ? weight[best] / total : 0;
-	free(weight);
-	/* Too few notes to judge, or no clear topic: leave the query alone. */
-	if (n < 3 || share < FEEDBACK_SHARE)
-		return DD_OK;
-	char term[DD_TERM_MAX + 32];
-	dd_schema_topic_rank_term(e->keys[best], term, sizeof term);
-	dd_query_t *subs[2] = {pq->query, dd_query_scale(dd_query_term(term, 1), tuning().feedback * share)};
-	pq->query = dd_query_combine(DD_QUERY_OR, subs, 2);
-	return pq->query ? DD_OK : dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	dd_ranking_t r;
+	dd_ranking_tuned(&r);
+	return dd_ranking_topic_feedback(&r, e->db, e->keys, e->n_topics, pq, err);
 }

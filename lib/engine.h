@@ -11,7 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "lexicon.h"
-#include "query.h"
+#include "ranking.h"
 #include "snippet.h"
 #include "status.h"
 #include "tokenizer.h"
@@ -33,7 +33,9 @@ const char *dd_engine_topic_name(const dd_engine_t *e, size_t i); /* "" if unkno
 /* Name of the topic with key, or the key itself when unknown. */
 const char *dd_engine_topic_label(const dd_engine_t *e, const char *key);
 
-/* Parses a query with the engine's vocabulary and default weights. */
+/* Parses a query (plan.h) and compiles it (ranking.h) with the engine's
+ * vocabulary, topics and tuned weights (dd_ranking_tuned).  pq->plan is the
+ * parsed plan.  The errors of dd_plan_parse and dd_ranking_compile. */
 dd_status_t dd_engine_parse(dd_engine_t *e, const char *text, dd_parsed_query_t *out, dd_error_t *err);
 
 /* A note as stored in the index (see note_index.h for the fields).  The
@@ -63,15 +65,16 @@ dd_status_t dd_engine_get_note(dd_engine_t *e, const char *id, dd_stored_note_t 
 
 
 
-/* Topic feedback: looks at the best few notes for pq's query and, when one
- * topic clearly dominates their tags, ranks up every note tagged with it
- * (at lower weight than the words typed), so a word outside the thesaurus
- * (种植, 工厂) still finds the notes about its topic.  Only for plain queries
- * (words alone), whose meaning a boost cannot break.  Changes pq->query. */
+/* Topic feedback (dd_ranking_topic_feedback with the tuned weights): looks
+ * at the best few notes for pq's query and, when one topic clearly
+ * dominates their tags, ranks up every note tagged with it (at lower weight
+ * than the words typed), so a word outside the thesaurus (种植, 工厂) still
+ * finds the notes about its topic.  Only for plain queries (words alone),
+ * whose meaning a boost cannot break.  Changes pq->query. */
 dd_status_t dd_engine_topic_feedback(dd_engine_t *e, dd_parsed_query_t *pq, dd_error_t *err);
 
-/* Search options with the engine's ranking defaults (BM25 parameters
- * chosen by bench/quality), for offset/limit. */
+/* Search options with the tuned BM25 parameters (ranking.h), for
+ * offset/limit. */
 void dd_engine_search_options(dd_search_options_t *opts, size_t offset, size_t limit);
 
 /* Snippet of a stored note for a query: the best passage (at most about

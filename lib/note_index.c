@@ -330,7 +330,7 @@ dd_status_t dd_note_document(dd_indexing_t *ix, const dd_note_t *note, uint64_t 
 		st = dd_doc_add_boolean_term(doc, term, err);
 		dd_schema_topic_rank_term(tags[i].key, term, sizeof term);
 		if (st == DD_OK)
-			st = dd_doc_add_term(doc, term, 1 + (unsigned)(tags[i].score * 9 + 0.5), err);
+			st = dd_doc_add_term(doc, term, dd_ranking_tag_wdf(tags[i].score), err);
 		if (st == DD_OK && tags[i].manual) {
 			dd_schema_topic_manual_term(tags[i].key, term, sizeof term);
 			st = dd_doc_add_boolean_term(doc, term, err);

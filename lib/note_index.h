@@ -8,13 +8,13 @@
 #include <stdint.h>
 
 #include "note.h"
+#include "ranking.h"
 #include "schema.h"
 #include "status.h"
 #include "tagger.h"
 #include "tokenizer.h"
 #include "xapian_wrap.h"
 
-#define DD_TITLE_WDF 4
 /* Body characters are positioned after the title's, this far apart, so no
  * quoted string matches across the two. */
 #define DD_BODY_CHAR_OFFSET 100000u

@@ -1,20 +1,8 @@
-/* query.h - the dundian query language, parsed into a Xapian query.
- *
- *   饮水 自来水          words (split by the tokenizer); a note holding more of
- *                       them ranks higher, none is required
- *   "镇里"               exact string: notes whose normalised title or body
- *                       contains it, whatever the word boundaries
- *   a AND b, a OR b, NOT a, -a, ( ... )
- *   county:石林县 author:… post:… city:… township:… village:… id:N0001
- *   topic:water          notes tagged with a topic
- *   date:2007-04-09  date:2007-04  date:2007  date:2007-03-01..2007-03-31
- *                       (either end of a range may be left open)
- *
- * Precedence: NOT binds tightest, then AND, then OR / juxtaposition.  Field
- * filters restrict the whole query (values of one field OR-ed, different
- * fields AND-ed).  A typed word also brings in its thesaurus relatives and
- * its group's topic at lower weight; a word the index has never seen falls
- * back to its characters (an exact-string match).
+/* query.h - parsing and compiling a query in one call, for callers that
+ * hold a tokenizer, a lexicon and a database rather than an engine (tests,
+ * tools).  A thin layer: the language is plan.h, the weights and the
+ * compilation ranking.h; engine.h's dd_engine_parse does the same with an
+ * opened index.
  */
 #ifndef DD_QUERY_H
 #define DD_QUERY_H
@@ -22,6 +10,8 @@
 #include <stddef.h>
 
 #include "lexicon.h"
+#include "plan.h"
+#include "ranking.h"
 #include "status.h"
 #include "tokenizer.h"
 #include "xapian_wrap.h"
@@ -37,31 +27,12 @@ typedef struct dd_query_context {
 	double cooccurrence_weight;   /* all words of one chunk together */
 } dd_query_context_t;
 
-/* Sensible defaults for the weights (chosen by bench/quality). */
+/* The weights of dd_ranking_defaults, no tokenizer, lexicon or database. */
 void dd_query_context_defaults(dd_query_context_t *ctx);
 
-typedef struct dd_parsed_query {
-	dd_query_t *query;    /* owned */
-	char *text;           /* the query as typed (owned) */
-	int has_text;         /* 0: filters only (caller may sort by date) */
-	int plain;            /* 1: only words: no quotes, operators, fields */
-	/* For highlighting: normalised words (typed and expanded) and exact
-	 * strings, each list without duplicates. */
-	char **words;
-	size_t n_words;
-	char **literals;
-	size_t n_literals;
-} dd_parsed_query_t;
-
-/* Parses text.  DD_ERR_INVALID with a message "query 'TEXT': what is
- * wrong" for a malformed query (unbalanced quote or parenthesis, unknown
- * field, bad date, dangling operator, unknown topic, empty query). */
+/* dd_plan_parse, then dd_ranking_compile with ctx's weights (the other
+ * weights at their defaults).  The errors of both. */
 dd_status_t dd_query_parse(const dd_query_context_t *ctx, const char *text, dd_parsed_query_t *out,
 			   dd_error_t *err);
-void dd_parsed_query_free(dd_parsed_query_t *pq);
-
-/* The exact-string query for normalised s (a phrase of its character
- * pairs, or its character when it has one). */
-dd_query_t *dd_literal_query(const char *normalized);
 
 #endif

@@ -315,10 +315,9 @@ static size_t shortest_cover(scorer_t *sc, size_t k, size_t distinct)
 }
 
 /* Score of the sentences [a, b] (chars characters), or a negative number
- * when no hit lies inside.  Different words (weighted: a thesaurus
- * relative counts for little) dominate; then how close together they are
- * (the shortest stretch holding them all); then the hits (weighted, at
- * most 5 count); then shortness. */
+ * when no hit lies inside: dd_ranking_passage_score of the different words
+ * (weighted: a thesaurus relative counts for little), the shortest stretch
+ * holding them all, the weighted hits and the length. */
 static double window_score(scorer_t *sc, size_t a, size_t b, size_t chars)
 {
 	size_t lo = sc->sentences[a].start, hi = sc->sentences[b].end;
@@ -341,8 +340,7 @@ static double window_score(scorer_t *sc, size_t a, size_t b, size_t chars)
 	if (k == 0)
 		return -1;
 	size_t cover = shortest_cover(sc, k, distinct);
-	return 100.0 * coverage + 10.0 * 20.0 / (20.0 + (double)cover) + 3.0 * (hits > 5 ? 5 : hits) -
-	       0.02 * (double)chars;
+	return dd_ranking_passage_score(coverage, cover, hits, chars);
 }
 
 /* The spans lying wholly inside [lo, hi): first index and count. */

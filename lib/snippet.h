@@ -24,7 +24,7 @@
 
 #include <stddef.h>
 
-#include "query.h"
+#include "ranking.h"
 #include "status.h"
 #include "tokenizer.h"
 
@@ -45,8 +45,8 @@ dd_status_t dd_highlight_spans(dd_tokenizer_t *tok, const dd_parsed_query_t *pq,
  * for the thesaurus relatives the parser added.  So a passage holding the
  * typed word beats one holding many of its relatives.  Returns a malloc'd
  * array of pq->n_words + pq->n_literals weights, NULL when that is 0 or
- * memory runs out (NULL weights mean "all 1" to dd_choose_passages). */
-#define DD_RELATIVE_WEIGHT 0.1
+ * memory runs out (NULL weights mean "all 1" to dd_choose_passages).
+ * DD_RELATIVE_WEIGHT lives in ranking.h with the other weights. */
 double *dd_query_word_weights(const dd_parsed_query_t *pq, const char *query_text);
 
 typedef struct dd_sentence {

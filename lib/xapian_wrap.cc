@@ -792,9 +792,10 @@ dd_status_t dd_db_search(dd_db_t *db, const dd_query_t *q, const dd_search_optio
 		r->path = db->path;
 		Xapian::Enquire enquire(*db->read);
 		enquire.set_query(q->q);
+		/* k1 and b as given (ranking.h chooses them); k2, k3 and
+		 * min_normlen at Xapian's own defaults */
 		if (opts->bm25_k1 > 0 || opts->bm25_b > 0)
-			enquire.set_weighting_scheme(Xapian::BM25Weight(opts->bm25_k1 > 0 ? opts->bm25_k1 : 1.0, 0, 1,
-									opts->bm25_b > 0 ? opts->bm25_b : 0.5, 0.5));
+			enquire.set_weighting_scheme(Xapian::BM25Weight(opts->bm25_k1, 0, 1, opts->bm25_b, 0.5));
 		if (opts->sort_by_value)
 			enquire.set_sort_by_value_then_relevance(opts->sort_slot, opts->sort_descending != 0);
 		r->facets.resize(opts->facet_slot_count);

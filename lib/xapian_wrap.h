@@ -173,7 +173,7 @@ typedef struct dd_search_options {
 	int sort_by_value;        /* 0: relevance; else sort by value slot sort_slot */
 	unsigned sort_slot;
 	int sort_descending;
-	double bm25_k1, bm25_b;   /* 0, 0: Xapian's defaults */
+	double bm25_k1, bm25_b;   /* used as given; both 0: Xapian's defaults */
 	size_t check_at_least;    /* exact total up to this many (0: default) */
 	const unsigned *facet_slots; /* value slots to count over all matches */
 	size_t facet_slot_count;

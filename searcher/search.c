@@ -201,6 +201,11 @@ int dd_cmd_search(int argc, char **argv)
 		pq.has_text = 1;
 	}
 	if (explain) {
+		/* what was typed, as the parser understood it, then what runs */
+		char *p = pq.plan ? dd_plan_describe(pq.plan) : NULL;
+		if (p)
+			fputs(p, stderr);
+		free(p);
 		char *d = dd_query_describe(q);
 		fprintf(stderr, "query: %s\n", d ? d : "?");
 		free(d);

@@ -1,0 +1,564 @@
+/* ranking.c - the weights, and compiling a plan into a Xapian query (see
+ * ranking.h).  The query tree is built from the plan in one walk; the words
+ * to highlight are gathered on the way and put in the order they were
+ * typed at the end (global filters are compiled after the tree). */
+#include "ranking.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "schema.h"
+#include "text.h"
+
+/* ---- weights ---- */
+
+void dd_ranking_defaults(dd_ranking_t *r)
+{
+	r->bm25_k1 = 1.2;
+	r->bm25_b = 0.75;
+	r->expansion_weight = 0.5;
+	r->topic_weight = 1.0;
+	r->cooccurrence_weight = 1.0;
+	r->feedback_weight = 0.6;
+}
+
+void dd_ranking_tuned(dd_ranking_t *r)
+{
+	dd_ranking_defaults(r);
+	const char *env = getenv("DUNDIAN_TUNE");
+	if (!env)
+		return;
+	char *copy = strdup(env), *save = NULL;
+	for (char *kv = copy ? strtok_r(copy, ",", &save) : NULL; kv; kv = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(kv, '=');
+		if (!eq)
+			continue;
+		*eq = '\0';
+		double v = atof(eq + 1);
+		if (strcmp(kv, "k1") == 0)
+			r->bm25_k1 = v;
+		else if (strcmp(kv, "b") == 0)
+			r->bm25_b = v;
+		else if (strcmp(kv, "expand") == 0)
+			r->expansion_weight = v;
+		else if (strcmp(kv, "topic") == 0)
+			r->topic_weight = v;
+		else if (strcmp(kv, "feedback") == 0)
+			r->feedback_weight = v;
+		else if (strcmp(kv, "cooccur") == 0)
+			r->cooccurrence_weight = v;
+	}
+	free(copy);
+}
+
+unsigned dd_ranking_tag_wdf(double score)
+{
+	return 1 + (unsigned)(score * 9 + 0.5);
+}
+
+void dd_ranking_search_options(const dd_ranking_t *r, dd_search_options_t *opts, size_t offset, size_t limit)
+{
+	memset(opts, 0, sizeof *opts);
+	opts->offset = offset;
+	opts->limit = limit;
+	opts->bm25_k1 = r->bm25_k1;
+	opts->bm25_b = r->bm25_b;
+}
+
+double dd_ranking_passage_score(double coverage, size_t cover, double hits, size_t chars)
+{
+	return 100.0 * coverage + 10.0 * 20.0 / (20.0 + (double)cover) + 3.0 * (hits > 5 ? 5 : hits) -
+	       0.02 * (double)chars;
+}
+
+/* ---- compiling ---- */
+
+/* A word or string to highlight, with where it was typed. */
+typedef struct highlight {
+	size_t at, seq;
+	int literal;
+	const char *text; /* borrowed from the plan */
+} highlight_t;
+
+typedef struct compiler {
+	const dd_ranking_context_t *ctx;
+	const char *src;
+	highlight_t *hl;
+	size_t n_hl, cap_hl;
+	size_t terms;
+	dd_error_t *err;
+	int failed;
+} compiler_t;
+
+static void fail_nomem(compiler_t *c)
+{
+	if (!c->failed)
+		dd_query_error(c->err, DD_ERR_NOMEM, c->src, "out of memory");
+	c->failed = 1;
+}
+
+/* Counts n more terms against DD_RANKING_MAX_TERMS. */
+static int count_terms(compiler_t *c, size_t n)
+{
+	c->terms += n;
+	if (c->terms > DD_RANKING_MAX_TERMS && !c->failed) {
+		dd_query_error(c->err, DD_ERR_INVALID, c->src,
+			       "too complex (more than %d terms with the thesaurus relatives): use fewer words",
+			       DD_RANKING_MAX_TERMS);
+		c->failed = 1;
+	}
+	return c->failed ? -1 : 0;
+}
+
+static void highlight(compiler_t *c, const dd_plan_node_t *n, int literal, const char *text)
+{
+	if (c->n_hl == c->cap_hl) {
+		size_t cap = c->cap_hl ? c->cap_hl * 2 : 16;
+		highlight_t *v = realloc(c->hl, sizeof *v * cap);
+		if (!v) {
+			fail_nomem(c);
+			return;
+		}
+		c->hl = v;
+		c->cap_hl = cap;
+	}
+	c->hl[c->n_hl] = (highlight_t){n->start, c->n_hl, literal, text};
+	c->n_hl++;
+}
+
+static size_t term_freq(const compiler_t *c, const char *term)
+{
+	return c->ctx->db ? dd_db_term_freq(c->ctx->db, term) : 1;
+}
+
+/* A growable list of sub-queries. */
+typedef struct qlist {
+	dd_query_t **v;
+	size_t n, cap;
+} qlist_t;
+
+static void qlist_push(compiler_t *c, qlist_t *l, dd_query_t *q)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 8;
+		dd_query_t **v = realloc(l->v, sizeof *v * cap);
+		if (!v) {
+			dd_query_free(q);
+			fail_nomem(c);
+			return;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = q;
+}
+
+/* Combines the list (taking its queries) and frees it. */
+static dd_query_t *qlist_combine(qlist_t *l, dd_query_op_t op)
+{
+	dd_query_t *q = dd_query_combine(op, l->v, l->n);
+	free(l->v);
+	memset(l, 0, sizeof *l);
+	return q;
+}
+
+static void qlist_free(qlist_t *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		dd_query_free(l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof *l);
+}
+
+dd_query_t *dd_literal_query(const char *s)
+{
+	size_t len = strlen(s), n = 0;
+	for (size_t i = 0; i < len; n++)
+		dd_utf8_next(s, &i);
+	if (n == 0)
+		return dd_query_match_nothing();
+	size_t *starts = malloc(sizeof *starts * (n + 1));
+	if (!starts)
+		return NULL;
+	size_t i = 0;
+	for (size_t k = 0; k < n; k++) {
+		starts[k] = i;
+		dd_utf8_next(s, &i);
+	}
+	starts[n] = i;
+	dd_query_t *q = NULL;
+	if (n == 1) {
+		char term[16];
+		snprintf(term, sizeof term, "%s%.*s", DD_PREFIX_CHAR, (int)(starts[1] - starts[0]), s);
+		q = dd_query_term(term, 1);
+		free(starts);
+		return q;
+	}
+	/* the pairs of adjacent characters, as the index holds them (B terms) */
+	char **terms = calloc(n - 1, sizeof *terms);
+	int ok = terms != NULL;
+	for (size_t k = 0; ok && k + 1 < n; k++) {
+		size_t l = starts[k + 2 > n ? n : k + 2] - starts[k];
+		if ((terms[k] = malloc(l + 2)) != NULL) {
+			terms[k][0] = DD_PREFIX_BIGRAM[0];
+			memcpy(terms[k] + 1, s + starts[k], l);
+			terms[k][l + 1] = '\0';
+		}
+		ok &= terms[k] != NULL;
+	}
+	if (ok)
+		q = dd_query_phrase((const char *const *)terms, n - 1, (unsigned)(n - 1));
+	for (size_t k = 0; terms && k + 1 < n; k++)
+		free(terms[k]);
+	free(terms);
+	free(starts);
+	return q;
+}
+
+/* A word as the index knows it: the term, or its exact string when the
+ * index has never seen it. */
+static dd_query_t *word_or_string(compiler_t *c, const dd_plan_node_t *n, const char *w, int highlighted)
+{
+	if (term_freq(c, w) > 0) {
+		if (highlighted)
+			highlight(c, n, 0, w);
+		count_terms(c, 1);
+		return dd_query_term(w, 1);
+	}
+	if (highlighted)
+		highlight(c, n, 1, w);
+	count_terms(c, dd_utf8_length(w, strlen(w)));
+	return dd_literal_query(w);
+}
+
+/* One typed word: itself, plus its thesaurus relatives and their groups'
+ * topics at lower weight. */
+static dd_query_t *word_query(compiler_t *c, const dd_plan_node_t *n, const char *w)
+{
+	const dd_ranking_context_t *ctx = c->ctx;
+	dd_query_t *main_q = word_or_string(c, n, w, 1);
+	if (!n->expand || !ctx->lexicon)
+		return main_q;
+	size_t ng = dd_lexicon_groups_of(ctx->lexicon, w, NULL, 0);
+	size_t *groups = ng ? malloc(sizeof *groups * ng) : NULL;
+	if (ng && !groups) {
+		fail_nomem(c);
+		return main_q;
+	}
+	if (ng)
+		ng = dd_lexicon_groups_of(ctx->lexicon, w, groups, ng);
+	qlist_t subs = {0};
+	qlist_push(c, &subs, main_q);
+	for (size_t g = 0; g < ng && !c->failed; g++) {
+		size_t size = dd_lexicon_group_size(ctx->lexicon, groups[g]);
+		for (size_t i = 0; i < size && !c->failed; i++) {
+			const char *v = dd_lexicon_group_word(ctx->lexicon, groups[g], i);
+			if (strcmp(v, w) == 0 || term_freq(c, v) == 0)
+				continue;
+			count_terms(c, 1);
+			qlist_push(c, &subs, dd_query_scale(dd_query_term(v, 1), ctx->weights.expansion_weight));
+			highlight(c, n, 0, v);
+		}
+		const char *topic = dd_lexicon_group_topic(ctx->lexicon, groups[g]);
+		if (topic) {
+			char term[DD_TERM_MAX + 32];
+			dd_schema_topic_rank_term(topic, term, sizeof term);
+			count_terms(c, 1);
+			qlist_push(c, &subs, dd_query_scale(dd_query_term(term, 1), ctx->weights.topic_weight));
+		}
+	}
+	free(groups);
+	return qlist_combine(&subs, DD_QUERY_OR);
+}
+
+/* Plain text: its words OR-ed.  When one chunk holds several words
+ * (河道污染 → 河道 污染), notes holding all of them are ranked up: a note
+ * about river pollution beats one that mentions river channels many
+ * times. */
+static dd_query_t *words_query(compiler_t *c, const dd_plan_node_t *n)
+{
+	qlist_t subs = {0}, mains = {0};
+	int together = n->n_items >= 2 && n->expand && c->ctx->weights.cooccurrence_weight > 0;
+	for (size_t i = 0; i < n->n_items && !c->failed; i++) {
+		if (together)
+			qlist_push(c, &mains, word_or_string(c, n, n->items[i], 0));
+		qlist_push(c, &subs, word_query(c, n, n->items[i]));
+	}
+	if (c->failed) {
+		qlist_free(&subs);
+		qlist_free(&mains);
+		return NULL;
+	}
+	if (!together)
+		return qlist_combine(&subs, DD_QUERY_OR);
+	dd_query_t *all = dd_query_scale(qlist_combine(&mains, DD_QUERY_AND), c->ctx->weights.cooccurrence_weight);
+	dd_query_t *parts[2] = {qlist_combine(&subs, DD_QUERY_OR), all};
+	return dd_query_combine(DD_QUERY_OR, parts, 2);
+}
+
+/* An exact string: its pieces must all occur. */
+static dd_query_t *literal_query(compiler_t *c, const dd_plan_node_t *n)
+{
+	qlist_t parts = {0};
+	for (size_t i = 0; i < n->n_items && !c->failed; i++) {
+		count_terms(c, dd_utf8_length(n->items[i], strlen(n->items[i])));
+		qlist_push(c, &parts, dd_literal_query(n->items[i]));
+		highlight(c, n, 1, n->items[i]);
+	}
+	return qlist_combine(&parts, DD_QUERY_AND);
+}
+
+static dd_query_t *field_query(compiler_t *c, const dd_plan_node_t *n)
+{
+	count_terms(c, 1);
+	if (n->kind == DD_PLAN_DATE && n->date_kind == DD_DATE_RANGE)
+		return dd_query_value_range(DD_SLOT_DATE, n->date_lo[0] ? n->date_lo : NULL,
+					    n->date_hi[0] ? n->date_hi : NULL);
+	char term[DD_TERM_MAX + 32];
+	/* the plan checked the field name and the date's shape */
+	int st = n->kind == DD_PLAN_DATE ? dd_schema_date_term(n->date_lo, term, sizeof term)
+					 : dd_schema_filter_term(dd_schema_field(n->field), n->text, term, sizeof term);
+	if (st != 0) {
+		fail_nomem(c);
+		return NULL;
+	}
+	return dd_query_term(term, 1);
+}
+
+static dd_query_t *compile_node(compiler_t *c, const dd_plan_node_t *n);
+
+/* Positives combined with op, exclusions removed; exclusions alone:
+ * everything except them. */
+static dd_query_t *compile_list(compiler_t *c, const dd_plan_node_t *n, dd_query_op_t op)
+{
+	qlist_t pos = {0}, neg = {0};
+	for (size_t i = 0; i < n->n_children && !c->failed; i++) {
+		const dd_plan_node_t *child = n->children[i];
+		if (child->kind == DD_PLAN_NOT)
+			qlist_push(c, &neg, compile_node(c, child->children[0]));
+		else
+			qlist_push(c, &pos, compile_node(c, child));
+	}
+	if (c->failed) {
+		qlist_free(&pos);
+		qlist_free(&neg);
+		return NULL;
+	}
+	dd_query_t *q = pos.n ? qlist_combine(&pos, op) : dd_query_match_all();
+	free(pos.v);
+	if (!neg.n)
+		return q;
+	dd_query_t *subs[2] = {q, qlist_combine(&neg, DD_QUERY_OR)};
+	return dd_query_combine(DD_QUERY_AND_NOT, subs, 2);
+}
+
+static dd_query_t *compile_node(compiler_t *c, const dd_plan_node_t *n)
+{
+	switch (n->kind) {
+	case DD_PLAN_WORDS:
+		return words_query(c, n);
+	case DD_PLAN_LITERAL:
+		return literal_query(c, n);
+	case DD_PLAN_FIELD:
+	case DD_PLAN_DATE:
+		/* an operand: it selects, the words rank */
+		return dd_query_scale(field_query(c, n), 0);
+	case DD_PLAN_AND:
+		return compile_list(c, n, DD_QUERY_AND);
+	case DD_PLAN_OR:
+		return compile_list(c, n, DD_QUERY_OR);
+	case DD_PLAN_GROUP:
+		return compile_node(c, n->children[0]);
+	case DD_PLAN_NOT: {
+		/* alone (compile_list takes NOT children apart): everything but it */
+		dd_query_t *subs[2] = {dd_query_match_all(), compile_node(c, n->children[0])};
+		return dd_query_combine(DD_QUERY_AND_NOT, subs, 2);
+	}
+	}
+	return NULL;
+}
+
+/* A global filter's query: a field alone, or a group ("(group N)") compiled
+ * like any part of the tree. */
+static dd_query_t *filter_query(compiler_t *c, const dd_plan_filter_t *f)
+{
+	return f->name[0] != '(' ? field_query(c, f->node) : compile_node(c, f->node);
+}
+
+/* Filters: one field's values OR-ed, fields AND-ed, exclusions removed. */
+static dd_query_t *apply_filters(compiler_t *c, const dd_plan_t *plan, dd_query_t *q)
+{
+	qlist_t and_parts = {0}, excluded = {0};
+	char *done = calloc(plan->n_filters + 1, 1);
+	if (!done)
+		fail_nomem(c);
+	for (size_t i = 0; i < plan->n_filters && !c->failed; i++) {
+		const dd_plan_filter_t *f = &plan->filters[i];
+		if (done[i])
+			continue;
+		if (f->negated) {
+			qlist_push(c, &excluded, filter_query(c, f));
+			continue;
+		}
+		qlist_t same = {0};
+		for (size_t j = i; j < plan->n_filters && !c->failed; j++) {
+			const dd_plan_filter_t *g = &plan->filters[j];
+			if (!done[j] && !g->negated && strcmp(g->name, f->name) == 0) {
+				qlist_push(c, &same, filter_query(c, g));
+				done[j] = 1;
+			}
+		}
+		qlist_push(c, &and_parts, qlist_combine(&same, DD_QUERY_OR));
+	}
+	free(done);
+	if (c->failed) {
+		qlist_free(&and_parts);
+		qlist_free(&excluded);
+		dd_query_free(q);
+		return NULL;
+	}
+	if (and_parts.n) {
+		dd_query_t *subs[2] = {q, qlist_combine(&and_parts, DD_QUERY_AND)};
+		q = dd_query_combine(DD_QUERY_FILTER, subs, 2);
+	}
+	free(and_parts.v);
+	if (excluded.n) {
+		dd_query_t *subs[2] = {q, qlist_combine(&excluded, DD_QUERY_OR)};
+		q = dd_query_combine(DD_QUERY_AND_NOT, subs, 2);
+	}
+	free(excluded.v);
+	return q;
+}
+
+static int by_position(const void *a, const void *b)
+{
+	const highlight_t *x = a, *y = b;
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int add_unique(char ***list, size_t *n, const char *s)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*list)[i], s) == 0)
+			return 0;
+	char **l = realloc(*list, sizeof *l * (*n + 1));
+	if (!l)
+		return -1;
+	*list = l;
+	if (!(l[*n] = strdup(s)))
+		return -1;
+	(*n)++;
+	return 0;
+}
+
+void dd_parsed_query_free(dd_parsed_query_t *pq)
+{
+	dd_query_free(pq->query);
+	for (size_t i = 0; i < pq->n_words; i++)
+		free(pq->words[i]);
+	for (size_t i = 0; i < pq->n_literals; i++)
+		free(pq->literals[i]);
+	free(pq->words);
+	free(pq->literals);
+	free(pq->text);
+	dd_plan_free(pq->plan);
+	memset(pq, 0, sizeof *pq);
+}
+
+dd_status_t dd_ranking_compile(const dd_ranking_context_t *ctx, dd_plan_t *plan, dd_parsed_query_t *out,
+			       dd_error_t *err)
+{
+	memset(out, 0, sizeof *out);
+	out->plan = plan;
+	compiler_t c = {ctx, plan->text, NULL, 0, 0, 0, err, 0};
+	dd_query_t *q = plan->root ? compile_node(&c, plan->root) : dd_query_match_all();
+	if (!c.failed && !q)
+		fail_nomem(&c);
+	q = c.failed ? (dd_query_free(q), NULL) : apply_filters(&c, plan, q);
+	if (!c.failed && !q)
+		fail_nomem(&c);
+	out->query = q;
+	/* the words to highlight, in the order typed */
+	if (c.n_hl > 1)
+		qsort(c.hl, c.n_hl, sizeof *c.hl, by_position);
+	for (size_t i = 0; i < c.n_hl && !c.failed; i++) {
+		int st = c.hl[i].literal ? add_unique(&out->literals, &out->n_literals, c.hl[i].text)
+					 : add_unique(&out->words, &out->n_words, c.hl[i].text);
+		if (st != 0)
+			fail_nomem(&c);
+	}
+	free(c.hl);
+	if (!c.failed && !(out->text = strdup(plan->text)))
+		fail_nomem(&c);
+	if (c.failed) {
+		dd_status_t st = err && err->status ? err->status : DD_ERR_NOMEM;
+		dd_parsed_query_free(out);
+		return st;
+	}
+	out->has_text = plan->has_text;
+	out->plain = plan->plain;
+	return DD_OK;
+}
+
+dd_status_t dd_ranking_parse(const dd_plan_options_t *popts, const dd_ranking_context_t *ctx, const char *text,
+			     dd_parsed_query_t *out, dd_error_t *err)
+{
+	memset(out, 0, sizeof *out);
+	dd_plan_t *plan;
+	dd_status_t st = dd_plan_parse(popts, text, &plan, err);
+	return st != DD_OK ? st : dd_ranking_compile(ctx, plan, out, err);
+}
+
+/* ---- topic feedback ---- */
+
+dd_status_t dd_ranking_topic_feedback(const dd_ranking_t *r, dd_db_t *db, const char *const *topics,
+				      size_t n_topics, dd_parsed_query_t *pq, dd_error_t *err)
+{
+	if (!pq->plain || n_topics == 0)
+		return DD_OK;
+	dd_search_options_t opts;
+	dd_ranking_search_options(r, &opts, 0, DD_FEEDBACK_DOCS);
+	dd_results_t *res;
+	dd_status_t st = dd_db_search(db, pq->query, &opts, &res, err);
+	if (st != DD_OK)
+		return st;
+	double *weight = calloc(n_topics, sizeof *weight), total = 0;
+	if (!weight) {
+		dd_results_free(res);
+		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	}
+	size_t n = dd_results_count(res);
+	for (size_t i = 0; i < n; i++) {
+		double w = dd_results_score(res, i);
+		total += w;
+		/* the note's tag keys, one a line (DD_SLOT_TOPICS): no JSON to parse */
+		size_t len;
+		const char *tags = dd_results_value(res, i, DD_SLOT_TOPICS, &len);
+		for (const char *p = tags, *end = tags + len; p < end;) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			size_t kl = nl ? (size_t)(nl - p) : (size_t)(end - p);
+			for (size_t j = 0; j < n_topics; j++)
+				if (strlen(topics[j]) == kl && memcmp(topics[j], p, kl) == 0)
+					weight[j] += w;
+			p += kl + 1;
+		}
+	}
+	dd_results_free(res);
+	size_t best = 0;
+	for (size_t j = 1; j < n_topics; j++)
+		if (weight[j] > weight[best])
+			best = j;
+	double share = total > 0 ? weight[best] / total : 0;
+	free(weight);
+	/* Too few notes to judge, or no clear topic: leave the query alone. */
+	if (n < 3 || share < DD_FEEDBACK_SHARE)
+		return DD_OK;
+	char term[DD_TERM_MAX + 32];
+	dd_schema_topic_rank_term(topics[best], term, sizeof term);
+	dd_query_t *subs[2] = {pq->query, dd_query_scale(dd_query_term(term, 1), r->feedback_weight * share)};
+	pq->query = dd_query_combine(DD_QUERY_OR, subs, 2);
+	return pq->query ? DD_OK : dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+}

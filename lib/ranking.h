@@ -1,0 +1,126 @@
+/* ranking.h - every weight and every ranking step of dundian, in one place.
+ *
+ * Index time: how much a title word and a topic tag weigh in a document
+ * (note_index.c asks here).  Search time: BM25's parameters; compiling a
+ * query plan (plan.h) into a Xapian query, with thesaurus expansion, topic
+ * evidence and co-occurrence at their weights; topic feedback; and how
+ * snippets score a passage.  To change a weight, change this file (and
+ * ranking.c); bench/quality and bench/tagging measure the effect.
+ *
+ * The defaults were chosen with bench/quality.  The variable
+ * DUNDIAN_TUNE="k1=1.2,b=0.75,expand=0.5,topic=1,feedback=0.6,cooccur=1"
+ * overrides the search-time ones (dd_ranking_tuned), for parameter sweeps.
+ */
+#ifndef DD_RANKING_H
+#define DD_RANKING_H
+
+#include <stddef.h>
+
+#include "lexicon.h"
+#include "plan.h"
+#include "status.h"
+#include "xapian_wrap.h"
+
+/* ---- index time ---- */
+
+/* A title word counts this many times a body word. */
+#define DD_TITLE_WDF 4
+
+/* The wdf of a note's XK<topic> term for a tag of confidence score in
+ * [0, 1]: 1 to 10, so a confident tag ranks its note up more. */
+unsigned dd_ranking_tag_wdf(double score);
+
+/* ---- search time ---- */
+
+typedef struct dd_ranking {
+	double bm25_k1, bm25_b;     /* BM25 (Xapian's k2 = 0, k3 = 1, min_normlen = 0.5) */
+	double expansion_weight;    /* a thesaurus relative, relative to the typed word */
+	double topic_weight;        /* the XK term of a typed word's thesaurus group */
+	double cooccurrence_weight; /* all words of one chunk together */
+	double feedback_weight;     /* topic feedback, times the topic's share */
+} dd_ranking_t;
+
+/* The chosen defaults. */
+void dd_ranking_defaults(dd_ranking_t *r);
+/* The defaults, with DUNDIAN_TUNE's overrides (read at each call). */
+void dd_ranking_tuned(dd_ranking_t *r);
+
+/* Search options with r's BM25 parameters, for offset/limit. */
+void dd_ranking_search_options(const dd_ranking_t *r, dd_search_options_t *opts, size_t offset, size_t limit);
+
+/* Topic feedback looks at this many best notes, and needs one topic to hold
+ * at least this share of their scores. */
+#define DD_FEEDBACK_DOCS 10
+#define DD_FEEDBACK_SHARE 0.5
+
+/* A compiled query, with what snippets highlight. */
+typedef struct dd_parsed_query {
+	dd_query_t *query;    /* owned */
+	char *text;           /* the query as typed (owned) */
+	int has_text;         /* 0: filters only (caller may sort by date) */
+	int plain;            /* 1: only words: no quotes, operators, fields */
+	/* For highlighting: normalised words (typed and expanded) and exact
+	 * strings, each list without duplicates, in the order typed. */
+	char **words;
+	size_t n_words;
+	char **literals;
+	size_t n_literals;
+	dd_plan_t *plan;      /* what it was compiled from (owned) */
+} dd_parsed_query_t;
+
+void dd_parsed_query_free(dd_parsed_query_t *pq);
+
+typedef struct dd_ranking_context {
+	const dd_lexicon_t *lexicon; /* thesaurus; NULL: no expansion */
+	dd_db_t *db;                 /* term frequencies; NULL: every word is known */
+	dd_ranking_t weights;
+} dd_ranking_context_t;
+
+/* Most terms one query may compile to (words, relatives, pairs of exact
+ * strings): past it DD_ERR_INVALID "query '...': too complex", so a query
+ * cannot make the search run for minutes. */
+#define DD_RANKING_MAX_TERMS 20000
+
+/* Compiles plan (taking ownership: it ends in out->plan, or is freed on
+ * failure) into out.  A typed word the index holds is a term, one it has
+ * never seen its exact string; a word that is not excluded brings in its
+ * thesaurus relatives at expansion_weight and its groups' topics at
+ * topic_weight; a chunk of several words ranks up notes holding all of them
+ * (cooccurrence_weight); a field operand matches without weight; global
+ * filters restrict (one field's values OR-ed, fields AND-ed, exclusions
+ * removed).  DD_ERR_INVALID past DD_RANKING_MAX_TERMS, DD_ERR_NOMEM. */
+dd_status_t dd_ranking_compile(const dd_ranking_context_t *ctx, dd_plan_t *plan, dd_parsed_query_t *out,
+			       dd_error_t *err);
+
+/* dd_plan_parse with popts, then dd_ranking_compile with ctx: a query
+ * from text in one call.  The errors of both. */
+dd_status_t dd_ranking_parse(const dd_plan_options_t *popts, const dd_ranking_context_t *ctx, const char *text,
+			     dd_parsed_query_t *out, dd_error_t *err);
+
+/* The exact-string query for normalised s (a phrase of its character
+ * pairs, or its character when it has one; nothing for ""). */
+dd_query_t *dd_literal_query(const char *normalized);
+
+/* Topic feedback: searches pq's query for the DD_FEEDBACK_DOCS best notes
+ * and, when one topic (of topics[0..n_topics)) holds at least
+ * DD_FEEDBACK_SHARE of their scores, ORs in that topic's XK term at
+ * feedback_weight times its share, so a word outside the thesaurus still
+ * finds the notes about its topic.  Only for plain queries; changes
+ * pq->query.  The search's status on failure. */
+dd_status_t dd_ranking_topic_feedback(const dd_ranking_t *r, dd_db_t *db, const char *const *topics,
+				      size_t n_topics, dd_parsed_query_t *pq, dd_error_t *err);
+
+/* ---- passages (snippet.c) ---- */
+
+/* A thesaurus relative's weight in a passage, against 1 for a typed word. */
+#define DD_RELATIVE_WEIGHT 0.1
+/* The best paragraphs (by a cheap count) that a snippet tokenizes. */
+#define DD_SNIPPET_PARAGRAPHS 2
+
+/* Score of a passage of chars characters holding words of total weight
+ * coverage (each different word once), all within a stretch of cover
+ * characters, with hits weighted occurrences: different words dominate,
+ * then closeness, then hits (at most 5 count), then shortness. */
+double dd_ranking_passage_score(double coverage, size_t cover, double hits, size_t chars);
+
+#endif
