@@ -20,19 +20,24 @@
 
 /* ---- one-line errors ---- */
 
-/* How much of a query an error message shows: the message buffer holds
- * 512 bytes and the reason must fit after it. */
+/* How much of a query an error message shows, escaped: the message buffer
+ * holds 512 bytes and the reason must fit after it. */
 #define SHOWN_QUERY_BYTES 160
 
-/* Appends s[0..len) to buf (size bytes, at *used), control characters
- * escaped so the message stays on one line. */
+/* Bytes that byte c takes once escaped so the message stays on one line. */
+static size_t escaped_size(unsigned char c)
+{
+	return c == '\n' || c == '\r' || c == '\t' ? 2 : c < 0x20 || c == 0x7f ? 4 : 1;
+}
+
+/* Appends s[0..len) to buf at *used, escaped (buf must have room). */
 static void append_escaped(char *buf, size_t size, size_t *used, const char *s, size_t len)
 {
 	for (size_t i = 0; i < len && *used + 5 < size; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c == '\n' || c == '\r' || c == '\t')
 			*used += (size_t)snprintf(buf + *used, size - *used, "\\%c", c == '\n' ? 'n' : c == '\r' ? 'r' : 't');
-		else if (c < 0x20 || c == 0x7f)
+		else if (escaped_size(c) == 4)
 			*used += (size_t)snprintf(buf + *used, size - *used, "\\x%02x", c);
 		else
 			buf[(*used)++] = (char)c;
@@ -40,13 +45,7 @@ static void append_escaped(char *buf, size_t size, size_t *used, const char *s, 
 	buf[*used] = '\0';
 }
 
-/* Bytes of s that end on a character boundary at or before limit. */
-static size_t utf8_cut(const char *s, size_t limit)
-{
-	while (limit > 0 && ((unsigned char)s[limit] & 0xC0) == 0x80)
-		limit--;
-	return limit;
-}
+static int continuation(char c) { return ((unsigned char)c & 0xC0) == 0x80; }
 
 dd_status_t dd_query_error(dd_error_t *err, dd_status_t status, const char *query, const char *fmt, ...)
 {
@@ -55,21 +54,30 @@ dd_status_t dd_query_error(dd_error_t *err, dd_status_t status, const char *quer
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof what, fmt, ap);
 	va_end(ap);
-	char shown[SHOWN_QUERY_BYTES * 4 + 32];
-	size_t used = 0, len = strlen(query);
-	if (len <= SHOWN_QUERY_BYTES) {
+	size_t len = strlen(query), total = 0;
+	for (size_t i = 0; i < len && total <= SHOWN_QUERY_BYTES; i++)
+		total += escaped_size((unsigned char)query[i]);
+	char shown[SHOWN_QUERY_BYTES + 32];
+	size_t used = 0;
+	if (total <= SHOWN_QUERY_BYTES) {
 		append_escaped(shown, sizeof shown, &used, query, len);
 	} else {
-		/* the beginning and the end, which is where a mistake usually is */
-		size_t head = utf8_cut(query, SHOWN_QUERY_BYTES / 2);
-		size_t tail = len - SHOWN_QUERY_BYTES / 2;
-		while (tail < len && ((unsigned char)query[tail] & 0xC0) == 0x80)
+		/* the beginning and the end, where mistakes usually are, each
+		 * cut on a character boundary */
+		size_t head = 0, tail = len, room = 0;
+		while (head < len && room + escaped_size((unsigned char)query[head]) <= SHOWN_QUERY_BYTES / 2)
+			room += escaped_size((unsigned char)query[head++]);
+		while (head > 0 && continuation(query[head]))
+			head--;
+		for (room = 0; tail > head && room + escaped_size((unsigned char)query[tail - 1]) <= SHOWN_QUERY_BYTES / 2;)
+			room += escaped_size((unsigned char)query[--tail]);
+		while (tail < len && continuation(query[tail]))
 			tail++;
 		append_escaped(shown, sizeof shown, &used, query, head);
 		used += (size_t)snprintf(shown + used, sizeof shown - used, "…");
 		append_escaped(shown, sizeof shown, &used, query + tail, len - tail);
 	}
-	char safe_what[sizeof what * 4];
+	char safe_what[sizeof what + 64];
 	used = 0;
 	append_escaped(safe_what, sizeof safe_what, &used, what, strlen(what));
 	return dd_error_set(err, status, "query '%s': %s", shown, safe_what);

@@ -25,7 +25,7 @@
  *   DD_PLAN_MAX_BYTES   bytes of query text
  *   DD_PLAN_MAX_DEPTH   nesting of parentheses
  *   DD_PLAN_MAX_ITEMS   words, exact-string pieces and field values together
- * Under them nothing is dropped: every operand of a 1,000-way AND is kept.
+ * Under them nothing is dropped: every operand of a 500-way AND is kept.
  */
 #ifndef DD_PLAN_H
 #define DD_PLAN_H
@@ -67,7 +67,7 @@ struct dd_plan_node {
 	int expand;        /* WORDS: bring in thesaurus relatives (not when excluded) */
 	char field[16];    /* FIELD: lower-case field name ("date" for DATE) */
 	dd_plan_date_kind_t date_kind;
-	char date_lo[11], date_hi[11]; /* DATE: the day / month / year in lo, or a
+	char date_lo[16], date_hi[16]; /* DATE: the day / month / year in lo, or a
 	                                  range (either end may be "": open) */
 	dd_plan_node_t **children;
 	size_t n_children;
@@ -98,8 +98,8 @@ typedef struct dd_plan_options {
 /* Parses text into *out (free with dd_plan_free).  DD_ERR_INVALID with the
  * one-line message "query 'TEXT': what is wrong" for a malformed query
  * (unbalanced quote or parenthesis, unknown field, bad date, dangling
- * operator, unknown topic, empty query, invalid UTF-8, past a bound);
- * DD_ERR_NOMEM; the tokenizer's status if it fails. */
+ * operator, unknown topic, empty query, invalid UTF-8, past a bound,
+ * the tokenizer failing); DD_ERR_NOMEM. */
 dd_status_t dd_plan_parse(const dd_plan_options_t *opts, const char *text, dd_plan_t **out, dd_error_t *err);
 void dd_plan_free(dd_plan_t *plan);
 

@@ -338,6 +338,12 @@ static void test_error_messages_one_line(void **state)
 	assert_non_null(strstr(m, reason));
 	assert_non_null(strstr(m, "…"));
 	assert_non_null(strstr(m, "weather:晴':")); /* the end of the query is shown */
+	/* control characters shown escaped take room too: the reason still fits */
+	memset(q, '\x01', 1000);
+	strcpy(q + 1000, " AND");
+	m = parse_error(state, q);
+	assert_non_null(strstr(m, "\\x01"));
+	assert_non_null(strstr(m, "': the query ends where a word was expected (after NOT, AND, OR or '-')"));
 	/* an unclosed quote after an operator: an error, not a crash */
 	assert_non_null(strstr(parse_error(state, "a OR \""), "quote"));
 	assert_non_null(strstr(parse_error(state, "topic:nosuch"), "known: water, homestead, roads"));

@@ -1,6 +1,10 @@
-/* test_query.c - unit tests of the query language (lib/query.h).
+/* test_query.c - end-to-end tests of the query language through
+ * lib/query.h (plan.h parsing, then ranking.h compiling).
  *
- * The parser runs with a real tokenizer, a small lexicon and no database
+ * test_plan.c checks the plan and test_ranking.c the compilation; this
+ * file checks that the two together give exactly the Xapian queries the
+ * language always gave (ranking must not move when the code does).  The
+ * parser runs with a real tokenizer, a small lexicon and no database
  * (db = NULL: every word counts as known), and each result is checked
  * through Xapian's own description of the query tree: default OR,
  * AND/OR/NOT precedence, exclusions, exact strings as phrases of character
@@ -409,6 +413,31 @@ static void test_unknown_topic_needs_topic_list(void **state)
 	assert_null(pq.query);
 }
 
+/* Errors stay on one line and keep their reason, whatever the query
+ * holds; a query past the bounds is refused, never cut. */
+static void test_errors_one_line_and_bounded(void **state)
+{
+	fixture_t *f = *state;
+	dd_parsed_query_t pq;
+	dd_error_t err;
+	assert_int_equal(dd_query_parse(&f->ctx, "a AND\n", &pq, &err), DD_ERR_INVALID);
+	assert_null(strchr(err.message, '\n'));
+	assert_non_null(strstr(err.message, "'a AND\\n'"));
+	char q[DD_PLAN_MAX_BYTES + 8];
+	memset(q, 'a', sizeof q - 1);
+	q[sizeof q - 1] = '\0';
+	q[10] = ' ';
+	assert_int_equal(dd_query_parse(&f->ctx, q, &pq, &err), DD_ERR_INVALID);
+	assert_non_null(strstr(err.message, "too long"));
+	assert_null(pq.query);
+	/* under the bound: whole, with its plan */
+	q[DD_PLAN_MAX_BYTES] = '\0';
+	assert_int_equal(dd_query_parse(&f->ctx, q, &pq, &err), DD_OK);
+	assert_non_null(pq.plan);
+	assert_int_equal(pq.plan->root->n_children, 2);
+	dd_parsed_query_free(&pq);
+}
+
 /* The full-width minus excludes like '-' (typed by Chinese input methods,
  * and how dundian-search hands on words that start with '-'). */
 static void test_full_width_minus(void **state)
@@ -452,6 +481,7 @@ int main(void)
 		cmocka_unit_test(test_malformed_queries),
 		cmocka_unit_test(test_unclosed_quote_after_operator),
 		cmocka_unit_test(test_unknown_topic_needs_topic_list),
+		cmocka_unit_test(test_errors_one_line_and_bounded),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

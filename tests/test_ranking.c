@@ -1,0 +1,380 @@
+/* test_ranking.c - unit tests of the ranking module (lib/ranking.h).
+ *
+ * Plans are compiled against a small real index (so term frequencies
+ * decide between a word and its exact string) and a small thesaurus:
+ * expansion at the chosen weights, topic evidence, global filters, exact
+ * strings, long ANDs kept whole (checked by what the search returns),
+ * the work bound, the highlight lists, topic feedback, and the weights
+ * themselves (DUNDIAN_TUNE, tag wdf, passage score).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_util.h"
+#include "lexicon.h"
+#include "plan.h"
+#include "ranking.h"
+#include "schema.h"
+#include "tokenizer.h"
+
+static dd_lexicon_t *lexicon;
+static dd_tokenizer_t *tokenizer;
+static dd_db_t *db;
+static const char *const topics[] = {"water", "roads"};
+
+/* A document with the given words (positioned), filter terms, tags
+ * (DD_SLOT_TOPICS) and id. */
+static void put_doc(dd_db_t *w, const char *id, const char *words, const char *filters, const char *tags)
+{
+	dd_doc_t *doc = dd_doc_new();
+	assert_non_null(doc);
+	char buf[4096];
+	char *save = NULL;
+	unsigned pos = 1;
+	dd_error_t err;
+	snprintf(buf, sizeof buf, "%s", words);
+	for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save))
+		assert_int_equal(dd_doc_add_posting(doc, t, pos++, 1, &err), DD_OK);
+	snprintf(buf, sizeof buf, "%s", filters);
+	for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save))
+		assert_int_equal(dd_doc_add_boolean_term(doc, t, &err), DD_OK);
+	assert_int_equal(dd_doc_set_value(doc, DD_SLOT_TOPICS, tags, strlen(tags), &err), DD_OK);
+	assert_int_equal(dd_doc_set_data(doc, id, strlen(id), &err), DD_OK);
+	char idterm[DD_TERM_MAX + 32];
+	dd_schema_id_term(id, idterm, sizeof idterm);
+	if (dd_db_replace_doc(w, idterm, doc, &err) != DD_OK)
+		fail_msg("%s", err.message);
+	dd_doc_free(doc);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	dd_error_t err;
+	char path[4096];
+	if (!(lexicon = dd_lexicon_new()) ||
+	    dd_lexicon_parse_thesaurus(lexicon, "water\t饮水 吃水 自来水\nroads\t修路 公路\n", "thesaurus", &err) != DD_OK ||
+	    dd_tokenizer_new(lexicon, &tokenizer, &err) != DD_OK || !cli_scratch("ranking", path, sizeof path))
+		return -1;
+	strcat(path, "/db");
+	dd_db_t *w;
+	if (dd_db_open_write(path, &w, &err) != DD_OK || dd_db_begin(w, &err) != DD_OK)
+		return -1;
+	/* 自来水 is in no note: it is never brought in */
+	put_doc(w, "a", "村里 吃水 难 B村里 B里吃 B吃水 B水难", "XCOx Kwater XKwater", "water");
+	put_doc(w, "b", "吃水 水井 饮水", "XCOy Kwater XKwater", "water");
+	put_doc(w, "c", "水井 吃水 吃水", "XCOx Kwater XKwater", "water");
+	put_doc(w, "d", "修路 公路 吃水", "XCOy Kroads XKroads", "roads");
+	char big[4096] = "";
+	for (int i = 0; i < 300; i++)
+		snprintf(big + strlen(big), sizeof big - strlen(big), "w%d ", i);
+	put_doc(w, "big", big, "", "");
+	if (dd_db_commit(w, &err) != DD_OK)
+		return -1;
+	dd_db_close(w);
+	return dd_db_open_read(path, &db, &err) == DD_OK ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	dd_db_close(db);
+	dd_tokenizer_free(tokenizer);
+	dd_lexicon_free(lexicon);
+	return 0;
+}
+
+static dd_ranking_context_t context(void)
+{
+	dd_ranking_context_t ctx = {lexicon, db, {0, 0, 0, 0, 0, 0}};
+	dd_ranking_defaults(&ctx.weights);
+	return ctx;
+}
+
+static void compile(const dd_ranking_context_t *ctx, const char *text, dd_parsed_query_t *pq)
+{
+	dd_plan_options_t popts = {tokenizer, topics, 2};
+	dd_error_t err;
+	if (dd_ranking_parse(&popts, ctx, text, pq, &err) != DD_OK)
+		fail_msg("query '%.100s': %s", text, err.message);
+	assert_non_null(pq->plan);
+}
+
+/* The description of text's compiled query (malloc'd). */
+static char *described(const dd_ranking_context_t *ctx, const char *text)
+{
+	dd_parsed_query_t pq;
+	compile(ctx, text, &pq);
+	char *d = dd_query_describe(pq.query);
+	dd_parsed_query_free(&pq);
+	return d;
+}
+
+static int by_string(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The ids text finds, in id order, space-separated (static). */
+static const char *found(const char *text)
+{
+	static char ids[256];
+	dd_ranking_context_t ctx = context();
+	dd_parsed_query_t pq;
+	compile(&ctx, text, &pq);
+	dd_search_options_t opts;
+	dd_ranking_search_options(&ctx.weights, &opts, 0, 100);
+	dd_results_t *res;
+	dd_error_t err;
+	assert_int_equal(dd_db_search(db, pq.query, &opts, &res, &err), DD_OK);
+	size_t n = dd_results_count(res);
+	char *list[16];
+	assert_true(n <= 16);
+	for (size_t i = 0; i < n; i++) {
+		size_t len;
+		const char *id = dd_results_data(res, i, &len);
+		list[i] = strndup(id, len);
+	}
+	qsort(list, n, sizeof *list, by_string);
+	ids[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		snprintf(ids + strlen(ids), sizeof ids - strlen(ids), "%s%s", i ? " " : "", list[i]);
+		free(list[i]);
+	}
+	dd_results_free(res);
+	dd_parsed_query_free(&pq);
+	return ids;
+}
+
+/* --- compiling ----------------------------------------------------------- */
+
+static void test_expansion_at_its_weight(void **state)
+{
+	(void)state;
+	dd_ranking_context_t ctx = context();
+	char *d = described(&ctx, "饮水");
+	assert_string_equal(d, "Query((饮水 OR 0.5 * 吃水 OR 1 * XKwater))");
+	free(d);
+	ctx.weights.expansion_weight = 0.25;
+	ctx.weights.topic_weight = 2;
+	d = described(&ctx, "饮水");
+	assert_string_equal(d, "Query((饮水 OR 0.25 * 吃水 OR 2 * XKwater))");
+	free(d);
+	/* excluded words are not expanded; no lexicon, no expansion */
+	d = described(&ctx, "水井 -饮水");
+	assert_string_equal(d, "Query((水井 AND_NOT 饮水))");
+	free(d);
+	ctx.lexicon = NULL;
+	d = described(&ctx, "饮水");
+	assert_string_equal(d, "Query(饮水)");
+	free(d);
+}
+
+static void test_cooccurrence_and_unknown_words(void **state)
+{
+	(void)state;
+	dd_ranking_context_t ctx = context();
+	ctx.lexicon = NULL;
+	/* one chunk of two words: all of them together ranked up */
+	char *d = described(&ctx, "村里吃水");
+	assert_string_equal(d, "Query(((村里 OR 吃水) OR 1 * (村里 AND 吃水)))");
+	free(d);
+	ctx.weights.cooccurrence_weight = 0;
+	d = described(&ctx, "村里吃水");
+	assert_string_equal(d, "Query((村里 OR 吃水))");
+	free(d);
+	/* a word the index never saw: its exact string, highlighted as one */
+	dd_parsed_query_t pq;
+	compile(&ctx, "村里 xyz", &pq);
+	d = dd_query_describe(pq.query);
+	assert_string_equal(d, "Query((村里 OR (Bxy PHRASE 2 Byz)))");
+	free(d);
+	assert_int_equal(pq.n_words, 1);
+	assert_int_equal(pq.n_literals, 1);
+	assert_string_equal(pq.literals[0], "xyz");
+	dd_parsed_query_free(&pq);
+}
+
+static void test_filters_and_literals(void **state)
+{
+	(void)state;
+	dd_ranking_context_t ctx = context();
+	ctx.lexicon = NULL;
+	char *d = described(&ctx, "county:x county:y topic:water 水井");
+	assert_string_equal(d, "Query((水井 FILTER ((XCOx OR XCOy) AND Kwater)))");
+	free(d);
+	d = described(&ctx, "\"吃水难\" -county:y date:2007-01-01..");
+	assert_string_equal(d, "Query((((B吃水 PHRASE 2 B水难) FILTER VALUE_GE 0 2007-01-01) AND_NOT XCOy))");
+	free(d);
+	/* what the search returns */
+	assert_string_equal(found("吃水 county:x"), "a c");
+	assert_string_equal(found("吃水 -county:x"), "b d");
+	assert_string_equal(found("county:x OR topic:roads"), "a c d");
+	assert_string_equal(found("\"吃水难\""), "a");
+}
+
+/* Issue 12: a 301-way AND whose last word matches nothing returned notes
+ * (operands past 256 were dropped).  Now every operand counts. */
+static void test_long_and_is_exact(void **state)
+{
+	(void)state;
+	char q[4096] = "";
+	for (int i = 0; i < 300; i++)
+		snprintf(q + strlen(q), sizeof q - strlen(q), "%sw%d", i ? " AND " : "", i);
+	assert_string_equal(found(q), "big");
+	strcat(q, " AND 村里");
+	assert_string_equal(found(q), "");
+	/* and as many exclusions */
+	char ex[4096] = "w0";
+	for (int i = 1; i < 300; i++)
+		snprintf(ex + strlen(ex), sizeof ex - strlen(ex), " -x%d", i);
+	assert_string_equal(found(ex), "big");
+	strcat(ex, " -w299");
+	assert_string_equal(found(ex), "");
+}
+
+static void test_work_bound(void **state)
+{
+	(void)state;
+	/* a thesaurus group of 40 words: 600 typed words bring in 24,600 terms */
+	dd_lexicon_t *lex = dd_lexicon_new();
+	char line[1024] = "big\t";
+	for (int i = 0; i < 40; i++)
+		snprintf(line + strlen(line), sizeof line - strlen(line), "%sg%d", i ? " " : "", i);
+	dd_error_t err;
+	assert_int_equal(dd_lexicon_parse_thesaurus(lex, line, "big", &err), DD_OK);
+	dd_ranking_context_t ctx = {lex, NULL, {0, 0, 0, 0, 0, 0}};
+	dd_ranking_defaults(&ctx.weights);
+	dd_plan_options_t popts = {tokenizer, NULL, 0};
+	char q[4096] = "";
+	for (int i = 0; i < 600; i++)
+		strcat(q, "g1 ");
+	dd_parsed_query_t pq;
+	assert_int_equal(dd_ranking_parse(&popts, &ctx, q, &pq, &err), DD_ERR_INVALID);
+	assert_non_null(strstr(err.message, "too complex"));
+	assert_null(strchr(err.message, '\n'));
+	assert_null(pq.query);
+	assert_null(pq.plan);
+	/* 100 are fine */
+	q[300] = '\0';
+	assert_int_equal(dd_ranking_parse(&popts, &ctx, q, &pq, &err), DD_OK);
+	dd_parsed_query_free(&pq);
+	dd_lexicon_free(lex);
+}
+
+static void test_highlight_lists_in_typed_order(void **state)
+{
+	(void)state;
+	dd_ranking_context_t ctx = context();
+	dd_parsed_query_t pq;
+	/* the excluded word is a global filter, compiled last, but typed first */
+	compile(&ctx, "-饮水 水井 \"镇里\" 水井", &pq);
+	assert_int_equal(pq.n_words, 2);
+	assert_string_equal(pq.words[0], "饮水");
+	assert_string_equal(pq.words[1], "水井");
+	assert_int_equal(pq.n_literals, 1);
+	assert_string_equal(pq.literals[0], "镇里");
+	assert_true(pq.has_text);
+	assert_false(pq.plain);
+	dd_parsed_query_free(&pq);
+	/* relatives follow their word */
+	compile(&ctx, "饮水 修路", &pq);
+	assert_int_equal(pq.n_words, 4);
+	assert_string_equal(pq.words[0], "饮水");
+	assert_string_equal(pq.words[1], "吃水");
+	assert_string_equal(pq.words[2], "修路");
+	assert_string_equal(pq.words[3], "公路");
+	assert_true(pq.plain);
+	dd_parsed_query_free(&pq);
+}
+
+/* --- feedback and weights -------------------------------------------------- */
+
+static void test_topic_feedback(void **state)
+{
+	(void)state;
+	dd_ranking_context_t ctx = context();
+	ctx.lexicon = NULL;
+	dd_parsed_query_t pq;
+	dd_error_t err;
+	/* 吃水: three water notes and one roads note; water dominates */
+	compile(&ctx, "吃水", &pq);
+	assert_int_equal(dd_ranking_topic_feedback(&ctx.weights, db, topics, 2, &pq, &err), DD_OK);
+	char *d = dd_query_describe(pq.query);
+	assert_non_null(strstr(d, "XKwater"));
+	assert_null(strstr(d, "XKroads"));
+	assert_true(strncmp(d, "Query((吃水 OR ", strlen("Query((吃水 OR ")) == 0);
+	free(d);
+	dd_parsed_query_free(&pq);
+	/* the weight is feedback_weight times the share */
+	ctx.weights.feedback_weight = 0;
+	compile(&ctx, "吃水", &pq);
+	assert_int_equal(dd_ranking_topic_feedback(&ctx.weights, db, topics, 2, &pq, &err), DD_OK);
+	d = dd_query_describe(pq.query);
+	assert_non_null(strstr(d, "0 * XKwater"));
+	free(d);
+	dd_parsed_query_free(&pq);
+	/* not for a structured query; not with too few notes */
+	const char *const unchanged[] = {"\"吃水\"", "吃水 county:x", "修路"};
+	for (size_t i = 0; i < 3; i++) {
+		compile(&ctx, unchanged[i], &pq);
+		char *before = dd_query_describe(pq.query);
+		assert_int_equal(dd_ranking_topic_feedback(&ctx.weights, db, topics, 2, &pq, &err), DD_OK);
+		d = dd_query_describe(pq.query);
+		assert_string_equal(d, before);
+		free(d);
+		free(before);
+		dd_parsed_query_free(&pq);
+	}
+}
+
+static void test_weights(void **state)
+{
+	(void)state;
+	dd_ranking_t r;
+	unsetenv("DUNDIAN_TUNE");
+	dd_ranking_tuned(&r);
+	assert_true(r.bm25_k1 == 1.2 && r.bm25_b == 0.75 && r.expansion_weight == 0.5);
+	assert_true(r.topic_weight == 1.0 && r.feedback_weight == 0.6 && r.cooccurrence_weight == 1.0);
+	setenv("DUNDIAN_TUNE", "k1=2,expand=0.3,bogus,feedback=0", 1);
+	dd_ranking_tuned(&r);
+	assert_true(r.bm25_k1 == 2 && r.bm25_b == 0.75 && r.expansion_weight == 0.3 && r.feedback_weight == 0);
+	unsetenv("DUNDIAN_TUNE");
+	dd_search_options_t opts;
+	dd_ranking_search_options(&r, &opts, 5, 7);
+	assert_true(opts.bm25_k1 == 2 && opts.bm25_b == 0.75);
+	assert_int_equal(opts.offset, 5);
+	assert_int_equal(opts.limit, 7);
+	/* index time: a sure tag weighs ten times an unsure one */
+	assert_int_equal(dd_ranking_tag_wdf(0), 1);
+	assert_int_equal(dd_ranking_tag_wdf(1), 10);
+	assert_int_equal(dd_ranking_tag_wdf(0.5), 6);
+	assert_int_equal(DD_TITLE_WDF, 4);
+	/* passages: another word beats closeness, hits and shortness */
+	assert_true(dd_ranking_passage_score(2, 200, 1, 200) > dd_ranking_passage_score(1, 2, 5, 10));
+	assert_true(dd_ranking_passage_score(1, 2, 1, 50) > dd_ranking_passage_score(1, 40, 1, 50));
+	assert_true(dd_ranking_passage_score(1, 2, 1, 50) > dd_ranking_passage_score(1, 2, 1, 90));
+	assert_true(DD_RELATIVE_WEIGHT < 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_expansion_at_its_weight),
+		cmocka_unit_test(test_cooccurrence_and_unknown_words),
+		cmocka_unit_test(test_filters_and_literals),
+		cmocka_unit_test(test_long_and_is_exact),
+		cmocka_unit_test(test_work_bound),
+		cmocka_unit_test(test_highlight_lists_in_typed_order),
+		cmocka_unit_test(test_topic_feedback),
+		cmocka_unit_test(test_weights),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
