@@ -260,11 +260,19 @@ dd_status_t dd_results_note(const dd_results_t *res, size_t i, int with_body, dd
 			    dd_error_t *err)
 {
 	size_t len;
+	memset(out, 0, sizeof *out);
 	const char *data = dd_results_data(res, i, &len);
-	dd_status_t st = dd_stored_note_parse(data, len, out, err);
+	/* a failed read says why, rather than "not valid JSON" */
+	dd_status_t st = len ? DD_OK : dd_results_error(res, err);
+	if (st == DD_OK)
+		st = dd_stored_note_parse(data, len, out, err);
 	if (st != DD_OK || !with_body)
 		return st;
 	const char *body = dd_results_value(res, i, DD_SLOT_BODY, &len);
+	if ((st = dd_results_error(res, err)) != DD_OK) {
+		dd_stored_note_free(out);
+		return st;
+	}
 	return attach_body(out, body, len, err);
 }
 

@@ -62,7 +62,8 @@ dd_status_t dd_stored_note_parse(const char *data, size_t len, dd_stored_note_t 
 /* Sets the name of each tag of n to its topic's name in e's taxonomy. */
 void dd_engine_name_tags(const dd_engine_t *e, dd_stored_note_t *n);
 
-/* Hit i of a search as a stored note, with its body when with_body. */
+/* Hit i of a search as a stored note, with its body when with_body; when
+ * the hit cannot be read, the status dd_results_error gives. */
 dd_status_t dd_results_note(const dd_results_t *res, size_t i, int with_body, dd_stored_note_t *out,
 			    dd_error_t *err);
 void dd_stored_note_free(dd_stored_note_t *n);
