@@ -6,8 +6,9 @@
  * Builds nothing itself: index first (`dundian-index --db DIR`).  For each
  * query of the queries file (default bench/dev/queries.tsv plus
  * bench/paraphrase-queries.tsv) and a set of literal strings, it times
- * over N rounds: parsing, the search for the top 10 (with topic feedback,
- * as dundian-search does), and the snippets of those 10; then prints
+ * over N rounds the whole query as dundian-search answers it (dd_search:
+ * the top 10 with snippets), and apart its phases: parsing (with topic
+ * feedback), the search with metadata, and the snippets (the rest); then prints
  * median and p95 per phase, the index size on disk and the peak resident
  * memory of this process.  Figures only: nothing is asserted.
  */
@@ -19,6 +20,7 @@
 #include <time.h>
 
 #include "engine.h"
+#include "searching.h"
 
 static double now_ms(void)
 {
@@ -84,6 +86,21 @@ static long long dir_size(const char *path)
 	return kb;
 }
 
+/* Milliseconds dd_search takes for req; exits on failure. */
+static double time_search(dd_engine_t *e, const dd_search_request_t *req)
+{
+	dd_error_t err;
+	dd_search_result_t res;
+	double a = now_ms();
+	if (dd_search(e, req, &res, &err) != DD_OK) {
+		fprintf(stderr, "dd-bench-latency: %s\n", err.message);
+		exit(1);
+	}
+	double ms = now_ms() - a;
+	dd_search_result_free(&res);
+	return ms;
+}
+
 int main(int argc, char **argv)
 {
 	const char *db_path = "index", *queries_path = NULL;
@@ -138,45 +155,30 @@ int main(int argc, char **argv)
 	size_t k = 0, kw = 0, kl = 0;
 	for (int r = 0; r < rounds; r++) {
 		for (size_t i = 0; i < n; i++, k++) {
-			double a = now_ms();
+			/* the whole query as dundian-search answers it (dd_search),
+			 * then, to split it into phases, the same without snippets
+			 * and the parse with topic feedback alone */
+			dd_search_request_t req = {.text = queries[i], .limit = 10, .snippets = 1,
+						   .check_at_least = DD_SEARCH_ALL};
+			double whole_ms = time_search(e, &req), plain_ms, a = now_ms();
 			dd_parsed_query_t pq;
 			if (dd_engine_parse(e, queries[i], &pq, &err) != DD_OK ||
 			    dd_engine_topic_feedback(e, &pq, &err) != DD_OK) {
 				fprintf(stderr, "dd-bench-latency: %s\n", err.message);
 				return 1;
 			}
-			double b = now_ms();
-			dd_search_options_t opts;
-			dd_engine_search_options(&opts, 0, 10);
-			dd_results_t *res;
-			if (dd_db_search(dd_engine_db(e), pq.query, &opts, &res, &err) != DD_OK) {
-				fprintf(stderr, "dd-bench-latency: %s\n", err.message);
-				return 1;
-			}
-			for (size_t h = 0; h < dd_results_count(res); h++) {
-				dd_stored_note_t note;
-				if (dd_results_note(res, h, 0, &note, NULL) == DD_OK)
-					dd_stored_note_free(&note);
-			}
-			double s = now_ms();
-			for (size_t h = 0; h < dd_results_count(res); h++) {
-				dd_stored_note_t note;
-				if (dd_results_note(res, h, 1, &note, NULL) != DD_OK)
-					continue;
-				free(dd_engine_snippet(e, &pq, &note, 120, "【", "】", NULL));
-				dd_stored_note_free(&note);
-			}
-			double d = now_ms();
-			dd_results_free(res);
 			dd_parsed_query_free(&pq);
-			parse[k] = b - a;
-			search[k] = s - b;
-			snippet[k] = d - s;
-			whole[k] = d - a;
+			double parse_ms = now_ms() - a;
+			req.snippets = 0;
+			plain_ms = time_search(e, &req);
+			parse[k] = parse_ms;
+			search[k] = plain_ms > parse_ms ? plain_ms - parse_ms : 0;
+			snippet[k] = whole_ms > plain_ms ? whole_ms - plain_ms : 0;
+			whole[k] = whole_ms;
 			if (i < n_words)
-				whole_words[kw++] = d - a;
+				whole_words[kw++] = whole_ms;
 			else
-				whole_literal[kl++] = d - a;
+				whole_literal[kl++] = whole_ms;
 		}
 	}
 	struct rusage ru;

@@ -7,6 +7,8 @@
 #include "ranking.h"
 #include "text.h"
 
+#include <cjson/cJSON.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,44 +121,95 @@ dd_status_t dd_engine_parse(dd_engine_t *e, const char *text, dd_parsed_query_t 
 	return dd_ranking_parse(&popts, &rctx, text, out, err);
 }
 
-static const char *string_of(cJSON *root, const char *key)
+static const char *string_of(const cJSON *root, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, key);
 	return cJSON_IsString(v) && v->valuestring ? v->valuestring : "";
 }
 
+/* The stored fields, in the order of dd_stored_note_t's strings. */
+static const char *const stored_fields[] = {"id",       "title",   "author", "post", "city", "county",
+					    "township", "village", "date",   "path", "body"};
+#define N_STORED_FIELDS (sizeof stored_fields / sizeof stored_fields[0])
+
+static const char **stored_field(dd_stored_note_t *n, size_t i)
+{
+	const char **fields[N_STORED_FIELDS] = {&n->id,     &n->title,   &n->author, &n->post, &n->city, &n->county,
+						&n->township, &n->village, &n->date,   &n->path, &n->body};
+	return fields[i];
+}
+
+/* Copies the fields and tags of root into one block owned by out, so the
+ * note outlives the JSON and callers need no JSON library. */
+static dd_status_t copy_stored(const cJSON *root, dd_stored_note_t *out, dd_error_t *err)
+{
+	const cJSON *tags = cJSON_GetObjectItemCaseSensitive(root, "tags"), *t;
+	size_t bytes = 0, n_tags = 0;
+	for (size_t i = 0; i < N_STORED_FIELDS; i++)
+		bytes += strlen(string_of(root, stored_fields[i])) + 1;
+	cJSON_ArrayForEach(t, tags)
+	{
+		if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(t, "key"))) {
+			bytes += strlen(string_of(t, "key")) + 1;
+			n_tags++;
+		}
+	}
+	out->storage_ = malloc(bytes ? bytes : 1);
+	out->tags = calloc(n_tags + 1, sizeof *out->tags);
+	if (!out->storage_ || !out->tags)
+		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	char *p = out->storage_;
+	for (size_t i = 0; i < N_STORED_FIELDS; i++) {
+		const char *v = string_of(root, stored_fields[i]);
+		size_t len = strlen(v) + 1;
+		memcpy(p, v, len);
+		*stored_field(out, i) = p;
+		p += len;
+	}
+	cJSON_ArrayForEach(t, tags)
+	{
+		if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(t, "key")))
+			continue;
+		const char *key = string_of(t, "key");
+		size_t len = strlen(key) + 1;
+		memcpy(p, key, len);
+		const cJSON *score = cJSON_GetObjectItemCaseSensitive(t, "score");
+		out->tags[out->n_tags++] = (dd_note_tag_t){p, p, cJSON_IsNumber(score) ? score->valuedouble : 0.0,
+							   cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "manual"))};
+		p += len;
+	}
+	out->body_len = strlen(out->body);
+	return DD_OK;
+}
+
 dd_status_t dd_stored_note_parse(const char *data, size_t len, dd_stored_note_t *out, dd_error_t *err)
 {
 	memset(out, 0, sizeof *out);
-	out->root = cJSON_ParseWithLength(data, len);
-	if (!out->root || !cJSON_IsObject(out->root)) {
-		cJSON_Delete(out->root);
-		out->root = NULL;
+	cJSON *root = cJSON_ParseWithLength(data, len);
+	if (!root || !cJSON_IsObject(root)) {
+		cJSON_Delete(root);
 		return dd_error_set(err, DD_ERR_INDEX, "a stored note is not valid JSON: rebuild the index");
 	}
-	out->id = string_of(out->root, "id");
-	out->title = string_of(out->root, "title");
-	out->author = string_of(out->root, "author");
-	out->post = string_of(out->root, "post");
-	out->city = string_of(out->root, "city");
-	out->county = string_of(out->root, "county");
-	out->township = string_of(out->root, "township");
-	out->village = string_of(out->root, "village");
-	out->date = string_of(out->root, "date");
-	out->path = string_of(out->root, "path");
-	out->body = string_of(out->root, "body");
-	out->body_len = strlen(out->body);
-	out->tags = cJSON_GetObjectItemCaseSensitive(out->root, "tags");
-	return DD_OK;
+	dd_status_t st = copy_stored(root, out, err);
+	cJSON_Delete(root);
+	if (st != DD_OK)
+		dd_stored_note_free(out);
+	return st;
+}
+
+void dd_engine_name_tags(const dd_engine_t *e, dd_stored_note_t *n)
+{
+	for (size_t i = 0; i < n->n_tags; i++)
+		n->tags[i].name = dd_engine_topic_label(e, n->tags[i].key);
 }
 
 static dd_status_t attach_body(dd_stored_note_t *n, const char *body, size_t len, dd_error_t *err)
 {
-	if (!(n->body_owned = strndup(body, len))) {
+	if (!(n->body_owned_ = strndup(body, len))) {
 		dd_stored_note_free(n);
 		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
 	}
-	n->body = n->body_owned;
+	n->body = n->body_owned_;
 	n->body_len = len;
 	return DD_OK;
 }
@@ -165,30 +218,27 @@ dd_status_t dd_results_note(const dd_results_t *res, size_t i, int with_body, dd
 			    dd_error_t *err)
 {
 	size_t len;
+	memset(out, 0, sizeof *out);
 	const char *data = dd_results_data(res, i, &len);
-	dd_status_t st = dd_stored_note_parse(data, len, out, err);
+	/* a failed read says why, rather than "not valid JSON" */
+	dd_status_t st = len ? DD_OK : dd_results_error(res, err);
+	if (st == DD_OK)
+		st = dd_stored_note_parse(data, len, out, err);
 	if (st != DD_OK || !with_body)
 		return st;
 	const char *body = dd_results_value(res, i, DD_SLOT_BODY, &len);
+	if ((st = dd_results_error(res, err)) != DD_OK) {
+		dd_stored_note_free(out);
+		return st;
+	}
 	return attach_body(out, body, len, err);
-}
-
-void dd_stored_note_add_fields(cJSON *o, const dd_stored_note_t *n)
-{
-	cJSON_AddStringToObject(o, "title", n->title);
-	cJSON_AddStringToObject(o, "author", n->author);
-	cJSON_AddStringToObject(o, "post", n->post);
-	cJSON_AddStringToObject(o, "city", n->city);
-	cJSON_AddStringToObject(o, "county", n->county);
-	cJSON_AddStringToObject(o, "township", n->township);
-	cJSON_AddStringToObject(o, "village", n->village);
-	cJSON_AddStringToObject(o, "date", n->date);
 }
 
 void dd_stored_note_free(dd_stored_note_t *n)
 {
-	free(n->body_owned);
-	cJSON_Delete(n->root);
+	free(n->body_owned_);
+	free(n->storage_);
+	free(n->tags);
 	memset(n, 0, sizeof *n);
 }
 
@@ -198,7 +248,10 @@ dd_status_t dd_engine_get_note(dd_engine_t *e, const char *id, dd_stored_note_t 
 	dd_schema_id_term(id, term, sizeof term);
 	char *data = NULL;
 	size_t len = 0;
+	memset(out, 0, sizeof *out);
 	dd_status_t st = dd_db_get_data(e->db, term, &data, &len, err);
+	if (st == DD_ERR_NOT_FOUND)
+		return dd_error_set(err, st, "no note %s", id);
 	if (st != DD_OK)
 		return st;
 	st = dd_stored_note_parse(data, len, out, err);
@@ -212,6 +265,8 @@ dd_status_t dd_engine_get_note(dd_engine_t *e, const char *id, dd_stored_note_t 
 	}
 	st = attach_body(out, body, strlen(body), err);
 	free(body);
+	if (st == DD_OK)
+		dd_engine_name_tags(e, out);
 	return st;
 }
 
@@ -286,9 +341,13 @@ static int by_hits(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
-char *dd_engine_snippet(dd_engine_t *e, const dd_parsed_query_t *pq, const dd_stored_note_t *note, size_t max_chars,
-			const char *open, const char *close, dd_error_t *err)
+dd_status_t dd_engine_best_passage(dd_engine_t *e, const dd_parsed_query_t *pq, const dd_stored_note_t *note,
+				   size_t max_chars, size_t *start, size_t *end, dd_span_t **spans, size_t *n_spans,
+				   dd_error_t *err)
 {
+	*start = *end = 0;
+	*spans = NULL;
+	*n_spans = 0;
 	/* typed words count more than their thesaurus relatives */
 	double *weights = pq->text ? dd_query_word_weights(pq, pq->text) : NULL;
 	paragraph_scan_t scan = {pq, weights, note->body, NULL, 0, 0, NULL, 0};
@@ -301,34 +360,48 @@ char *dd_engine_snippet(dd_engine_t *e, const dd_parsed_query_t *pq, const dd_st
 	 * query's words as well as the best one does */
 	if (tries > 1 && (scan.v[1].hits == 0 || scan.v[1].distinct + 1e-9 < scan.v[0].distinct))
 		tries = 1;
-	char *best = NULL;
 	double best_score = -1;
+	dd_status_t st = DD_OK;
 	dd_passage_options_t popts = {1, max_chars, 0, weights, weights ? pq->n_words + pq->n_literals : 0};
-	for (size_t k = 0; k < tries; k++) {
-		const char *text = note->body + scan.v[k].start;
-		size_t len = scan.v[k].end - scan.v[k].start;
-		dd_span_t *spans = NULL;
-		size_t n_spans = 0;
+	for (size_t k = 0; k < tries && st == DD_OK; k++) {
+		size_t at = scan.v[k].start, len = scan.v[k].end - at;
+		dd_span_t *found = NULL;
+		size_t n_found = 0;
 		dd_passage_t *passages = NULL;
 		size_t n_passages = 0;
-		if (dd_highlight_spans(e->tokenizer, pq, text, len, &spans, &n_spans, err) == DD_OK &&
-		    dd_choose_passages(text, len, spans, n_spans, &popts, &passages, &n_passages, err) == DD_OK &&
-		    n_passages && passages[0].score > best_score) {
-			char *marked = dd_mark_spans(text, passages[0].start, passages[0].end, spans, n_spans, open, close);
-			if (marked) {
-				free(best);
-				best = marked;
-				best_score = passages[0].score;
+		st = dd_highlight_spans(e->tokenizer, pq, note->body + at, len, &found, &n_found, err);
+		if (st == DD_OK)
+			st = dd_choose_passages(note->body + at, len, found, n_found, &popts, &passages, &n_passages,
+						err);
+		if (st == DD_OK && n_passages && passages[0].score > best_score) {
+			/* keep the passage's spans, moved to body offsets */
+			const dd_passage_t *p = &passages[0];
+			if (p->n_spans)
+				memmove(found, found + p->first_span, p->n_spans * sizeof *found);
+			for (size_t i = 0; i < p->n_spans; i++) {
+				found[i].start += at;
+				found[i].end += at;
 			}
+			free(*spans);
+			*spans = found;
+			*n_spans = p->n_spans;
+			found = NULL;
+			*start = at + p->start;
+			*end = at + p->end;
+			best_score = p->score;
 		}
-		free(spans);
+		free(found);
 		free(passages);
 	}
 	free(scan.v);
 	free(weights);
-	if (!best && !(best = strdup("")))
-		dd_error_set(err, DD_ERR_NOMEM, "out of memory");
-	return best;
+	if (st != DD_OK) {
+		free(*spans);
+		*spans = NULL;
+		*n_spans = 0;
+		*start = *end = 0;
+	}
+	return st;
 }
 
 dd_status_t dd_engine_topic_feedback(dd_engine_t *e, dd_parsed_query_t *pq, dd_error_t *err)

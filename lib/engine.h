@@ -8,8 +8,6 @@
 
 #include <stddef.h>
 
-#include <cjson/cJSON.h>
-
 #include "lexicon.h"
 #include "ranking.h"
 #include "snippet.h"
@@ -38,29 +36,42 @@ const char *dd_engine_topic_label(const dd_engine_t *e, const char *key);
  * parsed plan.  The errors of dd_plan_parse and dd_ranking_compile. */
 dd_status_t dd_engine_parse(dd_engine_t *e, const char *text, dd_parsed_query_t *out, dd_error_t *err);
 
-/* A note as stored in the index (see note_index.h for the fields).  The
- * strings belong to root; free with dd_stored_note_free. */
+/* A tag of a stored note: a topic key with the tagger's confidence, or
+ * one set by hand in the note's front matter. */
+typedef struct dd_note_tag {
+	const char *key;
+	const char *name; /* the topic's name; the key until dd_engine_name_tags */
+	double score;     /* 0..1; 1 for a manual tag */
+	int manual;       /* 1: set by hand (tags: in the front matter) */
+} dd_note_tag_t;
+
+/* A note as stored in the index (see note_index.h for the fields).  Every
+ * string and the tags belong to the note (never NULL; "" when absent);
+ * free with dd_stored_note_free. */
 typedef struct dd_stored_note {
-	cJSON *root;
 	const char *id, *title, *author, *post, *city, *county, *township, *village, *date, *path, *body;
-	size_t body_len;      /* body is "" unless asked for */
-	char *body_owned;
-	cJSON *tags; /* array of {"key","score","manual"} */
+	size_t body_len; /* body is "" unless asked for */
+	dd_note_tag_t *tags;
+	size_t n_tags;
+	char *storage_; /* private: the strings above */
+	char *body_owned_; /* private */
 } dd_stored_note_t;
 
+/* Reads a note's stored data (the JSON note_index.c writes).
+ * DD_ERR_INDEX when it is not a JSON object; DD_ERR_NOMEM. */
 dd_status_t dd_stored_note_parse(const char *data, size_t len, dd_stored_note_t *out, dd_error_t *err);
 
-/* Adds the note's title, author, post, city, county, township, village
- * and date to a JSON object (the fields every JSON output shares). */
-void dd_stored_note_add_fields(cJSON *object, const dd_stored_note_t *n);
+/* Sets the name of each tag of n to its topic's name in e's taxonomy. */
+void dd_engine_name_tags(const dd_engine_t *e, dd_stored_note_t *n);
 
-/* Hit i of a search as a stored note, with its body when with_body. */
+/* Hit i of a search as a stored note, with its body when with_body; when
+ * the hit cannot be read, the status dd_results_error gives. */
 dd_status_t dd_results_note(const dd_results_t *res, size_t i, int with_body, dd_stored_note_t *out,
 			    dd_error_t *err);
 void dd_stored_note_free(dd_stored_note_t *n);
 
-/* Reads note id, with its body, from the index (DD_ERR_NOT_FOUND if
- * absent). */
+/* Reads note id, with its body and named tags, from the index
+ * (DD_ERR_NOT_FOUND "no note ID" if absent). */
 dd_status_t dd_engine_get_note(dd_engine_t *e, const char *id, dd_stored_note_t *out, dd_error_t *err);
 
 
@@ -77,9 +88,12 @@ dd_status_t dd_engine_topic_feedback(dd_engine_t *e, dd_parsed_query_t *pq, dd_e
  * offset/limit. */
 void dd_engine_search_options(dd_search_options_t *opts, size_t offset, size_t limit);
 
-/* Snippet of a stored note for a query: the best passage (at most about
- * max_chars characters, whole sentences) with hits wrapped in open/close.
- * Returns a malloc'd string, or NULL on failure (with err set). */
-char *dd_engine_snippet(dd_engine_t *e, const dd_parsed_query_t *pq, const dd_stored_note_t *note, size_t max_chars,
-			const char *open, const char *close, dd_error_t *err);
+/* The snippet of a stored note (with its body) for a query: the best
+ * passage, at most about max_chars characters of whole sentences, as
+ * body[*start, *end) in byte offsets, with the query's matches inside it as
+ * spans in byte offsets into the body (*spans malloc'd, NULL when none).
+ * *start == *end when the body holds no sentence. */
+dd_status_t dd_engine_best_passage(dd_engine_t *e, const dd_parsed_query_t *pq, const dd_stored_note_t *note,
+				   size_t max_chars, size_t *start, size_t *end, dd_span_t **spans, size_t *n_spans,
+				   dd_error_t *err);
 #endif

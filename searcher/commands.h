@@ -1,13 +1,14 @@
 /* commands.h - the subcommands of dundian-search, one file each.
  * Each takes the arguments after its name (argv[0] is the subcommand) and
- * returns the exit status: 0 found, 1 nothing found, 2 bad usage or query,
- * 3 the index could not be read. */
+ * returns the exit status: 0 found, 1 nothing found, 2 bad usage or query
+ * (a note id that does not exist included), 3 the index could not be read. */
 #ifndef DD_COMMANDS_H
 #define DD_COMMANDS_H
 
 #include <stdio.h>
 
 #include "engine.h"
+#include "searching.h"
 
 enum { DD_EXIT_OK = 0, DD_EXIT_NONE = 1, DD_EXIT_USAGE = 2, DD_EXIT_INDEX = 3 };
 
@@ -33,5 +34,52 @@ void *dd_json_pair(size_t a, size_t b);
 
 /* Prints a cJSON object followed by a newline and frees it. */
 void dd_print_json(void *cjson_object);
+
+/* The exit-status lines every help screen ends with. */
+#define DD_EXIT_HELP                                                                                              \
+	"exit: 0 found, 1 nothing found, 2 bad usage, bad query or unknown note id,\n"                               \
+	"      3 the index could not be read\n"
+
+/* Prints "dundian-search VERSION". */
+void dd_print_version(void);
+
+/* Parses a whole number from 0 to max for option --name (an empty text
+ * is not 0).  Prints one line naming the option and returns -1 when it is
+ * not one. */
+int dd_parse_count(const char *command, const char *name, const char *text, size_t lo, size_t max, size_t *out);
+
+/* ---- output.c: what the subcommands print in common ---- */
+
+/* Writes len bytes of note text, each character that could drive a
+ * terminal (ESC and other controls but tab and line feed, bidirectional
+ * overrides) replaced by U+FFFD. */
+void dd_print_text(FILE *out, const char *s, size_t len);
+
+/* How a match is marked in text output. */
+typedef struct dd_marks {
+	const char *open, *close;
+} dd_marks_t;
+
+/* Colour on a terminal, else ⟦ ⟧ (notes use 【】 themselves). */
+dd_marks_t dd_default_marks(int colour);
+
+/* "OPEN,CLOSE" (each non-empty, no control characters) into marks
+ * (pointing into a static buffer); -1 if malformed. */
+int dd_parse_marks(const char *spec, dd_marks_t *marks);
+
+/* text[start, end) made safe with dd_print_text, each span lying wholly
+ * inside wrapped in the marks. */
+void dd_print_marked(FILE *out, const char *text, size_t start, size_t end, const dd_span_t *spans, size_t n_spans,
+		     const dd_marks_t *marks);
+
+/* Adds a note's title, author, post, city, county, township, village and
+ * date to a JSON object (the fields every JSON output shares). */
+void dd_json_add_note_fields(void *cjson_object, const dd_stored_note_t *n);
+
+/* A note's tags as a JSON array of {"key", "name", "score", "manual"}. */
+void *dd_json_tags(const dd_stored_note_t *n);
+
+/* The JSON object of a search (README.md's contract). */
+void *dd_json_search(const dd_search_request_t *req, const dd_search_result_t *res);
 
 #endif

@@ -35,8 +35,9 @@ typedef enum { FORMAT_TEXT, FORMAT_MARKDOWN, FORMAT_JSON } excerpt_format_t;
 typedef struct excerpt_options {
 	const char *db_path;
 	size_t per_note, context, limit, width;
-	int limit_given, width_given, format_given, kwic;
+	int limit_given, width_given, format_given, kwic, marks_given;
 	excerpt_format_t format;
+	dd_marks_t marks;
 } excerpt_options_t;
 
 static void usage(FILE *f)
@@ -55,22 +56,14 @@ static void usage(FILE *f)
 	        "  --kwic         a concordance: one line per occurrence of the words typed (not their\n"
 	        "                 thesaurus relatives), hits aligned in a column, note id first\n"
 	        "  --width N      characters of context on each side with --kwic (default 20)\n"
-	        "exit: 0 found, 1 nothing found, 2 bad usage or query, 3 the index could not be read\n",
+	        "  --marks O,C    how matched words are marked in text (default ⟦,⟧; colour on a terminal)\n"
+	        DD_EXIT_HELP,
 	        EXCERPT_MAX_CHARS);
 }
 
-/* Parses a whole number from lo to hi, complaining about option name. */
-static int parse_count(const char *name, const char *text, long lo, long hi, size_t *out)
+static int parse_count(const char *name, const char *text, size_t lo, size_t hi, size_t *out)
 {
-	char *end;
-	long v = strtol(text, &end, 10);
-	if (!text[0] || *end || v < lo || v > hi) {
-		fprintf(stderr, "dundian-search excerpt: --%s '%s' is not a number from %ld to %ld\n", name, text, lo,
-		        hi);
-		return -1;
-	}
-	*out = (size_t)v;
-	return 0;
+	return dd_parse_count("dundian-search excerpt", name, text, lo, hi, out);
 }
 
 /* ---- a growing string ---- */
@@ -189,24 +182,38 @@ static void add_plain(buffer_t *b, const char *s, size_t len)
 	buffer_add(b, s, len);
 }
 
-static void print_text(const dd_stored_note_t *note, const note_passages_t *np, size_t rank, int colour)
+/* Prints a passage, each line of it as a quoted line. */
+static void print_passage(const dd_stored_note_t *note, const note_passages_t *np, const dd_passage_t *p,
+                          const dd_marks_t *marks)
 {
-	const char *open = colour ? "\033[1;31m" : "【", *close = colour ? "\033[0m" : "】";
-	printf("%s%zu. %s%s  [%s]\n", colour ? "\033[1m" : "", rank, note->title, colour ? "\033[0m" : "", note->id);
+	printf("   > ");
+	size_t at = p->start;
+	while (at < p->end) {
+		const char *nl = memchr(note->body + at, '\n', p->end - at);
+		size_t stop = nl ? (size_t)(nl - note->body) : p->end;
+		dd_print_marked(stdout, note->body, at, stop, np->spans + p->first_span, p->n_spans, marks);
+		if (nl)
+			printf("\n   > ");
+		at = nl ? stop + 1 : stop;
+	}
+}
+
+static void print_text(const dd_stored_note_t *note, const note_passages_t *np, size_t rank, int colour,
+                       const dd_marks_t *marks)
+{
+	printf("%s%zu. ", colour ? "\033[1m" : "", rank);
+	dd_print_text(stdout, note->title, strlen(note->title));
+	printf("%s  [", colour ? "\033[0m" : "");
+	dd_print_text(stdout, note->id, strlen(note->id));
+	printf("]\n");
 	for (size_t k = 0; k < np->n_passages; k++) {
 		const dd_passage_t *p = &np->passages[k];
-		char *marked = dd_mark_spans(note->body, p->start, p->end, np->spans, np->n_spans, open, close);
-		printf("   > ");
-		for (const char *c = marked ? marked : ""; *c; c++) {
-			putchar(*c);
-			if (*c == '\n')
-				printf("   > ");
-		}
-		free(marked);
+		print_passage(note, np, p, marks);
 		buffer_t cite = {0};
 		add_citation(&cite, note, p->paragraph, add_plain);
-		printf("\n     — %s，字 %zu–%zu\n", cite.s ? cite.s : "", char_at(note, p->start),
-		       char_at(note, p->end));
+		printf("\n     — ");
+		dd_print_text(stdout, cite.s ? cite.s : "", cite.len);
+		printf("，字 %zu–%zu\n", char_at(note, p->start), char_at(note, p->end));
 		free(cite.s);
 	}
 	printf("\n");
@@ -214,13 +221,23 @@ static void print_text(const dd_stored_note_t *note, const note_passages_t *np, 
 
 /* ---- Markdown ---- */
 
-/* Appends s with the characters Markdown would read as markup escaped. */
+/* Appends s with the characters Markdown would read as markup escaped,
+ * and & < > as HTML entities, so that "&amp;" in a note shows as written
+ * instead of as "&" (a backslash does not stop entities). */
 static void add_markdown(buffer_t *b, const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
-		if (s[i] && strchr("\\`*_[]<>#|~", s[i]))
-			buffer_add(b, "\\", 1);
-		buffer_add(b, s + i, 1);
+		if (s[i] == '&')
+			buffer_puts(b, "&amp;");
+		else if (s[i] == '<')
+			buffer_puts(b, "&lt;");
+		else if (s[i] == '>')
+			buffer_puts(b, "&gt;");
+		else {
+			if (s[i] && strchr("\\`*_[]#|~", s[i]))
+				buffer_add(b, "\\", 1);
+			buffer_add(b, s + i, 1);
+		}
 	}
 }
 
@@ -285,7 +302,7 @@ static void print_markdown(const dd_stored_note_t *note, const note_passages_t *
 		add_citation(&b, note, np->passages[k].paragraph, add_markdown);
 		buffer_puts(&b, "\n\n");
 		if (b.s)
-			fputs(b.s, stdout);
+			dd_print_text(stdout, b.s, b.len);
 		free(b.s);
 	}
 }
@@ -296,7 +313,7 @@ static cJSON *json_excerpt(const dd_stored_note_t *note, const note_passages_t *
 {
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "id", note->id);
-	dd_stored_note_add_fields(o, note);
+	dd_json_add_note_fields(o, note);
 	cJSON *passages = cJSON_AddArrayToObject(o, "passages");
 	for (size_t k = 0; k < np->n_passages; k++) {
 		const dd_passage_t *p = &np->passages[k];
@@ -418,9 +435,8 @@ static int collect_kwic(kwic_lines_t *lines, const dd_stored_note_t *note, const
 /* Prints the lines with ids, left contexts and hits in aligned columns:
  * the left context is padded to the widest it can be (width characters
  * of two columns each). */
-static void print_kwic(const kwic_lines_t *lines, size_t width, int colour)
+static void print_kwic(const kwic_lines_t *lines, size_t width, const dd_marks_t *marks)
 {
-	const char *open = colour ? "\033[1;31m" : "【", *close = colour ? "\033[0m" : "】";
 	size_t id_width = 0;
 	for (size_t i = 0; i < lines->n; i++) {
 		size_t w = dd_display_width(lines->v[i].id, strlen(lines->v[i].id));
@@ -431,8 +447,14 @@ static void print_kwic(const kwic_lines_t *lines, size_t width, int colour)
 		const kwic_line_t *l = &lines->v[i];
 		size_t idw = dd_display_width(l->id, strlen(l->id));
 		size_t leftw = dd_display_width(l->left, strlen(l->left));
-		printf("%s%*s  %*s%s%s%s%s%s\n", l->id, (int)(id_width - idw), "",
-		       (int)(2 * width > leftw ? 2 * width - leftw : 0), "", l->left, open, l->hit, close, l->right);
+		dd_print_text(stdout, l->id, strlen(l->id));
+		printf("%*s  %*s", (int)(id_width - idw), "", (int)(2 * width > leftw ? 2 * width - leftw : 0), "");
+		dd_print_text(stdout, l->left, strlen(l->left));
+		fputs(marks->open, stdout);
+		dd_print_text(stdout, l->hit, strlen(l->hit));
+		fputs(marks->close, stdout);
+		dd_print_text(stdout, l->right, strlen(l->right));
+		putchar('\n');
 	}
 }
 
@@ -458,9 +480,10 @@ static int parse_options(int argc, char **argv, excerpt_options_t *o)
 	                                        {"format", required_argument, NULL, 'f'},
 	                                        {"kwic", no_argument, NULL, 'k'},
 	                                        {"width", required_argument, NULL, 'w'},
+	                                        {"marks", required_argument, NULL, 'm'},
 	                                        {"help", no_argument, NULL, 'h'},
 	                                        {NULL, 0, NULL, 0}};
-	*o = (excerpt_options_t){dd_default_db(), 2, 0, 10, 20, 0, 0, 0, 0, FORMAT_TEXT};
+	*o = (excerpt_options_t){dd_default_db(), 2, 0, 10, 20, 0, 0, 0, 0, 0, FORMAT_TEXT, {NULL, NULL}};
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "d:p:c:n:f:kw:h", options, NULL)) != -1) {
@@ -503,6 +526,14 @@ static int parse_options(int argc, char **argv, excerpt_options_t *o)
 		case 'k':
 			o->kwic = 1;
 			break;
+		case 'm':
+			if (dd_parse_marks(optarg, &o->marks) != 0) {
+				fprintf(stderr, "dundian-search excerpt: --marks '%s': give OPEN,CLOSE (e.g. '<<,>>')\n",
+				        optarg);
+				return DD_EXIT_USAGE;
+			}
+			o->marks_given = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return DD_EXIT_OK;
@@ -541,61 +572,39 @@ int dd_cmd_excerpt(int argc, char **argv)
 		free(text);
 		return status;
 	}
-	dd_error_t err;
-	dd_parsed_query_t pq = {0};
-	if (dd_engine_parse(e, text, &pq, &err) != DD_OK) {
+	dd_error_t err = {DD_OK, ""};
+	/* notes ranked exactly as plain search ranks them */
+	dd_search_request_t req = {.text = text,
+	                           .limit = o.kwic && !o.limit_given ? DD_SEARCH_ALL : o.limit,
+	                           .bodies = 1,
+	                           .check_at_least = DD_SEARCH_ALL};
+	dd_search_result_t res;
+	dd_status_t st = dd_search(e, &req, &res, &err);
+	if (st != DD_OK) {
 		fprintf(stderr, "dundian-search excerpt: %s\n", err.message);
 		dd_engine_close(e);
 		free(text);
-		return DD_EXIT_USAGE;
+		return st == DD_ERR_INVALID ? DD_EXIT_USAGE : DD_EXIT_INDEX;
 	}
-	/* rank exactly as plain search does (its topic feedback included) */
-	if (dd_engine_topic_feedback(e, &pq, &err) != DD_OK) {
-		fprintf(stderr, "dundian-search excerpt: %s\n", err.message);
-		dd_parsed_query_free(&pq);
-		dd_engine_close(e);
-		free(text);
-		return DD_EXIT_INDEX;
-	}
-	size_t doc_count = dd_db_doc_count(dd_engine_db(e));
-	dd_search_options_t sopts;
-	dd_engine_search_options(&sopts, 0, o.kwic && !o.limit_given ? doc_count : o.limit);
-	sopts.check_at_least = doc_count;
-	if (!pq.has_text) {
-		/* filters only: oldest first, as plain search does */
-		sopts.sort_by_value = 1;
-		sopts.sort_slot = DD_SLOT_DATE;
-		sopts.sort_descending = 0;
-	}
-	dd_results_t *res = NULL;
-	if (dd_db_search(dd_engine_db(e), pq.query, &sopts, &res, &err) != DD_OK) {
-		fprintf(stderr, "dundian-search excerpt: %s\n", err.message);
-		dd_parsed_query_free(&pq);
-		dd_engine_close(e);
-		free(text);
-		return DD_EXIT_INDEX;
-	}
-	double *weights = dd_query_word_weights(&pq, text);
+	const dd_parsed_query_t *pq = &res.query;
+	double *weights = dd_query_word_weights(pq, text);
 	int colour = o.format == FORMAT_TEXT && dd_use_colour();
+	if (!o.marks_given)
+		o.marks = dd_default_marks(colour);
 	cJSON *root = NULL, *excerpts = NULL;
 	if (o.format == FORMAT_JSON && !o.kwic) {
 		root = cJSON_CreateObject();
 		cJSON_AddStringToObject(root, "query", text);
-		cJSON_AddNumberToObject(root, "total", (double)dd_results_total(res));
+		cJSON_AddNumberToObject(root, "total", (double)res.total);
 		excerpts = cJSON_AddArrayToObject(root, "excerpts");
 	}
 	kwic_lines_t lines = {0};
-	size_t count = dd_results_count(res);
+	size_t count = res.n_hits;
 	for (size_t i = 0; i < count; i++) {
-		dd_stored_note_t note;
-		if (dd_results_note(res, i, 1, &note, &err) != DD_OK) {
-			fprintf(stderr, "dundian-search excerpt: %s\n", err.message);
-			status = DD_EXIT_INDEX;
-			continue;
-		}
+		const dd_stored_note_t note = res.hits[i].note;
 		note_passages_t np;
 		if (o.kwic) {
-			if (dd_highlight_spans(dd_engine_tokenizer(e), &pq, note.body, note.body_len, &np.spans,
+			if (dd_highlight_spans(dd_engine_tokenizer(e), pq, note.body, note.body_len, &np.spans,
 			                       &np.n_spans, &err) != DD_OK ||
 			    collect_kwic(&lines, &note, np.spans, np.n_spans, weights, o.width) != 0) {
 				fprintf(stderr, "dundian-search excerpt: %s: %s\n", note.id,
@@ -603,7 +612,7 @@ int dd_cmd_excerpt(int argc, char **argv)
 				status = DD_EXIT_INDEX;
 			}
 			free(np.spans);
-		} else if (find_passages(e, &pq, weights, &note, &o, &np, &err) != DD_OK) {
+		} else if (find_passages(e, pq, weights, &note, &o, &np, &err) != DD_OK) {
 			fprintf(stderr, "dundian-search excerpt: %s: %s\n", note.id, err.message);
 			status = DD_EXIT_INDEX;
 		} else {
@@ -612,14 +621,13 @@ int dd_cmd_excerpt(int argc, char **argv)
 			else if (o.format == FORMAT_MARKDOWN)
 				print_markdown(&note, &np);
 			else
-				print_text(&note, &np, i + 1, colour);
+				print_text(&note, &np, i + 1, colour, &o.marks);
 			note_passages_free(&np);
 		}
-		dd_stored_note_free(&note);
 	}
-	size_t total = dd_results_total(res);
+	size_t total = res.total;
 	if (o.kwic)
-		print_kwic(&lines, o.width, colour);
+		print_kwic(&lines, o.width, &o.marks);
 	else if (o.format == FORMAT_JSON)
 		dd_print_json(root);
 	else if (o.format == FORMAT_TEXT) {
@@ -630,8 +638,7 @@ int dd_cmd_excerpt(int argc, char **argv)
 	}
 	kwic_lines_free(&lines);
 	free(weights);
-	dd_results_free(res);
-	dd_parsed_query_free(&pq);
+	dd_search_result_free(&res);
 	dd_engine_close(e);
 	free(text);
 	if (status == DD_EXIT_OK && total == 0)

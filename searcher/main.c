@@ -1,5 +1,6 @@
 /* dundian-search - query the index.  `dundian-search QUERY...` searches;
  * `excerpt`, `show` and `report` are subcommands (see commands.h). */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -104,6 +105,25 @@ void dd_print_json(void *object)
 	cJSON_Delete(object);
 }
 
+void dd_print_version(void)
+{
+	printf("dundian-search %s\n", DD_VERSION);
+}
+
+int dd_parse_count(const char *command, const char *name, const char *text, size_t lo, size_t max, size_t *out)
+{
+	char *end;
+	errno = 0;
+	/* strtoull would take "-1" and " 5": only digits */
+	unsigned long long v = text[0] >= '0' && text[0] <= '9' ? strtoull(text, &end, 10) : 0;
+	if (!(text[0] >= '0' && text[0] <= '9') || *end || errno == ERANGE || v < lo || v > max) {
+		fprintf(stderr, "%s: --%s '%s' is not a number from %zu to %zu\n", command, name, text, lo, max);
+		return -1;
+	}
+	*out = (size_t)v;
+	return 0;
+}
+
 typedef int (*subcommand_fn)(int argc, char **argv);
 
 static subcommand_fn find_subcommand(const char *name)
@@ -134,6 +154,18 @@ int main(int argc, char **argv)
 	int at = 1;
 	while (at < argc && (strcmp(argv[at], "--db") == 0 || strncmp(argv[at], "--db=", 5) == 0))
 		at += strcmp(argv[at], "--db") == 0 ? 2 : 1;
+	if (at < argc && strcmp(argv[at], "--version") == 0) {
+		dd_print_version();
+		return DD_EXIT_OK;
+	}
+	/* `help` and `help SUBCOMMAND` show help; they are not searched for */
+	if (at < argc && strcmp(argv[at], "help") == 0 && at + 1 >= argc - 1) {
+		subcommand_fn about = at + 1 < argc ? find_subcommand(argv[at + 1]) : dd_cmd_search;
+		char help[] = "--help";
+		char *help_argv[3] = {argv[at + 1 < argc ? at + 1 : at], help, NULL};
+		if (about)
+			return about(2, help_argv);
+	}
 	subcommand_fn sub = at < argc ? find_subcommand(argv[at]) : NULL;
 	if (!sub)
 		return dd_cmd_search(argc, argv);

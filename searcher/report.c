@@ -34,7 +34,8 @@ static void usage(FILE *f)
 		"  notes per topic by the --by field (default county), how widely each topic recurs,\n"
 		"  which topics are raised together; QUERY as for search (all notes when absent).\n"
 		"  --cell lists the notes behind one figure: TOPIC=VALUE (a cell), TOPIC (a topic),\n"
-		"         =VALUE (a column), TOPIC+TOPIC (a pair); TOPIC is a key or a Chinese name.\n");
+		"         =VALUE (a column), TOPIC+TOPIC (a pair); TOPIC is a key or a Chinese name.\n"
+		"  --output FILE (-o) write there instead of to standard output\n" DD_EXIT_HELP);
 }
 
 static const char *const by_fields[] = {"county", "city", "month", "author"};
@@ -645,71 +646,48 @@ static int write_cell(FILE *out, const dd_report_view_t *view, const char *spec,
 static int gather(dd_engine_t *e, const char *text, const char *by, dd_report_t *report, dd_stored_note_t **notes_out,
 		  size_t *n_out)
 {
+	/* every match, counted as the query says: no topic feedback, whose
+	 * extra notes serve ranking, not counting */
+	dd_search_request_t req = {.text = text,
+				   .limit = DD_SEARCH_ALL,
+				   .sort = DD_SORT_DATE,
+				   .no_feedback = 1,
+				   .check_at_least = DD_SEARCH_ALL};
+	dd_search_result_t res;
 	dd_error_t err;
-	dd_parsed_query_t pq;
-	memset(&pq, 0, sizeof pq);
-	dd_query_t *q;
-	if (text[0]) {
-		if (dd_engine_parse(e, text, &pq, &err) != DD_OK) {
-			fprintf(stderr, "dundian-search: %s\n", err.message);
-			return DD_EXIT_USAGE;
-		}
-		q = pq.query;
-		pq.query = NULL;
-	} else {
-		q = dd_query_match_all();
-	}
-	size_t doc_count = dd_db_doc_count(dd_engine_db(e));
-	dd_search_options_t opts;
-	dd_engine_search_options(&opts, 0, doc_count);
-	opts.check_at_least = doc_count;
-	opts.sort_by_value = 1;
-	opts.sort_slot = DD_SLOT_DATE;
-	dd_results_t *res = NULL;
-	int status = DD_EXIT_OK;
-	if (dd_db_search(dd_engine_db(e), q, &opts, &res, &err) != DD_OK) {
+	dd_status_t st = dd_search(e, &req, &res, &err);
+	if (st != DD_OK) {
 		fprintf(stderr, "dundian-search: %s\n", err.message);
-		status = DD_EXIT_INDEX;
+		return st == DD_ERR_INVALID ? DD_EXIT_USAGE : DD_EXIT_INDEX;
 	}
-	dd_query_free(q);
-	dd_parsed_query_free(&pq);
-	if (status != DD_EXIT_OK)
-		return status;
-	size_t count = dd_results_count(res), n = 0;
-	dd_stored_note_t *notes = calloc(count + 1, sizeof *notes);
+	int status = DD_EXIT_OK;
+	dd_stored_note_t *notes = calloc(res.n_hits + 1, sizeof *notes);
 	if (!notes) {
-		dd_results_free(res);
+		dd_search_result_free(&res);
 		fprintf(stderr, "dundian-search: out of memory\n");
 		return DD_EXIT_INDEX;
 	}
-	for (size_t i = 0; i < count && status == DD_EXIT_OK; i++) {
-		dd_stored_note_t *note = &notes[n];
-		if (dd_results_note(res, i, 0, note, &err) != DD_OK) {
-			fprintf(stderr, "dundian-search: %s\n", err.message);
-			status = DD_EXIT_INDEX;
-			break;
-		}
-		n++;
+	size_t n = 0;
+	for (size_t i = 0; i < res.n_hits && status == DD_EXIT_OK; i++) {
+		/* the report keeps the notes: take them from the result */
+		dd_stored_note_t *note = &notes[n++];
+		*note = res.hits[i].note;
+		memset(&res.hits[i].note, 0, sizeof res.hits[i].note);
 		char month[8] = "";
 		if (strlen(note->date) >= 7)
 			snprintf(month, sizeof month, "%.7s", note->date);
-		const char *topics[64];
-		size_t n_topics = 0;
-		const cJSON *tag;
-		cJSON_ArrayForEach(tag, note->tags)
-		{
-			const cJSON *key = cJSON_GetObjectItemCaseSensitive(tag, "key");
-			if (cJSON_IsString(key) && n_topics < sizeof topics / sizeof topics[0])
-				topics[n_topics++] = key->valuestring;
-		}
+		const char **topics = calloc(note->n_tags + 1, sizeof *topics);
+		for (size_t t = 0; topics && t < note->n_tags; t++)
+			topics[t] = note->tags[t].key;
 		dd_report_record_t record = {note->id, field_of_note(note, by, month), note->county, month,
-					     topics, n_topics};
-		if (dd_report_add(report, &record, &err) != DD_OK) {
-			fprintf(stderr, "dundian-search: %s\n", err.message);
+					     topics, topics ? note->n_tags : 0};
+		if (!topics || dd_report_add(report, &record, &err) != DD_OK) {
+			fprintf(stderr, "dundian-search: %s\n", topics ? err.message : "out of memory");
 			status = DD_EXIT_INDEX;
 		}
+		free(topics);
 	}
-	dd_results_free(res);
+	dd_search_result_free(&res);
 	if (status == DD_EXIT_OK && dd_report_finish(report, &err) != DD_OK) {
 		fprintf(stderr, "dundian-search: %s\n", err.message);
 		status = DD_EXIT_INDEX;
@@ -793,16 +771,29 @@ int dd_cmd_report(int argc, char **argv)
 			fprintf(stderr, "dundian-search report: cannot write '%s'\n", output);
 			status = DD_EXIT_USAGE;
 		} else {
+			/* text for people is written whole first, then made safe
+			 * for a terminal (a note's ESC must not reach it) */
+			int text = strcmp(format, "table") == 0;
+			char *written = NULL;
+			size_t written_len = 0;
+			FILE *to = text ? open_memstream(&written, &written_len) : out;
+			if (!to)
+				to = out;
 			if (cell)
-				status = write_cell(out, &view, cell, format);
+				status = write_cell(to, &view, cell, format);
 			else if (strcmp(format, "csv") == 0)
-				write_csv(out, &view);
+				write_csv(to, &view);
 			else if (strcmp(format, "json") == 0)
-				write_json(out, build_json(&view));
+				write_json(to, build_json(&view));
 			else if (strcmp(format, "html") == 0)
-				dd_report_write_html(out, &view);
+				dd_report_write_html(to, &view);
 			else
-				write_table(out, &view);
+				write_table(to, &view);
+			if (to != out) {
+				fclose(to);
+				dd_print_text(out, written, written_len);
+			}
+			free(written);
 			if (!cell && n_notes == 0)
 				status = DD_EXIT_NONE;
 			int failed = ferror(out);

@@ -411,19 +411,11 @@ static void note_list(FILE *out, const dd_report_view_t *view)
 		fputs("</td><td>", out);
 		html_text(out, note->title);
 		fputs("</td><td>", out);
-		const cJSON *tag;
-		int first = 1;
-		cJSON_ArrayForEach(tag, note->tags)
-		{
-			const cJSON *key = cJSON_GetObjectItemCaseSensitive(tag, "key");
-			const cJSON *manual = cJSON_GetObjectItemCaseSensitive(tag, "manual");
-			if (!cJSON_IsString(key))
-				continue;
-			fputs(first ? "" : "、", out);
-			html_text(out, dd_engine_topic_label(view->engine, key->valuestring));
-			if (cJSON_IsTrue(manual))
+		for (size_t t = 0; t < note->n_tags; t++) {
+			fputs(t ? "、" : "", out);
+			html_text(out, note->tags[t].name);
+			if (note->tags[t].manual)
 				fputs("<sup title=\"tagged by hand\">*</sup>", out);
-			first = 0;
 		}
 		fputs("</td></tr>\n", out);
 	}

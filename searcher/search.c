@@ -1,349 +1,236 @@
 /* search.c - `dundian-search [options] QUERY...`: ranked notes with the
  * best passage of each, as text or as one JSON object (the contract other
- * tools read: see README.md). */
+ * tools read: see README.md).  The search itself is dd_search (searching.h);
+ * this file reads the options and prints. */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-#include <cjson/cJSON.h>
 
 #include "commands.h"
-#include "note_index.h"
+#include "schema.h"
+#include "text.h"
 
 static void usage(FILE *f)
 {
+	char facet_names[256];
+	dd_schema_field_names(DD_FIELD_FACET, facet_names, sizeof facet_names);
 	fprintf(f,
 		"usage: dundian-search [--db DIR] [--limit N] [--offset N] [--sort relevance|date] [--json]\n"
-		"                      [--like ID] [--facets topic,county,city,month,author] [--no-snippets] [--explain]\n"
-		"                      QUERY...\n"
-		"       dundian-search excerpt|show|report ...   (see README.md)\n"
+		"                      [--like ID] [--facets FIELD,...] [--no-snippets] [--marks OPEN,CLOSE]\n"
+		"                      [--explain] [--version] QUERY...\n"
+		"       dundian-search excerpt|show|report ...   (see README.md; `help excerpt` and so on)\n"
 		"query: words, \"exact strings\", AND OR NOT -word ( ), county: author: post: city: township:\n"
-		"       village: topic: id: date:2007-04 date:2007-03-01..2007-03-31\n");
+		"       village: topic: id: date:2007-04 date:2007-03-01..2007-03-31\n"
+		"  --limit N         hits to show (default 10, at most 100000)\n"
+		"  --offset N        skip the first N hits\n"
+		"  --sort S          relevance (default) or date (oldest first; also when the query has no words)\n"
+		"  --like ID         notes most like note ID (the query, if any, restricts them)\n"
+		"  --facets F,...    counts over all matches of: %s\n"
+		"  --no-snippets     no passages\n"
+		"  --marks O,C       how a matched word is marked in text output (default ⟦,⟧; colour on a\n"
+		"                    terminal)\n"
+		"  --json            one JSON object; each snippet's matches as \"highlights\" offsets\n"
+		"  --explain         print the query as parsed (the plan) and the final Xapian query on stderr\n" DD_EXIT_HELP,
+		facet_names);
 }
 
-/* Facet fields are the schema's (schema.h). */
-#define N_FACET_FIELDS 16
-
-static double now_ms(void)
+/* Splits "topic,county" into the request's field names (in place in copy;
+ * a repeated field counts once).  dd_search rejects unknown ones. */
+static size_t split_facets(char *copy, const char **names, size_t max)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-typedef struct facet_value {
-	char *value;
-	size_t count;
-} facet_value_t;
-
-typedef struct facet_list {
-	facet_value_t *v;
-	size_t n;
-} facet_list_t;
-
-static void collect_facet(const char *value, size_t count, void *ctx)
-{
-	facet_list_t *l = ctx;
-	facet_value_t *v = realloc(l->v, sizeof *v * (l->n + 1));
-	if (!v)
-		return;
-	l->v = v;
-	v[l->n].value = strdup(value);
-	v[l->n].count = count;
-	if (v[l->n].value)
-		l->n++;
-}
-
-static int by_count(const void *a, const void *b)
-{
-	const facet_value_t *x = a, *y = b;
-	if (x->count != y->count)
-		return x->count > y->count ? -1 : 1;
-	return strcmp(x->value, y->value);
-}
-
-/* Parses "topic,county" into schema fields; returns -1 naming a bad field. */
-static int parse_facets(const char *spec, const dd_field_t **which, size_t *n)
-{
-	char *copy = strdup(spec), *save = NULL;
-	*n = 0;
-	if (!copy)
-		return -1;
-	for (char *name = strtok_r(copy, ", ", &save); name; name = strtok_r(NULL, ", ", &save)) {
-		const dd_field_t *f = dd_schema_field(name);
-		if (!f || !(f->flags & DD_FIELD_FACET)) {
-			char known[256];
-			dd_schema_field_names(DD_FIELD_FACET, known, sizeof known);
-			fprintf(stderr, "dundian-search: unknown facet '%s' (known: %s)\n", name, known);
-			free(copy);
-			return -1;
-		}
-		if (*n < N_FACET_FIELDS)
-			which[(*n)++] = f;
+	size_t n = 0;
+	char *save = NULL;
+	for (char *f = strtok_r(copy, ", ", &save); f; f = strtok_r(NULL, ", ", &save)) {
+		int seen = 0;
+		for (size_t i = 0; i < n; i++)
+			seen |= strcmp(names[i], f) == 0;
+		if (!seen && n < max)
+			names[n++] = f;
+		else if (!seen)
+			names[max - 1] = f; /* too many: let dd_search name one it does not know */
 	}
-	free(copy);
-	return 0;
+	return n;
 }
 
-static void print_place(const dd_stored_note_t *n)
+static void print_hit(const dd_search_hit_t *hit, int colour, int snippets, const dd_marks_t *marks)
 {
-	printf("%s%s%s%s", n->city, n->county, n->township, n->village);
+	const dd_stored_note_t *n = &hit->note;
+	printf("%s%zu. ", colour ? "\033[1m" : "", hit->rank);
+	dd_print_text(stdout, n->title, strlen(n->title));
+	printf("%s  [", colour ? "\033[0m" : "");
+	dd_print_text(stdout, n->id, strlen(n->id));
+	printf("]\n   ");
+	/* author and post · place · date · tags, skipping what is empty; the
+	 * line is built first so that it is made safe once */
+	char *line = NULL;
+	size_t size = 0;
+	FILE *l = open_memstream(&line, &size);
+	if (!l)
+		return;
+	int parts = 0;
+	if (n->author[0] || n->post[0])
+		parts += fprintf(l, "%s%s%s", n->author, n->author[0] && n->post[0] ? " " : "", n->post) > 0;
+	if (n->city[0] || n->county[0] || n->township[0] || n->village[0])
+		fprintf(l, "%s%s%s%s%s", parts++ ? " · " : "", n->city, n->county, n->township, n->village);
+	if (n->date[0])
+		fprintf(l, "%s%s", parts++ ? " · " : "", n->date);
+	for (size_t t = 0; t < n->n_tags; t++)
+		fprintf(l, "%s%s%s", t ? "、" : parts++ ? " · " : "", n->tags[t].name,
+			n->tags[t].manual ? "（人工）" : "");
+	fclose(l);
+	dd_print_text(stdout, line, size);
+	free(line);
+	printf("\n");
+	if (!snippets)
+		return;
+	/* the highlights are code point offsets: walk to their bytes */
+	const char *s = hit->snippet ? hit->snippet : "";
+	dd_span_t *spans = calloc(hit->n_highlights + 1, sizeof *spans);
+	size_t byte = 0, chars = 0, n_spans = 0;
+	for (size_t i = 0; spans && i < hit->n_highlights; i++) {
+		while (chars < hit->highlights[i].start && s[byte])
+			dd_utf8_next(s, &byte), chars++;
+		spans[n_spans].start = byte;
+		while (chars < hit->highlights[i].end && s[byte])
+			dd_utf8_next(s, &byte), chars++;
+		spans[n_spans++].end = byte;
+	}
+	printf("   ");
+	dd_print_marked(stdout, s, 0, strlen(s), spans, n_spans, marks);
+	printf("\n\n");
+	free(spans);
+}
+
+static void print_facets(const dd_search_result_t *res)
+{
+	for (size_t f = 0; f < res->n_facets; f++) {
+		const dd_facet_t *facet = &res->facets[f];
+		printf("%s:", facet->field);
+		for (size_t k = 0; k < facet->n_values; k++) {
+			printf("%s ", k ? "," : "");
+			dd_print_text(stdout, facet->values[k].name, strlen(facet->values[k].name));
+			printf(" (%zu)", facet->values[k].count);
+		}
+		printf("\n");
+	}
+	if (res->n_facets)
+		printf("\n");
+}
+
+static void print_summary(const dd_search_result_t *res, size_t offset)
+{
+	if (res->n_hits == 0 && res->total > 0)
+		printf("%zu notes matched (none from rank %zu on)\n", res->total, offset + 1);
+	else if (res->n_hits < res->total)
+		printf("%zu notes matched; showing %zu-%zu\n", res->total, offset + 1, offset + res->n_hits);
+	else
+		printf("%zu note%s matched\n", res->total, res->total == 1 ? "" : "s");
 }
 
 int dd_cmd_search(int argc, char **argv)
 {
-	const char *db_path = dd_default_db(), *like = NULL, *facets_spec = NULL;
-	long limit = 10, offset = 0;
-	int json = 0, by_date = 0, explain = 0, snippets = 1;
+	const char *db_path = dd_default_db(), *facets_spec = NULL;
+	dd_search_request_t req = {.limit = 10, .snippets = 1, .check_at_least = DD_SEARCH_ALL};
+	int json = 0, marks_given = 0;
+	dd_marks_t marks;
+	/* no short form that another subcommand gives another meaning
+	 * (-o is report's --output, -f excerpt's and report's --format) */
 	static const struct option options[] = {
-		{"db", required_argument, NULL, 'd'},     {"limit", required_argument, NULL, 'n'},
-		{"offset", required_argument, NULL, 'o'}, {"sort", required_argument, NULL, 's'},
-		{"json", no_argument, NULL, 'j'},          {"like", required_argument, NULL, 'l'},
-		{"facets", required_argument, NULL, 'f'}, {"explain", no_argument, NULL, 'x'},
-		{"no-snippets", no_argument, NULL, 'S'},
-		{"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+		{"db", required_argument, NULL, 'd'},      {"limit", required_argument, NULL, 'n'},
+		{"offset", required_argument, NULL, 'O'},  {"sort", required_argument, NULL, 's'},
+		{"json", no_argument, NULL, 'j'},          {"like", required_argument, NULL, 'L'},
+		{"facets", required_argument, NULL, 'f'},  {"explain", no_argument, NULL, 'x'},
+		{"no-snippets", no_argument, NULL, 'S'},   {"marks", required_argument, NULL, 'm'},
+		{"version", no_argument, NULL, 'V'},       {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}};
 	int c;
-	char *end;
-	while ((c = getopt_long(argc, argv, "d:n:o:s:jl:f:xh", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:n:s:jxh", options, NULL)) != -1) {
 		switch (c) {
 		case 'd': db_path = optarg; break;
 		case 'n':
-			limit = strtol(optarg, &end, 10);
-			if (*end || limit < 0 || limit > 100000) {
-				fprintf(stderr, "dundian-search: --limit '%s' is not a number from 0 to 100000\n", optarg);
+			if (dd_parse_count("dundian-search", "limit", optarg, 0, 100000, &req.limit) != 0)
 				return DD_EXIT_USAGE;
-			}
 			break;
-		case 'o':
-			offset = strtol(optarg, &end, 10);
-			if (*end || offset < 0) {
-				fprintf(stderr, "dundian-search: --offset '%s' is not a number >= 0\n", optarg);
+		case 'O':
+			if (dd_parse_count("dundian-search", "offset", optarg, 0, DD_SEARCH_MAX_OFFSET, &req.offset) != 0)
 				return DD_EXIT_USAGE;
-			}
 			break;
 		case 's':
 			if (strcmp(optarg, "date") == 0)
-				by_date = 1;
-			else if (strcmp(optarg, "relevance") != 0) {
+				req.sort = DD_SORT_DATE;
+			else if (strcmp(optarg, "relevance") == 0)
+				req.sort = DD_SORT_RELEVANCE;
+			else {
 				fprintf(stderr, "dundian-search: --sort '%s': use relevance or date\n", optarg);
 				return DD_EXIT_USAGE;
 			}
 			break;
 		case 'j': json = 1; break;
-		case 'l': like = optarg; break;
+		case 'L': req.like_id = optarg; break;
 		case 'f': facets_spec = optarg; break;
-		case 'x': explain = 1; break;
-		case 'S': snippets = 0; break;
+		case 'x': req.explain = 1; break;
+		case 'S': req.snippets = 0; break;
+		case 'm':
+			if (dd_parse_marks(optarg, &marks) != 0) {
+				fprintf(stderr, "dundian-search: --marks '%s': give OPEN,CLOSE (e.g. '<<,>>')\n", optarg);
+				return DD_EXIT_USAGE;
+			}
+			marks_given = 1;
+			break;
+		case 'V': dd_print_version(); return DD_EXIT_OK;
 		case 'h': usage(stdout); return DD_EXIT_OK;
 		default: usage(stderr); return DD_EXIT_USAGE;
 		}
 	}
-	const dd_field_t *facet_which[N_FACET_FIELDS];
-	size_t n_facets = 0;
-	if (facets_spec && parse_facets(facets_spec, facet_which, &n_facets) != 0)
-		return DD_EXIT_USAGE;
+	const char *facet_names[32];
+	char *facets_copy = facets_spec ? strdup(facets_spec) : NULL;
+	if (facets_copy)
+		req.n_facets = split_facets(facets_copy, facet_names, sizeof facet_names / sizeof facet_names[0]);
+	req.facets = facet_names;
 	char *text = dd_join_args(argc, argv, optind);
-	if (!text || (!text[0] && !like)) {
+	if (!text || (!text[0] && !req.like_id)) {
 		free(text);
+		free(facets_copy);
 		usage(stderr);
 		return DD_EXIT_USAGE;
 	}
+	req.text = text;
 	int status = DD_EXIT_OK;
 	dd_engine_t *e = dd_open_engine_or_complain(db_path, &status);
 	if (!e) {
 		free(text);
+		free(facets_copy);
 		return status;
 	}
-	/* elapsed_ms: answering the query (parse, search, snippets), not
-	 * opening the index, which a long-running caller does once */
-	double started = now_ms();
 	dd_error_t err;
-	dd_parsed_query_t pq = {0};
-	if (text[0] && dd_engine_parse(e, text, &pq, &err) != DD_OK) {
-		fprintf(stderr, "dundian-search: %s\n", err.message);
-		dd_engine_close(e);
-		free(text);
-		return DD_EXIT_USAGE;
-	}
-	if (text[0] && !like && dd_engine_topic_feedback(e, &pq, &err) != DD_OK) {
-		fprintf(stderr, "dundian-search: %s\n", err.message);
-		dd_parsed_query_free(&pq);
-		dd_engine_close(e);
-		free(text);
-		return DD_EXIT_INDEX;
-	}
-	dd_query_t *q = pq.query;
-	pq.query = NULL;
-	if (like) {
-		/* More like this: the seed note's best terms, the seed excluded,
-		 * restricted by whatever the query text says. */
-		char seed[DD_TERM_MAX + 32];
-		dd_schema_id_term(like, seed, sizeof seed);
-		const char *idterms[1] = {seed};
-		const char *prefixes[2] = {"", DD_PREFIX_TOPIC_RANK};
-		dd_query_t *lq;
-		if (dd_db_like_query(dd_engine_db(e), idterms, 1, 40, prefixes, 2, &lq, &err) != DD_OK) {
-			fprintf(stderr, "dundian-search: --like %s: %s\n", like, err.message);
-			dd_query_free(q);
-			dd_parsed_query_free(&pq);
-			dd_engine_close(e);
-			free(text);
-			return err.status == DD_ERR_NOT_FOUND ? DD_EXIT_USAGE : DD_EXIT_INDEX;
-		}
-		dd_query_t *parts[2] = {lq, dd_query_term(seed, 1)};
-		lq = dd_query_combine(DD_QUERY_AND_NOT, parts, 2);
-		if (q) {
-			dd_query_t *f[2] = {lq, q};
-			lq = dd_query_combine(DD_QUERY_FILTER, f, 2);
-		}
-		q = lq;
-		pq.has_text = 1;
-	}
-	if (explain) {
-		/* what was typed, as the parser understood it, then what runs */
-		char *p = pq.plan ? dd_plan_describe(pq.plan) : NULL;
-		if (p)
-			fputs(p, stderr);
-		free(p);
-		char *d = dd_query_describe(q);
-		fprintf(stderr, "query: %s\n", d ? d : "?");
-		free(d);
-	}
-	dd_search_options_t opts;
-	dd_engine_search_options(&opts, (size_t)offset, (size_t)limit);
-	opts.check_at_least = dd_db_doc_count(dd_engine_db(e));
-	if (by_date || !pq.has_text) {
-		opts.sort_by_value = 1;
-		opts.sort_slot = DD_SLOT_DATE;
-		opts.sort_descending = 0;
-	}
-	unsigned slots[N_FACET_FIELDS];
-	for (size_t i = 0; i < n_facets; i++)
-		slots[i] = (unsigned)facet_which[i]->slot;
-	opts.facet_slots = slots;
-	opts.facet_slot_count = n_facets;
-	dd_results_t *res = NULL;
-	if (dd_db_search(dd_engine_db(e), q, &opts, &res, &err) != DD_OK) {
-		fprintf(stderr, "dundian-search: %s\n", err.message);
-		dd_query_free(q);
-		dd_parsed_query_free(&pq);
-		dd_engine_close(e);
-		free(text);
-		return DD_EXIT_INDEX;
-	}
-	int colour = !json && dd_use_colour();
-	const char *open = colour ? "\033[1;31m" : "【", *close = colour ? "\033[0m" : "】";
-	cJSON *root = NULL, *hits = NULL;
-	if (json) {
-		root = cJSON_CreateObject();
-		cJSON_AddStringToObject(root, "query", text);
-		if (like)
-			cJSON_AddStringToObject(root, "like", like);
-		cJSON_AddNumberToObject(root, "total", (double)dd_results_total(res));
-		hits = cJSON_AddArrayToObject(root, "hits");
-	}
-	size_t count = dd_results_count(res);
-	for (size_t i = 0; i < count; i++) {
-		dd_stored_note_t note;
-		if (dd_results_note(res, i, snippets, &note, &err) != DD_OK) {
-			fprintf(stderr, "dundian-search: %s\n", err.message);
-			status = DD_EXIT_INDEX;
-			continue;
-		}
-		char *snippet = snippets ? dd_engine_snippet(e, &pq, &note, 120, open, close, &err) : NULL;
-		size_t rank = (size_t)offset + i + 1;
-		if (json) {
-			cJSON *h = cJSON_CreateObject();
-			cJSON_AddNumberToObject(h, "rank", (double)rank);
-			cJSON_AddStringToObject(h, "id", note.id);
-			cJSON_AddNumberToObject(h, "score", (double)(long long)(dd_results_score(res, i) * 1000) / 1000.0);
-			dd_stored_note_add_fields(h, &note);
-			cJSON_AddStringToObject(h, "snippet", snippet ? snippet : "");
-			cJSON_AddItemToObject(h, "tags", note.tags ? cJSON_Duplicate(note.tags, 1) : cJSON_CreateArray());
-			cJSON_AddItemToArray(hits, h);
-		} else {
-			printf("%s%zu. %s%s  [%s]\n", colour ? "\033[1m" : "", rank, note.title, colour ? "\033[0m" : "",
-			       note.id);
-			/* author and post · place · date · tags, skipping what is empty */
-			int parts = 0;
-			printf("   ");
-			if (note.author[0] || note.post[0])
-				parts += printf("%s%s%s", note.author, note.author[0] && note.post[0] ? " " : "", note.post) > 0;
-			if (note.city[0] || note.county[0] || note.township[0] || note.village[0]) {
-				printf("%s", parts++ ? " · " : "");
-				print_place(&note);
-			}
-			if (note.date[0])
-				printf("%s%s", parts++ ? " · " : "", note.date);
-			if (cJSON_GetArraySize(note.tags) > 0) {
-				printf("%s", parts++ ? " · " : "");
-				const cJSON *t;
-				int first = 1;
-				cJSON_ArrayForEach(t, note.tags)
-				{
-					const cJSON *k = cJSON_GetObjectItemCaseSensitive(t, "key");
-					const cJSON *manual = cJSON_GetObjectItemCaseSensitive(t, "manual");
-					if (cJSON_IsString(k))
-						printf("%s%s%s", first ? "" : "、", dd_engine_topic_label(e, k->valuestring),
-						       cJSON_IsTrue(manual) ? "（人工）" : "");
-					first = 0;
-				}
-			}
-			printf("\n   %s\n\n", snippet ? snippet : "");
-		}
-		free(snippet);
-		dd_stored_note_free(&note);
-	}
-	/* facets: values by count */
-	cJSON *jf = json && n_facets ? cJSON_AddObjectToObject(root, "facets") : NULL;
-	for (size_t f = 0; f < n_facets; f++) {
-		facet_list_t l = {0};
-		dd_results_foreach_facet(res, f, collect_facet, &l);
-		qsort(l.v, l.n, sizeof *l.v, by_count);
-		const char *name = facet_which[f]->name;
-		int is_topic = facet_which[f]->slot == DD_SLOT_TOPICS;
-		cJSON *arr = jf ? cJSON_AddArrayToObject(jf, name) : NULL;
-		if (!json)
-			printf("%s:", name);
-		for (size_t k = 0; k < l.n; k++) {
-			if (arr) {
-				cJSON *o = cJSON_CreateObject();
-				cJSON_AddStringToObject(o, "value", l.v[k].value);
-				if (is_topic)
-					cJSON_AddStringToObject(o, "name", dd_engine_topic_label(e, l.v[k].value));
-				cJSON_AddNumberToObject(o, "count", (double)l.v[k].count);
-				cJSON_AddItemToArray(arr, o);
-			} else {
-				printf("%s %s (%zu)", k ? "," : "",
-				       is_topic ? dd_engine_topic_label(e, l.v[k].value) : l.v[k].value, l.v[k].count);
-			}
-			free(l.v[k].value);
-		}
-		if (!json)
-			printf("\n");
-		free(l.v);
-	}
-	size_t total = dd_results_total(res);
-	if (json) {
-		cJSON_AddNumberToObject(root, "elapsed_ms", (double)(long long)((now_ms() - started) * 1000) / 1000.0);
-		dd_print_json(root);
-	} else {
-		if (n_facets)
-			printf("\n");
-		if (count == 0 && total > 0)
-			printf("%zu notes matched (none from rank %ld on)\n", total, offset + 1);
-		else if (count < total)
-			printf("%zu notes matched; showing %ld-%zu\n", total, offset + 1, (size_t)offset + count);
+	dd_search_result_t res;
+	dd_status_t st = dd_search(e, &req, &res, &err);
+	if (st != DD_OK) {
+		if (req.like_id && st == DD_ERR_NOT_FOUND)
+			fprintf(stderr, "dundian-search: --like %s: %s\n", req.like_id, err.message);
 		else
-			printf("%zu note%s matched\n", total, total == 1 ? "" : "s");
+			fprintf(stderr, "dundian-search: %s\n", err.message);
+		status = st == DD_ERR_INVALID || st == DD_ERR_NOT_FOUND ? DD_EXIT_USAGE : DD_EXIT_INDEX;
+	} else {
+		if (res.explain)
+			fprintf(stderr, "%s\n", res.explain);
+		if (json) {
+			dd_print_json(dd_json_search(&req, &res));
+		} else {
+			int colour = dd_use_colour();
+			if (!marks_given)
+				marks = dd_default_marks(colour);
+			for (size_t i = 0; i < res.n_hits; i++)
+				print_hit(&res.hits[i], colour, req.snippets, &marks);
+			print_facets(&res);
+			print_summary(&res, req.offset);
+		}
+		if (res.total == 0)
+			status = DD_EXIT_NONE;
 	}
-	dd_results_free(res);
-	dd_query_free(q);
-	dd_parsed_query_free(&pq);
+	dd_search_result_free(&res);
 	dd_engine_close(e);
 	free(text);
-	if (status == DD_EXIT_OK && total == 0)
-		status = DD_EXIT_NONE;
+	free(facets_copy);
 	return status;
 }

@@ -26,12 +26,14 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: dundian-search show ID [--db DIR] [--para N] [--highlight QUERY] [--json]\n"
+	fprintf(f, "usage: dundian-search show ID [--db DIR] [--para N] [--highlight QUERY] [--marks OPEN,CLOSE]\n"
+	           "                           [--json]\n"
 	           "  prints note ID with its metadata, tags and numbered paragraphs (from 1)\n"
 	           "  --para N          only paragraph N\n"
-	           "  --highlight QUERY mark what QUERY matches (【】, or colour on a terminal)\n"
+	           "  --highlight QUERY mark what QUERY matches (⟦ ⟧, or colour on a terminal)\n"
+	           "  --marks O,C       the marks to use instead\n"
 	           "  --json            one JSON object, offsets in characters of the body\n"
-	           "exit: 0 shown, 1 no note with that id, 2 bad usage, --para out of range or bad query,\n"
+	           "exit: 0 shown, 2 bad usage, no note with that id, --para out of range or bad query,\n"
 	           "      3 the index could not be read\n");
 }
 
@@ -62,42 +64,53 @@ static int collect_paragraph(size_t number, size_t start, size_t end, void *ctx)
 	return 0;
 }
 
-static void print_tags(dd_engine_t *e, const dd_stored_note_t *note)
+/* Prints "label" and a note's text made safe for the terminal. */
+static void print_field(const char *label, const char *text)
 {
-	if (cJSON_GetArraySize(note->tags) <= 0)
+	fputs(label, stdout);
+	dd_print_text(stdout, text, strlen(text));
+	fputc('\n', stdout);
+}
+
+static void print_tags(const dd_stored_note_t *note)
+{
+	if (note->n_tags == 0)
 		return;
 	printf("tags:    ");
-	const cJSON *t;
-	int first = 1;
-	cJSON_ArrayForEach(t, note->tags)
-	{
-		const cJSON *key = cJSON_GetObjectItemCaseSensitive(t, "key");
-		const cJSON *manual = cJSON_GetObjectItemCaseSensitive(t, "manual");
-		if (!cJSON_IsString(key))
-			continue;
-		printf("%s%s (%s%s)", first ? "" : "、", dd_engine_topic_label(e, key->valuestring), key->valuestring,
-		       cJSON_IsTrue(manual) ? ", by hand" : "");
-		first = 0;
+	for (size_t i = 0; i < note->n_tags; i++) {
+		const dd_note_tag_t *t = &note->tags[i];
+		printf("%s", i ? "、" : "");
+		dd_print_text(stdout, t->name, strlen(t->name));
+		printf(" (");
+		dd_print_text(stdout, t->key, strlen(t->key));
+		printf("%s)", t->manual ? ", by hand" : "");
 	}
 	printf("\n");
 }
 
-static void print_note(dd_engine_t *e, const dd_stored_note_t *note, const paragraph_list_t *paragraphs, size_t from,
-                       size_t to, const dd_span_t *spans, size_t n_spans, int highlighting)
+static void print_note(const dd_stored_note_t *note, const paragraph_list_t *paragraphs, size_t from, size_t to,
+                       const dd_span_t *spans, size_t n_spans, int highlighting, const dd_marks_t *marks, int colour)
 {
-	int colour = dd_use_colour();
-	const char *open = colour ? "\033[1;31m" : "【", *close = colour ? "\033[0m" : "】";
-	printf("%s%s%s  [%s]\n", colour ? "\033[1m" : "", note->title, colour ? "\033[0m" : "", note->id);
-	if (note->author[0] || note->post[0])
-		printf("author:  %s%s%s%s\n", note->author, note->author[0] && note->post[0] ? "（" : "", note->post,
-		       note->author[0] && note->post[0] ? "）" : "");
-	if (note->city[0] || note->county[0] || note->township[0] || note->village[0])
-		printf("place:   %s%s%s%s\n", note->city, note->county, note->township, note->village);
+	printf("%s", colour ? "\033[1m" : "");
+	dd_print_text(stdout, note->title, strlen(note->title));
+	printf("%s  [", colour ? "\033[0m" : "");
+	dd_print_text(stdout, note->id, strlen(note->id));
+	printf("]\n");
+	char line[4096];
+	if (note->author[0] || note->post[0]) {
+		snprintf(line, sizeof line, "%s%s%s%s", note->author, note->author[0] && note->post[0] ? "（" : "",
+		         note->post, note->author[0] && note->post[0] ? "）" : "");
+		print_field("author:  ", line);
+	}
+	if (note->city[0] || note->county[0] || note->township[0] || note->village[0]) {
+		snprintf(line, sizeof line, "%s%s%s%s", note->city, note->county, note->township, note->village);
+		print_field("place:   ", line);
+	}
 	if (note->date[0])
-		printf("date:    %s\n", note->date);
-	print_tags(e, note);
-	if (note->path && note->path[0])
-		printf("file:    %s\n", note->path);
+		print_field("date:    ", note->date);
+	print_tags(note);
+	if (note->path[0])
+		print_field("file:    ", note->path);
 	printf("paragraphs: %zu", paragraphs->n);
 	if (highlighting) {
 		size_t shown = 0;
@@ -109,34 +122,20 @@ static void print_note(dd_engine_t *e, const dd_stored_note_t *note, const parag
 	printf("\n");
 	for (size_t k = from; k < to; k++) {
 		const paragraph_t *p = &paragraphs->v[k];
-		char *marked = dd_mark_spans(note->body, p->start, p->end, spans, n_spans, open, close);
-		printf("\n[%zu] %s\n", p->number, marked ? marked : "");
-		free(marked);
+		printf("\n[%zu] ", p->number);
+		dd_print_marked(stdout, note->body, p->start, p->end, spans, n_spans, marks);
+		printf("\n");
 	}
 }
 
-static cJSON *json_note(dd_engine_t *e, const dd_stored_note_t *note, const paragraph_list_t *paragraphs, size_t from,
-                        size_t to, const dd_span_t *spans, size_t n_spans, int highlighting)
+static cJSON *json_note(const dd_stored_note_t *note, const paragraph_list_t *paragraphs, size_t from, size_t to,
+                        const dd_span_t *spans, size_t n_spans, int highlighting)
 {
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "id", note->id);
-	dd_stored_note_add_fields(o, note);
-	cJSON_AddStringToObject(o, "path", note->path ? note->path : "");
-	cJSON *tags = cJSON_AddArrayToObject(o, "tags");
-	const cJSON *t;
-	cJSON_ArrayForEach(t, note->tags)
-	{
-		const cJSON *key = cJSON_GetObjectItemCaseSensitive(t, "key");
-		if (!cJSON_IsString(key))
-			continue;
-		cJSON *tag = cJSON_CreateObject();
-		cJSON_AddStringToObject(tag, "key", key->valuestring);
-		cJSON_AddStringToObject(tag, "name", dd_engine_topic_label(e, key->valuestring));
-		const cJSON *score = cJSON_GetObjectItemCaseSensitive(t, "score");
-		cJSON_AddNumberToObject(tag, "score", cJSON_IsNumber(score) ? score->valuedouble : 0.0);
-		cJSON_AddBoolToObject(tag, "manual", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "manual")));
-		cJSON_AddItemToArray(tags, tag);
-	}
+	dd_json_add_note_fields(o, note);
+	cJSON_AddStringToObject(o, "path", note->path);
+	cJSON_AddItemToObject(o, "tags", dd_json_tags(note));
 	cJSON_AddStringToObject(o, "body", note->body);
 	cJSON_AddNumberToObject(o, "paragraph_count", (double)paragraphs->n);
 	cJSON *list = cJSON_AddArrayToObject(o, "paragraphs");
@@ -168,11 +167,13 @@ int dd_cmd_show(int argc, char **argv)
 {
 	const char *db_path = dd_default_db(), *highlight = NULL;
 	long para = 0;
-	int json = 0;
+	int json = 0, marks_given = 0;
+	dd_marks_t marks;
 	static const struct option options[] = {{"db", required_argument, NULL, 'd'},
 	                                        {"para", required_argument, NULL, 'p'},
 	                                        {"highlight", required_argument, NULL, 'H'},
 	                                        {"json", no_argument, NULL, 'j'},
+	                                        {"marks", required_argument, NULL, 'm'},
 	                                        {"help", no_argument, NULL, 'h'},
 	                                        {NULL, 0, NULL, 0}};
 	int c;
@@ -197,6 +198,14 @@ int dd_cmd_show(int argc, char **argv)
 			break;
 		case 'j':
 			json = 1;
+			break;
+		case 'm':
+			if (dd_parse_marks(optarg, &marks) != 0) {
+				fprintf(stderr, "dundian-search show: --marks '%s': give OPEN,CLOSE (e.g. '<<,>>')\n",
+				        optarg);
+				return DD_EXIT_USAGE;
+			}
+			marks_given = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -227,14 +236,11 @@ int dd_cmd_show(int argc, char **argv)
 	dd_stored_note_t note;
 	dd_status_t st = dd_engine_get_note(e, id, &note, &err);
 	if (st != DD_OK) {
-		if (st == DD_ERR_NOT_FOUND)
-			fprintf(stderr, "dundian-search show: no note with id '%s' in the index %s\n", id, db_path);
-		else
-			fprintf(stderr, "dundian-search show: note '%s': %s\n", id, err.message);
+		fprintf(stderr, "dundian-search show: %s\n", err.message);
 		if (highlight)
 			dd_parsed_query_free(&pq);
 		dd_engine_close(e);
-		return st == DD_ERR_NOT_FOUND ? DD_EXIT_NONE : DD_EXIT_INDEX;
+		return st == DD_ERR_NOT_FOUND ? DD_EXIT_USAGE : DD_EXIT_INDEX;
 	}
 	paragraph_list_t paragraphs = {0};
 	dd_note_foreach_paragraph(note.body, note.body_len, collect_paragraph, &paragraphs);
@@ -257,9 +263,13 @@ int dd_cmd_show(int argc, char **argv)
 	} else {
 		size_t from = para ? (size_t)para - 1 : 0, to = para ? (size_t)para : paragraphs.n;
 		if (json)
-			dd_print_json(json_note(e, &note, &paragraphs, from, to, spans, n_spans, highlight != NULL));
-		else
-			print_note(e, &note, &paragraphs, from, to, spans, n_spans, highlight != NULL);
+			dd_print_json(json_note(&note, &paragraphs, from, to, spans, n_spans, highlight != NULL));
+		else {
+			int colour = dd_use_colour();
+			if (!marks_given)
+				marks = dd_default_marks(colour);
+			print_note(&note, &paragraphs, from, to, spans, n_spans, highlight != NULL, &marks, colour);
+		}
 	}
 	free(spans);
 	free(paragraphs.v);

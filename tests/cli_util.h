@@ -172,4 +172,28 @@ __attribute__((unused)) static const char *cli_corpus_index(const char *name, ch
 	return ok ? buf : NULL;
 }
 
+/* An index of a few notes written here: files holds pairs of file name
+ * and text, NULL-terminated; they go to DD_TEST_TMP/<name>/notes and the
+ * index to DD_TEST_TMP/<name>/db (returned in buf, or NULL on failure). */
+__attribute__((unused)) static const char *cli_notes_index(const char *name, const char *const *files, char *buf,
+							    size_t size)
+{
+	char root[4096], notes[4200];
+	if (!cli_scratch(name, root, sizeof root))
+		return NULL;
+	snprintf(notes, sizeof notes, "%s/notes", root);
+	if (mkdir(notes, 0755) != 0)
+		return NULL;
+	for (size_t i = 0; files[i] && files[i + 1]; i += 2)
+		if (cli_write_file(notes, files[i], files[i + 1]) != 0)
+			return NULL;
+	snprintf(buf, size, "%s/db", root);
+	cli_result_t r = cli_run("dundian-index", "--quiet", "--db", buf, notes, (char *)NULL);
+	int ok = r.status == 0;
+	if (!ok)
+		fprintf(stderr, "indexing %s failed (%d): %s\n", notes, r.status, r.err ? r.err : "");
+	cli_result_free(&r);
+	return ok ? buf : NULL;
+}
+
 #endif

@@ -420,13 +420,42 @@ static void test_markdown_quotes_with_citations(void **state)
 	cli_result_free(&r);
 }
 
+/* Markdown shows a note's & < > as written: "&amp;" in a note must not
+ * render as "&", nor "<b>" as markup; text output takes --marks. */
+static void test_markdown_entities_and_marks(void **state)
+{
+	(void)state;
+	char db[4200];
+	const char *const files[] = {"E1.md",
+	                             "---\nid: E1\ntitle: 账目 & <b>明细</b>\ndate: 2007-01-01\n---\n"
+	                             "报账单上写着&amp;和<b>加粗</b>，a > b 也照抄。\n",
+	                             NULL};
+	assert_non_null(cli_notes_index("excerpt_entities", files, db, sizeof db));
+	cli_result_t r;
+	r = cli_run("dundian-search", "excerpt", "--db", db, "--format", "markdown", "报账", (char *)NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "写着&amp;amp;和&lt;b&gt;加粗&lt;/b&gt;，a &gt; b 也照抄"));
+	assert_non_null(strstr(r.out, "《账目 &amp; &lt;b&gt;明细&lt;/b&gt;》"));
+	assert_null(strstr(r.out, "<b>"));
+	cli_result_free(&r);
+
+	r = cli_run("dundian-search", "excerpt", "--db", db, "--marks", "[[,]]", "报账", (char *)NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "> [[报账]]单上写着&amp;和<b>加粗</b>"));
+	cli_result_free(&r);
+	r = cli_run("dundian-search", "excerpt", "--db", db, "--kwic", "--marks", "[[,]]", "报账", (char *)NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "[[报账]]单上"));
+	cli_result_free(&r);
+}
+
 static void test_text_output(void **state)
 {
 	(void)state;
 	cli_result_t r = cli_run("dundian-search", "excerpt", "--db", db_path, "--limit", "3", "低保", (char *)NULL);
 	assert_int_equal(r.status, 0);
 	assert_true(strncmp(r.out, "1. ", 3) == 0);
-	assert_non_null(strstr(r.out, "【低保】"));
+	assert_non_null(strstr(r.out, "⟦低保⟧"));
 	assert_non_null(strstr(r.out, "\n2. "));
 	assert_non_null(strstr(r.out, "\n3. "));
 	assert_null(strstr(r.out, "\n4. "));
@@ -434,10 +463,10 @@ static void test_text_output(void **state)
 	cli_result_free(&r);
 }
 
-/* Display width of line up to (not including) the first 【. */
+/* Display width of line up to (not including) the first ⟦. */
 static size_t width_before_hit(const char *line)
 {
-	const char *mark = strstr(line, "【");
+	const char *mark = strstr(line, "⟦");
 	assert_non_null(mark);
 	return dd_display_width(line, (size_t)(mark - line));
 }
@@ -456,12 +485,12 @@ static void test_kwic_lines_align(void **state)
 		/* the note id first, the typed word marked, its text from the note */
 		char id[64];
 		assert_int_equal(sscanf(line, "%63s", id), 1);
-		assert_non_null(strstr(line, "【报账】"));
+		assert_non_null(strstr(line, "⟦报账⟧"));
 		body_t b;
 		body_load(id, &b);
 		assert_non_null(strstr(b.note->body, "报账"));
 		/* up to 20 characters of context each side, shown on one line */
-		const char *right = strstr(line, "】") + strlen("】");
+		const char *right = strstr(line, "⟧") + strlen("⟧");
 		assert_true(dd_utf8_length(right, strlen(right)) <= 20);
 		assert_null(strchr(line, '\t'));
 		body_free(&b);
@@ -519,7 +548,7 @@ static void test_kwic_lines_align(void **state)
 			column = w;
 		assert_int_equal(w, column);
 		/* left context: at most 6 characters besides the id and the padding */
-		const char *mark = strstr(line, "【");
+		const char *mark = strstr(line, "⟦");
 		size_t chars = 0;
 		for (const char *c = line + strcspn(line, " "); c < mark; c++)
 			if (*c != ' ' && ((unsigned char)*c & 0xC0) != 0x80)
@@ -559,7 +588,7 @@ static void test_show_prints_the_right_paragraph(void **state)
 	/* highlighting */
 	r = cli_run("dundian-search", "show", "N0001", "--db", db_path, "--para", "6", "--highlight", "报账", (char *)NULL);
 	assert_int_equal(r.status, 0);
-	assert_non_null(strstr(r.out, "二是研究在乡里设【报账】代办点"));
+	assert_non_null(strstr(r.out, "二是研究在乡里设⟦报账⟧代办点"));
 	cli_result_free(&r);
 }
 
@@ -630,7 +659,7 @@ static void test_errors(void **state)
 {
 	(void)state;
 	const char *unknown_id[] = {"show", "N9999", "--db", db_path, NULL};
-	assert_one_line_error(1, "N9999", unknown_id);
+	assert_one_line_error(2, "no note N9999", unknown_id);
 	const char *para_range[] = {"show", "N0001", "--db", db_path, "--para", "8", NULL};
 	assert_one_line_error(2, "--para 8", para_range);
 	const char *para_zero[] = {"show", "N0001", "--db", db_path, "--para", "0", NULL};
@@ -674,17 +703,18 @@ static void test_search_snippets_still_work(void **state)
 	const cJSON *h;
 	cJSON_ArrayForEach(h, cJSON_GetObjectItemCaseSensitive(o, "hits"))
 	{
-		const char *snippet = string_of(h, "snippet");
-		assert_non_null(strstr(snippet, "【"));
-		/* marks removed, the snippet is whole sentences of the body */
-		char plain[8192] = "";
-		for (const char *p = snippet; *p;) {
-			if (strncmp(p, "【", 3) == 0 || strncmp(p, "】", 3) == 0) {
-				p += 3;
-				continue;
-			}
-			strncat(plain, p, 1);
-			p++;
+		/* the snippet is plain text: whole sentences of the body, with
+		 * the matches as code point offsets into it */
+		const char *plain = string_of(h, "snippet");
+		const cJSON *highlights = cJSON_GetObjectItemCaseSensitive(h, "highlights"), *pair;
+		assert_true(cJSON_GetArraySize(highlights) > 0);
+		size_t chars = dd_utf8_length(plain, strlen(plain)), last_end = 0;
+		cJSON_ArrayForEach(pair, highlights)
+		{
+			size_t start = (size_t)cJSON_GetArrayItem(pair, 0)->valuedouble;
+			size_t end = (size_t)cJSON_GetArrayItem(pair, 1)->valuedouble;
+			assert_true(last_end <= start && start < end && end <= chars);
+			last_end = end;
 		}
 		body_t b;
 		body_load(string_of(h, "id"), &b);
@@ -706,6 +736,7 @@ int main(void)
 	    cmocka_unit_test(test_passages_with_context_are_the_body_too),
 	    cmocka_unit_test(test_context_widens_the_same_passage),
 	    cmocka_unit_test(test_markdown_quotes_with_citations),
+	    cmocka_unit_test(test_markdown_entities_and_marks),
 	    cmocka_unit_test(test_text_output),
 	    cmocka_unit_test(test_kwic_lines_align),
 	    cmocka_unit_test(test_show_prints_the_right_paragraph),

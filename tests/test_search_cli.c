@@ -764,6 +764,199 @@ static void test_manual_tags(void **state)
 	cli_result_free(&r);
 }
 
+/* --- output (issue 12) -------------------------------------------------------- */
+
+/* JSON snippets are plain text; "highlights" are code point offsets of the
+ * matches in them. */
+static void test_json_highlights(void **state)
+{
+	(void)state;
+	int status = -1;
+	cJSON *root = search_json(corpus_db, (const char *const[]){"--limit", "10", "\"吃水\"", NULL}, &status);
+	assert_int_equal(status, 0);
+	const cJSON *h;
+	size_t checked = 0;
+	cJSON_ArrayForEach(h, hits_of(root))
+	{
+		const char *snippet = hit_string(h, "snippet");
+		const cJSON *pair, *highlights = cJSON_GetObjectItemCaseSensitive(h, "highlights");
+		assert_true(cJSON_GetArraySize(highlights) > 0);
+		cJSON_ArrayForEach(pair, highlights)
+		{
+			size_t start = (size_t)cJSON_GetArrayItem(pair, 0)->valuedouble;
+			size_t end = (size_t)cJSON_GetArrayItem(pair, 1)->valuedouble;
+			/* walk to the bytes of [start, end) */
+			size_t byte = 0, from = 0;
+			for (size_t c = 0; c < end; c++) {
+				if (c == start)
+					from = byte;
+				assert_true(snippet[byte] != '\0');
+				dd_utf8_next(snippet, &byte);
+			}
+			assert_int_equal(byte - from, strlen("吃水"));
+			assert_memory_equal(snippet + from, "吃水", byte - from);
+			checked++;
+		}
+		assert_null(strstr(snippet, "⟦"));
+	}
+	assert_true(checked >= 10);
+	cJSON_Delete(root);
+}
+
+/* Text marks: ⟦⟧ by default, so a note's own 【情况】 heading stays apart
+ * from the matches; --marks sets them. */
+static void test_text_marks(void **state)
+{
+	(void)state;
+	cli_result_t r = cli_run("dundian-search", "--db", corpus_db, "--limit", "1", "id:N0229", "吃水", (char *)NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "【情况】"));
+	assert_non_null(strstr(r.out, "⟦吃水⟧"));
+	cli_result_free(&r);
+	r = cli_run("dundian-search", "--db", corpus_db, "--limit", "1", "--marks", "<<,>>", "id:N0229", "吃水",
+		    (char *)NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "<<吃水>>"));
+	assert_null(strstr(r.out, "⟦"));
+	cli_result_free(&r);
+	const char *bad[] = {"", ",", "<<", "a,b,c", "\033[31m,x"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		r = cli_run("dundian-search", "--db", corpus_db, "--marks", bad[i], "吃水", (char *)NULL);
+		assert_int_equal(r.status, 2);
+		assert_non_null(strstr(r.err, "--marks"));
+		cli_result_free(&r);
+	}
+}
+
+/* ESC and other control characters in a note never reach the terminal
+ * raw; JSON escapes them. */
+static void test_control_characters(void **state)
+{
+	(void)state;
+	char db[4200];
+	const char *const files[] = {"C1.md",
+				     "---\nid: C1\ntitle: 磨坊\033[2J标题\nauthor: 张\033]0;x\a三\ndate: 2007-01-01\n---\n"
+				     "村东头那间老磨坊\033[31m，现在没人用了\x7f。\n",
+				     NULL};
+	assert_non_null(cli_notes_index("search_cli_controls", files, db, sizeof db));
+	cli_result_t r;
+	const char *const commands[][7] = {{"--db", db, "磨坊", NULL},
+					   {"--db", db, "show", "C1", NULL},
+					   {"--db", db, "excerpt", "磨坊", NULL},
+					   {"--db", db, "excerpt", "--kwic", "磨坊", NULL},
+					   {"--db", db, "excerpt", "--format", "markdown", "磨坊", NULL},
+					   {"--db", db, "report", "--by", "author", NULL},
+					   {"--db", db, "report", "--cell", "=", NULL}};
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+		r = cli_run_argv("dundian-search", commands[i]);
+		assert_int_equal(r.status, 0);
+		for (const char *c = r.out; *c; c++)
+			if ((unsigned char)*c < 0x20 && *c != '\n')
+				fail_msg("%s: control character %#x in the output", commands[i][2], *c);
+		assert_null(strchr(r.out, 0x7f));
+		assert_non_null(strstr(r.out, "\xEF\xBF\xBD")); /* U+FFFD in their place */
+		cli_result_free(&r);
+	}
+	int status = -1;
+	cJSON *json = search_json(db, (const char *const[]){"磨坊", NULL}, &status);
+	assert_int_equal(status, 0);
+	assert_non_null(strstr(hit_string(cJSON_GetArrayItem(hits_of(json), 0), "title"), "\033[2J"));
+	cJSON_Delete(json);
+}
+
+/* --no-snippets: one line of metadata per hit, no blank lines. */
+static void test_no_snippets_lines(void **state)
+{
+	(void)state;
+	cli_result_t r =
+	    cli_run("dundian-search", "--db", corpus_db, "--limit", "3", "--no-snippets", "饮水", (char *)NULL);
+	assert_int_equal(r.status, 0);
+	assert_null(strstr(r.out, "\n\n"));
+	assert_int_equal(count_lines(r.out), 3 * 2 + 1);
+	cli_result_free(&r);
+}
+
+static void expect_usage_error(const char *const *args, const char *needle)
+{
+	cli_result_t r = cli_run_argv("dundian-search", args);
+	if (r.status != 2)
+		fail_msg("%s: exit %d, expected 2", needle, r.status);
+	assert_string_equal(r.out, "");
+	if (needle && !strstr(r.err, needle))
+		fail_msg("message '%s' does not say '%s'", r.err, needle);
+	cli_result_free(&r);
+}
+
+/* Numbers that are not numbers, out of range, and the short options that
+ * meant something else in another subcommand. */
+static void test_bad_numbers_and_options(void **state)
+{
+	(void)state;
+	expect_usage_error((const char *const[]){"--db", corpus_db, "--limit", "", "饮水", NULL}, "--limit ''");
+	expect_usage_error((const char *const[]){"--db", corpus_db, "--offset", "", "饮水", NULL}, "--offset ''");
+	expect_usage_error((const char *const[]){"--db", corpus_db, "--offset", "4294967296", "饮水", NULL},
+			   "4294967296");
+	expect_usage_error((const char *const[]){"--db", corpus_db, "--offset", "-1", "饮水", NULL}, "--offset");
+	expect_usage_error((const char *const[]){"--db", corpus_db, "--limit", "5x", "饮水", NULL}, "--limit");
+	expect_usage_error((const char *const[]){"--db", corpus_db, "-o", "5", "饮水", NULL}, NULL);
+	expect_usage_error((const char *const[]){"--db", corpus_db, "-l", "N0001", NULL}, NULL);
+	expect_usage_error((const char *const[]){"--db", corpus_db, "--facets", "weather", "饮水", NULL}, "weather");
+	/* the largest offset is accepted: nothing from there on */
+	cli_result_t r = cli_run("dundian-search", "--db", corpus_db, "--offset", "1000000000", "饮水", (char *)NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "none from rank 1000000001 on"));
+	cli_result_free(&r);
+}
+
+/* An unknown note id is a usage error, worded alike, for show and --like. */
+static void test_unknown_note(void **state)
+{
+	(void)state;
+	cli_result_t show = cli_run("dundian-search", "--db", corpus_db, "show", "N9999", (char *)NULL);
+	cli_result_t like = cli_run("dundian-search", "--db", corpus_db, "--like", "N9999", (char *)NULL);
+	assert_int_equal(show.status, 2);
+	assert_int_equal(like.status, show.status);
+	assert_string_equal(show.err, "dundian-search show: no note N9999\n");
+	assert_non_null(strstr(like.err, "no note N9999\n"));
+	assert_int_equal(count_lines(like.err), 1);
+	cli_result_free(&show);
+	cli_result_free(&like);
+}
+
+/* help is help, not a query; --version; help screens list exit codes and
+ * every facet field. */
+static void test_help_and_version(void **state)
+{
+	(void)state;
+	cli_result_t r = cli_run("dundian-search", "help", (char *)NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "usage: dundian-search"));
+	const char *fields[] = {"topic", "county", "city", "month", "author", "village", "township"};
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		char facet[32];
+		snprintf(facet, sizeof facet, "%s,", fields[i]);
+		if (!strstr(r.out, facet) && !strstr(r.out, fields[i]))
+			fail_msg("help does not name facet field %s", fields[i]);
+	}
+	assert_non_null(strstr(r.out, "exit: 0 found, 1 nothing found, 2"));
+	cli_result_free(&r);
+	const char *subcommands[] = {"excerpt", "show", "report"};
+	for (size_t i = 0; i < 3; i++) {
+		r = cli_run("dundian-search", "help", subcommands[i], (char *)NULL);
+		assert_int_equal(r.status, 0);
+		char usage[64];
+		snprintf(usage, sizeof usage, "usage: dundian-search %s", subcommands[i]);
+		assert_non_null(strstr(r.out, usage));
+		assert_non_null(strstr(r.out, "exit: 0"));
+		cli_result_free(&r);
+	}
+	r = cli_run("dundian-search", "--version", (char *)NULL);
+	assert_int_equal(r.status, 0);
+	assert_true(strncmp(r.out, "dundian-search ", 15) == 0);
+	assert_int_equal(count_lines(r.out), 1);
+	cli_result_free(&r);
+}
+
 int main(void)
 {
 	alarm(580); /* a hung program fails the run instead of stalling it */
@@ -785,6 +978,13 @@ int main(void)
 		cmocka_unit_test(test_subcommand_after_db),
 		cmocka_unit_test(test_minus_words_as_arguments),
 		cmocka_unit_test(test_chunk_words_together_first),
+		cmocka_unit_test(test_json_highlights),
+		cmocka_unit_test(test_text_marks),
+		cmocka_unit_test(test_control_characters),
+		cmocka_unit_test(test_no_snippets_lines),
+		cmocka_unit_test(test_bad_numbers_and_options),
+		cmocka_unit_test(test_unknown_note),
+		cmocka_unit_test(test_help_and_version),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
