@@ -86,11 +86,10 @@ static void test_two_runs_write_the_same_valid_notes(void **state)
 		dd_note_free(note);
 	}
 	qsort(ids, na, sizeof *ids, by_string);
-	for (size_t i = 0; i < na; i++) {
-		if (i > 0)
-			assert_string_not_equal(ids[i - 1], ids[i]);
+	for (size_t i = 1; i < na; i++)
+		assert_string_not_equal(ids[i - 1], ids[i]);
+	for (size_t i = 0; i < na; i++)
 		free(ids[i]);
-	}
 	free(ids);
 	dd_scaled_corpus_list_free(pa, na);
 	dd_scaled_corpus_list_free(pb, nb);
