@@ -38,6 +38,7 @@
 #include "scale_peers.h"
 #include "scaled_corpus.h"
 #include "schema.h"
+#include "xapian_baseline.h"
 
 #define PAGE 10
 

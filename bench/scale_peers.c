@@ -23,7 +23,7 @@
 #include "note.h"
 #include "scaled_corpus.h"
 #include "schema.h"
-#include "xapian_wrap.h"
+#include "xapian_baseline.h"
 
 double dd_bench_now_ms(void)
 {
