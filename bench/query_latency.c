@@ -33,6 +33,7 @@
 
 #include "buffer.h"
 #include "engine.h"
+#include "searching.h"
 #include "eval_metrics.h"
 #include "note.h"
 #include "scale_peers.h"
@@ -77,46 +78,17 @@ typedef struct figure {
 
 /* ---- dundian ---- */
 
-/* The whole answer to one query, as dundian-search gives it: parse with
- * the engine's vocabulary and topic feedback, search a page of limit
- * (sorted by date when the query is filters only), read each hit's stored
- * note and, with snippets, its best passage.  Kept in one function: the
- * one call to replace when lib/search.h lands. */
+/* The whole answer to one query, as dundian-search gives it: the one
+ * search pipeline (searching.h), a page of limit hits with their stored
+ * notes and, with snippets, each one's best passage. */
 static dd_status_t dundian_answer(dd_engine_t *e, const char *text, size_t limit, int snippets, size_t *hits,
 				  dd_error_t *err)
 {
-	dd_parsed_query_t pq = {0};
-	dd_results_t *res = NULL;
-	*hits = 0;
-	dd_status_t s = dd_engine_parse(e, text, &pq, err);
-	if (s == DD_OK)
-		s = dd_engine_topic_feedback(e, &pq, err);
-	if (s == DD_OK) {
-		dd_search_options_t opts;
-		dd_engine_search_options(&opts, 0, limit);
-		opts.check_at_least = dd_db_doc_count(dd_engine_db(e));
-		if (!pq.has_text) {
-			opts.sort_by_value = 1;
-			opts.sort_slot = DD_SLOT_DATE;
-		}
-		s = dd_db_search(dd_engine_db(e), pq.query, &opts, &res, err);
-	}
-	for (size_t i = 0; s == DD_OK && i < dd_results_count(res); i++) {
-		dd_stored_note_t note;
-		s = dd_results_note(res, i, snippets, &note, err);
-		if (s != DD_OK)
-			break;
-		if (snippets) {
-			char *snippet = dd_engine_snippet(e, &pq, &note, 120, "【", "】", err);
-			if (!snippet)
-				s = err ? err->status : DD_ERR_NOMEM;
-			free(snippet);
-		}
-		dd_stored_note_free(&note);
-		(*hits)++;
-	}
-	dd_results_free(res);
-	dd_parsed_query_free(&pq);
+	dd_search_request_t req = {.text = text, .limit = limit, .snippets = snippets};
+	dd_search_result_t res;
+	dd_status_t s = dd_search(e, &req, &res, err);
+	*hits = s == DD_OK ? res.n_hits : 0;
+	dd_search_result_free(&res);
 	return s;
 }
 
