@@ -1771,7 +1771,7 @@ static void print_item_table(system_run_t *runs, size_t run_count, const dev_set
 	       dev->corpus_count, dev->item_count, ITEM_FOUND_AT);
 	printf("%-30s %3s", "style", "n");
 	for (size_t s = 0; s < run_count; s++)
-		printf("  %-13s", runs[s].sys->short_name);
+		printf("  %-*s", s + 1 < run_count ? 13 : 0, runs[s].sys->short_name);
 	printf("\n");
 	enum { MAX_STYLES = 32 };
 	char styles[MAX_STYLES][16];
@@ -1794,7 +1794,7 @@ static void print_item_table(system_run_t *runs, size_t run_count, const dev_set
 			item_cell(&runs[s], dev, style, cells[s], sizeof cells[s], &n);
 		printf("%-30s %3zu", label, n);
 		for (size_t s = 0; s < run_count && s < 16; s++)
-			printf("  %-13s", cells[s]);
+			printf("  %-*s", s + 1 < run_count ? 13 : 0, cells[s]);
 		printf("\n");
 	}
 	for (size_t s = 0; s < run_count; s++)
