@@ -118,6 +118,26 @@ dd_eval_set_score_t dd_eval_compare_sets(const char *const *returned, size_t n_r
 	return score;
 }
 
+size_t dd_eval_rank_of(const char *const *ids, size_t n, const char *target)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(ids[i], target) == 0)
+			return i + 1;
+	return 0;
+}
+
+double dd_eval_reciprocal_rank(size_t rank, size_t limit)
+{
+	if (rank == 0 || rank > limit)
+		return 0.0;
+	return 1.0 / (double)rank;
+}
+
+int dd_eval_found_at(size_t rank, size_t k)
+{
+	return rank >= 1 && rank <= k;
+}
+
 static int compare_doubles(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;

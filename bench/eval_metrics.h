@@ -60,6 +60,20 @@ typedef struct dd_eval_set_score {
 dd_eval_set_score_t dd_eval_compare_sets(const char *const *returned, size_t n_returned,
 					 const char *const *expected, size_t n_expected);
 
+/* Known-item search: the note the user is looking for, in a ranked list
+ * of ids.  The 1-based rank of the first occurrence of target in ids[0..n),
+ * or 0 when it is not there. */
+size_t dd_eval_rank_of(const char *const *ids, size_t n, const char *target);
+
+/* Reciprocal rank: 1 / rank for a rank in 1..limit, 0 for rank 0 (not
+ * returned) or a rank past limit (SCORING.md: the top 100 count).  Its mean
+ * over queries is the MRR. */
+double dd_eval_reciprocal_rank(size_t rank, size_t limit);
+
+/* found@k: 1 when the rank is in 1..k, else 0 (its mean is the share of
+ * queries whose target is in the top k). */
+int dd_eval_found_at(size_t rank, size_t k);
+
 /* The value at quantile q (0..1) of values[0..n), by the nearest-rank
  * method on a sorted copy (values is not modified): the median of
  * {1,2,3,4} is 2, its p95 is 4.  0 when n is 0. */

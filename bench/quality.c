@@ -1,23 +1,34 @@
-/* quality.c - dd-bench-quality: compares dundian with two baselines on the
- * 200 labelled dev notes, in one run.
+/* quality.c - dd-bench-quality: compares dundian with three peers, side by
+ * side in one run.
  *
  * Systems, each fed the same notes and the same queries:
  *   - dundian, driven through its real binaries (dundian-index once, then
  *     one dundian-search --json process per query);
  *   - SQLite FTS5 with the trigram tokenizer, ranked by bm25(), in memory;
  *   - Xapian's CJK n-gram indexing as omindex does it, through the
- *     baseline functions of lib/xapian_baseline.h.
+ *     baseline functions of lib/xapian_baseline.h;
+ *   - ICU words + Xapian BM25: ICU's own word break iterator (locale zh,
+ *     nothing of dundian's tokenizer, dictionary or thesaurus), each word a
+ *     term, a query its words OR-ed: what a plain design would give.
  *
- * Measures (bench/dev/SCORING.md): nDCG@10, P@10, MAP and recall@100 on the
- * topic queries; recall, precision and the share returned exactly for
- * quoted random Han substrings of 2-6 characters sampled (seeded,
- * reproducibly) from the notes; median and p95 query latency.
+ * Measures (bench/dev/SCORING.md), in three parts that can be run alone:
+ *   - topic: nDCG@10, P@10, MAP and recall@100 on the topic queries over
+ *     the 200 labelled notes;
+ *   - literal: recall, precision and the share returned exactly for quoted
+ *     random Han substrings of 2-6 characters sampled (seeded,
+ *     reproducibly) from the labelled notes;
+ *   - items: known-item search over the whole corpus: the reciprocal rank
+ *     of the one note each query looks for and found@10, per query style
+ *     (named by the qid's letters: DR keywords, DE a half-remembered
+ *     sentence, DA a plain description) and all together;
+ * and median and p95 query latency.
  *
  * Notes are parsed here with a few lines of code (front matter + body) on
  * purpose: the bench must not share the parser it is judging.
  */
 #define _XOPEN_SOURCE 700
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -37,6 +48,7 @@
 
 #include <cjson/cJSON.h>
 #include <sqlite3.h>
+#include <unicode/ubrk.h>
 #include <unicode/uchar.h>
 #include <unicode/unorm2.h>
 #include <unicode/uscript.h>
@@ -44,13 +56,17 @@
 #include <unicode/utf16.h>
 
 #include "eval_metrics.h"
+#include "schema.h"
 #include "status.h"
 #include "xapian_baseline.h"
+#include "xapian_wrap.h"
 
 extern char **environ;
 
 #define TOPIC_LIMIT 100     /* SCORING.md: the top 100 ids per query */
 #define LITERAL_LIMIT 1000  /* more than there are notes: the whole set */
+#define ITEM_LIMIT 100      /* SCORING.md: the top 100 ids per known-item query */
+#define ITEM_FOUND_AT 10    /* found@10 */
 #define DEFAULT_LITERAL_COUNT 300
 #define DEFAULT_SEED UINT64_C(0x5eed0dd1a2b3c4d5)
 #define LITERAL_MIN_CHARS 2
@@ -238,9 +254,11 @@ typedef struct bench_note {
 	char *secondary_topics;
 } bench_note_t;
 
-typedef struct topic_query {
+/* One line of queries.tsv or items.tsv: for a topic query target is the
+ * topic key, for a known-item query the id of the one note looked for. */
+typedef struct dev_query {
 	char *qid, *target, *text;
-} topic_query_t;
+} dev_query_t;
 
 typedef struct literal_case {
 	char *text;              /* 2-6 Han characters, UTF-8, NFKC */
@@ -252,11 +270,16 @@ typedef struct literal_case {
 typedef struct dev_set {
 	bench_note_t *notes;
 	size_t note_count;
-	topic_query_t *queries;
+	dev_query_t *queries;
 	size_t query_count;
 	size_t skipped_queries;  /* of a kind other than topic */
 	literal_case_t *literals;
 	size_t literal_count;
+	dev_query_t *items;
+	size_t item_count;
+	size_t skipped_items;    /* of a kind other than item */
+	bench_note_t *corpus;    /* every note of corpus/notes, for the items */
+	size_t corpus_count;
 } dev_set_t;
 
 /* Splits line at tabs into at most max_fields fields (in place). */
@@ -338,7 +361,10 @@ static int load_labels(dev_set_t *dev, const char *path, bench_message_t err)
 	return 0;
 }
 
-static int load_queries(dev_set_t *dev, const char *path, bench_message_t err)
+/* Reads the queries of kind `kind` from a qid/kind/target/query file into
+ * *out (*count of them); lines of other kinds are counted in *skipped. */
+static int load_query_file(const char *path, const char *kind, dev_query_t **out, size_t *count,
+			   size_t *skipped, bench_message_t err)
 {
 	char *text = read_text_file(path);
 	if (!text) {
@@ -357,22 +383,22 @@ static int load_queries(dev_set_t *dev, const char *path, bench_message_t err)
 			free(text);
 			return -1;
 		}
-		if (strcmp(trim(fields[1]), "topic") != 0) {
-			dev->skipped_queries++;
+		if (strcmp(trim(fields[1]), kind) != 0) {
+			(*skipped)++;
 			continue;
 		}
-		if (dev->query_count == cap) {
+		if (*count == cap) {
 			cap = cap ? cap * 2 : 32;
-			dev->queries = xrealloc(dev->queries, cap * sizeof *dev->queries);
+			*out = xrealloc(*out, cap * sizeof **out);
 		}
-		topic_query_t *q = &dev->queries[dev->query_count++];
+		dev_query_t *q = &(*out)[(*count)++];
 		q->qid = xstrdup(trim(fields[0]));
 		q->target = xstrdup(trim(fields[2]));
 		q->text = xstrdup(trim(fields[3]));
 	}
 	free(text);
-	if (dev->query_count == 0) {
-		snprintf(err, sizeof(bench_message_t), "no topic queries in %s", path);
+	if (*count == 0) {
+		snprintf(err, sizeof(bench_message_t), "no %s queries in %s", kind, path);
 		return -1;
 	}
 	return 0;
@@ -474,19 +500,25 @@ static char *utf16_to_utf8(const UChar *s, int32_t len)
 	return out;
 }
 
+/* Reads corpus/notes/ID.md for a note whose id is set. */
+static int read_note(bench_note_t *note, const char *repo, bench_message_t err)
+{
+	note->path = xformat("%s/corpus/notes/%s.md", repo, note->id);
+	char *text = read_text_file(note->path);
+	if (!text) {
+		snprintf(err, sizeof(bench_message_t), "cannot read note %s: %s", note->path, strerror(errno));
+		return -1;
+	}
+	int rc = parse_note_file(note, text, err);
+	free(text);
+	return rc;
+}
+
 static int load_notes(dev_set_t *dev, const char *repo, bench_message_t err)
 {
 	for (size_t i = 0; i < dev->note_count; i++) {
 		bench_note_t *note = &dev->notes[i];
-		note->path = xformat("%s/corpus/notes/%s.md", repo, note->id);
-		char *text = read_text_file(note->path);
-		if (!text) {
-			snprintf(err, sizeof(bench_message_t), "cannot read note %s: %s", note->path, strerror(errno));
-			return -1;
-		}
-		int rc = parse_note_file(note, text, err);
-		free(text);
-		if (rc != 0)
+		if (read_note(note, repo, err) != 0)
 			return -1;
 		int32_t len;
 		UChar *title16 = nfkc_utf16(note->title, &len);
@@ -497,6 +529,68 @@ static int load_notes(dev_set_t *dev, const char *repo, bench_message_t err)
 		free(body16);
 		if (!note->nfkc_title || !note->nfkc_body) {
 			snprintf(err, sizeof(bench_message_t), "%s: ICU could not NFKC-normalise the note", note->path);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int compare_strings(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every note of corpus/notes (each *.md, in name order), for the known-item
+ * queries, which SCORING.md runs over the whole corpus; and every item's
+ * target must be one of them. */
+static int load_corpus(dev_set_t *dev, const char *repo, bench_message_t err)
+{
+	char *dir_path = xformat("%s/corpus/notes", repo);
+	DIR *dir = opendir(dir_path);
+	if (!dir) {
+		snprintf(err, sizeof(bench_message_t), "cannot read the corpus folder %s: %s", dir_path,
+			 strerror(errno));
+		free(dir_path);
+		return -1;
+	}
+	char **ids = NULL;
+	size_t count = 0, cap = 0;
+	struct dirent *entry;
+	while ((entry = readdir(dir)) != NULL) {
+		size_t n = strlen(entry->d_name);
+		if (entry->d_name[0] == '.' || n <= 3 || strcmp(entry->d_name + n - 3, ".md") != 0)
+			continue;
+		if (count == cap) {
+			cap = cap ? cap * 2 : 512;
+			ids = xrealloc(ids, cap * sizeof *ids);
+		}
+		ids[count++] = xstrndup(entry->d_name, n - 3);
+	}
+	closedir(dir);
+	free(dir_path);
+	qsort(ids, count, sizeof *ids, compare_strings);
+	dev->corpus = xmalloc((count ? count : 1) * sizeof *dev->corpus);
+	memset(dev->corpus, 0, (count ? count : 1) * sizeof *dev->corpus);
+	int rc = 0;
+	for (size_t i = 0; i < count; i++) {
+		dev->corpus[dev->corpus_count++].id = ids[i]; /* the note owns it now */
+		if (rc == 0 && read_note(&dev->corpus[i], repo, err) != 0)
+			rc = -1;
+	}
+	free(ids);
+	if (rc != 0)
+		return -1;
+	if (count == 0) {
+		snprintf(err, sizeof(bench_message_t), "no notes (*.md) in %s/corpus/notes", repo);
+		return -1;
+	}
+	for (size_t q = 0; q < dev->item_count; q++) {
+		size_t i = 0;
+		while (i < dev->corpus_count && strcmp(dev->corpus[i].id, dev->items[q].target) != 0)
+			i++;
+		if (i == dev->corpus_count) {
+			snprintf(err, sizeof(bench_message_t), "known-item query %s looks for %s, which is not in %s/corpus/notes",
+				 dev->items[q].qid, dev->items[q].target, repo);
 			return -1;
 		}
 	}
@@ -637,10 +731,10 @@ static int sample_literals(dev_set_t *dev, size_t count, uint64_t seed, bench_me
 	return rc;
 }
 
-static void dev_set_free(dev_set_t *dev)
+static void notes_free(bench_note_t *notes, size_t count)
 {
-	for (size_t i = 0; i < dev->note_count; i++) {
-		bench_note_t *n = &dev->notes[i];
+	for (size_t i = 0; i < count; i++) {
+		bench_note_t *n = &notes[i];
 		free(n->id);
 		free(n->path);
 		free(n->title);
@@ -650,13 +744,25 @@ static void dev_set_free(dev_set_t *dev)
 		free(n->primary_topics);
 		free(n->secondary_topics);
 	}
-	free(dev->notes);
-	for (size_t i = 0; i < dev->query_count; i++) {
-		free(dev->queries[i].qid);
-		free(dev->queries[i].target);
-		free(dev->queries[i].text);
+	free(notes);
+}
+
+static void queries_free(dev_query_t *queries, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		free(queries[i].qid);
+		free(queries[i].target);
+		free(queries[i].text);
 	}
-	free(dev->queries);
+	free(queries);
+}
+
+static void dev_set_free(dev_set_t *dev)
+{
+	notes_free(dev->notes, dev->note_count);
+	notes_free(dev->corpus, dev->corpus_count);
+	queries_free(dev->queries, dev->query_count);
+	queries_free(dev->items, dev->item_count);
 	for (size_t i = 0; i < dev->literal_count; i++) {
 		free(dev->literals[i].text);
 		free(dev->literals[i].expected);
@@ -666,7 +772,7 @@ static void dev_set_free(dev_set_t *dev)
 
 /* ---- the systems under test ------------------------------------------ */
 
-/* A search engine as the bench sees it.  open indexes the dev notes;
+/* A search engine as the bench sees it.  open indexes the given notes;
  * search returns ranked ids for a topic query (literal = 0) or the
  * matching ids for a quoted literal string (literal = 1), with the latency
  * the bench should count for it. */
@@ -674,7 +780,7 @@ typedef struct bench_system bench_system_t;
 struct bench_system {
 	const char *name;      /* row label */
 	const char *short_name; /* per-query column label */
-	int (*open)(bench_system_t *sys, const dev_set_t *dev, bench_message_t err);
+	int (*open)(bench_system_t *sys, const bench_note_t *notes, size_t note_count, bench_message_t err);
 	int (*search)(bench_system_t *sys, const char *text, int literal, size_t limit,
 		      id_list_t *out, double *latency_ms, bench_message_t err);
 	void (*close)(bench_system_t *sys);
@@ -786,7 +892,7 @@ static const char *last_line(byte_buffer_t *b)
 	return nl ? nl + 1 : (*s ? s : "(no message)");
 }
 
-static int dundian_open(bench_system_t *sys, const dev_set_t *dev, bench_message_t err)
+static int dundian_open(bench_system_t *sys, const bench_note_t *notes, size_t note_count, bench_message_t err)
 {
 	dundian_state_t *st = xmalloc(sizeof *st);
 	memset(st, 0, sizeof *st);
@@ -804,13 +910,13 @@ static int dundian_open(bench_system_t *sys, const dev_set_t *dev, bench_message
 			return -1;
 		}
 	}
-	char **argv = xmalloc((dev->note_count + 4) * sizeof *argv);
+	char **argv = xmalloc((note_count + 4) * sizeof *argv);
 	size_t argc = 0;
 	argv[argc++] = st->index_program;
 	argv[argc++] = "--db";
 	argv[argc++] = st->db_dir;
-	for (size_t i = 0; i < dev->note_count; i++)
-		argv[argc++] = dev->notes[i].path;
+	for (size_t i = 0; i < note_count; i++)
+		argv[argc++] = notes[i].path;
 	argv[argc] = NULL;
 	byte_buffer_t out = {0}, errout = {0};
 	int exit_status = 0;
@@ -927,7 +1033,7 @@ static int fts5_fail(fts5_state_t *st, const char *what, bench_message_t err)
 	return -1;
 }
 
-static int fts5_open(bench_system_t *sys, const dev_set_t *dev, bench_message_t err)
+static int fts5_open(bench_system_t *sys, const bench_note_t *notes, size_t note_count, bench_message_t err)
 {
 	fts5_state_t *st = xmalloc(sizeof *st);
 	memset(st, 0, sizeof *st);
@@ -944,8 +1050,8 @@ static int fts5_open(bench_system_t *sys, const dev_set_t *dev, bench_message_t 
 	if (sqlite3_prepare_v2(st->db, "INSERT INTO notes(id, title, body) VALUES (?1, ?2, ?3)", -1, &insert,
 			       NULL) != SQLITE_OK)
 		return fts5_fail(st, "prepare insert", err);
-	for (size_t i = 0; i < dev->note_count; i++) {
-		const bench_note_t *note = &dev->notes[i];
+	for (size_t i = 0; i < note_count; i++) {
+		const bench_note_t *note = &notes[i];
 		sqlite3_bind_text(insert, 1, note->id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(insert, 2, note->title, -1, SQLITE_STATIC);
 		sqlite3_bind_text(insert, 3, note->body, -1, SQLITE_STATIC);
@@ -1000,14 +1106,53 @@ static char *like_pattern(const char *text)
 	return b.data;
 }
 
+/* Length in bytes of the space (ASCII blank or U+3000) at s, or 0. */
+static size_t space_at(const char *s)
+{
+	if (*s == ' ' || *s == '\t')
+		return 1;
+	return strncmp(s, "\xe3\x80\x80", 3) == 0 ? 3 : 0;
+}
+
+/* A ranked query as an FTS5 expression: each piece between spaces a quoted
+ * phrase, the phrases OR-ed, as a user typing keywords means them (a topic
+ * query is one piece, so one phrase).  A piece under 3 characters cannot
+ * match a trigram and is left out; NULL when no piece is left. */
+static char *fts5_ranked_expression(const char *text)
+{
+	byte_buffer_t b = {0};
+	const char *p = text;
+	while (*p) {
+		size_t n;
+		while ((n = space_at(p)) > 0)
+			p += n;
+		const char *end = p;
+		while (*end && space_at(end) == 0)
+			end++;
+		char *piece = xstrndup(p, (size_t)(end - p));
+		if (utf8_char_count(piece) >= 3) {
+			char *phrase = fts5_phrase(piece);
+			if (b.len)
+				buffer_append(&b, " OR ", 4);
+			buffer_append(&b, phrase, strlen(phrase));
+			free(phrase);
+		}
+		free(piece);
+		p = end;
+	}
+	return b.data;
+}
+
 static int fts5_search(bench_system_t *sys, const char *text, int literal, size_t limit,
 		       id_list_t *out, double *latency_ms, bench_message_t err)
 {
 	fts5_state_t *st = sys->state;
 	double started = now_ms();
-	int short_string = utf8_char_count(text) < 3;
+	char *pattern = literal ? (utf8_char_count(text) < 3 ? NULL : fts5_phrase(text)) : fts5_ranked_expression(text);
+	int short_string = pattern == NULL;
 	sqlite3_stmt *stmt = short_string ? st->like : st->match;
-	char *pattern = short_string ? like_pattern(text) : fts5_phrase(text);
+	if (short_string)
+		pattern = like_pattern(text);
 	if (short_string && literal)
 		st->literal_fallbacks++;
 	else if (short_string)
@@ -1047,7 +1192,8 @@ static char *fts5_describe(bench_system_t *sys)
 	if (!st)
 		return NULL;
 	return xformat("SQLite FTS5: in-memory table over title and body, each query a quoted phrase ranked by"
-		       " bm25(); strings under 3 characters cannot match a trigram, so they fall back to an"
+		       " bm25() (a query with spaces: its pieces of 3 or more characters as phrases OR-ed);"
+		       " strings under 3 characters cannot match a trigram, so they fall back to an"
 		       " unranked LIKE '%%...%%' scan in note order (%zu topic, %zu literal queries);"
 		       " latency in process; indexing took %.0f ms.",
 		       st->topic_fallbacks, st->literal_fallbacks, st->index_ms);
@@ -1055,51 +1201,22 @@ static char *fts5_describe(bench_system_t *sys)
 
 /* -- Xapian CJK n-grams (omindex's way), through the wrapper -- */
 
+/* The state of both Xapian peers (the n-gram one has no break iterator). */
 typedef struct xapian_state {
 	dd_db_t *db;
 	double index_ms;
+	UBreakIterator *words; /* ICU words: the word break iterator */
+	size_t empty_queries;  /* ICU words: queries with no word at all */
 } xapian_state_t;
 
-static int xapian_open(bench_system_t *sys, const dev_set_t *dev, bench_message_t err)
+/* Runs query (NULL: it could not be built) on st->db with BM25 at Xapian's
+ * defaults, appending the ids of up to limit hits to out and freeing the
+ * query; *latency_ms from started. */
+static int xapian_run_query(xapian_state_t *st, const char *peer, dd_query_t *query, const char *text,
+			    size_t limit, id_list_t *out, double started, double *latency_ms, bench_message_t err)
 {
-	xapian_state_t *st = xmalloc(sizeof *st);
-	memset(st, 0, sizeof *st);
-	sys->state = st;
-	char *dir = xformat("%s/xapian-ngram-db", sys->work_dir);
-	dd_error_t e;
-	dd_error_clear(&e);
-	double started = now_ms();
-	dd_status_t s = dd_db_open_write(dir, &st->db, &e);
-	free(dir);
-	if (s == DD_OK)
-		s = dd_db_begin(st->db, &e);
-	for (size_t i = 0; s == DD_OK && i < dev->note_count; i++) {
-		const bench_note_t *note = &dev->notes[i];
-		char *idterm = xformat("Q%s", note->id);
-		char *text = xformat("%s\n\n%s", note->title, note->body);
-		s = dd_baseline_ngram_index(st->db, idterm, text, &e);
-		free(idterm);
-		free(text);
-	}
-	if (s == DD_OK)
-		s = dd_db_commit(st->db, &e);
-	st->index_ms = now_ms() - started;
-	if (s != DD_OK) {
-		snprintf(err, sizeof(bench_message_t), "Xapian n-gram baseline: %s (%s)", e.message,
-			 dd_status_name(s));
-		return -1;
-	}
-	return 0;
-}
-
-static int xapian_search(bench_system_t *sys, const char *text, int literal, size_t limit,
-			 id_list_t *out, double *latency_ms, bench_message_t err)
-{
-	xapian_state_t *st = sys->state;
-	double started = now_ms();
-	dd_query_t *query = dd_baseline_ngram_query(text, literal);
 	if (!query) {
-		snprintf(err, sizeof(bench_message_t), "Xapian n-gram baseline: cannot parse query %s", text);
+		snprintf(err, sizeof(bench_message_t), "%s: cannot build the query for %s", peer, text);
 		return -1;
 	}
 	dd_search_options_t opts;
@@ -1111,19 +1228,78 @@ static int xapian_search(bench_system_t *sys, const char *text, int literal, siz
 	dd_status_t s = dd_db_search(st->db, query, &opts, &results, &e);
 	if (s == DD_OK) {
 		size_t n = dd_results_count(results);
-		for (size_t i = 0; i < n; i++) {
-			const char *id = dd_results_id(results, i);
-			id_list_add(out, id ? id : "");
-		}
+		for (size_t i = 0; i < n; i++)
+			id_list_add(out, dd_results_id(results, i));
+		s = dd_results_error(results, &e); /* a hit whose id could not be read */
 	}
 	*latency_ms = now_ms() - started;
 	dd_results_free(results);
 	dd_query_free(query);
 	if (s != DD_OK) {
-		snprintf(err, sizeof(bench_message_t), "Xapian n-gram baseline: query %s: %s", text, e.message);
+		snprintf(err, sizeof(bench_message_t), "%s: query %s: %s", peer, text, e.message);
 		return -1;
 	}
 	return 0;
+}
+
+
+/* Indexes one note's text (title, blank line, body) as the document with
+ * unique term idterm. */
+typedef dd_status_t (*xapian_index_fn)(xapian_state_t *st, const char *idterm, const char *text, dd_error_t *e);
+
+/* Builds a Xapian peer's index of the notes in folder dir_name of the work
+ * folder, one transaction, timed. */
+static int xapian_build(bench_system_t *sys, const char *peer, const char *dir_name, xapian_index_fn index_note,
+			const bench_note_t *notes, size_t note_count, bench_message_t err)
+{
+	xapian_state_t *st = sys->state;
+	char *dir = xformat("%s/%s", sys->work_dir, dir_name);
+	dd_error_t e;
+	dd_error_clear(&e);
+	double started = now_ms();
+	dd_status_t s = dd_db_open_write(dir, &st->db, &e);
+	free(dir);
+	if (s == DD_OK)
+		s = dd_db_begin(st->db, &e);
+	for (size_t i = 0; s == DD_OK && i < note_count; i++) {
+		const bench_note_t *note = &notes[i];
+		char *idterm = xformat(DD_PREFIX_ID "%s", note->id);
+		char *text = xformat("%s\n\n%s", note->title, note->body);
+		s = index_note(st, idterm, text, &e);
+		free(idterm);
+		free(text);
+	}
+	if (s == DD_OK)
+		s = dd_db_commit(st->db, &e);
+	st->index_ms = now_ms() - started;
+	if (s != DD_OK) {
+		snprintf(err, sizeof(bench_message_t), "%s: %s (%s)", peer, e.message, dd_status_name(s));
+		return -1;
+	}
+	return 0;
+}
+
+static dd_status_t ngram_index_note(xapian_state_t *st, const char *idterm, const char *text, dd_error_t *e)
+{
+	return dd_baseline_ngram_index(st->db, idterm, text, e);
+}
+
+static int xapian_open(bench_system_t *sys, const bench_note_t *notes, size_t note_count, bench_message_t err)
+{
+	xapian_state_t *st = xmalloc(sizeof *st);
+	memset(st, 0, sizeof *st);
+	sys->state = st;
+	return xapian_build(sys, "Xapian n-gram baseline", "xapian-ngram-db", ngram_index_note, notes, note_count,
+			    err);
+}
+
+static int xapian_search(bench_system_t *sys, const char *text, int literal, size_t limit,
+			 id_list_t *out, double *latency_ms, bench_message_t err)
+{
+	xapian_state_t *st = sys->state;
+	double started = now_ms();
+	return xapian_run_query(st, "Xapian n-gram baseline", dd_baseline_ngram_query(text, literal), text, limit,
+				out, started, latency_ms, err);
 }
 
 static void xapian_close(bench_system_t *sys)
@@ -1133,6 +1309,8 @@ static void xapian_close(bench_system_t *sys)
 		return;
 	if (st->db)
 		dd_db_close(st->db);
+	if (st->words)
+		ubrk_close(st->words);
 	free(st);
 	sys->state = NULL;
 }
@@ -1143,17 +1321,162 @@ static char *xapian_describe(bench_system_t *sys)
 	if (!st)
 		return NULL;
 	return xformat("Xapian CJK n-grams: title and body through TermGenerator with FLAG_CJK_NGRAM (as"
-		       " omindex), topic queries by QueryParser (default OR), literal strings as a phrase;"
+		       " omindex), ranked (topic and known-item) queries by QueryParser (default OR; the n-grams of"
+		       " one run of Han characters must all match), literal strings as a phrase;"
 		       " latency in process; indexing took %.0f ms.",
 		       st->index_ms);
+}
+
+/* -- ICU words + Xapian BM25: the plain design, through the wrapper's
+ * generic document and query calls -- */
+
+/* A text's words by ICU's word break iterator (locale zh: ICU's own
+ * breaking of Han runs with its built-in word list, nothing of dundian's
+ * tokenizer, dictionary or thesaurus), after NFKC and case folding, as a
+ * list of UTF-8 strings.  Spaces and punctuation (rule status
+ * UBRK_WORD_NONE) are no words; a word longer than a Xapian term may be is
+ * dropped. */
+static dd_status_t icu_words(UBreakIterator *bi, const char *utf8, id_list_t *words, dd_error_t *e)
+{
+	int32_t len = 0;
+	UChar *nfkc = nfkc_utf16(utf8, &len);
+	if (!nfkc)
+		return dd_error_set(e, DD_ERR_ICU, "ICU could not NFKC-normalise %.80s", utf8);
+	UErrorCode status = U_ZERO_ERROR;
+	UChar *folded = xmalloc(((size_t)len * 3 + 1) * sizeof *folded); /* folding may grow a text */
+	int32_t folded_len = u_strFoldCase(folded, len * 3 + 1, nfkc, len, U_FOLD_CASE_DEFAULT, &status);
+	free(nfkc);
+	if (U_SUCCESS(status))
+		ubrk_setText(bi, folded, folded_len, &status);
+	if (U_FAILURE(status)) {
+		free(folded);
+		return dd_error_set(e, DD_ERR_ICU, "ICU word break: %s", u_errorName(status));
+	}
+	for (int32_t start = ubrk_first(bi), end = ubrk_next(bi); end != UBRK_DONE; start = end, end = ubrk_next(bi)) {
+		if (ubrk_getRuleStatus(bi) < UBRK_WORD_NONE_LIMIT)
+			continue;
+		char *word = utf16_to_utf8(folded + start, end - start);
+		if (word && *word && strlen(word) <= DD_TERM_MAX_BYTES)
+			id_list_add(words, word);
+		free(word);
+	}
+	/* the iterator must not keep pointing at freed text */
+	status = U_ZERO_ERROR;
+	ubrk_setText(bi, NULL, 0, &status);
+	free(folded);
+	return DD_OK;
+}
+
+/* Each word a term at its position (from 1), so a literal string can be
+ * a phrase of words. */
+static dd_status_t icu_index_note(xapian_state_t *st, const char *idterm, const char *text, dd_error_t *e)
+{
+	id_list_t words = {0};
+	dd_status_t s = icu_words(st->words, text, &words, e);
+	if (s != DD_OK)
+		return s;
+	dd_doc_t *doc = dd_doc_new();
+	if (!doc) {
+		id_list_free(&words);
+		return dd_error_set(e, DD_ERR_NOMEM, "out of memory for the document %s", idterm);
+	}
+	for (size_t w = 0; s == DD_OK && w < words.count; w++)
+		s = dd_doc_add_posting(doc, words.ids[w], (unsigned)w + 1, 1, e);
+	if (s == DD_OK)
+		s = dd_db_replace_doc(st->db, idterm, doc, e);
+	dd_doc_free(doc);
+	id_list_free(&words);
+	return s;
+}
+
+static int icu_open(bench_system_t *sys, const bench_note_t *notes, size_t note_count, bench_message_t err)
+{
+	xapian_state_t *st = xmalloc(sizeof *st);
+	memset(st, 0, sizeof *st);
+	sys->state = st;
+	UErrorCode status = U_ZERO_ERROR;
+	st->words = ubrk_open(UBRK_WORD, "zh", NULL, 0, &status);
+	if (U_FAILURE(status)) {
+		st->words = NULL;
+		snprintf(err, sizeof(bench_message_t), "ICU words: cannot open a zh word break iterator: %s",
+			 u_errorName(status));
+		return -1;
+	}
+	return xapian_build(sys, "ICU words + Xapian", "xapian-icu-words-db", icu_index_note, notes, note_count, err);
+}
+
+/* A ranked query: the distinct words OR-ed, a repeated word with a higher
+ * query frequency (as QueryParser would); a literal string: the phrase of
+ * its words. */
+static dd_query_t *icu_query(const id_list_t *words, int literal)
+{
+	if (words->count == 0)
+		return dd_query_match_nothing();
+	if (literal)
+		return dd_query_phrase((const char *const *)words->ids, words->count, 0);
+	dd_query_t **terms = xmalloc(words->count * sizeof *terms);
+	size_t n = 0;
+	for (size_t w = 0; w < words->count; w++) {
+		size_t earlier = 0;
+		while (earlier < w && strcmp(words->ids[earlier], words->ids[w]) != 0)
+			earlier++;
+		if (earlier < w)
+			continue; /* counted with its first occurrence */
+		unsigned wqf = 1;
+		for (size_t later = w + 1; later < words->count; later++)
+			wqf += strcmp(words->ids[later], words->ids[w]) == 0;
+		terms[n++] = dd_query_term(words->ids[w], wqf);
+	}
+	dd_query_t *query = dd_query_combine(DD_QUERY_OR, terms, n);
+	free(terms);
+	return query;
+}
+
+static int icu_search(bench_system_t *sys, const char *text, int literal, size_t limit,
+		      id_list_t *out, double *latency_ms, bench_message_t err)
+{
+	xapian_state_t *st = sys->state;
+	double started = now_ms();
+	id_list_t words = {0};
+	dd_error_t e;
+	if (icu_words(st->words, text, &words, &e) != DD_OK) {
+		id_list_free(&words);
+		snprintf(err, sizeof(bench_message_t), "ICU words + Xapian: %s", e.message);
+		return -1;
+	}
+	st->empty_queries += words.count == 0;
+	dd_query_t *query = icu_query(&words, literal);
+	id_list_free(&words);
+	return xapian_run_query(st, "ICU words + Xapian", query, text, limit, out, started, latency_ms, err);
+}
+
+static char *icu_describe(bench_system_t *sys)
+{
+	xapian_state_t *st = sys->state;
+	if (!st)
+		return NULL;
+	return xformat("ICU words + Xapian BM25: title and body NFKC-normalised and case-folded, broken into"
+		       " words by ICU's word break iterator (locale zh; spaces and punctuation dropped), each"
+		       " word a positioned term; a query is its words OR-ed, BM25 with Xapian's defaults; a"
+		       " literal string is the phrase of its words, so a string whose words ICU breaks"
+		       " differently inside a note is missed; %zu queries had no word; latency in process"
+		       " (breaking the query included); indexing took %.0f ms.",
+		       st->empty_queries, st->index_ms);
 }
 
 /* ---- running and scoring ------------------------------------------- */
 
 typedef struct system_run {
-	bench_system_t *sys;
+	bench_system_t *sys;        /* over the labelled notes: topics, literals */
+	bench_system_t *corpus_sys; /* the same engine over the whole corpus: items */
 	int opened;
 	bench_message_t open_error;
+	int corpus_opened;
+	bench_message_t corpus_open_error;
+	double corpus_index_ms;     /* wall time of corpus_sys->open */
+	size_t *item_rank;          /* per known-item query: the target's rank, 0 = not in the top 100 */
+	double *item_latencies;
+	size_t item_latency_count;
 	double *ndcg, *precision10, *average_precision, *recall100; /* per topic query */
 	dd_eval_set_score_t *literal_scores;                          /* per literal */
 	size_t *literal_returned;
@@ -1178,14 +1501,18 @@ static void record_query_error(system_run_t *run, const bench_message_t err)
 		snprintf(run->first_query_error, sizeof run->first_query_error, "%s", err);
 }
 
+/* Topic queries and literal strings over the labelled notes (none when
+ * the dev set holds none: --only). */
 static void run_system(system_run_t *run, const dev_set_t *dev)
 {
 	bench_system_t *sys = run->sys;
 	size_t nq = dev->query_count, nl = dev->literal_count;
-	run->ndcg = calloc(nq, sizeof(double));
-	run->precision10 = calloc(nq, sizeof(double));
-	run->average_precision = calloc(nq, sizeof(double));
-	run->recall100 = calloc(nq, sizeof(double));
+	if (nq + nl == 0)
+		return;
+	run->ndcg = calloc(nq ? nq : 1, sizeof(double));
+	run->precision10 = calloc(nq ? nq : 1, sizeof(double));
+	run->average_precision = calloc(nq ? nq : 1, sizeof(double));
+	run->recall100 = calloc(nq ? nq : 1, sizeof(double));
 	run->literal_scores = calloc(nl ? nl : 1, sizeof(dd_eval_set_score_t));
 	run->literal_returned = calloc(nl ? nl : 1, sizeof(size_t));
 	run->latencies = calloc(nq + nl, sizeof(double));
@@ -1196,7 +1523,7 @@ static void run_system(system_run_t *run, const dev_set_t *dev)
 	}
 
 	fprintf(stderr, "dd-bench-quality: %s: indexing %zu notes...\n", sys->name, dev->note_count);
-	if (sys->open(sys, dev, run->open_error) != 0)
+	if (sys->open(sys, dev->notes, dev->note_count, run->open_error) != 0)
 		return;
 	run->opened = 1;
 
@@ -1206,7 +1533,7 @@ static void run_system(system_run_t *run, const dev_set_t *dev)
 	bench_message_t err;
 	fprintf(stderr, "dd-bench-quality: %s: %zu topic queries, %zu literal strings...\n", sys->name, nq, nl);
 	for (size_t q = 0; q < nq; q++) {
-		const topic_query_t *query = &dev->queries[q];
+		const dev_query_t *query = &dev->queries[q];
 		size_t relevant_total = 0;
 		for (size_t i = 0; i < dev->note_count; i++) {
 			all_grades[i] = note_grade(&dev->notes[i], query->target);
@@ -1250,8 +1577,48 @@ static void run_system(system_run_t *run, const dev_set_t *dev)
 	free(all_grades);
 }
 
+/* Known-item queries over the whole corpus: the rank of each target. */
+static void run_items(system_run_t *run, const dev_set_t *dev)
+{
+	bench_system_t *sys = run->corpus_sys;
+	size_t ni = dev->item_count;
+	if (ni == 0)
+		return;
+	run->item_rank = calloc(ni, sizeof(size_t));
+	run->item_latencies = calloc(ni, sizeof(double));
+	if (!run->item_rank || !run->item_latencies) {
+		fprintf(stderr, "dd-bench-quality: out of memory\n");
+		exit(2);
+	}
+	fprintf(stderr, "dd-bench-quality: %s: indexing the whole corpus, %zu notes...\n", sys->name,
+		dev->corpus_count);
+	double started = now_ms();
+	if (sys->open(sys, dev->corpus, dev->corpus_count, run->corpus_open_error) != 0)
+		return;
+	run->corpus_index_ms = now_ms() - started;
+	run->corpus_opened = 1;
+	fprintf(stderr, "dd-bench-quality: %s: %zu known-item queries...\n", sys->name, ni);
+	id_list_t hits = {0};
+	bench_message_t err;
+	for (size_t q = 0; q < ni; q++) {
+		id_list_clear(&hits);
+		double latency = 0;
+		if (sys->search(sys, dev->items[q].text, 0, ITEM_LIMIT, &hits, &latency, err) != 0) {
+			record_query_error(run, err);
+			id_list_clear(&hits);
+		} else {
+			run->item_latencies[run->item_latency_count++] = latency;
+		}
+		size_t ranked = hits.count < ITEM_LIMIT ? hits.count : ITEM_LIMIT;
+		run->item_rank[q] = dd_eval_rank_of((const char *const *)hits.ids, ranked, dev->items[q].target);
+	}
+	id_list_free(&hits);
+}
+
 static void system_run_free(system_run_t *run)
 {
+	free(run->item_rank);
+	free(run->item_latencies);
 	free(run->ndcg);
 	free(run->precision10);
 	free(run->average_precision);
@@ -1269,9 +1636,19 @@ static double mean(const double *values, size_t n)
 	return n ? sum / (double)n : 0.0;
 }
 
+/* "%.3f" of value, or "-" when the part was not run (--only). */
+static const char *figure(char *buf, size_t size, int measured, double value)
+{
+	if (measured)
+		snprintf(buf, size, "%.3f", value);
+	else
+		snprintf(buf, size, "-");
+	return buf;
+}
+
 static void print_summary_table(system_run_t *runs, size_t run_count, const dev_set_t *dev)
 {
-	size_t nl = dev->literal_count;
+	size_t nq = dev->query_count, nl = dev->literal_count;
 	printf("%-30s %7s %6s %6s %6s | %7s %7s %9s | %7s %7s\n", "system", "nDCG@10", "P@10", "MAP", "R@100",
 	       "lit.rec", "lit.pre", "exact", "med ms", "p95 ms");
 	printf("%-30s %7s %6s %6s %6s | %7s %7s %9s | %7s %7s\n", "------", "-------", "----", "---", "-----",
@@ -1282,28 +1659,165 @@ static void print_summary_table(system_run_t *runs, size_t run_count, const dev_
 			printf("%-30s   (not run: see below)\n", run->sys->name);
 			continue;
 		}
-		size_t nq = dev->query_count, exact = 0;
+		size_t exact = 0;
 		double recall_sum = 0, precision_sum = 0;
 		for (size_t l = 0; l < nl; l++) {
 			recall_sum += run->literal_scores[l].recall;
 			precision_sum += run->literal_scores[l].precision;
 			exact += (size_t)run->literal_scores[l].exact;
 		}
-		char exact_text[32], median_text[32] = "-", p95_text[32] = "-";
-		snprintf(exact_text, sizeof exact_text, "%zu/%zu", exact, nl);
+		char exact_text[32] = "-", median_text[32] = "-", p95_text[32] = "-";
+		if (nl)
+			snprintf(exact_text, sizeof exact_text, "%zu/%zu", exact, nl);
 		if (run->latency_count) {
 			snprintf(median_text, sizeof median_text, "%.2f",
 				 dd_eval_quantile(run->latencies, run->latency_count, 0.5));
 			snprintf(p95_text, sizeof p95_text, "%.2f",
 				 dd_eval_quantile(run->latencies, run->latency_count, 0.95));
 		}
-		printf("%-30s %7.3f %6.3f %6.3f %6.3f | %7.3f %7.3f %9s | %7s %7s", run->sys->name,
-		       mean(run->ndcg, nq), mean(run->precision10, nq), mean(run->average_precision, nq),
-		       mean(run->recall100, nq), nl ? recall_sum / (double)nl : 0.0,
-		       nl ? precision_sum / (double)nl : 0.0, exact_text, median_text, p95_text);
+		char f[6][16];
+		printf("%-30s %7s %6s %6s %6s | %7s %7s %9s | %7s %7s", run->sys->name,
+		       figure(f[0], sizeof f[0], nq > 0, mean(run->ndcg, nq)),
+		       figure(f[1], sizeof f[1], nq > 0, mean(run->precision10, nq)),
+		       figure(f[2], sizeof f[2], nq > 0, mean(run->average_precision, nq)),
+		       figure(f[3], sizeof f[3], nq > 0, mean(run->recall100, nq)),
+		       figure(f[4], sizeof f[4], nl > 0, nl ? recall_sum / (double)nl : 0.0),
+		       figure(f[5], sizeof f[5], nl > 0, nl ? precision_sum / (double)nl : 0.0), exact_text,
+		       median_text, p95_text);
 		if (run->failed_queries)
 			printf("  (%zu queries failed: see below)", run->failed_queries);
 		printf("\n");
+	}
+}
+
+/* ---- known items: per style ------------------------------------------ */
+
+/* A known-item query's style: the letters its qid starts with (DR01 ->
+ * "DR"), so a set with other styles is grouped the same way. */
+static void item_style(const char *qid, char *buf, size_t size)
+{
+	size_t n = 0;
+	while (n + 1 < size && ((qid[n] >= 'A' && qid[n] <= 'Z') || (qid[n] >= 'a' && qid[n] <= 'z'))) {
+		buf[n] = qid[n];
+		n++;
+	}
+	buf[n] = '\0';
+}
+
+static const struct {
+	const char *style, *name;
+} known_styles[] = {
+	{"DR", "keywords"},
+	{"DE", "half-remembered sentence"},
+	{"DA", "plain description"},
+};
+enum { KNOWN_STYLE_COUNT = sizeof known_styles / sizeof known_styles[0] };
+
+/* The styles present, known ones first in the order above, then any other
+ * in order of appearance; returns how many (at most max). */
+static size_t item_styles(const dev_set_t *dev, char styles[][16], size_t max)
+{
+	size_t n = 0;
+	for (size_t k = 0; k < KNOWN_STYLE_COUNT; k++) {
+		for (size_t q = 0; q < dev->item_count; q++) {
+			char style[16];
+			item_style(dev->items[q].qid, style, sizeof style);
+			if (strcmp(style, known_styles[k].style) == 0 && n < max) {
+				snprintf(styles[n++], 16, "%s", style);
+				break;
+			}
+		}
+	}
+	for (size_t q = 0; q < dev->item_count; q++) {
+		char style[16];
+		item_style(dev->items[q].qid, style, sizeof style);
+		int seen = 0;
+		for (size_t i = 0; i < n && !seen; i++)
+			seen = strcmp(styles[i], style) == 0;
+		if (!seen && n < max)
+			snprintf(styles[n++], 16, "%s", style);
+	}
+	return n;
+}
+
+/* One cell "MRR / found@10" of the items of one style (NULL: all). */
+static void item_cell(const system_run_t *run, const dev_set_t *dev, const char *style, char *cell, size_t size,
+		      size_t *count)
+{
+	double rr_sum = 0;
+	size_t found = 0, n = 0;
+	for (size_t q = 0; q < dev->item_count; q++) {
+		char own[16];
+		item_style(dev->items[q].qid, own, sizeof own);
+		if (style && strcmp(own, style) != 0)
+			continue;
+		n++;
+		if (run->corpus_opened) {
+			rr_sum += dd_eval_reciprocal_rank(run->item_rank[q], ITEM_LIMIT);
+			found += (size_t)dd_eval_found_at(run->item_rank[q], ITEM_FOUND_AT);
+		}
+	}
+	*count = n;
+	if (!run->corpus_opened || n == 0)
+		snprintf(cell, size, "-");
+	else
+		snprintf(cell, size, "%.3f / %.3f", rr_sum / (double)n, (double)found / (double)n);
+}
+
+static void print_item_table(system_run_t *runs, size_t run_count, const dev_set_t *dev)
+{
+	printf("\nKnown-item search over the whole corpus (%zu notes), %zu queries: MRR / found@%d\n",
+	       dev->corpus_count, dev->item_count, ITEM_FOUND_AT);
+	printf("%-30s %3s", "style", "n");
+	for (size_t s = 0; s < run_count; s++)
+		printf("  %-*s", s + 1 < run_count ? 13 : 0, runs[s].sys->short_name);
+	printf("\n");
+	enum { MAX_STYLES = 32 };
+	char styles[MAX_STYLES][16];
+	size_t style_count = item_styles(dev, styles, MAX_STYLES);
+	for (size_t i = 0; i <= style_count; i++) {
+		const char *style = i < style_count ? styles[i] : NULL;
+		char label[64];
+		if (!style) {
+			snprintf(label, sizeof label, "all");
+		} else {
+			const char *name = "";
+			for (size_t k = 0; k < KNOWN_STYLE_COUNT; k++)
+				if (strcmp(style, known_styles[k].style) == 0)
+					name = known_styles[k].name;
+			snprintf(label, sizeof label, "%-3s %s", style, name);
+		}
+		char cells[16][32];
+		size_t n = 0;
+		for (size_t s = 0; s < run_count && s < 16; s++)
+			item_cell(&runs[s], dev, style, cells[s], sizeof cells[s], &n);
+		printf("%-30s %3zu", label, n);
+		for (size_t s = 0; s < run_count && s < 16; s++)
+			printf("  %-*s", s + 1 < run_count ? 13 : 0, cells[s]);
+		printf("\n");
+	}
+	for (size_t s = 0; s < run_count; s++)
+		if (!runs[s].corpus_opened)
+			printf("%s was not run over the corpus: see below\n", runs[s].sys->name);
+}
+
+static void print_item_ranks(system_run_t *runs, size_t run_count, const dev_set_t *dev)
+{
+	printf("\nRank of the target per known-item query (- = not in the top %d)\n", ITEM_LIMIT);
+	printf("%-6s %-8s", "qid", "target");
+	for (size_t s = 0; s < run_count; s++)
+		printf(" %8s", runs[s].sys->short_name);
+	printf("  query\n");
+	for (size_t q = 0; q < dev->item_count; q++) {
+		const dev_query_t *item = &dev->items[q];
+		printf("%-6s %-8s", item->qid, item->target);
+		for (size_t s = 0; s < run_count; s++) {
+			if (runs[s].corpus_opened && runs[s].item_rank[q])
+				printf(" %8zu", runs[s].item_rank[q]);
+			else
+				printf(" %8s", "-");
+		}
+		printf("  %s\n", item->text);
 	}
 }
 
@@ -1315,7 +1829,7 @@ static void print_per_query_table(system_run_t *runs, size_t run_count, const de
 		printf(" %8s", runs[s].sys->short_name);
 	printf("  query\n");
 	for (size_t q = 0; q < dev->query_count; q++) {
-		const topic_query_t *query = &dev->queries[q];
+		const dev_query_t *query = &dev->queries[q];
 		printf("%-6s %-12s", query->qid, query->target);
 		for (size_t s = 0; s < run_count; s++) {
 			if (runs[s].opened)
@@ -1371,29 +1885,52 @@ static void print_literal_details(system_run_t *runs, size_t run_count, const de
 	}
 }
 
-static void print_notes(system_run_t *runs, size_t run_count)
+/* "name median / p95" of some latencies into a line being built, if any. */
+static void append_latency(byte_buffer_t *line, const char *name, const double *values, size_t n)
 {
+	if (n == 0)
+		return;
+	char *part = xformat("%s%s %.2f / %.2f", line->len ? ", " : "", name, dd_eval_quantile(values, n, 0.5),
+			     dd_eval_quantile(values, n, 0.95));
+	buffer_append(line, part, strlen(part));
+	free(part);
+}
+
+static void print_notes(system_run_t *runs, size_t run_count, const dev_set_t *dev)
+{
+	int labelled_part = dev->query_count + dev->literal_count > 0, item_part = dev->item_count > 0;
 	printf("\nNotes\n");
-	printf("- Latency: median and p95 over every query that ran (topic queries and literal strings).\n");
+	if (labelled_part)
+		printf("- Latency in the table: median and p95 over every topic query and literal string that"
+		       " ran; known-item queries (over the whole corpus) are given apart below.\n");
 	for (size_t s = 0; s < run_count; s++) {
 		system_run_t *run = &runs[s];
-		if (!run->opened) {
-			printf("- %s was not run: %s\n", run->sys->name, run->open_error);
+		if (labelled_part && !run->opened)
+			printf("- %s was not run on the labelled notes: %s\n", run->sys->name, run->open_error);
+		if (item_part && !run->corpus_opened)
+			printf("- %s was not run on the whole corpus: %s\n", run->sys->name, run->corpus_open_error);
+		bench_system_t *described = run->opened ? run->sys : run->corpus_opened ? run->corpus_sys : NULL;
+		if (!described)
 			continue;
-		}
-		char *text = run->sys->describe ? run->sys->describe(run->sys) : NULL;
+		char *text = described->describe ? described->describe(described) : NULL;
 		if (text)
 			printf("- %s\n", text);
 		free(text);
-		const double *topic = run->latencies, *literal = run->latencies + run->topic_latency_count;
+		if (run->corpus_opened)
+			printf("  indexing the whole corpus (%zu notes) for the known items took %.0f ms (wall).\n",
+			       dev->corpus_count, run->corpus_index_ms);
+		byte_buffer_t line = {0};
 		size_t topic_count = run->topic_latency_count, literal_count = run->latency_count - topic_count;
-		printf("  latency median / p95 ms: topic queries %.2f / %.2f, literal strings %.2f / %.2f\n",
-		       dd_eval_quantile(topic, topic_count, 0.5), dd_eval_quantile(topic, topic_count, 0.95),
-		       dd_eval_quantile(literal, literal_count, 0.5), dd_eval_quantile(literal, literal_count, 0.95));
+		append_latency(&line, "topic queries", run->latencies, topic_count);
+		append_latency(&line, "literal strings", run->latencies + topic_count, literal_count);
+		append_latency(&line, "known items", run->item_latencies, run->item_latency_count);
+		if (line.len)
+			printf("  latency median / p95 ms: %s\n", line.data);
+		buffer_free(&line);
 		if (run->failed_queries)
 			printf("- %s: %zu of %zu queries failed and were scored as returning nothing; the first: %s\n",
-			       run->sys->name, run->failed_queries, run->failed_queries + run->latency_count,
-			       run->first_query_error);
+			       run->sys->name, run->failed_queries,
+			       run->failed_queries + run->latency_count + run->item_latency_count, run->first_query_error);
 	}
 }
 
@@ -1416,33 +1953,69 @@ static void remove_tree(const char *path)
 
 /* ---- main ------------------------------------------------------------ */
 
+/* The parts of a run (--only). */
+enum {
+	PART_TOPIC = 1u << 0,
+	PART_LITERAL = 1u << 1,
+	PART_ITEMS = 1u << 2,
+	PART_ALL = PART_TOPIC | PART_LITERAL | PART_ITEMS
+};
+
+/* "topic,items" -> PART_TOPIC | PART_ITEMS; 0 on an unknown name. */
+static unsigned parse_parts(const char *list)
+{
+	unsigned parts = 0;
+	const char *p = list;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		if (n == 5 && strncmp(p, "topic", 5) == 0)
+			parts |= PART_TOPIC;
+		else if (n == 7 && strncmp(p, "literal", 7) == 0)
+			parts |= PART_LITERAL;
+		else if (n == 5 && strncmp(p, "items", 5) == 0)
+			parts |= PART_ITEMS;
+		else
+			return 0;
+		p += n;
+		if (*p == ',' && *++p == '\0')
+			return 0; /* a trailing comma */
+	}
+	return parts;
+}
+
 static void usage(FILE *to)
 {
 	fprintf(to,
 		"usage: dd-bench-quality [--build-dir DIR] [--repo DIR] [--queries FILE] [--labels FILE]\n"
-		"                        [--literal N] [--seed S]\n"
+		"                        [--items FILE] [--literal N] [--seed S] [--only PARTS]\n"
 		"\n"
-		"Compares dundian, SQLite FTS5 (trigram, bm25) and Xapian CJK n-grams on the labelled\n"
-		"dev notes: nDCG@10, P@10, MAP, recall@100 on the topic queries; recall, precision and\n"
-		"exact matches on N random quoted Han substrings; median and p95 latency.\n"
+		"Compares dundian, SQLite FTS5 (trigram, bm25), Xapian CJK n-grams and ICU words + Xapian\n"
+		"BM25, side by side: nDCG@10, P@10, MAP, recall@100 on the topic queries over the labelled\n"
+		"dev notes; recall, precision and exact matches on N random quoted Han substrings of them;\n"
+		"MRR and found@10 of the known-item queries over the whole corpus, per style; median and\n"
+		"p95 latency.\n"
 		"\n"
 		"  --repo DIR       project checkout (default: .)\n"
 		"  --build-dir DIR  where bin/dundian-index and bin/dundian-search are (default: REPO/build)\n"
 		"  --queries FILE   default: REPO/bench/dev/queries.tsv\n"
 		"  --labels FILE    default: REPO/bench/dev/labels.tsv\n"
+		"  --items FILE     known-item queries (default: REPO/bench/dev/items.tsv)\n"
 		"  --literal N      number of random literal strings (default: %d)\n"
 		"  --seed S         seed of the literal sample (default: 0x%" PRIx64 ")\n"
+		"  --only PARTS     run only these parts, comma-separated: topic, literal, items\n"
+		"                   (default: all three)\n"
 		"\n"
 		"Exit status: 0 if every system ran every query, 1 if a system or a query failed (the\n"
-		"table is still printed), 2 on bad input or options.\n",
+		"tables are still printed), 2 on bad input or options.\n",
 		DEFAULT_LITERAL_COUNT, DEFAULT_SEED);
 }
 
 int main(int argc, char **argv)
 {
-	const char *repo = ".", *build_dir = NULL, *queries_path = NULL, *labels_path = NULL;
+	const char *repo = ".", *build_dir = NULL, *queries_path = NULL, *labels_path = NULL, *items_path = NULL;
 	size_t literal_count = DEFAULT_LITERAL_COUNT;
 	uint64_t seed = DEFAULT_SEED;
+	unsigned parts = PART_ALL;
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
 		if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
@@ -1464,6 +2037,15 @@ int main(int argc, char **argv)
 			queries_path = value;
 		} else if (strcmp(arg, "--labels") == 0) {
 			labels_path = value;
+		} else if (strcmp(arg, "--items") == 0) {
+			items_path = value;
+		} else if (strcmp(arg, "--only") == 0) {
+			parts = parse_parts(value);
+			if (!parts) {
+				fprintf(stderr, "dd-bench-quality: --only wants topic, literal or items (comma-separated),"
+					" not %s\n", value);
+				return 2;
+			}
 		} else if (strcmp(arg, "--literal") == 0) {
 			errno = 0;
 			unsigned long long n = strtoull(value, &end, 10);
@@ -1488,20 +2070,31 @@ int main(int argc, char **argv)
 	char *default_build = xformat("%s/build", repo);
 	char *default_queries = xformat("%s/bench/dev/queries.tsv", repo);
 	char *default_labels = xformat("%s/bench/dev/labels.tsv", repo);
+	char *default_items = xformat("%s/bench/dev/items.tsv", repo);
 	if (!build_dir)
 		build_dir = default_build;
 	if (!queries_path)
 		queries_path = default_queries;
 	if (!labels_path)
 		labels_path = default_labels;
+	if (!items_path)
+		items_path = default_items;
+	if (!(parts & PART_LITERAL))
+		literal_count = 0;
 
 	int exit_code = 0;
 	dev_set_t dev;
 	memset(&dev, 0, sizeof dev);
 	bench_message_t err = "";
-	char *work_dir = NULL;
-	if (load_labels(&dev, labels_path, err) != 0 || load_queries(&dev, queries_path, err) != 0 ||
-	    load_notes(&dev, repo, err) != 0 || sample_literals(&dev, literal_count, seed, err) != 0) {
+	char *work_dir = NULL, *corpus_dir = NULL;
+	int labelled_part = (parts & (PART_TOPIC | PART_LITERAL)) != 0;
+	if ((labelled_part && (load_labels(&dev, labels_path, err) != 0 || load_notes(&dev, repo, err) != 0)) ||
+	    ((parts & PART_TOPIC) && load_query_file(queries_path, "topic", &dev.queries, &dev.query_count,
+						     &dev.skipped_queries, err) != 0) ||
+	    ((parts & PART_LITERAL) && sample_literals(&dev, literal_count, seed, err) != 0) ||
+	    ((parts & PART_ITEMS) && (load_query_file(items_path, "item", &dev.items, &dev.item_count,
+						      &dev.skipped_items, err) != 0 ||
+				      load_corpus(&dev, repo, err) != 0))) {
 		fprintf(stderr, "dd-bench-quality: %s\n", err);
 		exit_code = 2;
 		goto done;
@@ -1515,6 +2108,14 @@ int main(int argc, char **argv)
 		exit_code = 2;
 		goto done;
 	}
+	/* the whole-corpus indexes live apart from the labelled ones */
+	corpus_dir = xformat("%s/corpus", work_dir);
+	if (mkdir(corpus_dir, 0700) != 0) {
+		fprintf(stderr, "dd-bench-quality: cannot create %s: %s\n", corpus_dir, strerror(errno));
+		remove_tree(work_dir);
+		exit_code = 2;
+		goto done;
+	}
 
 	bench_system_t systems[] = {
 		{"dundian", "dundian", dundian_open, dundian_search, dundian_close, dundian_describe, NULL,
@@ -1523,42 +2124,72 @@ int main(int argc, char **argv)
 		 work_dir, build_dir},
 		{"Xapian CJK n-grams (omindex)", "xapian", xapian_open, xapian_search, xapian_close,
 		 xapian_describe, NULL, work_dir, build_dir},
+		{"ICU words + Xapian BM25", "icuwords", icu_open, icu_search, xapian_close, icu_describe, NULL,
+		 work_dir, build_dir},
 	};
 	enum { SYSTEM_COUNT = sizeof systems / sizeof systems[0] };
+	bench_system_t corpus_systems[SYSTEM_COUNT];
 	system_run_t runs[SYSTEM_COUNT];
 	memset(runs, 0, sizeof runs);
 	for (size_t s = 0; s < SYSTEM_COUNT; s++) {
+		corpus_systems[s] = systems[s];
+		corpus_systems[s].work_dir = corpus_dir;
 		runs[s].sys = &systems[s];
+		runs[s].corpus_sys = &corpus_systems[s];
 		run_system(&runs[s], &dev);
-		if (!runs[s].opened) {
+		run_items(&runs[s], &dev);
+		if (labelled_part && !runs[s].opened) {
 			fprintf(stderr, "dd-bench-quality: %s: %s\n", systems[s].name, runs[s].open_error);
 			exit_code = 1;
-		} else if (runs[s].failed_queries) {
+		}
+		if ((parts & PART_ITEMS) && !runs[s].corpus_opened) {
+			fprintf(stderr, "dd-bench-quality: %s (whole corpus): %s\n", systems[s].name,
+				runs[s].corpus_open_error);
 			exit_code = 1;
 		}
+		if (runs[s].failed_queries)
+			exit_code = 1;
 	}
 
-	printf("dd-bench-quality: %zu dev notes, %zu topic queries", dev.note_count, dev.query_count);
-	if (dev.skipped_queries)
-		printf(" (%zu of other kinds skipped)", dev.skipped_queries);
-	printf(", %zu literal strings of %d-%d Han characters (seed 0x%" PRIx64 ")\n\n", dev.literal_count,
-	       LITERAL_MIN_CHARS, LITERAL_MAX_CHARS, seed);
-	print_summary_table(runs, SYSTEM_COUNT, &dev);
-	print_per_query_table(runs, SYSTEM_COUNT, &dev);
-	print_literal_details(runs, SYSTEM_COUNT, &dev);
-	print_notes(runs, SYSTEM_COUNT);
+	if (labelled_part) {
+		printf("dd-bench-quality: %zu dev notes", dev.note_count);
+		if (parts & PART_TOPIC)
+			printf(", %zu topic queries", dev.query_count);
+		if (dev.skipped_queries)
+			printf(" (%zu of other kinds skipped)", dev.skipped_queries);
+		if (parts & PART_LITERAL)
+			printf(", %zu literal strings of %d-%d Han characters (seed 0x%" PRIx64 ")", dev.literal_count,
+			       LITERAL_MIN_CHARS, LITERAL_MAX_CHARS, seed);
+		printf("\n\n");
+		print_summary_table(runs, SYSTEM_COUNT, &dev);
+	}
+	if (parts & PART_ITEMS) {
+		print_item_table(runs, SYSTEM_COUNT, &dev);
+		if (dev.skipped_items)
+			printf("(%zu lines of other kinds in the items file skipped)\n", dev.skipped_items);
+	}
+	if (parts & PART_TOPIC)
+		print_per_query_table(runs, SYSTEM_COUNT, &dev);
+	if (parts & PART_ITEMS)
+		print_item_ranks(runs, SYSTEM_COUNT, &dev);
+	if (parts & PART_LITERAL)
+		print_literal_details(runs, SYSTEM_COUNT, &dev);
+	print_notes(runs, SYSTEM_COUNT, &dev);
 
 	for (size_t s = 0; s < SYSTEM_COUNT; s++) {
 		systems[s].close(&systems[s]);
+		corpus_systems[s].close(&corpus_systems[s]);
 		system_run_free(&runs[s]);
 	}
 	remove_tree(work_dir);
 
 done:
 	free(work_dir);
+	free(corpus_dir);
 	dev_set_free(&dev);
 	free(default_build);
 	free(default_queries);
 	free(default_labels);
+	free(default_items);
 	return exit_code;
 }

@@ -160,6 +160,45 @@ static void test_compare_sets_empty(void **state)
 	assert_int_equal(score.exact, 1);
 }
 
+static void test_rank_of_target(void **state)
+{
+	(void)state;
+	const char *hits[] = {"N0005", "N0009", "N0002", "N0009"};
+	assert_int_equal(dd_eval_rank_of(hits, 4, "N0005"), 1);
+	/* the first occurrence counts */
+	assert_int_equal(dd_eval_rank_of(hits, 4, "N0009"), 2);
+	assert_int_equal(dd_eval_rank_of(hits, 4, "N0002"), 3);
+	/* absent, or a prefix of a returned id: not found */
+	assert_int_equal(dd_eval_rank_of(hits, 4, "N0001"), 0);
+	assert_int_equal(dd_eval_rank_of(hits, 4, "N000"), 0);
+	assert_int_equal(dd_eval_rank_of(NULL, 0, "N0005"), 0);
+}
+
+static void test_reciprocal_rank(void **state)
+{
+	(void)state;
+	assert_float_equal(dd_eval_reciprocal_rank(1, 100), 1.0, EPSILON);
+	assert_float_equal(dd_eval_reciprocal_rank(4, 100), 0.25, EPSILON);
+	assert_float_equal(dd_eval_reciprocal_rank(100, 100), 0.01, EPSILON);
+	/* not returned, or past the cut-off: 0 */
+	assert_float_equal(dd_eval_reciprocal_rank(0, 100), 0.0, EPSILON);
+	assert_float_equal(dd_eval_reciprocal_rank(101, 100), 0.0, EPSILON);
+	/* MRR of ranks 1, 2, missing: (1 + 0.5 + 0) / 3 = 0.5 */
+	double sum = dd_eval_reciprocal_rank(1, 100) + dd_eval_reciprocal_rank(2, 100) +
+		     dd_eval_reciprocal_rank(0, 100);
+	assert_float_equal(sum / 3.0, 0.5, EPSILON);
+}
+
+static void test_found_at_k(void **state)
+{
+	(void)state;
+	assert_int_equal(dd_eval_found_at(1, 10), 1);
+	assert_int_equal(dd_eval_found_at(10, 10), 1);
+	assert_int_equal(dd_eval_found_at(11, 10), 0);
+	assert_int_equal(dd_eval_found_at(0, 10), 0);
+	assert_int_equal(dd_eval_found_at(1, 0), 0);
+}
+
 static void test_quantile_nearest_rank(void **state)
 {
 	(void)state;
@@ -195,6 +234,9 @@ int main(void)
 		cmocka_unit_test(test_compare_sets_exact_with_duplicates),
 		cmocka_unit_test(test_compare_sets_superset_and_subset),
 		cmocka_unit_test(test_compare_sets_empty),
+		cmocka_unit_test(test_rank_of_target),
+		cmocka_unit_test(test_reciprocal_rank),
+		cmocka_unit_test(test_found_at_k),
 		cmocka_unit_test(test_quantile_nearest_rank),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
