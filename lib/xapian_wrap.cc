@@ -352,6 +352,17 @@ dd_status_t dd_db_open_read(const char *path, dd_db_t **out, dd_error_t *err)
 	}
 }
 
+dd_status_t dd_db_reopen(dd_db_t *db, int *changed, dd_error_t *err)
+{
+	*changed = 0;
+	try {
+		*changed = db->read->reopen() ? 1 : 0;
+		return DD_OK;
+	} catch (...) {
+		return failure(err, db->path.c_str(), "reopen the index");
+	}
+}
+
 void dd_db_close(dd_db_t *db)
 {
 	if (!db)

@@ -58,6 +58,13 @@ dd_status_t dd_db_open_write(const char *path, dd_db_t **out, dd_error_t *err);
  * when the index is damaged or unreadable. */
 dd_status_t dd_db_open_read(const char *path, dd_db_t **out, dd_error_t *err);
 
+/* Brings a database opened for reading to the latest committed revision
+ * (a long-lived reader, such as the server's, calls it before each request
+ * so the indexer's commits show and its old revisions are not read after
+ * they are recycled).  *changed = 1 when there was a newer revision.
+ * DD_ERR_INDEX if the index cannot be read any more. */
+dd_status_t dd_db_reopen(dd_db_t *db, int *changed, dd_error_t *err);
+
 /* Closes the database; an open transaction is cancelled, not committed.
  * An index this handle created and never committed is removed again (the
  * folder if it created the folder, else the files it added), so a first run

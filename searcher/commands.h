@@ -16,6 +16,7 @@ int dd_cmd_search(int argc, char **argv);
 int dd_cmd_excerpt(int argc, char **argv);
 int dd_cmd_show(int argc, char **argv);
 int dd_cmd_report(int argc, char **argv);
+int dd_cmd_serve(int argc, char **argv);
 
 /* The index folder: --db, else $DUNDIAN_DB, else ./index. */
 const char *dd_default_db(void);
@@ -25,6 +26,11 @@ dd_engine_t *dd_open_engine_or_complain(const char *db_path, int *exit_status);
 
 /* Joins argv[from..argc) with spaces into a malloc'd query string. */
 char *dd_join_args(int argc, char **argv, int from);
+
+/* Splits "topic,county" into a request's facet field names (in place in
+ * copy; a repeated field counts once); returns how many.  dd_search
+ * rejects unknown ones. */
+size_t dd_split_facets(char *copy, const char **names, size_t max);
 
 /* Should output be coloured (stdout a terminal, NO_COLOR unset)? */
 int dd_use_colour(void);
@@ -47,6 +53,9 @@ void dd_print_version(void);
  * is not 0).  Prints one line naming the option and returns -1 when it is
  * not one. */
 int dd_parse_count(const char *command, const char *name, const char *text, size_t lo, size_t max, size_t *out);
+/* The same check, with the message ("NAME 'TEXT' is not a number from LO
+ * to MAX") in err (DD_ERR_INVALID) instead of printed. */
+dd_status_t dd_read_count(const char *name, const char *text, size_t lo, size_t max, size_t *out, dd_error_t *err);
 
 /* ---- output.c: what the subcommands print in common ---- */
 

@@ -24,6 +24,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "answers.h"
 #include "commands.h"
 #include "note_index.h"
 #include "text.h"
@@ -116,7 +117,7 @@ static void note_passages_free(note_passages_t *np)
 }
 
 static dd_status_t find_passages(dd_engine_t *e, const dd_parsed_query_t *pq, const double *weights,
-                                 const dd_stored_note_t *note, const excerpt_options_t *o, note_passages_t *np,
+                                 const dd_stored_note_t *note, size_t per_note, size_t context, note_passages_t *np,
                                  dd_error_t *err)
 {
 	memset(np, 0, sizeof *np);
@@ -124,7 +125,7 @@ static dd_status_t find_passages(dd_engine_t *e, const dd_parsed_query_t *pq, co
 	    dd_highlight_spans(dd_engine_tokenizer(e), pq, note->body, note->body_len, &np->spans, &np->n_spans, err);
 	if (st != DD_OK)
 		return st;
-	dd_passage_options_t popts = {o->per_note, EXCERPT_MAX_CHARS, o->context, weights,
+	dd_passage_options_t popts = {per_note, EXCERPT_MAX_CHARS, context, weights,
 	                              pq->n_words + pq->n_literals};
 	return dd_choose_passages(note->body, note->body_len, np->spans, np->n_spans, &popts, &np->passages,
 	                          &np->n_passages, err);
@@ -293,23 +294,42 @@ static void add_quote(buffer_t *b, const dd_stored_note_t *note, const note_pass
 	}
 }
 
+/* The Markdown block of passage k ("> …\n\n— citation\n\n"), made safe
+ * for a terminal as it is printed: malloc'd, NULL when out of memory. */
+static char *passage_markdown(const dd_stored_note_t *note, const note_passages_t *np, size_t k)
+{
+	buffer_t b = {0};
+	add_quote(&b, note, np, &np->passages[k]);
+	buffer_puts(&b, "\n\n— ");
+	add_citation(&b, note, np->passages[k].paragraph, add_markdown);
+	buffer_puts(&b, "\n\n");
+	char *safe = NULL;
+	size_t size = 0;
+	FILE *f = b.failed ? NULL : open_memstream(&safe, &size);
+	if (f) {
+		dd_print_text(f, b.s ? b.s : "", b.len);
+		if (fclose(f) != 0) {
+			free(safe);
+			safe = NULL;
+		}
+	}
+	free(b.s);
+	return safe;
+}
+
 static void print_markdown(const dd_stored_note_t *note, const note_passages_t *np)
 {
 	for (size_t k = 0; k < np->n_passages; k++) {
-		buffer_t b = {0};
-		add_quote(&b, note, np, &np->passages[k]);
-		buffer_puts(&b, "\n\n— ");
-		add_citation(&b, note, np->passages[k].paragraph, add_markdown);
-		buffer_puts(&b, "\n\n");
-		if (b.s)
-			dd_print_text(stdout, b.s, b.len);
-		free(b.s);
+		char *block = passage_markdown(note, np, k);
+		if (block)
+			fputs(block, stdout);
+		free(block);
 	}
 }
 
 /* ---- JSON ---- */
 
-static cJSON *json_excerpt(const dd_stored_note_t *note, const note_passages_t *np)
+static cJSON *json_excerpt(const dd_stored_note_t *note, const note_passages_t *np, int with_markdown)
 {
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "id", note->id);
@@ -331,9 +351,50 @@ static cJSON *json_excerpt(const dd_stored_note_t *note, const note_passages_t *
 			const dd_span_t *s = &np->spans[i];
 			cJSON_AddItemToArray(highlights, dd_json_pair(char_at(note, s->start), char_at(note, s->end)));
 		}
+		if (with_markdown) {
+			char *block = passage_markdown(note, np, k);
+			cJSON_AddStringToObject(jp, "markdown", block ? block : "");
+			free(block);
+		}
 		cJSON_AddItemToArray(passages, jp);
 	}
 	return o;
+}
+
+void *dd_json_excerpts(dd_engine_t *e, const char *text, size_t limit, size_t per_note, size_t context,
+		       int with_markdown, dd_error_t *err)
+{
+	if (!text || !text[0]) {
+		dd_error_set(err, DD_ERR_INVALID, "no query given");
+		return NULL;
+	}
+	/* notes ranked exactly as plain search ranks them */
+	dd_search_request_t req = {.text = text, .limit = limit, .bodies = 1, .check_at_least = DD_SEARCH_ALL};
+	dd_search_result_t res;
+	if (dd_search(e, &req, &res, err) != DD_OK)
+		return NULL;
+	double *weights = dd_query_word_weights(&res.query, text);
+	cJSON *root = cJSON_CreateObject();
+	cJSON_AddStringToObject(root, "query", text);
+	cJSON_AddNumberToObject(root, "total", (double)res.total);
+	cJSON *excerpts = cJSON_AddArrayToObject(root, "excerpts");
+	for (size_t i = 0; root && i < res.n_hits; i++) {
+		const dd_stored_note_t *note = &res.hits[i].note;
+		note_passages_t np;
+		if (find_passages(e, &res.query, weights, note, per_note, context, &np, err) != DD_OK) {
+			char message[sizeof err->message];
+			snprintf(message, sizeof message, "%s", err->message);
+			dd_error_set(err, err->status, "%s: %s", note->id, message);
+			cJSON_Delete(root);
+			root = NULL;
+			break;
+		}
+		cJSON_AddItemToArray(excerpts, json_excerpt(note, &np, with_markdown));
+		note_passages_free(&np);
+	}
+	free(weights);
+	dd_search_result_free(&res);
+	return root;
 }
 
 /* ---- concordance ---- */
@@ -573,6 +634,20 @@ int dd_cmd_excerpt(int argc, char **argv)
 		return status;
 	}
 	dd_error_t err = {DD_OK, ""};
+	if (o.format == FORMAT_JSON && !o.kwic) {
+		cJSON *root = dd_json_excerpts(e, text, o.limit, o.per_note, o.context, 0, &err);
+		if (root) {
+			cJSON *total = cJSON_GetObjectItemCaseSensitive(root, "total");
+			status = cJSON_IsNumber(total) && total->valuedouble > 0 ? DD_EXIT_OK : DD_EXIT_NONE;
+			dd_print_json(root);
+		} else {
+			fprintf(stderr, "dundian-search excerpt: %s\n", err.message);
+			status = err.status == DD_ERR_INVALID ? DD_EXIT_USAGE : DD_EXIT_INDEX;
+		}
+		dd_engine_close(e);
+		free(text);
+		return status;
+	}
 	/* notes ranked exactly as plain search ranks them */
 	dd_search_request_t req = {.text = text,
 	                           .limit = o.kwic && !o.limit_given ? DD_SEARCH_ALL : o.limit,
@@ -591,13 +666,6 @@ int dd_cmd_excerpt(int argc, char **argv)
 	int colour = o.format == FORMAT_TEXT && dd_use_colour();
 	if (!o.marks_given)
 		o.marks = dd_default_marks(colour);
-	cJSON *root = NULL, *excerpts = NULL;
-	if (o.format == FORMAT_JSON && !o.kwic) {
-		root = cJSON_CreateObject();
-		cJSON_AddStringToObject(root, "query", text);
-		cJSON_AddNumberToObject(root, "total", (double)res.total);
-		excerpts = cJSON_AddArrayToObject(root, "excerpts");
-	}
 	kwic_lines_t lines = {0};
 	size_t count = res.n_hits;
 	for (size_t i = 0; i < count; i++) {
@@ -612,13 +680,11 @@ int dd_cmd_excerpt(int argc, char **argv)
 				status = DD_EXIT_INDEX;
 			}
 			free(np.spans);
-		} else if (find_passages(e, pq, weights, &note, &o, &np, &err) != DD_OK) {
+		} else if (find_passages(e, pq, weights, &note, o.per_note, o.context, &np, &err) != DD_OK) {
 			fprintf(stderr, "dundian-search excerpt: %s: %s\n", note.id, err.message);
 			status = DD_EXIT_INDEX;
 		} else {
-			if (o.format == FORMAT_JSON)
-				cJSON_AddItemToArray(excerpts, json_excerpt(&note, &np));
-			else if (o.format == FORMAT_MARKDOWN)
+			if (o.format == FORMAT_MARKDOWN)
 				print_markdown(&note, &np);
 			else
 				print_text(&note, &np, i + 1, colour, &o.marks);
@@ -628,8 +694,6 @@ int dd_cmd_excerpt(int argc, char **argv)
 	size_t total = res.total;
 	if (o.kwic)
 		print_kwic(&lines, o.width, &o.marks);
-	else if (o.format == FORMAT_JSON)
-		dd_print_json(root);
 	else if (o.format == FORMAT_TEXT) {
 		if (count < total)
 			printf("%zu notes matched; showing the best %zu\n", total, count);

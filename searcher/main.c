@@ -1,5 +1,5 @@
 /* dundian-search - query the index.  `dundian-search QUERY...` searches;
- * `excerpt`, `show` and `report` are subcommands (see commands.h). */
+ * `excerpt`, `show`, `report` and `serve` are subcommands (see commands.h). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,17 +110,27 @@ void dd_print_version(void)
 	printf("dundian-search %s\n", DD_VERSION);
 }
 
-int dd_parse_count(const char *command, const char *name, const char *text, size_t lo, size_t max, size_t *out)
+dd_status_t dd_read_count(const char *name, const char *text, size_t lo, size_t max, size_t *out, dd_error_t *err)
 {
 	char *end;
 	errno = 0;
 	/* strtoull would take "-1" and " 5": only digits */
 	unsigned long long v = text[0] >= '0' && text[0] <= '9' ? strtoull(text, &end, 10) : 0;
-	if (!(text[0] >= '0' && text[0] <= '9') || *end || errno == ERANGE || v < lo || v > max) {
-		fprintf(stderr, "%s: --%s '%s' is not a number from %zu to %zu\n", command, name, text, lo, max);
+	if (!(text[0] >= '0' && text[0] <= '9') || *end || errno == ERANGE || v < lo || v > max)
+		return dd_error_set(err, DD_ERR_INVALID, "%s '%.100s' is not a number from %zu to %zu", name, text, lo, max);
+	*out = (size_t)v;
+	return DD_OK;
+}
+
+int dd_parse_count(const char *command, const char *name, const char *text, size_t lo, size_t max, size_t *out)
+{
+	char option[64];
+	snprintf(option, sizeof option, "--%s", name);
+	dd_error_t err;
+	if (dd_read_count(option, text, lo, max, out, &err) != DD_OK) {
+		fprintf(stderr, "%s: %s\n", command, err.message);
 		return -1;
 	}
-	*out = (size_t)v;
 	return 0;
 }
 
@@ -134,6 +144,8 @@ static subcommand_fn find_subcommand(const char *name)
 		return dd_cmd_show;
 	if (strcmp(name, "report") == 0)
 		return dd_cmd_report;
+	if (strcmp(name, "serve") == 0)
+		return dd_cmd_serve;
 	return NULL;
 }
 

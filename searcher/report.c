@@ -21,6 +21,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "answers.h"
 #include "commands.h"
 #include "note_index.h"
 #include "report_output.h"
@@ -642,10 +643,29 @@ static int write_cell(FILE *out, const dd_report_view_t *view, const char *spec,
 /* ---- the command ---------------------------------------------------------------- */
 
 /* Reads every note matching text (all notes when empty) into notes (sorted
- * by id) and the report.  Returns an exit status. */
-static int gather(dd_engine_t *e, const char *text, const char *by, dd_report_t *report, dd_stored_note_t **notes_out,
-		  size_t *n_out)
+ * by id) and a new finished report of them by field `by`. */
+static dd_status_t gather(dd_engine_t *e, const char *text, const char *by, dd_report_t **report_out,
+			  dd_stored_note_t **notes_out, size_t *n_out, dd_error_t *err)
 {
+	*report_out = NULL;
+	*notes_out = NULL;
+	*n_out = 0;
+	size_t k = 0;
+	while (k < N_BY_FIELDS && strcmp(by_fields[k], by) != 0)
+		k++;
+	if (k == N_BY_FIELDS)
+		return dd_error_set(err, DD_ERR_INVALID, "unknown --by '%s' (use county, city, month or author)", by);
+	dd_report_t *report = NULL;
+	size_t n_known = dd_engine_topic_count(e);
+	const char **known = calloc(n_known + 1, sizeof *known);
+	for (size_t i = 0; known && i < n_known; i++)
+		known[i] = dd_engine_topic_key(e, i);
+	dd_report_value_order_t order = strcmp(by, "month") == 0 ? DD_REPORT_VALUES_BY_NAME : DD_REPORT_VALUES_BY_COUNT;
+	dd_status_t st = known ? dd_report_new(known, n_known, order, &report, err)
+			       : dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	free(known);
+	if (st != DD_OK)
+		return st;
 	/* every match, counted as the query says: no topic feedback, whose
 	 * extra notes serve ranking, not counting */
 	dd_search_request_t req = {.text = text,
@@ -654,21 +674,18 @@ static int gather(dd_engine_t *e, const char *text, const char *by, dd_report_t 
 				   .no_feedback = 1,
 				   .check_at_least = DD_SEARCH_ALL};
 	dd_search_result_t res;
-	dd_error_t err;
-	dd_status_t st = dd_search(e, &req, &res, &err);
-	if (st != DD_OK) {
-		fprintf(stderr, "dundian-search: %s\n", err.message);
-		return st == DD_ERR_INVALID ? DD_EXIT_USAGE : DD_EXIT_INDEX;
+	if ((st = dd_search(e, &req, &res, err)) != DD_OK) {
+		dd_report_free(report);
+		return st;
 	}
-	int status = DD_EXIT_OK;
 	dd_stored_note_t *notes = calloc(res.n_hits + 1, sizeof *notes);
 	if (!notes) {
 		dd_search_result_free(&res);
-		fprintf(stderr, "dundian-search: out of memory\n");
-		return DD_EXIT_INDEX;
+		dd_report_free(report);
+		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
 	}
 	size_t n = 0;
-	for (size_t i = 0; i < res.n_hits && status == DD_EXIT_OK; i++) {
+	for (size_t i = 0; i < res.n_hits && st == DD_OK; i++) {
 		/* the report keeps the notes: take them from the result */
 		dd_stored_note_t *note = &notes[n++];
 		*note = res.hits[i].note;
@@ -681,21 +698,41 @@ static int gather(dd_engine_t *e, const char *text, const char *by, dd_report_t 
 			topics[t] = note->tags[t].key;
 		dd_report_record_t record = {note->id, field_of_note(note, by, month), note->county, month,
 					     topics, topics ? note->n_tags : 0};
-		if (!topics || dd_report_add(report, &record, &err) != DD_OK) {
-			fprintf(stderr, "dundian-search: %s\n", topics ? err.message : "out of memory");
-			status = DD_EXIT_INDEX;
-		}
+		st = topics ? dd_report_add(report, &record, err) : dd_error_set(err, DD_ERR_NOMEM, "out of memory");
 		free(topics);
 	}
 	dd_search_result_free(&res);
-	if (status == DD_EXIT_OK && dd_report_finish(report, &err) != DD_OK) {
-		fprintf(stderr, "dundian-search: %s\n", err.message);
-		status = DD_EXIT_INDEX;
-	}
+	if (st == DD_OK)
+		st = dd_report_finish(report, err);
 	qsort(notes, n, sizeof *notes, by_stored_id);
+	*report_out = report;
 	*notes_out = notes;
 	*n_out = n;
-	return status;
+	return st;
+}
+
+static void free_gathered(dd_report_t *report, dd_stored_note_t *notes, size_t n_notes)
+{
+	for (size_t i = 0; i < n_notes; i++)
+		dd_stored_note_free(&notes[i]);
+	free(notes);
+	dd_report_free(report);
+}
+
+void *dd_json_report(dd_engine_t *e, const char *text, const char *by, dd_error_t *err)
+{
+	dd_report_t *report;
+	dd_stored_note_t *notes;
+	size_t n_notes;
+	cJSON *root = NULL;
+	if (gather(e, text ? text : "", by, &report, &notes, &n_notes, err) == DD_OK) {
+		dd_report_view_t view = {e, report, text ? text : "", by, notes, n_notes};
+		root = build_json(&view);
+		if (!root)
+			dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	}
+	free_gathered(report, notes, n_notes);
+	return root;
 }
 
 int dd_cmd_report(int argc, char **argv)
@@ -748,22 +785,13 @@ int dd_cmd_report(int argc, char **argv)
 	}
 	dd_report_t *report = NULL;
 	dd_error_t err;
-	size_t n_known = dd_engine_topic_count(e);
-	const char **known = calloc(n_known + 1, sizeof *known);
-	for (size_t i = 0; known && i < n_known; i++)
-		known[i] = dd_engine_topic_key(e, i);
-	dd_report_value_order_t order = strcmp(by, "month") == 0 ? DD_REPORT_VALUES_BY_NAME : DD_REPORT_VALUES_BY_COUNT;
-	if (!known || dd_report_new(known, n_known, order, &report, &err) != DD_OK) {
-		fprintf(stderr, "dundian-search report: out of memory\n");
-		free(known);
-		free(text);
-		dd_engine_close(e);
-		return DD_EXIT_INDEX;
-	}
-	free(known);
 	dd_stored_note_t *notes = NULL;
 	size_t n_notes = 0;
-	status = gather(e, text, by, report, &notes, &n_notes);
+	dd_status_t st = gather(e, text, by, &report, &notes, &n_notes, &err);
+	if (st != DD_OK) {
+		fprintf(stderr, "dundian-search: %s\n", err.message);
+		status = st == DD_ERR_INVALID ? DD_EXIT_USAGE : DD_EXIT_INDEX;
+	}
 	if (status == DD_EXIT_OK) {
 		dd_report_view_t view = {e, report, text, by, notes, n_notes};
 		FILE *out = output ? fopen(output, "w") : stdout;
@@ -807,10 +835,7 @@ int dd_cmd_report(int argc, char **argv)
 			}
 		}
 	}
-	for (size_t i = 0; i < n_notes; i++)
-		dd_stored_note_free(&notes[i]);
-	free(notes);
-	dd_report_free(report);
+	free_gathered(report, notes, n_notes);
 	dd_engine_close(e);
 	free(text);
 	return status;

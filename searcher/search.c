@@ -34,9 +34,7 @@ static void usage(FILE *f)
 		facet_names);
 }
 
-/* Splits "topic,county" into the request's field names (in place in copy;
- * a repeated field counts once).  dd_search rejects unknown ones. */
-static size_t split_facets(char *copy, const char **names, size_t max)
+size_t dd_split_facets(char *copy, const char **names, size_t max)
 {
 	size_t n = 0;
 	char *save = NULL;
@@ -185,7 +183,7 @@ int dd_cmd_search(int argc, char **argv)
 	const char *facet_names[32];
 	char *facets_copy = facets_spec ? strdup(facets_spec) : NULL;
 	if (facets_copy)
-		req.n_facets = split_facets(facets_copy, facet_names, sizeof facet_names / sizeof facet_names[0]);
+		req.n_facets = dd_split_facets(facets_copy, facet_names, sizeof facet_names / sizeof facet_names[0]);
 	req.facets = facet_names;
 	char *text = dd_join_args(argc, argv, optind);
 	if (!text || (!text[0] && !req.like_id)) {

@@ -20,6 +20,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "answers.h"
 #include "commands.h"
 #include "note.h"
 #include "text.h"
@@ -37,12 +38,8 @@ static void usage(FILE *f)
 	           "      3 the index could not be read\n");
 }
 
-typedef struct paragraph {
-	size_t number, start, end; /* byte offsets in the body */
-} paragraph_t;
-
 typedef struct paragraph_list {
-	paragraph_t *v;
+	dd_paragraph_t *v;
 	size_t n, cap;
 	int failed;
 } paragraph_list_t;
@@ -52,7 +49,7 @@ static int collect_paragraph(size_t number, size_t start, size_t end, void *ctx)
 	paragraph_list_t *l = ctx;
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 16;
-		paragraph_t *v = realloc(l->v, sizeof *v * cap);
+		dd_paragraph_t *v = realloc(l->v, sizeof *v * cap);
 		if (!v) {
 			l->failed = 1;
 			return 1;
@@ -60,7 +57,7 @@ static int collect_paragraph(size_t number, size_t start, size_t end, void *ctx)
 		l->v = v;
 		l->cap = cap;
 	}
-	l->v[l->n++] = (paragraph_t){number, start, end};
+	l->v[l->n++] = (dd_paragraph_t){number, start, end};
 	return 0;
 }
 
@@ -88,9 +85,11 @@ static void print_tags(const dd_stored_note_t *note)
 	printf("\n");
 }
 
-static void print_note(const dd_stored_note_t *note, const paragraph_list_t *paragraphs, size_t from, size_t to,
-                       const dd_span_t *spans, size_t n_spans, int highlighting, const dd_marks_t *marks, int colour)
+static void print_note(const dd_note_view_t *view, const dd_marks_t *marks, int colour)
 {
+	const dd_stored_note_t *note = &view->note;
+	const dd_span_t *spans = view->spans;
+	size_t n_spans = view->n_spans;
 	printf("%s", colour ? "\033[1m" : "");
 	dd_print_text(stdout, note->title, strlen(note->title));
 	printf("%s  [", colour ? "\033[0m" : "");
@@ -111,36 +110,39 @@ static void print_note(const dd_stored_note_t *note, const paragraph_list_t *par
 	print_tags(note);
 	if (note->path[0])
 		print_field("file:    ", note->path);
-	printf("paragraphs: %zu", paragraphs->n);
-	if (highlighting) {
+	printf("paragraphs: %zu", view->n_paragraphs);
+	if (view->highlighting) {
 		size_t shown = 0;
 		for (size_t i = 0; i < n_spans; i++)
-			if (spans[i].start >= paragraphs->v[from].start && spans[i].end <= paragraphs->v[to - 1].end)
+			if (spans[i].start >= view->paragraphs[view->from].start &&
+			    spans[i].end <= view->paragraphs[view->to - 1].end)
 				shown++;
 		printf("   hits: %zu", shown);
 	}
 	printf("\n");
-	for (size_t k = from; k < to; k++) {
-		const paragraph_t *p = &paragraphs->v[k];
+	for (size_t k = view->from; k < view->to; k++) {
+		const dd_paragraph_t *p = &view->paragraphs[k];
 		printf("\n[%zu] ", p->number);
 		dd_print_marked(stdout, note->body, p->start, p->end, spans, n_spans, marks);
 		printf("\n");
 	}
 }
 
-static cJSON *json_note(const dd_stored_note_t *note, const paragraph_list_t *paragraphs, size_t from, size_t to,
-                        const dd_span_t *spans, size_t n_spans, int highlighting)
+void *dd_json_note_view(const dd_note_view_t *view)
 {
+	const dd_stored_note_t *note = &view->note;
+	const dd_span_t *spans = view->spans;
+	size_t n_spans = view->n_spans;
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "id", note->id);
 	dd_json_add_note_fields(o, note);
 	cJSON_AddStringToObject(o, "path", note->path);
 	cJSON_AddItemToObject(o, "tags", dd_json_tags(note));
 	cJSON_AddStringToObject(o, "body", note->body);
-	cJSON_AddNumberToObject(o, "paragraph_count", (double)paragraphs->n);
+	cJSON_AddNumberToObject(o, "paragraph_count", (double)view->n_paragraphs);
 	cJSON *list = cJSON_AddArrayToObject(o, "paragraphs");
-	for (size_t k = from; k < to; k++) {
-		const paragraph_t *p = &paragraphs->v[k];
+	for (size_t k = view->from; k < view->to; k++) {
+		const dd_paragraph_t *p = &view->paragraphs[k];
 		cJSON *jp = cJSON_CreateObject();
 		size_t start = dd_utf8_length(note->body, p->start);
 		cJSON_AddNumberToObject(jp, "number", (double)p->number);
@@ -150,7 +152,7 @@ static cJSON *json_note(const dd_stored_note_t *note, const paragraph_list_t *pa
 		char *text = strndup(note->body + p->start, p->end - p->start);
 		cJSON_AddStringToObject(jp, "text", text ? text : "");
 		free(text);
-		if (highlighting) {
+		if (view->highlighting) {
 			cJSON *highlights = cJSON_AddArrayToObject(jp, "highlights");
 			for (size_t i = 0; i < n_spans; i++)
 				if (spans[i].start >= p->start && spans[i].end <= p->end)
@@ -227,55 +229,69 @@ int dd_cmd_show(int argc, char **argv)
 	if (!e)
 		return status;
 	dd_error_t err;
-	dd_parsed_query_t pq = {0};
-	if (highlight && dd_engine_parse(e, highlight, &pq, &err) != DD_OK) {
-		fprintf(stderr, "dundian-search show: --highlight: %s\n", err.message);
-		dd_engine_close(e);
-		return DD_EXIT_USAGE;
-	}
-	dd_stored_note_t note;
-	dd_status_t st = dd_engine_get_note(e, id, &note, &err);
+	dd_note_view_t view;
+	dd_status_t st = dd_note_view_open(e, id, (size_t)para, highlight, &view, &err);
 	if (st != DD_OK) {
 		fprintf(stderr, "dundian-search show: %s\n", err.message);
-		if (highlight)
-			dd_parsed_query_free(&pq);
-		dd_engine_close(e);
-		return st == DD_ERR_NOT_FOUND ? DD_EXIT_USAGE : DD_EXIT_INDEX;
-	}
-	paragraph_list_t paragraphs = {0};
-	dd_note_foreach_paragraph(note.body, note.body_len, collect_paragraph, &paragraphs);
-	dd_span_t *spans = NULL;
-	size_t n_spans = 0;
-	if (paragraphs.failed) {
-		fprintf(stderr, "dundian-search show: out of memory\n");
-		status = DD_EXIT_INDEX;
-	} else if (para && (size_t)para > paragraphs.n) {
-		fprintf(stderr, "dundian-search show: --para %ld is out of range: note %s has %zu paragraph%s\n", para,
-		        id, paragraphs.n, paragraphs.n == 1 ? "" : "s");
-		status = DD_EXIT_USAGE;
-	} else if (highlight && dd_highlight_spans(dd_engine_tokenizer(e), &pq, note.body, note.body_len, &spans,
-	                                           &n_spans, &err) != DD_OK) {
-		fprintf(stderr, "dundian-search show: %s\n", err.message);
-		status = DD_EXIT_INDEX;
-	} else if (paragraphs.n == 0) {
-		fprintf(stderr, "dundian-search show: note %s has an empty body\n", id);
-		status = DD_EXIT_INDEX;
+		status = st == DD_ERR_NOT_FOUND || st == DD_ERR_INVALID ? DD_EXIT_USAGE : DD_EXIT_INDEX;
+	} else if (json) {
+		dd_print_json(dd_json_note_view(&view));
 	} else {
-		size_t from = para ? (size_t)para - 1 : 0, to = para ? (size_t)para : paragraphs.n;
-		if (json)
-			dd_print_json(json_note(&note, &paragraphs, from, to, spans, n_spans, highlight != NULL));
-		else {
-			int colour = dd_use_colour();
-			if (!marks_given)
-				marks = dd_default_marks(colour);
-			print_note(&note, &paragraphs, from, to, spans, n_spans, highlight != NULL, &marks, colour);
-		}
+		int colour = dd_use_colour();
+		if (!marks_given)
+			marks = dd_default_marks(colour);
+		print_note(&view, &marks, colour);
 	}
-	free(spans);
-	free(paragraphs.v);
-	dd_stored_note_free(&note);
-	if (highlight)
-		dd_parsed_query_free(&pq);
+	dd_note_view_free(&view);
 	dd_engine_close(e);
 	return status;
+}
+
+dd_status_t dd_note_view_open(dd_engine_t *e, const char *id, size_t para, const char *highlight,
+			      dd_note_view_t *view, dd_error_t *err)
+{
+	memset(view, 0, sizeof *view);
+	dd_parsed_query_t pq = {0};
+	if (highlight && dd_engine_parse(e, highlight, &pq, err) != DD_OK) {
+		char message[sizeof err->message];
+		snprintf(message, sizeof message, "%s", err->message);
+		return dd_error_set(err, DD_ERR_INVALID, "--highlight: %s", message);
+	}
+	dd_status_t st = dd_engine_get_note(e, id, &view->note, err);
+	if (st != DD_OK) {
+		if (highlight)
+			dd_parsed_query_free(&pq);
+		return st;
+	}
+	const dd_stored_note_t *note = &view->note;
+	paragraph_list_t paragraphs = {0};
+	dd_note_foreach_paragraph(note->body, note->body_len, collect_paragraph, &paragraphs);
+	view->paragraphs = paragraphs.v;
+	view->n_paragraphs = paragraphs.n;
+	view->highlighting = highlight != NULL;
+	if (paragraphs.failed)
+		st = dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	else if (para && para > paragraphs.n)
+		st = dd_error_set(err, DD_ERR_INVALID, "--para %zu is out of range: note %s has %zu paragraph%s", para,
+				  id, paragraphs.n, paragraphs.n == 1 ? "" : "s");
+	else if (highlight)
+		st = dd_highlight_spans(dd_engine_tokenizer(e), &pq, note->body, note->body_len, &view->spans,
+					&view->n_spans, err);
+	if (st == DD_OK && paragraphs.n == 0)
+		st = dd_error_set(err, DD_ERR_INDEX, "note %s has an empty body", id);
+	view->from = para ? para - 1 : 0;
+	view->to = para ? para : paragraphs.n;
+	if (highlight)
+		dd_parsed_query_free(&pq);
+	if (st != DD_OK)
+		dd_note_view_free(view);
+	return st;
+}
+
+void dd_note_view_free(dd_note_view_t *view)
+{
+	dd_stored_note_free(&view->note);
+	free(view->spans);
+	free(view->paragraphs);
+	memset(view, 0, sizeof *view);
 }
