@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Builds dundian and runs the whole test suite twice: a normal build, then
-# one under AddressSanitizer + UndefinedBehaviorSanitizer.  As root on a
-# fresh Debian 12 it first installs what the build needs.
+# one under AddressSanitizer + UndefinedBehaviorSanitizer; then the browser
+# tests of the web page against the real server (tests/browser/run.sh
+# --real, which installs chromium, fonts-noto-cjk and playwright-core
+# itself).  As root on a fresh Debian 12 it first installs what the build
+# needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages="build-essential cmake pkg-config libxapian-dev libicu-dev libcjson-dev libcmocka-dev libsqlite3-dev"
+packages="build-essential cmake pkg-config libxapian-dev libicu-dev libcjson-dev libcmocka-dev libsqlite3-dev libmicrohttpd-dev"
 missing=""
 for p in $packages; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
@@ -28,3 +31,5 @@ cmake --build build -j "$jobs"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DDD_SANITIZE=ON >/dev/null
 cmake --build build-asan -j "$jobs"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j "$jobs")
+
+bash tests/browser/run.sh --real

@@ -51,7 +51,9 @@ real)
 	mkdir -p build/browser/notes
 	cp tests/browser/xss-note.md build/browser/notes/X0001.md
 	build/bin/dundian-index --db build/browser/index corpus/notes build/browser/notes >/dev/null
-	export DD_SERVE_CMD="${DD_SERVE_CMD:-build/bin/dundian-search serve --bind 127.0.0.1 --port {port} --db build/browser/index}"
+	# (not in ${DD_SERVE_CMD:-...}: the brace of {port} would close it)
+	serve_cmd='build/bin/dundian-search serve --bind 127.0.0.1 --port {port} --db build/browser/index'
+	export DD_SERVE_CMD="${DD_SERVE_CMD:-$serve_cmd}"
 	;;
 esac
 
