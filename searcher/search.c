@@ -18,7 +18,7 @@ static void usage(FILE *f)
 		"usage: dundian-search [--db DIR] [--limit N] [--offset N] [--sort relevance|date] [--json]\n"
 		"                      [--like ID] [--facets FIELD,...] [--no-snippets] [--marks OPEN,CLOSE]\n"
 		"                      [--explain] [--version] QUERY...\n"
-		"       dundian-search excerpt|show|report ...   (see README.md; `help excerpt` and so on)\n"
+		"       dundian-search excerpt|show|report|serve ...   (see README.md; `help excerpt` and so on)\n"
 		"query: words, \"exact strings\", AND OR NOT -word ( ), county: author: post: city: township:\n"
 		"       village: topic: id: date:2007-04 date:2007-03-01..2007-03-31\n"
 		"  --limit N         hits to show (default 10, at most 100000)\n"
