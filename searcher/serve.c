@@ -360,11 +360,21 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 {
 	(void)version;
 	(void)upload_data;
-	(void)upload_data_size;
-	(void)con_cls;
 	server_t *s = cls;
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "read-only: GET only");
+	/* The first call brings the headers only: answering then counts as an
+	 * early answer and closes the connection, so wait for the second and
+	 * keep it alive.  A body sent with a GET is read and ignored. */
+	static int headers_seen;
+	if (!*con_cls) {
+		*con_cls = &headers_seen;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
 	/* url is the path, percent-decoded, without the query string: it is
 	 * only ever compared with this fixed table */
 	for (size_t i = 0; i < sizeof endpoints / sizeof endpoints[0]; i++)
