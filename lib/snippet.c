@@ -2,6 +2,7 @@
  * snippet.h for the rules). */
 #include "snippet.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -314,8 +315,14 @@ static size_t shortest_cover(scorer_t *sc, size_t k, size_t distinct)
 	return best;
 }
 
-/* Score of the sentences [a, b] (chars characters), or a negative number
- * when no hit lies inside.  Different words (weighted: a thesaurus
+/* What window_score gives a window holding no hit.  Not a negative number:
+ * the shortness term makes a window holding a hit negative too once its
+ * sentences pass a few thousand characters, and such a hit must still get
+ * its passage. */
+#define NO_HIT (-HUGE_VAL)
+
+/* Score of the sentences [a, b] (chars characters), or NO_HIT when no hit
+ * lies inside.  Different words (weighted: a thesaurus
  * relative counts for little) dominate; then how close together they are
  * (the shortest stretch holding them all); then the hits (weighted, at
  * most 5 count); then shortness. */
@@ -339,7 +346,7 @@ static double window_score(scorer_t *sc, size_t a, size_t b, size_t chars)
 		sc->inside[k++] = i;
 	}
 	if (k == 0)
-		return -1;
+		return NO_HIT;
 	size_t cover = shortest_cover(sc, k, distinct);
 	return 100.0 * coverage + 10.0 * 20.0 / (20.0 + (double)cover) + 3.0 * (hits > 5 ? 5 : hits) -
 	       0.02 * (double)chars;
@@ -357,6 +364,17 @@ static void spans_inside(const dd_span_t *spans, size_t n_spans, size_t lo, size
 			*first = i;
 		(*count)++;
 	}
+}
+
+/* The score a passage with hits reports: window scores mapped by an
+ * increasing function onto the positive numbers, so passages still compare
+ * between calls as their windows do, a passage with hits always scores
+ * above the 0 of the opening passage of a note without hits, and a caller
+ * keeping "the best passage above -1 or 0" never drops a hit in a very
+ * long sentence. */
+static double reported_score(double window)
+{
+	return window >= 1 ? window : exp(window - 1);
 }
 
 /* Character offset of byte target, walking on from a cursor (restarting
@@ -414,7 +432,7 @@ dd_status_t dd_choose_passages(const char *text, size_t len, const dd_span_t *sp
 	scorer_t sc = {sentences, spans, n_spans, char_start, char_end, opts, stamp, 0, inside, needed};
 	size_t n = 0;
 	while (n < opts->max_passages) {
-		double best = -1;
+		double best = NO_HIT;
 		size_t best_a = 0, best_b = 0;
 		if (n_spans == 0) {
 			/* no hits: the opening sentences */
@@ -435,14 +453,14 @@ dd_status_t dd_choose_passages(const char *text, size_t len, const dd_span_t *sp
 					break;
 				double score = window_score(&sc, a, b, chars);
 				/* strictly better only: on a tie the earlier, shorter window stays */
-				if (score >= 0 && score > best + 1e-9) {
+				if (score != NO_HIT && (best == NO_HIT || score > best + 1e-9)) {
 					best = score;
 					best_a = a;
 					best_b = b;
 				}
 			}
 		}
-		if (best < 0)
+		if (best == NO_HIT)
 			break;
 		for (size_t c = 0; c < opts->context; c++) {
 			if (best_a > 0 && !used[best_a - 1] &&
@@ -458,7 +476,7 @@ dd_status_t dd_choose_passages(const char *text, size_t len, const dd_span_t *sp
 		p->start = sentences[best_a].start;
 		p->end = sentences[best_b].end;
 		p->paragraph = sentences[best_a].paragraph;
-		p->score = best;
+		p->score = n_spans ? reported_score(best) : 0;
 		spans_inside(spans, n_spans, p->start, p->end, &p->first_span, &p->n_spans);
 		if (n_spans == 0)
 			break;
