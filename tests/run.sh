@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Builds dundian and runs the whole test suite twice: a normal build, then
-# one under AddressSanitizer + UndefinedBehaviorSanitizer.  As root on a
-# fresh Debian 12 it first installs what the build needs.
+# one under AddressSanitizer + UndefinedBehaviorSanitizer; then runs each
+# libFuzzer target for a bounded time (tests/fuzz/run.sh; DD_FUZZ_SECONDS
+# per target, default 30, 0 to skip).  As root on a fresh Debian 12 it
+# first installs what the build needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages="build-essential cmake pkg-config libxapian-dev libicu-dev libcjson-dev libcmocka-dev libsqlite3-dev"
+packages="build-essential cmake pkg-config libxapian-dev libicu-dev libcjson-dev libcmocka-dev libsqlite3-dev clang libclang-rt-14-dev"
 missing=""
 for p in $packages; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
@@ -28,3 +30,7 @@ cmake --build build -j "$jobs"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DDD_SANITIZE=ON >/dev/null
 cmake --build build-asan -j "$jobs"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j "$jobs")
+
+if [ "${DD_FUZZ_SECONDS:-30}" != 0 ]; then
+	tests/fuzz/run.sh
+fi
