@@ -62,6 +62,39 @@ static int collect_paragraph(size_t number, size_t start, size_t end, void *ctx)
 	return 0;
 }
 
+/* Character offsets of byte offsets into the body, counted on from the
+ * last one asked: the paragraphs and their spans are asked in order, so a
+ * whole note costs one pass instead of one per paragraph and per span. */
+typedef struct char_counter {
+	const char *text;
+	size_t byte, chars;
+} char_counter_t;
+
+static size_t chars_before(char_counter_t *c, size_t byte)
+{
+	if (byte < c->byte)
+		c->byte = c->chars = 0;
+	c->chars += dd_utf8_length(c->text + c->byte, byte - c->byte);
+	c->byte = byte;
+	return c->chars;
+}
+
+/* The spans lying wholly inside paragraph p, found from *next on (spans
+ * are sorted and disjoint, paragraphs asked in order): first index and
+ * count; *next moves past them. */
+static size_t spans_of_paragraph(const dd_span_t *spans, size_t n_spans, const paragraph_t *p, size_t *next,
+                                 size_t *first)
+{
+	size_t i = *next;
+	while (i < n_spans && spans[i].start < p->start)
+		i++;
+	*first = i;
+	while (i < n_spans && spans[i].end <= p->end)
+		i++;
+	*next = i;
+	return i - *first;
+}
+
 static void print_tags(dd_engine_t *e, const dd_stored_note_t *note)
 {
 	if (cJSON_GetArraySize(note->tags) <= 0)
@@ -107,9 +140,11 @@ static void print_note(dd_engine_t *e, const dd_stored_note_t *note, const parag
 		printf("   hits: %zu", shown);
 	}
 	printf("\n");
+	size_t next_span = 0;
 	for (size_t k = from; k < to; k++) {
 		const paragraph_t *p = &paragraphs->v[k];
-		char *marked = dd_mark_spans(note->body, p->start, p->end, spans, n_spans, open, close);
+		size_t first, count = spans_of_paragraph(spans, n_spans, p, &next_span, &first);
+		char *marked = dd_mark_spans(note->body, p->start, p->end, spans + first, count, open, close);
 		printf("\n[%zu] %s\n", p->number, marked ? marked : "");
 		free(marked);
 	}
@@ -140,24 +175,24 @@ static cJSON *json_note(dd_engine_t *e, const dd_stored_note_t *note, const para
 	cJSON_AddStringToObject(o, "body", note->body);
 	cJSON_AddNumberToObject(o, "paragraph_count", (double)paragraphs->n);
 	cJSON *list = cJSON_AddArrayToObject(o, "paragraphs");
+	char_counter_t counter = {note->body, 0, 0};
+	size_t next_span = 0;
 	for (size_t k = from; k < to; k++) {
 		const paragraph_t *p = &paragraphs->v[k];
 		cJSON *jp = cJSON_CreateObject();
-		size_t start = dd_utf8_length(note->body, p->start);
 		cJSON_AddNumberToObject(jp, "number", (double)p->number);
+		size_t start = chars_before(&counter, p->start);
 		cJSON_AddNumberToObject(jp, "start", (double)start);
 		cJSON_AddNumberToObject(jp, "end",
 		                        (double)(start + dd_utf8_length(note->body + p->start, p->end - p->start)));
 		char *text = strndup(note->body + p->start, p->end - p->start);
 		cJSON_AddStringToObject(jp, "text", text ? text : "");
 		free(text);
-		if (highlighting) {
-			cJSON *highlights = cJSON_AddArrayToObject(jp, "highlights");
-			for (size_t i = 0; i < n_spans; i++)
-				if (spans[i].start >= p->start && spans[i].end <= p->end)
-					cJSON_AddItemToArray(highlights,
-					                     dd_json_pair(dd_utf8_length(note->body, spans[i].start),
-					                               dd_utf8_length(note->body, spans[i].end)));
+		cJSON *highlights = highlighting ? cJSON_AddArrayToObject(jp, "highlights") : NULL;
+		size_t first, count = spans_of_paragraph(spans, n_spans, p, &next_span, &first);
+		for (size_t i = first; highlights && i < first + count; i++) {
+			size_t start = chars_before(&counter, spans[i].start);
+			cJSON_AddItemToArray(highlights, dd_json_pair(start, chars_before(&counter, spans[i].end)));
 		}
 		cJSON_AddItemToArray(list, jp);
 	}
