@@ -95,6 +95,20 @@ static size_t spans_of_paragraph(const dd_span_t *spans, size_t n_spans, const p
 	return i - *first;
 }
 
+/* Can id be a note id (note.h: 1-64 bytes of UTF-8, no blanks, control
+ * characters or '/')?  Anything else is refused before it is echoed, so a
+ * message never spans lines or sends escapes to the terminal. */
+static int plausible_id(const char *id)
+{
+	size_t len = strlen(id);
+	if (len == 0 || len > 64 || !dd_utf8_valid(id, len, NULL))
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)id; *p; p++)
+		if (*p <= ' ' || *p == 0x7F || *p == '/')
+			return 0;
+	return 1;
+}
+
 static void print_tags(dd_engine_t *e, const dd_stored_note_t *note)
 {
 	if (cJSON_GetArraySize(note->tags) <= 0)
@@ -248,6 +262,11 @@ int dd_cmd_show(int argc, char **argv)
 		return DD_EXIT_USAGE;
 	}
 	const char *id = argv[optind];
+	if (!plausible_id(id)) {
+		fprintf(stderr, "dundian-search show: the id given is not a note id (1-64 characters, no blanks, "
+		                "control characters or '/')\n");
+		return DD_EXIT_USAGE;
+	}
 	int status = DD_EXIT_OK;
 	dd_engine_t *e = dd_open_engine_or_complain(db_path, &status);
 	if (!e)
@@ -263,7 +282,7 @@ int dd_cmd_show(int argc, char **argv)
 	dd_status_t st = dd_engine_get_note(e, id, &note, &err);
 	if (st != DD_OK) {
 		if (st == DD_ERR_NOT_FOUND)
-			fprintf(stderr, "dundian-search show: no note with id '%s' in the index %s\n", id, db_path);
+			fprintf(stderr, "dundian-search show: no note with id '%s' (index: %s)\n", id, db_path);
 		else
 			fprintf(stderr, "dundian-search show: note '%s': %s\n", id, err.message);
 		if (highlight)

@@ -292,6 +292,28 @@ static void test_emoji_full_width_long_words_and_field_junk(void **state)
 	free(long_han);
 }
 
+static void test_show_refuses_odd_ids_in_one_line(void **state)
+{
+	(void)state;
+	char *long_id = repeated("", "x", 5000, "");
+	const char *ids[] = {"a\nb", "N\x1b[31m1", "N\x01", "\xFF\xFE", "a/b", "a b", "", long_id};
+	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+		const char *args[] = {"show", ids[i], "--db", corpus_db, NULL};
+		bounded_run_t r = run_bounded("dundian-search", args, QUERY_SECONDS, NULL);
+		if (r.status != 2 || count_lines(r.err) != 1 || strchr(r.err, '\x1b'))
+			fail_msg("show '%s': exit %d, stderr: %s", shown(ids[i]), r.status, r.err);
+		free(r.err);
+	}
+	/* a well-formed id that is not there: exit 1, one line */
+	const char *args[] = {"show", "N9999", "--db", corpus_db, NULL};
+	bounded_run_t r = run_bounded("dundian-search", args, QUERY_SECONDS, NULL);
+	assert_int_equal(r.status, 1);
+	assert_int_equal(count_lines(r.err), 1);
+	assert_non_null(strstr(r.err, "N9999"));
+	free(r.err);
+	free(long_id);
+}
+
 /* --- malformed queries recombined from the grammar's pieces -------------- */
 
 static const char *const pieces[] = {
@@ -419,6 +441,7 @@ int main(void)
 	    cmocka_unit_test(test_invalid_utf8_binary_and_control_characters),
 	    cmocka_unit_test(test_emoji_full_width_long_words_and_field_junk),
 	    cmocka_unit_test(test_generated_malformed_queries),
+	    cmocka_unit_test(test_show_refuses_odd_ids_in_one_line),
 	    cmocka_unit_test(test_hit_in_a_very_long_sentence_gets_a_snippet),
 	    cmocka_unit_test(test_show_json_of_a_note_of_many_paragraphs_is_fast),
 	};
