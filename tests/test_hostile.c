@@ -263,8 +263,9 @@ static void test_invalid_utf8_binary_and_control_characters(void **state)
 	assert_int_equal(try_query_lines("\n", 0) + try_query_lines("饮水\n修路", 0) + try_query_lines("\n\n(", 0), 0);
 	/* NUL-free binary junk, from a fixed seed */
 	unsigned seed = 12345;
-	char *junk[40];
-	for (size_t i = 0; i < 40; i++) {
+	enum { N_JUNK = 24 };
+	char *junk[N_JUNK];
+	for (size_t i = 0; i < N_JUNK; i++) {
 		size_t len = 1 + i * 7 % 60;
 		junk[i] = malloc(len + 1);
 		for (size_t k = 0; k < len; k++) {
@@ -273,8 +274,8 @@ static void test_invalid_utf8_binary_and_control_characters(void **state)
 		}
 		junk[i][len] = '\0';
 	}
-	try_queries((const char *const *)junk, 40);
-	for (size_t i = 0; i < 40; i++)
+	try_queries((const char *const *)junk, N_JUNK);
+	for (size_t i = 0; i < N_JUNK; i++)
 		free(junk[i]);
 }
 
@@ -325,7 +326,13 @@ static const char *const pieces[] = {
 static void test_generated_malformed_queries(void **state)
 {
 	(void)state;
+	/* Under ASan every run costs several times more: fewer there, the
+	 * whole set in the ordinary build. */
+#ifdef __SANITIZE_ADDRESS__
+	enum { N_QUERIES = 100 };
+#else
 	enum { N_QUERIES = 300 };
+#endif
 	unsigned seed = 20261204;
 	int bad = 0;
 	for (size_t i = 0; i < N_QUERIES; i++) {
@@ -386,7 +393,7 @@ static void test_show_json_of_a_note_of_many_paragraphs_is_fast(void **state)
 	(void)state;
 	/* issue 12: show --json counted characters from the start of the note
 	 * for every paragraph and every hit (31 s on 50,000 paragraphs) */
-	enum { PARAGRAPHS = 60000 };
+	enum { PARAGRAPHS = 100000 }; /* quadratic: minutes; linear: a second or two */
 	char dir[4096], db[4200], out[4300];
 	assert_non_null(cli_scratch("many-paragraphs", dir, sizeof dir));
 	char *body = repeated("", "村里说吃水难，修路也难。\n\n", PARAGRAPHS, "完。");
