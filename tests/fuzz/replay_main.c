@@ -78,7 +78,8 @@ static long replay_dir(const char *dir)
 		names[n++] = strdup(e->d_name);
 	}
 	closedir(d);
-	qsort(names, n, sizeof *names, by_name);
+	if (n)
+		qsort(names, n, sizeof *names, by_name);
 	long done = 0;
 	for (size_t i = 0; i < n; i++) {
 		char path[4096];
