@@ -446,12 +446,17 @@ dd_status_t dd_choose_passages(const char *text, size_t len, const dd_span_t *sp
 			if (used[a] || !has_hit[a])
 				continue;
 			size_t chars = 0;
+			int holds_hit = 0;
 			for (size_t b = a;
 			     b < n_sentences && !used[b] && sentences[b].paragraph == sentences[a].paragraph; b++) {
 				chars += sentences[b].chars;
-				if (b > a && chars > opts->max_chars)
+				/* past max_chars only while no window from a holds a
+				 * hit yet: an exact string running over several
+				 * sentences is kept whole, as a long sentence is */
+				if (b > a && chars > opts->max_chars && holds_hit)
 					break;
 				double score = window_score(&sc, a, b, chars);
+				holds_hit |= score != NO_HIT;
 				/* strictly better only: on a tie the earlier, shorter window stays */
 				if (score != NO_HIT && (best == NO_HIT || score > best + 1e-9)) {
 					best = score;

@@ -276,6 +276,27 @@ static void test_hit_in_a_very_long_sentence_still_gets_its_passage(void **state
 	}
 }
 
+static void test_exact_string_over_sentences_longer_than_max_chars(void **state)
+{
+	(void)state;
+	/* found by fuzzing: a hit running over two sentences and longer than
+	 * max_chars fitted in no window, and got no passage */
+	const char *text = "开头。看着近。”我问村里人平时怎么下山。结尾。";
+	const char *words[] = {"看着近。”我问村里人"};
+	dd_span_t spans[2];
+	size_t n_spans = find_spans(text, words, 1, spans, 2);
+	assert_int_equal(n_spans, 1);
+	dd_passage_t *p;
+	size_t n;
+	assert_int_equal(dd_best_passages(text, strlen(text), spans, n_spans, 1, 5, 0, &p, &n, NULL), DD_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(p[0].n_spans, 1);
+	char *t = passage_text(text, &p[0]);
+	assert_string_equal(t, "看着近。”我问村里人平时怎么下山。");
+	free(t);
+	free(p);
+}
+
 static void test_max_chars_limits_the_window(void **state)
 {
 	(void)state;
@@ -394,6 +415,7 @@ int main(void)
 	    cmocka_unit_test(test_context_adds_sentences_each_side),
 	    cmocka_unit_test(test_long_sentence_kept_whole_never_cut_in_a_character),
 	    cmocka_unit_test(test_hit_in_a_very_long_sentence_still_gets_its_passage),
+	    cmocka_unit_test(test_exact_string_over_sentences_longer_than_max_chars),
 	    cmocka_unit_test(test_max_chars_limits_the_window),
 	    cmocka_unit_test(test_typed_word_beats_many_relatives),
 	    cmocka_unit_test(test_no_hits_gives_the_opening),
