@@ -116,12 +116,14 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
+/* An id is typed by users and echoed in messages, so besides spaces and
+ * '/' it holds no control character (an ESC would reach the terminal). */
 static int valid_id(const char *id)
 {
 	if (!id[0] || strlen(id) > 64)
 		return 0;
-	for (const char *p = id; *p; p++)
-		if (isspace((unsigned char)*p) || *p == '/')
+	for (const unsigned char *p = (const unsigned char *)id; *p; p++)
+		if (isspace(*p) || iscntrl(*p) || *p == '/')
 			return 0;
 	return 1;
 }
@@ -238,7 +240,12 @@ dd_status_t dd_note_parse(const char *path, const char *data, size_t len, dd_not
 			goto nomem;
 	}
 	if (!valid_id(n->id)) {
-		dd_error_set(err, DD_ERR_INVALID, "%s: bad id '%s' (1-64 characters, no spaces or '/')", path, n->id);
+		/* the id is echoed unless it would break the message's line */
+		int printable = 1;
+		for (const unsigned char *p = (const unsigned char *)n->id; *p; p++)
+			printable &= !iscntrl(*p);
+		dd_error_set(err, DD_ERR_INVALID, "%s: bad id '%s' (1-64 characters, no spaces, control characters or '/')",
+		             path, printable ? n->id : "?");
 		dd_note_free(n);
 		return DD_ERR_INVALID;
 	}

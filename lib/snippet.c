@@ -2,6 +2,7 @@
  * snippet.h for the rules). */
 #include "snippet.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -314,10 +315,16 @@ static size_t shortest_cover(scorer_t *sc, size_t k, size_t distinct)
 	return best;
 }
 
-/* Score of the sentences [a, b] (chars characters), or a negative number
- * when no hit lies inside: dd_ranking_passage_score of the different words
- * (weighted: a thesaurus relative counts for little), the shortest stretch
- * holding them all, the weighted hits and the length. */
+/* What window_score gives a window holding no hit.  Not a negative number:
+ * the shortness term makes a window holding a hit negative too once its
+ * sentences pass a few thousand characters, and such a hit must still get
+ * its passage. */
+#define NO_HIT (-HUGE_VAL)
+
+/* Score of the sentences [a, b] (chars characters), or NO_HIT when no hit
+ * lies inside: dd_ranking_passage_score of the different words (weighted:
+ * a thesaurus relative counts for little), the shortest stretch holding
+ * them all, the weighted hits and the length. */
 static double window_score(scorer_t *sc, size_t a, size_t b, size_t chars)
 {
 	size_t lo = sc->sentences[a].start, hi = sc->sentences[b].end;
@@ -338,7 +345,7 @@ static double window_score(scorer_t *sc, size_t a, size_t b, size_t chars)
 		sc->inside[k++] = i;
 	}
 	if (k == 0)
-		return -1;
+		return NO_HIT;
 	size_t cover = shortest_cover(sc, k, distinct);
 	return dd_ranking_passage_score(coverage, cover, hits, chars);
 }
@@ -355,6 +362,17 @@ static void spans_inside(const dd_span_t *spans, size_t n_spans, size_t lo, size
 			*first = i;
 		(*count)++;
 	}
+}
+
+/* The score a passage with hits reports: window scores mapped by an
+ * increasing function onto the positive numbers, so passages still compare
+ * between calls as their windows do, a passage with hits always scores
+ * above the 0 of the opening passage of a note without hits, and a caller
+ * keeping "the best passage above -1 or 0" never drops a hit in a very
+ * long sentence. */
+static double reported_score(double window)
+{
+	return window >= 1 ? window : exp(window - 1);
 }
 
 /* Character offset of byte target, walking on from a cursor (restarting
@@ -412,7 +430,7 @@ dd_status_t dd_choose_passages(const char *text, size_t len, const dd_span_t *sp
 	scorer_t sc = {sentences, spans, n_spans, char_start, char_end, opts, stamp, 0, inside, needed};
 	size_t n = 0;
 	while (n < opts->max_passages) {
-		double best = -1;
+		double best = NO_HIT;
 		size_t best_a = 0, best_b = 0;
 		if (n_spans == 0) {
 			/* no hits: the opening sentences */
@@ -426,21 +444,26 @@ dd_status_t dd_choose_passages(const char *text, size_t len, const dd_span_t *sp
 			if (used[a] || !has_hit[a])
 				continue;
 			size_t chars = 0;
+			int holds_hit = 0;
 			for (size_t b = a;
 			     b < n_sentences && !used[b] && sentences[b].paragraph == sentences[a].paragraph; b++) {
 				chars += sentences[b].chars;
-				if (b > a && chars > opts->max_chars)
+				/* past max_chars only while no window from a holds a
+				 * hit yet: an exact string running over several
+				 * sentences is kept whole, as a long sentence is */
+				if (b > a && chars > opts->max_chars && holds_hit)
 					break;
 				double score = window_score(&sc, a, b, chars);
+				holds_hit |= score != NO_HIT;
 				/* strictly better only: on a tie the earlier, shorter window stays */
-				if (score >= 0 && score > best + 1e-9) {
+				if (score != NO_HIT && (best == NO_HIT || score > best + 1e-9)) {
 					best = score;
 					best_a = a;
 					best_b = b;
 				}
 			}
 		}
-		if (best < 0)
+		if (best == NO_HIT)
 			break;
 		for (size_t c = 0; c < opts->context; c++) {
 			if (best_a > 0 && !used[best_a - 1] &&
@@ -456,7 +479,7 @@ dd_status_t dd_choose_passages(const char *text, size_t len, const dd_span_t *sp
 		p->start = sentences[best_a].start;
 		p->end = sentences[best_b].end;
 		p->paragraph = sentences[best_a].paragraph;
-		p->score = best;
+		p->score = n_spans ? reported_score(best) : 0;
 		spans_inside(spans, n_spans, p->start, p->end, &p->first_span, &p->n_spans);
 		if (n_spans == 0)
 			break;

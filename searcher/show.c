@@ -61,6 +61,53 @@ static int collect_paragraph(size_t number, size_t start, size_t end, void *ctx)
 	return 0;
 }
 
+/* Character offsets of byte offsets into the body, counted on from the
+ * last one asked: the paragraphs and their spans are asked in order, so a
+ * whole note costs one pass instead of one per paragraph and per span. */
+typedef struct char_counter {
+	const char *text;
+	size_t byte, chars;
+} char_counter_t;
+
+static size_t chars_before(char_counter_t *c, size_t byte)
+{
+	if (byte < c->byte)
+		c->byte = c->chars = 0;
+	c->chars += dd_utf8_length(c->text + c->byte, byte - c->byte);
+	c->byte = byte;
+	return c->chars;
+}
+
+/* The spans lying wholly inside paragraph p, found from *next on (spans
+ * are sorted and disjoint, paragraphs asked in order): first index and
+ * count; *next moves past them. */
+static size_t spans_of_paragraph(const dd_span_t *spans, size_t n_spans, const dd_paragraph_t *p, size_t *next,
+                                 size_t *first)
+{
+	size_t i = *next;
+	while (i < n_spans && spans[i].start < p->start)
+		i++;
+	*first = i;
+	while (i < n_spans && spans[i].end <= p->end)
+		i++;
+	*next = i;
+	return i - *first;
+}
+
+/* Can id be a note id (note.h: 1-64 bytes of UTF-8, no blanks, control
+ * characters or '/')?  Anything else is refused before it is echoed, so a
+ * message never spans lines or sends escapes to the terminal. */
+static int plausible_id(const char *id)
+{
+	size_t len = strlen(id);
+	if (len == 0 || len > 64 || !dd_utf8_valid(id, len, NULL))
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)id; *p; p++)
+		if (*p <= ' ' || *p == 0x7F || *p == '/')
+			return 0;
+	return 1;
+}
+
 /* Prints "label" and a note's text made safe for the terminal. */
 static void print_field(const char *label, const char *text)
 {
@@ -120,10 +167,12 @@ static void print_note(const dd_note_view_t *view, const dd_marks_t *marks, int 
 		printf("   hits: %zu", shown);
 	}
 	printf("\n");
+	size_t next_span = 0;
 	for (size_t k = view->from; k < view->to; k++) {
 		const dd_paragraph_t *p = &view->paragraphs[k];
+		size_t first, count = spans_of_paragraph(spans, n_spans, p, &next_span, &first);
 		printf("\n[%zu] ", p->number);
-		dd_print_marked(stdout, note->body, p->start, p->end, spans, n_spans, marks);
+		dd_print_marked(stdout, note->body, p->start, p->end, spans + first, count, marks);
 		printf("\n");
 	}
 }
@@ -141,10 +190,12 @@ void *dd_json_note_view(const dd_note_view_t *view)
 	cJSON_AddStringToObject(o, "body", note->body);
 	cJSON_AddNumberToObject(o, "paragraph_count", (double)view->n_paragraphs);
 	cJSON *list = cJSON_AddArrayToObject(o, "paragraphs");
+	char_counter_t counter = {note->body, 0, 0};
+	size_t next_span = 0;
 	for (size_t k = view->from; k < view->to; k++) {
 		const dd_paragraph_t *p = &view->paragraphs[k];
 		cJSON *jp = cJSON_CreateObject();
-		size_t start = dd_utf8_length(note->body, p->start);
+		size_t start = chars_before(&counter, p->start);
 		cJSON_AddNumberToObject(jp, "number", (double)p->number);
 		cJSON_AddNumberToObject(jp, "start", (double)start);
 		cJSON_AddNumberToObject(jp, "end",
@@ -152,13 +203,11 @@ void *dd_json_note_view(const dd_note_view_t *view)
 		char *text = strndup(note->body + p->start, p->end - p->start);
 		cJSON_AddStringToObject(jp, "text", text ? text : "");
 		free(text);
-		if (view->highlighting) {
-			cJSON *highlights = cJSON_AddArrayToObject(jp, "highlights");
-			for (size_t i = 0; i < n_spans; i++)
-				if (spans[i].start >= p->start && spans[i].end <= p->end)
-					cJSON_AddItemToArray(highlights,
-					                     dd_json_pair(dd_utf8_length(note->body, spans[i].start),
-					                               dd_utf8_length(note->body, spans[i].end)));
+		cJSON *highlights = view->highlighting ? cJSON_AddArrayToObject(jp, "highlights") : NULL;
+		size_t first, count = spans_of_paragraph(spans, n_spans, p, &next_span, &first);
+		for (size_t i = first; highlights && i < first + count; i++) {
+			size_t from = chars_before(&counter, spans[i].start);
+			cJSON_AddItemToArray(highlights, dd_json_pair(from, chars_before(&counter, spans[i].end)));
 		}
 		cJSON_AddItemToArray(list, jp);
 	}
@@ -251,6 +300,9 @@ dd_status_t dd_note_view_open(dd_engine_t *e, const char *id, size_t para, const
 			      dd_note_view_t *view, dd_error_t *err)
 {
 	memset(view, 0, sizeof *view);
+	if (!plausible_id(id))
+		return dd_error_set(err, DD_ERR_INVALID,
+				    "the id given is not a note id (1-64 characters, no blanks, control characters or '/')");
 	dd_parsed_query_t pq = {0};
 	if (highlight && dd_engine_parse(e, highlight, &pq, err) != DD_OK) {
 		char message[sizeof err->message];

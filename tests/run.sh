@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Builds dundian and runs the whole test suite twice: a normal build, then
-# one under AddressSanitizer + UndefinedBehaviorSanitizer; then the browser
+# Builds dundian and runs the whole test suite: a normal build, then one
+# under AddressSanitizer + UndefinedBehaviorSanitizer; then the browser
 # tests of the web page against the real server (tests/browser/run.sh
 # --real, which installs chromium, fonts-noto-cjk and playwright-core
-# itself).  As root on a fresh Debian 12 it first installs what the build
-# needs.
+# itself); then each libFuzzer target for a bounded time (tests/fuzz/run.sh;
+# DD_FUZZ_SECONDS per target, default 30, 0 to skip).  As root on a fresh
+# Debian 12 it first installs what the build needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages="build-essential cmake pkg-config libxapian-dev libicu-dev libcjson-dev libcmocka-dev libsqlite3-dev libmicrohttpd-dev"
+packages="build-essential cmake pkg-config libxapian-dev libicu-dev libcjson-dev libcmocka-dev libsqlite3-dev libmicrohttpd-dev clang libclang-rt-14-dev"
 missing=""
 for p in $packages; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
@@ -33,3 +34,7 @@ cmake --build build-asan -j "$jobs"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j "$jobs")
 
 bash tests/browser/run.sh --real
+
+if [ "${DD_FUZZ_SECONDS:-30}" != 0 ]; then
+	tests/fuzz/run.sh
+fi

@@ -233,6 +233,11 @@ static void test_error_bad_id(void **state)
 		strcat(long_id, "x");
 	strcat(long_id, "\ntitle: 一\n---\n正文。\n");
 	expect_bad("bad/id4.md", long_id, "id");
+	/* control characters: an ESC would reach the terminal whenever the id
+	 * is shown; a line break in a file name would split the message */
+	expect_bad("bad/id5.md", "---\nid: N\x1b[31m1\ntitle: 一\n---\n正文。\n", "control characters");
+	expect_bad("bad/id6.md", "---\nid: N\x01\ntitle: 一\n---\n正文。\n", "bad id");
+	expect_bad("bad/N\x7f.txt", "标题\n正文。\n", "bad id");
 }
 
 static void test_error_nul_and_no_title(void **state)

@@ -233,6 +233,70 @@ static void test_long_sentence_kept_whole_never_cut_in_a_character(void **state)
 	free(p);
 }
 
+/* Issue 12: the shortness term made the score of a window holding a hit
+ * negative once its sentence passed about 5,500 characters, and such a hit
+ * got no passage (and the search an empty snippet). */
+static char *long_sentence_with(const char *word, size_t each_side)
+{
+	char *text = malloc(each_side * 2 * 3 + strlen(word) + 64);
+	strcpy(text, "前言。");
+	char *w = text + strlen(text);
+	for (size_t i = 0; i < each_side; i++, w += 3)
+		memcpy(w, "长", 3);
+	w = stpcpy(w, word);
+	for (size_t i = 0; i < each_side; i++, w += 3)
+		memcpy(w, "句", 3);
+	strcpy(w, "。后记。");
+	return text;
+}
+
+static void test_hit_in_a_very_long_sentence_still_gets_its_passage(void **state)
+{
+	(void)state;
+	const size_t sides[] = {100, 3000, 10000};
+	double last = 1e300;
+	for (size_t k = 0; k < sizeof sides / sizeof sides[0]; k++) {
+		char *text = long_sentence_with("饮水", sides[k]);
+		const char *words[] = {"饮水"};
+		dd_span_t spans[2];
+		size_t n_spans = find_spans(text, words, 1, spans, 2);
+		assert_int_equal(n_spans, 1);
+		dd_passage_t *p;
+		size_t n;
+		assert_int_equal(dd_best_passages(text, strlen(text), spans, n_spans, 2, 50, 0, &p, &n, NULL), DD_OK);
+		assert_int_equal(n, 1);
+		assert_int_equal(p[0].n_spans, 1);
+		assert_int_equal(dd_utf8_length(text + p[0].start, p[0].end - p[0].start), 2 * sides[k] + 3);
+		/* above the opening's 0, and still shorter is better */
+		assert_true(p[0].score > 0);
+		assert_true(p[0].score < last);
+		last = p[0].score;
+		free(p);
+		free(text);
+	}
+}
+
+static void test_exact_string_over_sentences_longer_than_max_chars(void **state)
+{
+	(void)state;
+	/* found by fuzzing: a hit running over two sentences and longer than
+	 * max_chars fitted in no window, and got no passage */
+	const char *text = "开头。看着近。”我问村里人平时怎么下山。结尾。";
+	const char *words[] = {"看着近。”我问村里人"};
+	dd_span_t spans[2];
+	size_t n_spans = find_spans(text, words, 1, spans, 2);
+	assert_int_equal(n_spans, 1);
+	dd_passage_t *p;
+	size_t n;
+	assert_int_equal(dd_best_passages(text, strlen(text), spans, n_spans, 1, 5, 0, &p, &n, NULL), DD_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(p[0].n_spans, 1);
+	char *t = passage_text(text, &p[0]);
+	assert_string_equal(t, "看着近。”我问村里人平时怎么下山。");
+	free(t);
+	free(p);
+}
+
 static void test_max_chars_limits_the_window(void **state)
 {
 	(void)state;
@@ -285,6 +349,7 @@ static void test_no_hits_gives_the_opening(void **state)
 	size_t n;
 	assert_int_equal(dd_best_passages(text, strlen(text), NULL, 0, 3, 200, 0, &p, &n, NULL), DD_OK);
 	assert_int_equal(n, 1);
+	assert_true(p[0].score == 0);
 	char *t = passage_text(text, &p[0]);
 	assert_string_equal(t, "第一句。第二句。");
 	free(t);
@@ -349,6 +414,8 @@ int main(void)
 	    cmocka_unit_test(test_passage_is_shortest_run_of_whole_sentences),
 	    cmocka_unit_test(test_context_adds_sentences_each_side),
 	    cmocka_unit_test(test_long_sentence_kept_whole_never_cut_in_a_character),
+	    cmocka_unit_test(test_hit_in_a_very_long_sentence_still_gets_its_passage),
+	    cmocka_unit_test(test_exact_string_over_sentences_longer_than_max_chars),
 	    cmocka_unit_test(test_max_chars_limits_the_window),
 	    cmocka_unit_test(test_typed_word_beats_many_relatives),
 	    cmocka_unit_test(test_no_hits_gives_the_opening),
