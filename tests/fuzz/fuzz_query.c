@@ -2,6 +2,7 @@
  * vocabulary and no index, any text either parses or gives a message; it
  * never crashes, hangs or leaks. */
 #include "fuzz_common.h"
+#include "plan.h"
 #include "query.h"
 
 /* The topic keys of corpus/taxonomy.json, for topic: filters. */
@@ -37,9 +38,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(pq.words[i] && pq.words[i][0]);
 		for (size_t i = 0; i < pq.n_literals; i++)
 			FUZZ_CHECK(pq.literals[i] != NULL);
+		/* the plan --explain prints */
+		FUZZ_CHECK(pq.plan != NULL);
+		char *plan = dd_plan_describe(pq.plan);
+		FUZZ_CHECK(plan != NULL);
+		free(plan);
 		dd_parsed_query_free(&pq);
 	} else {
-		FUZZ_CHECK(err.message[0] != '\0');
+		/* one line, naming what is wrong */
+		FUZZ_CHECK(err.message[0] != '\0' && strchr(err.message, '\n') == NULL);
 	}
 	free(text);
 	return 0;
