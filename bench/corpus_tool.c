@@ -17,7 +17,7 @@
 int main(int argc, char **argv)
 {
 	const char *from = DD_SOURCE_DIR "/corpus/notes";
-	static const struct option options[] = {{"from", required_argument, NULL, 'f'}, {NULL, 0, NULL, 0}};
+	static const struct option options[] = { { "from", required_argument, NULL, 'f' }, { NULL, 0, NULL, 0 } };
 	int c;
 	while ((c = getopt_long(argc, argv, "f:", options, NULL)) != -1) {
 		if (c != 'f') {

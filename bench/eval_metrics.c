@@ -27,8 +27,7 @@ static int compare_grades_descending(const void *a, const void *b)
 	return (x < y) - (x > y);
 }
 
-double dd_eval_ndcg_at(const int *ranked_grades, size_t n_ranked,
-		       const int *all_grades, size_t n_all, size_t k)
+double dd_eval_ndcg_at(const int *ranked_grades, size_t n_ranked, const int *all_grades, size_t n_all, size_t k)
 {
 	if (n_all == 0)
 		return 0.0;
@@ -55,8 +54,7 @@ double dd_eval_precision_at(const int *ranked_grades, size_t n_ranked, size_t k)
 	return (double)relevant / (double)k;
 }
 
-double dd_eval_average_precision(const int *ranked_grades, size_t n_ranked,
-				 size_t n_relevant_total)
+double dd_eval_average_precision(const int *ranked_grades, size_t n_ranked, size_t n_relevant_total)
 {
 	if (n_relevant_total == 0)
 		return 0.0;
@@ -71,8 +69,7 @@ double dd_eval_average_precision(const int *ranked_grades, size_t n_ranked,
 	return sum / (double)n_relevant_total;
 }
 
-double dd_eval_recall_at(const int *ranked_grades, size_t n_ranked, size_t k,
-			 size_t n_relevant_total)
+double dd_eval_recall_at(const int *ranked_grades, size_t n_ranked, size_t k, size_t n_relevant_total)
 {
 	if (n_relevant_total == 0)
 		return 0.0;
@@ -91,8 +88,8 @@ static int id_in_list(const char *id, const char *const *ids, size_t n)
 	return 0;
 }
 
-dd_eval_set_score_t dd_eval_compare_sets(const char *const *returned, size_t n_returned,
-					 const char *const *expected, size_t n_expected)
+dd_eval_set_score_t dd_eval_compare_sets(const char *const *returned, size_t n_returned, const char *const *expected,
+                                         size_t n_expected)
 {
 	size_t distinct_returned = 0, found = 0;
 	for (size_t i = 0; i < n_returned; i++) {

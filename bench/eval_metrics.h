@@ -25,8 +25,7 @@ double dd_eval_dcg_at(const int *ranked_grades, size_t n_ranked, size_t k);
 /* nDCG@k: DCG@k of the ranking divided by the DCG@k of the best possible
  * ordering of all_grades (the grades of every labelled note for this query,
  * in any order; the array is not modified).  0 when the ideal DCG is 0. */
-double dd_eval_ndcg_at(const int *ranked_grades, size_t n_ranked,
-		       const int *all_grades, size_t n_all, size_t k);
+double dd_eval_ndcg_at(const int *ranked_grades, size_t n_ranked, const int *all_grades, size_t n_all, size_t k);
 
 /* Share of the first k ranks holding a relevant note.  Ranks past the end
  * of a short result list count as not relevant (the divisor is always k);
@@ -36,13 +35,11 @@ double dd_eval_precision_at(const int *ranked_grades, size_t n_ranked, size_t k)
 /* Average precision: the sum of precision@r over the ranks r of relevant
  * returned notes, divided by n_relevant_total (all relevant notes, returned
  * or not).  0 when n_relevant_total is 0. */
-double dd_eval_average_precision(const int *ranked_grades, size_t n_ranked,
-				 size_t n_relevant_total);
+double dd_eval_average_precision(const int *ranked_grades, size_t n_ranked, size_t n_relevant_total);
 
 /* Share of all n_relevant_total relevant notes found in the first k ranks;
  * 0 when n_relevant_total is 0. */
-double dd_eval_recall_at(const int *ranked_grades, size_t n_ranked, size_t k,
-			 size_t n_relevant_total);
+double dd_eval_recall_at(const int *ranked_grades, size_t n_ranked, size_t k, size_t n_relevant_total);
 
 /* How a returned set of notes compares with the expected set (literal
  * search).  Both are arrays of ids; duplicates in `returned` are counted
@@ -57,8 +54,8 @@ typedef struct dd_eval_set_score {
 	int exact;
 } dd_eval_set_score_t;
 
-dd_eval_set_score_t dd_eval_compare_sets(const char *const *returned, size_t n_returned,
-					 const char *const *expected, size_t n_expected);
+dd_eval_set_score_t dd_eval_compare_sets(const char *const *returned, size_t n_returned, const char *const *expected,
+                                         size_t n_expected);
 
 /* Known-item search: the note the user is looking for, in a ranked list
  * of ids.  The 1-based rank of the first occurrence of target in ids[0..n),

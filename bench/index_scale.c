@@ -27,8 +27,9 @@
 #include "scaled_corpus.h"
 
 enum { PEER_FTS5, PEER_NGRAM, PEER_ICU, N_PEERS };
-static const char *const peer_key[N_PEERS] = {"fts5", "ngram", "icu"};
-static const char *const peer_name[N_PEERS] = {"SQLite FTS5 trigram", "Xapian CJK n-grams", "ICU word breaking alone"};
+static const char *const peer_key[N_PEERS] = { "fts5", "ngram", "icu" };
+static const char *const peer_name[N_PEERS] = { "SQLite FTS5 trigram", "Xapian CJK n-grams",
+	                                        "ICU word breaking alone" };
 
 /* One measured build: its cost and the size of what it left on disk. */
 typedef struct row {
@@ -69,7 +70,7 @@ static int run_peer(const char *name, const char *notes, const char *out)
 
 static row_t measure(char *const argv[], const char *index_path)
 {
-	row_t r = {.disk = -1};
+	row_t r = { .disk = -1 };
 	if (dd_bench_run(argv, &r.cost) != 0) {
 		fprintf(stderr, "dd-bench-index: cannot start %s\n", argv[0]);
 		return r;
@@ -129,8 +130,8 @@ static void print_size(const size_result_t *r, long long notes_bytes)
 	printf("  %-30s%10s%10s%13s%11s\n", "dundian-index again", "wall s", "CPU s", "peak RSS MB", "÷ full");
 	char changed[64];
 	snprintf(changed, sizeof changed, "%zu notes changed (1%%)", r->n_changed);
-	const row_t *again[2] = {&r->unchanged, &r->changed};
-	const char *names[2] = {"nothing changed", changed};
+	const row_t *again[2] = { &r->unchanged, &r->changed };
+	const char *names[2] = { "nothing changed", changed };
 	for (int i = 0; i < 2; i++) {
 		printf("  %-30s", names[i]);
 		print_value(again[i]->cost.wall_s, again[i]->ok, 10, "%*.2f");
@@ -167,7 +168,7 @@ static void print_summary(const size_result_t *r, size_t n)
 
 static char *path_join(const char *dir, const char *name)
 {
-	dd_buffer_t b = {0};
+	dd_buffer_t b = { 0 };
 	dd_buffer_printf(&b, "%s/%s", dir, name);
 	return dd_buffer_take(&b);
 }
@@ -175,21 +176,21 @@ static char *path_join(const char *dir, const char *name)
 /* dir/fmt with fmt's %u the number of copies */
 static char *path_in(const char *dir, const char *fmt, unsigned copies)
 {
-	dd_buffer_t b = {0};
+	dd_buffer_t b = { 0 };
 	dd_buffer_printf(&b, "%s/", dir);
 	dd_buffer_printf(&b, fmt, copies);
 	return dd_buffer_take(&b);
 }
 
 /* One size: corpus, four builds, two incremental runs.  0 if all ran. */
-static int bench_size(const char *root, const char *index_bin, const char *self, unsigned copies,
-		      size_result_t *r, int keep)
+static int bench_size(const char *root, const char *index_bin, const char *self, unsigned copies, size_result_t *r,
+                      int keep)
 {
 	memset(r, 0, sizeof *r);
 	r->copies = copies;
 	char *notes = path_in(root, "notes-%ux", copies), *db = path_in(root, "dundian-%ux", copies);
-	char *peer_out[N_PEERS] = {path_in(root, "fts5-%ux.sqlite", copies), path_in(root, "ngram-%ux", copies),
-				   strdup("-")};
+	char *peer_out[N_PEERS] = { path_in(root, "fts5-%ux.sqlite", copies), path_in(root, "ngram-%ux", copies),
+		                    strdup("-") };
 	dd_error_t err;
 	int failed = 0;
 	fprintf(stderr, "dd-bench-index: %u×: writing the notes\n", copies);
@@ -198,13 +199,13 @@ static int bench_size(const char *root, const char *index_bin, const char *self,
 		failed = 1;
 	}
 	long long notes_bytes = failed ? 0 : dd_bench_disk_bytes(notes);
-	char *index_argv[] = {(char *)index_bin, "--quiet", "--db", db, notes, NULL};
+	char *index_argv[] = { (char *)index_bin, "--quiet", "--db", db, notes, NULL };
 	if (!failed) {
 		fprintf(stderr, "dd-bench-index: %u×: dundian\n", copies);
 		r->dundian = measure(index_argv, db);
 		for (int p = 0; p < N_PEERS; p++) {
 			fprintf(stderr, "dd-bench-index: %u×: %s\n", copies, peer_name[p]);
-			char *argv[] = {(char *)self, "--peer", (char *)peer_key[p], notes, peer_out[p], NULL};
+			char *argv[] = { (char *)self, "--peer", (char *)peer_key[p], notes, peer_out[p], NULL };
 			r->peers[p] = measure(argv, p == PEER_ICU ? NULL : peer_out[p]);
 		}
 		fprintf(stderr, "dd-bench-index: %u×: dundian again\n", copies);
@@ -236,21 +237,21 @@ static int bench_size(const char *root, const char *index_bin, const char *self,
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: dd-bench-index [--sizes 1,5,20] [--keep]\n"
-		   "  --sizes LIST  copies of the bundled notes per size (1..999 each; 100 = 50,000 notes)\n"
-		   "  --keep        keep the notes and indexes under $TMPDIR (the folder is printed)\n");
+	           "  --sizes LIST  copies of the bundled notes per size (1..999 each; 100 = 50,000 notes)\n"
+	           "  --keep        keep the notes and indexes under $TMPDIR (the folder is printed)\n");
 }
 
 int main(int argc, char **argv)
 {
 	if (argc == 5 && strcmp(argv[1], "--peer") == 0)
 		return run_peer(argv[2], argv[3], argv[4]);
-	unsigned sizes[32] = {1, 5, 20};
+	unsigned sizes[32] = { 1, 5, 20 };
 	size_t n_sizes = 3;
 	int keep = 0;
-	static const struct option options[] = {{"sizes", required_argument, NULL, 's'},
-						{"keep", no_argument, NULL, 'k'},
-						{"help", no_argument, NULL, 'h'},
-						{NULL, 0, NULL, 0}};
+	static const struct option options[] = { { "sizes", required_argument, NULL, 's' },
+		                                 { "keep", no_argument, NULL, 'k' },
+		                                 { "help", no_argument, NULL, 'h' },
+		                                 { NULL, 0, NULL, 0 } };
 	int c;
 	while ((c = getopt_long(argc, argv, "s:kh", options, NULL)) != -1) {
 		switch (c) {
@@ -258,9 +259,15 @@ int main(int argc, char **argv)
 			if ((n_sizes = dd_bench_parse_sizes("dd-bench-index", optarg, sizes, 32)) == 0)
 				return 2;
 			break;
-		case 'k': keep = 1; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'k':
+			keep = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind < argc) {
@@ -272,7 +279,7 @@ int main(int argc, char **argv)
 	char *self = dir ? path_join(dir, "dd-bench-index") : NULL;
 	if (!index_bin || !self || access(index_bin, X_OK) != 0 || access(self, X_OK) != 0) {
 		fprintf(stderr, "dd-bench-index: dundian-index is not next to this program: build first "
-				"(cmake --build build)\n");
+		                "(cmake --build build)\n");
 		free(dir), free(index_bin), free(self);
 		return 1;
 	}

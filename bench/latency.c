@@ -105,16 +105,22 @@ int main(int argc, char **argv)
 {
 	const char *db_path = "index", *queries_path = NULL;
 	int rounds = 20;
-	static const struct option options[] = {{"db", required_argument, NULL, 'd'},
-						{"queries", required_argument, NULL, 'q'},
-						{"rounds", required_argument, NULL, 'r'},
-						{NULL, 0, NULL, 0}};
+	static const struct option options[] = { { "db", required_argument, NULL, 'd' },
+		                                 { "queries", required_argument, NULL, 'q' },
+		                                 { "rounds", required_argument, NULL, 'r' },
+		                                 { NULL, 0, NULL, 0 } };
 	int c;
 	while ((c = getopt_long(argc, argv, "d:q:r:", options, NULL)) != -1) {
 		switch (c) {
-		case 'd': db_path = optarg; break;
-		case 'q': queries_path = optarg; break;
-		case 'r': rounds = atoi(optarg) > 0 ? atoi(optarg) : 1; break;
+		case 'd':
+			db_path = optarg;
+			break;
+		case 'q':
+			queries_path = optarg;
+			break;
+		case 'r':
+			rounds = atoi(optarg) > 0 ? atoi(optarg) : 1;
+			break;
 		default:
 			fprintf(stderr, "usage: dd-bench-latency [--db DIR] [--queries FILE] [--rounds N]\n");
 			return 2;
@@ -128,8 +134,8 @@ int main(int argc, char **argv)
 		n = read_queries(DD_SOURCE_DIR "/bench/dev/queries.tsv", &queries, n);
 		n = read_queries(DD_SOURCE_DIR "/bench/paraphrase-queries.tsv", &queries, n);
 	}
-	static const char *const literals[] = {"\"镇里\"", "\"报账\"", "\"吃水\"", "\"合作医疗\"", "\"老百姓\"",
-					       "\"水\"", "\"一千多块钱\"", "\"村委会\""};
+	static const char *const literals[] = { "\"镇里\"",   "\"报账\"", "\"吃水\"",       "\"合作医疗\"",
+		                                "\"老百姓\"", "\"水\"",   "\"一千多块钱\"", "\"村委会\"" };
 	size_t n_words = n;
 	for (size_t i = 0; i < sizeof literals / sizeof literals[0]; i++) {
 		char **grown = realloc(queries, sizeof *queries * (n + 1));
@@ -158,8 +164,9 @@ int main(int argc, char **argv)
 			/* the whole query as dundian-search answers it (dd_search),
 			 * then, to split it into phases, the same without snippets
 			 * and the parse with topic feedback alone */
-			dd_search_request_t req = {.text = queries[i], .limit = 10, .snippets = 1,
-						   .check_at_least = DD_SEARCH_ALL};
+			dd_search_request_t req = {
+				.text = queries[i], .limit = 10, .snippets = 1, .check_at_least = DD_SEARCH_ALL
+			};
 			double whole_ms = time_search(e, &req), plain_ms, a = now_ms();
 			dd_parsed_query_t pq;
 			if (dd_engine_parse(e, queries[i], &pq, &err) != DD_OK ||

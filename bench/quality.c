@@ -63,10 +63,10 @@
 
 extern char **environ;
 
-#define TOPIC_LIMIT 100     /* SCORING.md: the top 100 ids per query */
-#define LITERAL_LIMIT 1000  /* more than there are notes: the whole set */
-#define ITEM_LIMIT 100      /* SCORING.md: the top 100 ids per known-item query */
-#define ITEM_FOUND_AT 10    /* found@10 */
+#define TOPIC_LIMIT 100    /* SCORING.md: the top 100 ids per query */
+#define LITERAL_LIMIT 1000 /* more than there are notes: the whole set */
+#define ITEM_LIMIT 100     /* SCORING.md: the top 100 ids per known-item query */
+#define ITEM_FOUND_AT 10   /* found@10 */
 #define DEFAULT_LITERAL_COUNT 300
 #define DEFAULT_SEED UINT64_C(0x5eed0dd1a2b3c4d5)
 #define LITERAL_MIN_CHARS 2
@@ -171,7 +171,7 @@ static char *read_text_file(const char *path)
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return NULL;
-	byte_buffer_t b = {0};
+	byte_buffer_t b = { 0 };
 	char chunk[65536];
 	size_t n;
 	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
@@ -261,9 +261,9 @@ typedef struct dev_query {
 } dev_query_t;
 
 typedef struct literal_case {
-	char *text;              /* 2-6 Han characters, UTF-8, NFKC */
+	char *text; /* 2-6 Han characters, UTF-8, NFKC */
 	size_t chars;
-	const char **expected;   /* ids of the notes that contain it */
+	const char **expected; /* ids of the notes that contain it */
 	size_t expected_count;
 } literal_case_t;
 
@@ -272,13 +272,13 @@ typedef struct dev_set {
 	size_t note_count;
 	dev_query_t *queries;
 	size_t query_count;
-	size_t skipped_queries;  /* of a kind other than topic */
+	size_t skipped_queries; /* of a kind other than topic */
 	literal_case_t *literals;
 	size_t literal_count;
 	dev_query_t *items;
 	size_t item_count;
-	size_t skipped_items;    /* of a kind other than item */
-	bench_note_t *corpus;    /* every note of corpus/notes, for the items */
+	size_t skipped_items; /* of a kind other than item */
+	bench_note_t *corpus; /* every note of corpus/notes, for the items */
 	size_t corpus_count;
 } dev_set_t;
 
@@ -340,7 +340,7 @@ static int load_labels(dev_set_t *dev, const char *path, bench_message_t err)
 	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (line[0] == '#' || trim(line)[0] == '\0')
 			continue;
-		char *fields[3] = {"", "", ""};
+		char *fields[3] = { "", "", "" };
 		split_tabs(line, fields, 3);
 		char *id = trim(fields[0]);
 		if (dev->note_count == cap) {
@@ -363,8 +363,8 @@ static int load_labels(dev_set_t *dev, const char *path, bench_message_t err)
 
 /* Reads the queries of kind `kind` from a qid/kind/target/query file into
  * *out (*count of them); lines of other kinds are counted in *skipped. */
-static int load_query_file(const char *path, const char *kind, dev_query_t **out, size_t *count,
-			   size_t *skipped, bench_message_t err)
+static int load_query_file(const char *path, const char *kind, dev_query_t **out, size_t *count, size_t *skipped,
+                           bench_message_t err)
 {
 	char *text = read_text_file(path);
 	if (!text) {
@@ -379,7 +379,7 @@ static int load_query_file(const char *path, const char *kind, dev_query_t **out
 		char *fields[4];
 		if (split_tabs(line, fields, 4) < 4) {
 			snprintf(err, sizeof(bench_message_t), "%s: malformed line (want qid, kind, target, query): %s",
-				 path, line);
+			         path, line);
 			free(text);
 			return -1;
 		}
@@ -434,7 +434,8 @@ static int parse_note_file(bench_note_t *note, char *text, bench_message_t err)
 			continue;
 		char *value = trim(line + 6);
 		size_t n = strlen(value);
-		if (n >= 2 && ((value[0] == '"' && value[n - 1] == '"') || (value[0] == '\'' && value[n - 1] == '\''))) {
+		if (n >= 2 &&
+		    ((value[0] == '"' && value[n - 1] == '"') || (value[0] == '\'' && value[n - 1] == '\''))) {
 			value[n - 1] = '\0';
 			value++;
 		}
@@ -549,7 +550,7 @@ static int load_corpus(dev_set_t *dev, const char *repo, bench_message_t err)
 	DIR *dir = opendir(dir_path);
 	if (!dir) {
 		snprintf(err, sizeof(bench_message_t), "cannot read the corpus folder %s: %s", dir_path,
-			 strerror(errno));
+		         strerror(errno));
 		free(dir_path);
 		return -1;
 	}
@@ -568,7 +569,8 @@ static int load_corpus(dev_set_t *dev, const char *repo, bench_message_t err)
 	}
 	closedir(dir);
 	free(dir_path);
-	qsort(ids, count, sizeof *ids, compare_strings);
+	if (count > 1)
+		qsort(ids, count, sizeof *ids, compare_strings);
 	dev->corpus = xmalloc((count ? count : 1) * sizeof *dev->corpus);
 	memset(dev->corpus, 0, (count ? count : 1) * sizeof *dev->corpus);
 	int rc = 0;
@@ -589,8 +591,9 @@ static int load_corpus(dev_set_t *dev, const char *repo, bench_message_t err)
 		while (i < dev->corpus_count && strcmp(dev->corpus[i].id, dev->items[q].target) != 0)
 			i++;
 		if (i == dev->corpus_count) {
-			snprintf(err, sizeof(bench_message_t), "known-item query %s looks for %s, which is not in %s/corpus/notes",
-				 dev->items[q].qid, dev->items[q].target, repo);
+			snprintf(err, sizeof(bench_message_t),
+			         "known-item query %s looks for %s, which is not in %s/corpus/notes", dev->items[q].qid,
+			         dev->items[q].target, repo);
 			return -1;
 		}
 	}
@@ -628,7 +631,7 @@ typedef struct code_point_text {
 
 static code_point_text_t to_code_points(const char *utf8)
 {
-	code_point_text_t t = {0};
+	code_point_text_t t = { 0 };
 	UErrorCode status = U_ZERO_ERROR;
 	int32_t n16 = 0;
 	u_strFromUTF8(NULL, 0, &n16, utf8, -1, &status);
@@ -669,7 +672,9 @@ static int sample_literals(dev_set_t *dev, size_t count, uint64_t seed, bench_me
 		texts[2 * i + 1] = to_code_points(dev->notes[i].nfkc_body);
 	}
 	/* every Han position, as (text, offset) */
-	typedef struct { uint32_t text, offset; } han_position_t;
+	typedef struct {
+		uint32_t text, offset;
+	} han_position_t;
 	for (size_t t = 0; t < text_count; t++)
 		for (size_t k = 0; k < texts[t].len; k++)
 			han_total += is_han(texts[t].chars[k]);
@@ -678,7 +683,7 @@ static int sample_literals(dev_set_t *dev, size_t count, uint64_t seed, bench_me
 	for (size_t t = 0; t < text_count; t++)
 		for (size_t k = 0; k < texts[t].len; k++)
 			if (is_han(texts[t].chars[k]))
-				positions[p++] = (han_position_t){(uint32_t)t, (uint32_t)k};
+				positions[p++] = (han_position_t){ (uint32_t)t, (uint32_t)k };
 
 	int rc = 0;
 	dev->literals = xmalloc((count ? count : 1) * sizeof *dev->literals);
@@ -700,8 +705,8 @@ static int sample_literals(dev_set_t *dev, size_t count, uint64_t seed, bench_me
 		int32_t len16 = 0;
 		for (size_t k = 0; k < chars; k++) {
 			UBool error = 0;
-			U16_APPEND(buf16, len16, (int32_t)(sizeof buf16 / sizeof *buf16),
-				   text->chars[start.offset + k], error);
+			U16_APPEND(buf16, len16, (int32_t)(sizeof buf16 / sizeof *buf16), text->chars[start.offset + k],
+			           error);
 			(void)error;
 		}
 		char *utf8 = utf16_to_utf8(buf16, len16);
@@ -721,7 +726,7 @@ static int sample_literals(dev_set_t *dev, size_t count, uint64_t seed, bench_me
 	}
 	if (dev->literal_count < count) {
 		snprintf(err, sizeof(bench_message_t), "could only sample %zu distinct literal strings of %zu",
-			 dev->literal_count, count);
+		         dev->literal_count, count);
 		rc = -1;
 	}
 	for (size_t t = 0; t < text_count; t++)
@@ -778,16 +783,16 @@ static void dev_set_free(dev_set_t *dev)
  * the bench should count for it. */
 typedef struct bench_system bench_system_t;
 struct bench_system {
-	const char *name;      /* row label */
+	const char *name;       /* row label */
 	const char *short_name; /* per-query column label */
 	int (*open)(bench_system_t *sys, const bench_note_t *notes, size_t note_count, bench_message_t err);
-	int (*search)(bench_system_t *sys, const char *text, int literal, size_t limit,
-		      id_list_t *out, double *latency_ms, bench_message_t err);
+	int (*search)(bench_system_t *sys, const char *text, int literal, size_t limit, id_list_t *out,
+	              double *latency_ms, bench_message_t err);
 	void (*close)(bench_system_t *sys);
 	/* a sentence or two for the notes under the table (malloc'd or NULL) */
 	char *(*describe)(bench_system_t *sys);
 	void *state;
-	const char *work_dir;  /* a private temporary folder */
+	const char *work_dir; /* a private temporary folder */
 	const char *build_dir;
 };
 
@@ -802,8 +807,8 @@ typedef struct dundian_state {
 /* Runs argv (no shell) with stdin from /dev/null, collecting stdout and
  * stderr.  0 if it ran (whatever its exit status, in *exit_status: the
  * exit code, or 128 + signal), -1 if it could not be started. */
-static int run_program(char *const argv[], byte_buffer_t *out, byte_buffer_t *errout,
-		       int *exit_status, double *wall_ms, bench_message_t err)
+static int run_program(char *const argv[], byte_buffer_t *out, byte_buffer_t *errout, int *exit_status, double *wall_ms,
+                       bench_message_t err)
 {
 	int out_pipe[2], err_pipe[2];
 	if (pipe(out_pipe) != 0) {
@@ -840,8 +845,8 @@ static int run_program(char *const argv[], byte_buffer_t *out, byte_buffer_t *er
 	}
 
 	/* read both pipes until both close, so neither can fill up and block */
-	struct pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
-	byte_buffer_t *sinks[2] = {out, errout};
+	struct pollfd fds[2] = { { out_pipe[0], POLLIN, 0 }, { err_pipe[0], POLLIN, 0 } };
+	byte_buffer_t *sinks[2] = { out, errout };
 	int open_count = 2;
 	while (open_count > 0) {
 		if (poll(fds, 2, -1) < 0) {
@@ -900,13 +905,14 @@ static int dundian_open(bench_system_t *sys, const bench_note_t *notes, size_t n
 	st->index_program = xformat("%s/bin/dundian-index", sys->build_dir);
 	st->search_program = xformat("%s/bin/dundian-search", sys->build_dir);
 	st->db_dir = xformat("%s/dundian-db", sys->work_dir);
-	const char *programs[2] = {st->index_program, st->search_program};
+	const char *programs[2] = { st->index_program, st->search_program };
 	for (int i = 0; i < 2; i++) {
 		if (access(programs[i], X_OK) != 0) {
-			snprintf(err, sizeof(bench_message_t),
-				 "%s is missing (%s): build dundian first, e.g. cmake -S . -B build && cmake --build build,"
-				 " or point --build-dir at your build folder",
-				 programs[i], strerror(errno));
+			snprintf(
+			    err, sizeof(bench_message_t),
+			    "%s is missing (%s): build dundian first, e.g. cmake -S . -B build && cmake --build build,"
+			    " or point --build-dir at your build folder",
+			    programs[i], strerror(errno));
 			return -1;
 		}
 	}
@@ -918,13 +924,13 @@ static int dundian_open(bench_system_t *sys, const bench_note_t *notes, size_t n
 	for (size_t i = 0; i < note_count; i++)
 		argv[argc++] = notes[i].path;
 	argv[argc] = NULL;
-	byte_buffer_t out = {0}, errout = {0};
+	byte_buffer_t out = { 0 }, errout = { 0 };
 	int exit_status = 0;
 	int rc = run_program(argv, &out, &errout, &exit_status, &st->index_ms, err);
 	free(argv);
 	if (rc == 0 && exit_status != 0) {
 		snprintf(err, sizeof(bench_message_t), "dundian-index failed (exit %d): %s", exit_status,
-			 last_line(&errout));
+		         last_line(&errout));
 		rc = -1;
 	}
 	buffer_free(&out);
@@ -932,8 +938,8 @@ static int dundian_open(bench_system_t *sys, const bench_note_t *notes, size_t n
 	return rc;
 }
 
-static int dundian_search(bench_system_t *sys, const char *text, int literal, size_t limit,
-			  id_list_t *out, double *latency_ms, bench_message_t err)
+static int dundian_search(bench_system_t *sys, const char *text, int literal, size_t limit, id_list_t *out,
+                          double *latency_ms, bench_message_t err)
 {
 	dundian_state_t *st = sys->state;
 	char limit_text[32];
@@ -942,14 +948,15 @@ static int dundian_search(bench_system_t *sys, const char *text, int literal, si
 	char *query = literal ? xformat("\"%s\"", text) : xstrdup(text);
 	/* The ids are all the bench needs: no snippets, as any tool reading
 	 * ids would ask (snippet cost is measured by bench/latency). */
-	char *argv[] = {st->search_program, "--db", st->db_dir, "--json", "--no-snippets", "--limit", limit_text, query, NULL};
-	byte_buffer_t stdout_text = {0}, stderr_text = {0};
+	char *argv[] = { st->search_program, "--db",     st->db_dir, "--json", "--no-snippets",
+		         "--limit",          limit_text, query,      NULL };
+	byte_buffer_t stdout_text = { 0 }, stderr_text = { 0 };
 	int exit_status = 0;
 	double wall_ms = 0;
 	int rc = run_program(argv, &stdout_text, &stderr_text, &exit_status, &wall_ms, err);
 	if (rc == 0 && exit_status != 0) {
 		snprintf(err, sizeof(bench_message_t), "dundian-search %s failed (exit %d): %s", query, exit_status,
-			 last_line(&stderr_text));
+		         last_line(&stderr_text));
 		rc = -1;
 	}
 	cJSON *json = NULL;
@@ -957,15 +964,19 @@ static int dundian_search(bench_system_t *sys, const char *text, int literal, si
 		json = cJSON_ParseWithLength(stdout_text.data ? stdout_text.data : "", stdout_text.len);
 		const cJSON *hits = json ? cJSON_GetObjectItemCaseSensitive(json, "hits") : NULL;
 		if (stdout_text.len == 0) {
-			snprintf(err, sizeof(bench_message_t), "dundian-search %s printed nothing (expected JSON)", query);
+			snprintf(err, sizeof(bench_message_t), "dundian-search %s printed nothing (expected JSON)",
+			         query);
 			rc = -1;
 		} else if (!cJSON_IsArray(hits)) {
-			snprintf(err, sizeof(bench_message_t), "dundian-search %s: output is not a JSON object with a"
-				 " \"hits\" array: %.80s", query, stdout_text.data);
+			snprintf(err, sizeof(bench_message_t),
+			         "dundian-search %s: output is not a JSON object with a"
+			         " \"hits\" array: %.80s",
+			         query, stdout_text.data);
 			rc = -1;
 		} else {
 			const cJSON *hit;
-			cJSON_ArrayForEach(hit, hits) {
+			cJSON_ArrayForEach(hit, hits)
+			{
 				const cJSON *id = cJSON_GetObjectItemCaseSensitive(hit, "id");
 				if (cJSON_IsString(id) && id->valuestring)
 					id_list_add(out, id->valuestring);
@@ -1011,11 +1022,10 @@ static char *dundian_describe(bench_system_t *sys)
 		latency = "elapsed_ms reported by dundian-search (time inside the engine)";
 	else if (st->latency_from_engine == 0)
 		latency = "process wall time (dundian-search printed no elapsed_ms), so it includes"
-			  " starting the process and opening the index";
+		          " starting the process and opening the index";
 	else
 		latency = "a mix of elapsed_ms and process wall time (some outputs lacked elapsed_ms)";
-	return xformat("dundian: latency is %s; indexing (dundian-index, wall) took %.0f ms.",
-		       latency, st->index_ms);
+	return xformat("dundian: latency is %s; indexing (dundian-index, wall) took %.0f ms.", latency, st->index_ms);
 }
 
 /* -- SQLite FTS5, trigram tokenizer -- */
@@ -1042,13 +1052,13 @@ static int fts5_open(bench_system_t *sys, const bench_note_t *notes, size_t note
 		return fts5_fail(st, "open", err);
 	double started = now_ms();
 	if (sqlite3_exec(st->db,
-			 "CREATE VIRTUAL TABLE notes USING fts5(id UNINDEXED, title, body, tokenize='trigram');"
-			 "BEGIN;",
-			 NULL, NULL, NULL) != SQLITE_OK)
+	                 "CREATE VIRTUAL TABLE notes USING fts5(id UNINDEXED, title, body, tokenize='trigram');"
+	                 "BEGIN;",
+	                 NULL, NULL, NULL) != SQLITE_OK)
 		return fts5_fail(st, "create the fts5 table", err);
 	sqlite3_stmt *insert;
-	if (sqlite3_prepare_v2(st->db, "INSERT INTO notes(id, title, body) VALUES (?1, ?2, ?3)", -1, &insert,
-			       NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(st->db, "INSERT INTO notes(id, title, body) VALUES (?1, ?2, ?3)", -1, &insert, NULL) !=
+	    SQLITE_OK)
 		return fts5_fail(st, "prepare insert", err);
 	for (size_t i = 0; i < note_count; i++) {
 		const bench_note_t *note = &notes[i];
@@ -1065,14 +1075,14 @@ static int fts5_open(bench_system_t *sys, const bench_note_t *notes, size_t note
 	if (sqlite3_exec(st->db, "COMMIT;", NULL, NULL, NULL) != SQLITE_OK)
 		return fts5_fail(st, "commit", err);
 	st->index_ms = now_ms() - started;
-	if (sqlite3_prepare_v2(st->db, "SELECT id FROM notes WHERE notes MATCH ?1 ORDER BY bm25(notes) LIMIT ?2",
-			       -1, &st->match, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(st->db, "SELECT id FROM notes WHERE notes MATCH ?1 ORDER BY bm25(notes) LIMIT ?2", -1,
+	                       &st->match, NULL) != SQLITE_OK)
 		return fts5_fail(st, "prepare match", err);
 	/* shorter than a trigram: a plain scan, in note order (no ranking) */
 	if (sqlite3_prepare_v2(st->db,
-			       "SELECT id FROM notes WHERE title LIKE ?1 ESCAPE '\\' OR body LIKE ?1 ESCAPE '\\'"
-			       " ORDER BY rowid LIMIT ?2",
-			       -1, &st->like, NULL) != SQLITE_OK)
+	                       "SELECT id FROM notes WHERE title LIKE ?1 ESCAPE '\\' OR body LIKE ?1 ESCAPE '\\'"
+	                       " ORDER BY rowid LIMIT ?2",
+	                       -1, &st->like, NULL) != SQLITE_OK)
 		return fts5_fail(st, "prepare like", err);
 	return 0;
 }
@@ -1080,7 +1090,7 @@ static int fts5_open(bench_system_t *sys, const bench_note_t *notes, size_t note
 /* "text" as an FTS5 string: inside double quotes, quotes doubled. */
 static char *fts5_phrase(const char *text)
 {
-	byte_buffer_t b = {0};
+	byte_buffer_t b = { 0 };
 	buffer_append(&b, "\"", 1);
 	for (const char *p = text; *p; p++) {
 		if (*p == '"')
@@ -1095,7 +1105,7 @@ static char *fts5_phrase(const char *text)
 /* %text% for LIKE, with %, _ and \ escaped by \. */
 static char *like_pattern(const char *text)
 {
-	byte_buffer_t b = {0};
+	byte_buffer_t b = { 0 };
 	buffer_append(&b, "%", 1);
 	for (const char *p = text; *p; p++) {
 		if (*p == '%' || *p == '_' || *p == '\\')
@@ -1120,7 +1130,7 @@ static size_t space_at(const char *s)
  * match a trigram and is left out; NULL when no piece is left. */
 static char *fts5_ranked_expression(const char *text)
 {
-	byte_buffer_t b = {0};
+	byte_buffer_t b = { 0 };
 	const char *p = text;
 	while (*p) {
 		size_t n;
@@ -1143,8 +1153,8 @@ static char *fts5_ranked_expression(const char *text)
 	return b.data;
 }
 
-static int fts5_search(bench_system_t *sys, const char *text, int literal, size_t limit,
-		       id_list_t *out, double *latency_ms, bench_message_t err)
+static int fts5_search(bench_system_t *sys, const char *text, int literal, size_t limit, id_list_t *out,
+                       double *latency_ms, bench_message_t err)
 {
 	fts5_state_t *st = sys->state;
 	double started = now_ms();
@@ -1192,11 +1202,11 @@ static char *fts5_describe(bench_system_t *sys)
 	if (!st)
 		return NULL;
 	return xformat("SQLite FTS5: in-memory table over title and body, each query a quoted phrase ranked by"
-		       " bm25() (a query with spaces: its pieces of 3 or more characters as phrases OR-ed);"
-		       " strings under 3 characters cannot match a trigram, so they fall back to an"
-		       " unranked LIKE '%%...%%' scan in note order (%zu topic, %zu literal queries);"
-		       " latency in process; indexing took %.0f ms.",
-		       st->topic_fallbacks, st->literal_fallbacks, st->index_ms);
+	               " bm25() (a query with spaces: its pieces of 3 or more characters as phrases OR-ed);"
+	               " strings under 3 characters cannot match a trigram, so they fall back to an"
+	               " unranked LIKE '%%...%%' scan in note order (%zu topic, %zu literal queries);"
+	               " latency in process; indexing took %.0f ms.",
+	               st->topic_fallbacks, st->literal_fallbacks, st->index_ms);
 }
 
 /* -- Xapian CJK n-grams (omindex's way), through the wrapper -- */
@@ -1212,8 +1222,8 @@ typedef struct xapian_state {
 /* Runs query (NULL: it could not be built) on st->db with BM25 at Xapian's
  * defaults, appending the ids of up to limit hits to out and freeing the
  * query; *latency_ms from started. */
-static int xapian_run_query(xapian_state_t *st, const char *peer, dd_query_t *query, const char *text,
-			    size_t limit, id_list_t *out, double started, double *latency_ms, bench_message_t err)
+static int xapian_run_query(xapian_state_t *st, const char *peer, dd_query_t *query, const char *text, size_t limit,
+                            id_list_t *out, double started, double *latency_ms, bench_message_t err)
 {
 	if (!query) {
 		snprintf(err, sizeof(bench_message_t), "%s: cannot build the query for %s", peer, text);
@@ -1242,7 +1252,6 @@ static int xapian_run_query(xapian_state_t *st, const char *peer, dd_query_t *qu
 	return 0;
 }
 
-
 /* Indexes one note's text (title, blank line, body) as the document with
  * unique term idterm. */
 typedef dd_status_t (*xapian_index_fn)(xapian_state_t *st, const char *idterm, const char *text, dd_error_t *e);
@@ -1250,7 +1259,7 @@ typedef dd_status_t (*xapian_index_fn)(xapian_state_t *st, const char *idterm, c
 /* Builds a Xapian peer's index of the notes in folder dir_name of the work
  * folder, one transaction, timed. */
 static int xapian_build(bench_system_t *sys, const char *peer, const char *dir_name, xapian_index_fn index_note,
-			const bench_note_t *notes, size_t note_count, bench_message_t err)
+                        const bench_note_t *notes, size_t note_count, bench_message_t err)
 {
 	xapian_state_t *st = sys->state;
 	char *dir = xformat("%s/%s", sys->work_dir, dir_name);
@@ -1289,17 +1298,16 @@ static int xapian_open(bench_system_t *sys, const bench_note_t *notes, size_t no
 	xapian_state_t *st = xmalloc(sizeof *st);
 	memset(st, 0, sizeof *st);
 	sys->state = st;
-	return xapian_build(sys, "Xapian n-gram baseline", "xapian-ngram-db", ngram_index_note, notes, note_count,
-			    err);
+	return xapian_build(sys, "Xapian n-gram baseline", "xapian-ngram-db", ngram_index_note, notes, note_count, err);
 }
 
-static int xapian_search(bench_system_t *sys, const char *text, int literal, size_t limit,
-			 id_list_t *out, double *latency_ms, bench_message_t err)
+static int xapian_search(bench_system_t *sys, const char *text, int literal, size_t limit, id_list_t *out,
+                         double *latency_ms, bench_message_t err)
 {
 	xapian_state_t *st = sys->state;
 	double started = now_ms();
-	return xapian_run_query(st, "Xapian n-gram baseline", dd_baseline_ngram_query(text, literal), text, limit,
-				out, started, latency_ms, err);
+	return xapian_run_query(st, "Xapian n-gram baseline", dd_baseline_ngram_query(text, literal), text, limit, out,
+	                        started, latency_ms, err);
 }
 
 static void xapian_close(bench_system_t *sys)
@@ -1321,10 +1329,10 @@ static char *xapian_describe(bench_system_t *sys)
 	if (!st)
 		return NULL;
 	return xformat("Xapian CJK n-grams: title and body through TermGenerator with FLAG_CJK_NGRAM (as"
-		       " omindex), ranked (topic and known-item) queries by QueryParser (default OR; the n-grams of"
-		       " one run of Han characters must all match), literal strings as a phrase;"
-		       " latency in process; indexing took %.0f ms.",
-		       st->index_ms);
+	               " omindex), ranked (topic and known-item) queries by QueryParser (default OR; the n-grams of"
+	               " one run of Han characters must all match), literal strings as a phrase;"
+	               " latency in process; indexing took %.0f ms.",
+	               st->index_ms);
 }
 
 /* -- ICU words + Xapian BM25: the plain design, through the wrapper's
@@ -1371,7 +1379,7 @@ static dd_status_t icu_words(UBreakIterator *bi, const char *utf8, id_list_t *wo
  * a phrase of words. */
 static dd_status_t icu_index_note(xapian_state_t *st, const char *idterm, const char *text, dd_error_t *e)
 {
-	id_list_t words = {0};
+	id_list_t words = { 0 };
 	dd_status_t s = icu_words(st->words, text, &words, e);
 	if (s != DD_OK)
 		return s;
@@ -1399,7 +1407,7 @@ static int icu_open(bench_system_t *sys, const bench_note_t *notes, size_t note_
 	if (U_FAILURE(status)) {
 		st->words = NULL;
 		snprintf(err, sizeof(bench_message_t), "ICU words: cannot open a zh word break iterator: %s",
-			 u_errorName(status));
+		         u_errorName(status));
 		return -1;
 	}
 	return xapian_build(sys, "ICU words + Xapian", "xapian-icu-words-db", icu_index_note, notes, note_count, err);
@@ -1432,12 +1440,12 @@ static dd_query_t *icu_query(const id_list_t *words, int literal)
 	return query;
 }
 
-static int icu_search(bench_system_t *sys, const char *text, int literal, size_t limit,
-		      id_list_t *out, double *latency_ms, bench_message_t err)
+static int icu_search(bench_system_t *sys, const char *text, int literal, size_t limit, id_list_t *out,
+                      double *latency_ms, bench_message_t err)
 {
 	xapian_state_t *st = sys->state;
 	double started = now_ms();
-	id_list_t words = {0};
+	id_list_t words = { 0 };
 	dd_error_t e;
 	if (icu_words(st->words, text, &words, &e) != DD_OK) {
 		id_list_free(&words);
@@ -1456,12 +1464,12 @@ static char *icu_describe(bench_system_t *sys)
 	if (!st)
 		return NULL;
 	return xformat("ICU words + Xapian BM25: title and body NFKC-normalised and case-folded, broken into"
-		       " words by ICU's word break iterator (locale zh; spaces and punctuation dropped), each"
-		       " word a positioned term; a query is its words OR-ed, BM25 with Xapian's defaults; a"
-		       " literal string is the phrase of its words, so a string whose words ICU breaks"
-		       " differently inside a note is missed; %zu queries had no word; latency in process"
-		       " (breaking the query included); indexing took %.0f ms.",
-		       st->empty_queries, st->index_ms);
+	               " words by ICU's word break iterator (locale zh; spaces and punctuation dropped), each"
+	               " word a positioned term; a query is its words OR-ed, BM25 with Xapian's defaults; a"
+	               " literal string is the phrase of its words, so a string whose words ICU breaks"
+	               " differently inside a note is missed; %zu queries had no word; latency in process"
+	               " (breaking the query included); indexing took %.0f ms.",
+	               st->empty_queries, st->index_ms);
 }
 
 /* ---- running and scoring ------------------------------------------- */
@@ -1473,14 +1481,14 @@ typedef struct system_run {
 	bench_message_t open_error;
 	int corpus_opened;
 	bench_message_t corpus_open_error;
-	double corpus_index_ms;     /* wall time of corpus_sys->open */
-	size_t *item_rank;          /* per known-item query: the target's rank, 0 = not in the top 100 */
+	double corpus_index_ms; /* wall time of corpus_sys->open */
+	size_t *item_rank;      /* per known-item query: the target's rank, 0 = not in the top 100 */
 	double *item_latencies;
 	size_t item_latency_count;
 	double *ndcg, *precision10, *average_precision, *recall100; /* per topic query */
-	dd_eval_set_score_t *literal_scores;                          /* per literal */
+	dd_eval_set_score_t *literal_scores;                        /* per literal */
 	size_t *literal_returned;
-	double *latencies;  /* of the queries that ran: topic queries, then literal strings */
+	double *latencies; /* of the queries that ran: topic queries, then literal strings */
 	size_t latency_count;
 	size_t topic_latency_count; /* the first ones, from topic queries */
 	size_t failed_queries;
@@ -1516,8 +1524,8 @@ static void run_system(system_run_t *run, const dev_set_t *dev)
 	run->literal_scores = calloc(nl ? nl : 1, sizeof(dd_eval_set_score_t));
 	run->literal_returned = calloc(nl ? nl : 1, sizeof(size_t));
 	run->latencies = calloc(nq + nl, sizeof(double));
-	if (!run->ndcg || !run->precision10 || !run->average_precision || !run->recall100 ||
-	    !run->literal_scores || !run->literal_returned || !run->latencies) {
+	if (!run->ndcg || !run->precision10 || !run->average_precision || !run->recall100 || !run->literal_scores ||
+	    !run->literal_returned || !run->latencies) {
 		fprintf(stderr, "dd-bench-quality: out of memory\n");
 		exit(2);
 	}
@@ -1529,7 +1537,7 @@ static void run_system(system_run_t *run, const dev_set_t *dev)
 
 	int *all_grades = xmalloc(dev->note_count * sizeof *all_grades);
 	int *ranked_grades = xmalloc(TOPIC_LIMIT * sizeof *ranked_grades);
-	id_list_t hits = {0};
+	id_list_t hits = { 0 };
 	bench_message_t err;
 	fprintf(stderr, "dd-bench-quality: %s: %zu topic queries, %zu literal strings...\n", sys->name, nq, nl);
 	for (size_t q = 0; q < nq; q++) {
@@ -1568,8 +1576,8 @@ static void run_system(system_run_t *run, const dev_set_t *dev)
 		} else {
 			run->latencies[run->latency_count++] = latency;
 		}
-		run->literal_scores[l] = dd_eval_compare_sets((const char *const *)hits.ids, hits.count,
-							      lit->expected, lit->expected_count);
+		run->literal_scores[l] =
+		    dd_eval_compare_sets((const char *const *)hits.ids, hits.count, lit->expected, lit->expected_count);
 		run->literal_returned[l] = hits.count;
 	}
 	id_list_free(&hits);
@@ -1591,14 +1599,14 @@ static void run_items(system_run_t *run, const dev_set_t *dev)
 		exit(2);
 	}
 	fprintf(stderr, "dd-bench-quality: %s: indexing the whole corpus, %zu notes...\n", sys->name,
-		dev->corpus_count);
+	        dev->corpus_count);
 	double started = now_ms();
 	if (sys->open(sys, dev->corpus, dev->corpus_count, run->corpus_open_error) != 0)
 		return;
 	run->corpus_index_ms = now_ms() - started;
 	run->corpus_opened = 1;
 	fprintf(stderr, "dd-bench-quality: %s: %zu known-item queries...\n", sys->name, ni);
-	id_list_t hits = {0};
+	id_list_t hits = { 0 };
 	bench_message_t err;
 	for (size_t q = 0; q < ni; q++) {
 		id_list_clear(&hits);
@@ -1671,9 +1679,9 @@ static void print_summary_table(system_run_t *runs, size_t run_count, const dev_
 			snprintf(exact_text, sizeof exact_text, "%zu/%zu", exact, nl);
 		if (run->latency_count) {
 			snprintf(median_text, sizeof median_text, "%.2f",
-				 dd_eval_quantile(run->latencies, run->latency_count, 0.5));
+			         dd_eval_quantile(run->latencies, run->latency_count, 0.5));
 			snprintf(p95_text, sizeof p95_text, "%.2f",
-				 dd_eval_quantile(run->latencies, run->latency_count, 0.95));
+			         dd_eval_quantile(run->latencies, run->latency_count, 0.95));
 		}
 		char f[6][16];
 		printf("%-30s %7s %6s %6s %6s | %7s %7s %9s | %7s %7s", run->sys->name,
@@ -1707,9 +1715,9 @@ static void item_style(const char *qid, char *buf, size_t size)
 static const struct {
 	const char *style, *name;
 } known_styles[] = {
-	{"DR", "keywords"},
-	{"DE", "half-remembered sentence"},
-	{"DA", "plain description"},
+	{ "DR", "keywords" },
+	{ "DE", "half-remembered sentence" },
+	{ "DA", "plain description" },
 };
 enum { KNOWN_STYLE_COUNT = sizeof known_styles / sizeof known_styles[0] };
 
@@ -1742,7 +1750,7 @@ static size_t item_styles(const dev_set_t *dev, char styles[][16], size_t max)
 
 /* One cell "MRR / found@10" of the items of one style (NULL: all). */
 static void item_cell(const system_run_t *run, const dev_set_t *dev, const char *style, char *cell, size_t size,
-		      size_t *count)
+                      size_t *count)
 {
 	double rr_sum = 0;
 	size_t found = 0, n = 0;
@@ -1891,7 +1899,7 @@ static void append_latency(byte_buffer_t *line, const char *name, const double *
 	if (n == 0)
 		return;
 	char *part = xformat("%s%s %.2f / %.2f", line->len ? ", " : "", name, dd_eval_quantile(values, n, 0.5),
-			     dd_eval_quantile(values, n, 0.95));
+	                     dd_eval_quantile(values, n, 0.95));
 	buffer_append(line, part, strlen(part));
 	free(part);
 }
@@ -1919,7 +1927,7 @@ static void print_notes(system_run_t *runs, size_t run_count, const dev_set_t *d
 		if (run->corpus_opened)
 			printf("  indexing the whole corpus (%zu notes) for the known items took %.0f ms (wall).\n",
 			       dev->corpus_count, run->corpus_index_ms);
-		byte_buffer_t line = {0};
+		byte_buffer_t line = { 0 };
 		size_t topic_count = run->topic_latency_count, literal_count = run->latency_count - topic_count;
 		append_latency(&line, "topic queries", run->latencies, topic_count);
 		append_latency(&line, "literal strings", run->latencies + topic_count, literal_count);
@@ -1930,7 +1938,8 @@ static void print_notes(system_run_t *runs, size_t run_count, const dev_set_t *d
 		if (run->failed_queries)
 			printf("- %s: %zu of %zu queries failed and were scored as returning nothing; the first: %s\n",
 			       run->sys->name, run->failed_queries,
-			       run->failed_queries + run->latency_count + run->item_latency_count, run->first_query_error);
+			       run->failed_queries + run->latency_count + run->item_latency_count,
+			       run->first_query_error);
 	}
 }
 
@@ -1986,28 +1995,28 @@ static unsigned parse_parts(const char *list)
 static void usage(FILE *to)
 {
 	fprintf(to,
-		"usage: dd-bench-quality [--build-dir DIR] [--repo DIR] [--queries FILE] [--labels FILE]\n"
-		"                        [--items FILE] [--literal N] [--seed S] [--only PARTS]\n"
-		"\n"
-		"Compares dundian, SQLite FTS5 (trigram, bm25), Xapian CJK n-grams and ICU words + Xapian\n"
-		"BM25, side by side: nDCG@10, P@10, MAP, recall@100 on the topic queries over the labelled\n"
-		"dev notes; recall, precision and exact matches on N random quoted Han substrings of them;\n"
-		"MRR and found@10 of the known-item queries over the whole corpus, per style; median and\n"
-		"p95 latency.\n"
-		"\n"
-		"  --repo DIR       project checkout (default: .)\n"
-		"  --build-dir DIR  where bin/dundian-index and bin/dundian-search are (default: REPO/build)\n"
-		"  --queries FILE   default: REPO/bench/dev/queries.tsv\n"
-		"  --labels FILE    default: REPO/bench/dev/labels.tsv\n"
-		"  --items FILE     known-item queries (default: REPO/bench/dev/items.tsv)\n"
-		"  --literal N      number of random literal strings (default: %d)\n"
-		"  --seed S         seed of the literal sample (default: 0x%" PRIx64 ")\n"
-		"  --only PARTS     run only these parts, comma-separated: topic, literal, items\n"
-		"                   (default: all three)\n"
-		"\n"
-		"Exit status: 0 if every system ran every query, 1 if a system or a query failed (the\n"
-		"tables are still printed), 2 on bad input or options.\n",
-		DEFAULT_LITERAL_COUNT, DEFAULT_SEED);
+	        "usage: dd-bench-quality [--build-dir DIR] [--repo DIR] [--queries FILE] [--labels FILE]\n"
+	        "                        [--items FILE] [--literal N] [--seed S] [--only PARTS]\n"
+	        "\n"
+	        "Compares dundian, SQLite FTS5 (trigram, bm25), Xapian CJK n-grams and ICU words + Xapian\n"
+	        "BM25, side by side: nDCG@10, P@10, MAP, recall@100 on the topic queries over the labelled\n"
+	        "dev notes; recall, precision and exact matches on N random quoted Han substrings of them;\n"
+	        "MRR and found@10 of the known-item queries over the whole corpus, per style; median and\n"
+	        "p95 latency.\n"
+	        "\n"
+	        "  --repo DIR       project checkout (default: .)\n"
+	        "  --build-dir DIR  where bin/dundian-index and bin/dundian-search are (default: REPO/build)\n"
+	        "  --queries FILE   default: REPO/bench/dev/queries.tsv\n"
+	        "  --labels FILE    default: REPO/bench/dev/labels.tsv\n"
+	        "  --items FILE     known-item queries (default: REPO/bench/dev/items.tsv)\n"
+	        "  --literal N      number of random literal strings (default: %d)\n"
+	        "  --seed S         seed of the literal sample (default: 0x%" PRIx64 ")\n"
+	        "  --only PARTS     run only these parts, comma-separated: topic, literal, items\n"
+	        "                   (default: all three)\n"
+	        "\n"
+	        "Exit status: 0 if every system ran every query, 1 if a system or a query failed (the\n"
+	        "tables are still printed), 2 on bad input or options.\n",
+	        DEFAULT_LITERAL_COUNT, DEFAULT_SEED);
 }
 
 int main(int argc, char **argv)
@@ -2042,8 +2051,10 @@ int main(int argc, char **argv)
 		} else if (strcmp(arg, "--only") == 0) {
 			parts = parse_parts(value);
 			if (!parts) {
-				fprintf(stderr, "dd-bench-quality: --only wants topic, literal or items (comma-separated),"
-					" not %s\n", value);
+				fprintf(stderr,
+				        "dd-bench-quality: --only wants topic, literal or items (comma-separated),"
+				        " not %s\n",
+				        value);
 				return 2;
 			}
 		} else if (strcmp(arg, "--literal") == 0) {
@@ -2089,12 +2100,12 @@ int main(int argc, char **argv)
 	char *work_dir = NULL, *corpus_dir = NULL;
 	int labelled_part = (parts & (PART_TOPIC | PART_LITERAL)) != 0;
 	if ((labelled_part && (load_labels(&dev, labels_path, err) != 0 || load_notes(&dev, repo, err) != 0)) ||
-	    ((parts & PART_TOPIC) && load_query_file(queries_path, "topic", &dev.queries, &dev.query_count,
-						     &dev.skipped_queries, err) != 0) ||
+	    ((parts & PART_TOPIC) &&
+	     load_query_file(queries_path, "topic", &dev.queries, &dev.query_count, &dev.skipped_queries, err) != 0) ||
 	    ((parts & PART_LITERAL) && sample_literals(&dev, literal_count, seed, err) != 0) ||
-	    ((parts & PART_ITEMS) && (load_query_file(items_path, "item", &dev.items, &dev.item_count,
-						      &dev.skipped_items, err) != 0 ||
-				      load_corpus(&dev, repo, err) != 0))) {
+	    ((parts & PART_ITEMS) &&
+	     (load_query_file(items_path, "item", &dev.items, &dev.item_count, &dev.skipped_items, err) != 0 ||
+	      load_corpus(&dev, repo, err) != 0))) {
 		fprintf(stderr, "dd-bench-quality: %s\n", err);
 		exit_code = 2;
 		goto done;
@@ -2104,7 +2115,7 @@ int main(int argc, char **argv)
 	work_dir = xformat("%s/dd-bench-quality-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(work_dir)) {
 		fprintf(stderr, "dd-bench-quality: cannot create a temporary folder %s: %s\n", work_dir,
-			strerror(errno));
+		        strerror(errno));
 		exit_code = 2;
 		goto done;
 	}
@@ -2118,14 +2129,14 @@ int main(int argc, char **argv)
 	}
 
 	bench_system_t systems[] = {
-		{"dundian", "dundian", dundian_open, dundian_search, dundian_close, dundian_describe, NULL,
-		 work_dir, build_dir},
-		{"SQLite FTS5 trigram, bm25", "fts5", fts5_open, fts5_search, fts5_close, fts5_describe, NULL,
-		 work_dir, build_dir},
-		{"Xapian CJK n-grams (omindex)", "xapian", xapian_open, xapian_search, xapian_close,
-		 xapian_describe, NULL, work_dir, build_dir},
-		{"ICU words + Xapian BM25", "icuwords", icu_open, icu_search, xapian_close, icu_describe, NULL,
-		 work_dir, build_dir},
+		{ "dundian", "dundian", dundian_open, dundian_search, dundian_close, dundian_describe, NULL, work_dir,
+		  build_dir },
+		{ "SQLite FTS5 trigram, bm25", "fts5", fts5_open, fts5_search, fts5_close, fts5_describe, NULL,
+		  work_dir, build_dir },
+		{ "Xapian CJK n-grams (omindex)", "xapian", xapian_open, xapian_search, xapian_close, xapian_describe,
+		  NULL, work_dir, build_dir },
+		{ "ICU words + Xapian BM25", "icuwords", icu_open, icu_search, xapian_close, icu_describe, NULL,
+		  work_dir, build_dir },
 	};
 	enum { SYSTEM_COUNT = sizeof systems / sizeof systems[0] };
 	bench_system_t corpus_systems[SYSTEM_COUNT];
@@ -2144,7 +2155,7 @@ int main(int argc, char **argv)
 		}
 		if ((parts & PART_ITEMS) && !runs[s].corpus_opened) {
 			fprintf(stderr, "dd-bench-quality: %s (whole corpus): %s\n", systems[s].name,
-				runs[s].corpus_open_error);
+			        runs[s].corpus_open_error);
 			exit_code = 1;
 		}
 		if (runs[s].failed_queries)

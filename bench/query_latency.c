@@ -44,9 +44,9 @@
 #define PAGE 10
 
 enum { CLASS_WORDS, CLASS_STRINGS, CLASS_FILTERS, N_CLASSES };
-static const char *const class_name[N_CLASSES] = {"words", "quoted strings", "filters"};
+static const char *const class_name[N_CLASSES] = { "words", "quoted strings", "filters" };
 enum { SYS_DUNDIAN, SYS_FTS5, SYS_NGRAM, N_SYSTEMS };
-static const char *const system_name[N_SYSTEMS] = {"dundian", "SQLite FTS5 trigram", "Xapian CJK n-grams"};
+static const char *const system_name[N_SYSTEMS] = { "dundian", "SQLite FTS5 trigram", "Xapian CJK n-grams" };
 
 /* One query, spelled for each system: dundian's query language, and the
  * bare text (a word or an exact string) with optional filter values for
@@ -82,9 +82,9 @@ typedef struct figure {
  * search pipeline (searching.h), a page of limit hits with their stored
  * notes and, with snippets, each one's best passage. */
 static dd_status_t dundian_answer(dd_engine_t *e, const char *text, size_t limit, int snippets, size_t *hits,
-				  dd_error_t *err)
+                                  dd_error_t *err)
 {
-	dd_search_request_t req = {.text = text, .limit = limit, .snippets = snippets};
+	dd_search_request_t req = { .text = text, .limit = limit, .snippets = snippets };
 	dd_search_result_t res;
 	dd_status_t s = dd_search(e, &req, &res, err);
 	*hits = s == DD_OK ? res.n_hits : 0;
@@ -101,16 +101,17 @@ static dd_status_t dundian_answer(dd_engine_t *e, const char *text, size_t limit
  * table meta (scale_peers.h); '' for ?3 or ?4 means no filter. */
 #define FTS5_FILTER "(?3 = '' OR meta.county = ?3) AND (?4 = '' OR substr(meta.date, 1, length(?4)) = ?4)"
 static const char *const fts5_sql[2][2] = {
-	{"SELECT meta.id, notes.title, meta.county, meta.date FROM notes JOIN meta ON meta.rowid = notes.rowid "
-	 "WHERE notes MATCH ?1 AND " FTS5_FILTER " ORDER BY bm25(notes) LIMIT ?2",
-	 "SELECT meta.id, notes.title, meta.county, meta.date, snippet(notes, 1, '【', '】', '…', 32) "
-	 "FROM notes JOIN meta ON meta.rowid = notes.rowid "
-	 "WHERE notes MATCH ?1 AND " FTS5_FILTER " ORDER BY bm25(notes) LIMIT ?2"},
-	{"SELECT meta.id, notes.title, meta.county, meta.date FROM meta JOIN notes ON notes.rowid = meta.rowid "
-	 "WHERE (instr(notes.title, ?1) > 0 OR instr(notes.body, ?1) > 0) AND " FTS5_FILTER " LIMIT ?2",
-	 "SELECT meta.id, notes.title, meta.county, meta.date, substr(notes.body, max(1, instr(notes.body, ?1) - 20), "
-	 "60) FROM meta JOIN notes ON notes.rowid = meta.rowid "
-	 "WHERE (instr(notes.title, ?1) > 0 OR instr(notes.body, ?1) > 0) AND " FTS5_FILTER " LIMIT ?2"}};
+	{ "SELECT meta.id, notes.title, meta.county, meta.date FROM notes JOIN meta ON meta.rowid = notes.rowid "
+	  "WHERE notes MATCH ?1 AND " FTS5_FILTER " ORDER BY bm25(notes) LIMIT ?2",
+	  "SELECT meta.id, notes.title, meta.county, meta.date, snippet(notes, 1, '【', '】', '…', 32) "
+	  "FROM notes JOIN meta ON meta.rowid = notes.rowid "
+	  "WHERE notes MATCH ?1 AND " FTS5_FILTER " ORDER BY bm25(notes) LIMIT ?2" },
+	{ "SELECT meta.id, notes.title, meta.county, meta.date FROM meta JOIN notes ON notes.rowid = meta.rowid "
+	  "WHERE (instr(notes.title, ?1) > 0 OR instr(notes.body, ?1) > 0) AND " FTS5_FILTER " LIMIT ?2",
+	  "SELECT meta.id, notes.title, meta.county, meta.date, substr(notes.body, max(1, instr(notes.body, ?1) - 20), "
+	  "60) FROM meta JOIN notes ON notes.rowid = meta.rowid "
+	  "WHERE (instr(notes.title, ?1) > 0 OR instr(notes.body, ?1) > 0) AND " FTS5_FILTER " LIMIT ?2" }
+};
 
 static size_t utf8_chars(const char *s)
 {
@@ -121,11 +122,11 @@ static size_t utf8_chars(const char *s)
 }
 
 static int fts5_answer(systems_t *sys, const bench_query_t *q, size_t limit, int snippets, size_t *hits,
-		       dd_error_t *err)
+                       dd_error_t *err)
 {
 	int short_text = utf8_chars(q->text) < 3;
 	sqlite3_stmt *st = short_text ? sys->like[snippets] : sys->match[snippets];
-	dd_buffer_t pattern = {0}, county = {0}, month = {0};
+	dd_buffer_t pattern = { 0 }, county = { 0 }, month = { 0 };
 	if (short_text) {
 		dd_buffer_puts(&pattern, q->text);
 	} else { /* one FTS5 phrase: "..." with inner quotes doubled */
@@ -186,9 +187,12 @@ static int ngram_answer(systems_t *sys, const bench_query_t *q, size_t limit, si
 static int answer(systems_t *sys, int system, const bench_query_t *q, int snippets, size_t *hits, dd_error_t *err)
 {
 	switch (system) {
-	case SYS_DUNDIAN: return dundian_answer(sys->engine, q->dundian, PAGE, snippets, hits, err) == DD_OK ? 0 : -1;
-	case SYS_FTS5: return fts5_answer(sys, q, PAGE, snippets, hits, err);
-	default: return ngram_answer(sys, q, PAGE, hits, err);
+	case SYS_DUNDIAN:
+		return dundian_answer(sys->engine, q->dundian, PAGE, snippets, hits, err) == DD_OK ? 0 : -1;
+	case SYS_FTS5:
+		return fts5_answer(sys, q, PAGE, snippets, hits, err);
+	default:
+		return ngram_answer(sys, q, PAGE, hits, err);
 	}
 }
 
@@ -227,7 +231,7 @@ static int query_add(query_set_t *qs, char *dundian, char *text, char *county, c
 		free(dundian), free(text), free(county), free(month);
 		return -1;
 	}
-	qs->items[qs->count++] = (bench_query_t){dundian, text, county, month, literal};
+	qs->items[qs->count++] = (bench_query_t){ dundian, text, county, month, literal };
 	return 0;
 }
 
@@ -258,7 +262,7 @@ static int load_words(const char *path, query_set_t *qs)
 	}
 	char *save = NULL;
 	for (char *line = strtok_r(data, "\r\n", &save); line; line = strtok_r(NULL, "\r\n", &save)) {
-		char *f[4] = {line, NULL, NULL, NULL};
+		char *f[4] = { line, NULL, NULL, NULL };
 		for (int i = 1; i < 4 && f[i - 1]; i++)
 			if ((f[i] = strchr(f[i - 1], '\t')) != NULL)
 				*f[i]++ = '\0';
@@ -303,7 +307,7 @@ static char *han_substring(const char *body, size_t body_len, uint64_t *rng)
 
 /* Quoted strings and filters from notes drawn with rng. */
 static int sample_queries(char **paths, size_t n_paths, size_t n_strings, uint64_t seed, query_set_t *words,
-			  query_set_t *strings, query_set_t *filters)
+                          query_set_t *strings, query_set_t *filters)
 {
 	uint64_t rng = seed;
 	dd_error_t err;
@@ -326,9 +330,9 @@ static int sample_queries(char **paths, size_t n_paths, size_t n_strings, uint64
 		}
 		const char *w = words->items[i].text;
 		int ok = query_add(filters, format("%s county:%s", w, note->county), strdup(w), strdup(note->county),
-				   NULL, 0) == 0 &&
-			 query_add(filters, format("%s date:%.7s", w, note->date), strdup(w), NULL,
-				   format("%.7s", note->date), 0) == 0;
+		                   NULL, 0) == 0 &&
+		         query_add(filters, format("%s date:%.7s", w, note->date), strdup(w), NULL,
+		                   format("%.7s", note->date), 0) == 0;
 		dd_note_free(note);
 		if (!ok)
 			return -1;
@@ -340,7 +344,7 @@ static int sample_queries(char **paths, size_t n_paths, size_t n_strings, uint64
 
 static figure_t measure(systems_t *sys, int system, const query_set_t *qs, int snippets, int rounds)
 {
-	figure_t f = {0};
+	figure_t f = { 0 };
 	f.ran = 1;
 	double *ms = calloc(qs->count * (size_t)rounds + 1, sizeof *ms);
 	size_t n = 0;
@@ -397,15 +401,15 @@ static void systems_close(systems_t *sys)
 }
 
 /* Builds the three indexes of notes under root and opens them. */
-static int systems_build(const char *root, const char *notes, const char *index_bin, unsigned copies,
-			 systems_t *sys, double build_s[N_SYSTEMS])
+static int systems_build(const char *root, const char *notes, const char *index_bin, unsigned copies, systems_t *sys,
+                         double build_s[N_SYSTEMS])
 {
 	char db[4096], fts5[4096], ngram[4096];
 	snprintf(db, sizeof db, "%s/dundian-%ux", root, copies);
 	snprintf(fts5, sizeof fts5, "%s/fts5-%ux.sqlite", root, copies);
 	snprintf(ngram, sizeof ngram, "%s/ngram-%ux", root, copies);
 	memset(sys, 0, sizeof *sys);
-	char *argv[] = {(char *)index_bin, "--quiet", "--db", db, (char *)notes, NULL};
+	char *argv[] = { (char *)index_bin, "--quiet", "--db", db, (char *)notes, NULL };
 	dd_bench_cost_t cost;
 	dd_error_t err;
 	size_t count;
@@ -432,7 +436,7 @@ static int systems_build(const char *root, const char *notes, const char *index_
 	for (int like = 0; like < 2; like++)
 		for (int snip = 0; snip < 2; snip++)
 			if (sqlite3_prepare_v2(sys->fts5, fts5_sql[like][snip], -1,
-					       like ? &sys->like[snip] : &sys->match[snip], NULL) != SQLITE_OK) {
+			                       like ? &sys->like[snip] : &sys->match[snip], NULL) != SQLITE_OK) {
 				dd_error_set(&err, DD_ERR_INDEX, "SQLite: %s", sqlite3_errmsg(sys->fts5));
 				goto failed;
 			}
@@ -444,16 +448,16 @@ failed:
 }
 
 static int bench_size(const char *root, const char *index_bin, unsigned copies, int rounds, size_t n_strings,
-		      uint64_t seed, int keep)
+                      uint64_t seed, int keep)
 {
 	char notes[4096];
 	snprintf(notes, sizeof notes, "%s/notes-%ux", root, copies);
 	dd_error_t err;
 	size_t made = 0, n_paths = 0;
 	char **paths = NULL;
-	query_set_t sets[N_CLASSES] = {{0}};
-	systems_t sys = {0};
-	double build_s[N_SYSTEMS] = {0};
+	query_set_t sets[N_CLASSES] = { { 0 } };
+	systems_t sys = { 0 };
+	double build_s[N_SYSTEMS] = { 0 };
 	int failed = 0;
 	fprintf(stderr, "dd-bench-query: %u×: writing the notes\n", copies);
 	if (dd_scaled_corpus_make(DD_SOURCE_DIR "/corpus/notes", notes, copies, &made, &err) != DD_OK ||
@@ -463,7 +467,7 @@ static int bench_size(const char *root, const char *index_bin, unsigned copies, 
 	}
 	if (load_words(DD_SOURCE_DIR "/bench/dev/queries.tsv", &sets[CLASS_WORDS]) != 0 ||
 	    sample_queries(paths, n_paths, n_strings, seed, &sets[CLASS_WORDS], &sets[CLASS_STRINGS],
-			   &sets[CLASS_FILTERS]) != 0 ||
+	                   &sets[CLASS_FILTERS]) != 0 ||
 	    systems_build(root, notes, index_bin, copies, &sys, build_s) != 0)
 		failed = 1;
 	if (!failed) {
@@ -472,8 +476,8 @@ static int bench_size(const char *root, const char *index_bin, unsigned copies, 
 		       copies, made, build_s[SYS_DUNDIAN], build_s[SYS_FTS5], build_s[SYS_NGRAM]);
 		printf("  %-22s%-21s%18s%18s%18s%18s\n", "", "", "no snippets ms", "with snippets ms", "dundian ÷ peer",
 		       "÷ peer, snippets");
-		printf("  %-22s%-21s%9s%9s%9s%9s%9s%9s%9s%9s%7s\n", "queries", "system", "p50", "p99", "p50", "p99", "p50",
-		       "p99", "p50", "p99", "hits");
+		printf("  %-22s%-21s%9s%9s%9s%9s%9s%9s%9s%9s%7s\n", "queries", "system", "p50", "p99", "p50", "p99",
+		       "p50", "p99", "p50", "p99", "hits");
 	}
 	for (int c = 0; !failed && c < N_CLASSES; c++) {
 		figure_t fig[N_SYSTEMS][2];
@@ -481,9 +485,12 @@ static int bench_size(const char *root, const char *index_bin, unsigned copies, 
 			for (int snip = 0; snip < 2; snip++) {
 				/* the n-gram baseline has no snippets here and no filter fields */
 				int na = s == SYS_NGRAM && (snip || c == CLASS_FILTERS);
-				fprintf(stderr, "dd-bench-query: %u×: %s, %s%s\n", copies, class_name[c], system_name[s],
-					snip ? ", snippets" : "");
-				fig[s][snip] = na ? (figure_t){0} : measure(&sys, s, &sets[c], snip, rounds);
+				fprintf(stderr, "dd-bench-query: %u×: %s, %s%s\n", copies, class_name[c],
+				        system_name[s], snip ? ", snippets" : "");
+				figure_t none = { 0 };
+				fig[s][snip] = none;
+				if (!na)
+					fig[s][snip] = measure(&sys, s, &sets[c], snip, rounds);
 				failed |= fig[s][snip].failed > 0;
 			}
 		for (int s = 0; s < N_SYSTEMS; s++) {
@@ -518,7 +525,7 @@ static int bench_size(const char *root, const char *index_bin, unsigned copies, 
 	if (!keep) {
 		char path[4096];
 		dd_bench_remove_tree(notes);
-		const char *fmts[] = {"%s/dundian-%ux", "%s/fts5-%ux.sqlite", "%s/ngram-%ux"};
+		const char *fmts[] = { "%s/dundian-%ux", "%s/fts5-%ux.sqlite", "%s/ngram-%ux" };
 		for (int i = 0; i < 3; i++) {
 			snprintf(path, sizeof path, fmts[i], root, copies);
 			dd_bench_remove_tree(path);
@@ -534,16 +541,18 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	unsigned sizes[32] = {1, 5, 20};
+	unsigned sizes[32] = { 1, 5, 20 };
 	size_t n_sizes = 3;
 	long rounds = 3, n_strings = 100;
 	uint64_t seed = 42;
 	int keep = 0;
-	static const struct option options[] = {
-		{"sizes", required_argument, NULL, 'z'}, {"rounds", required_argument, NULL, 'r'},
-		{"strings", required_argument, NULL, 'n'}, {"seed", required_argument, NULL, 's'},
-		{"keep", no_argument, NULL, 'k'},          {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
+	static const struct option options[] = { { "sizes", required_argument, NULL, 'z' },
+		                                 { "rounds", required_argument, NULL, 'r' },
+		                                 { "strings", required_argument, NULL, 'n' },
+		                                 { "seed", required_argument, NULL, 's' },
+		                                 { "keep", no_argument, NULL, 'k' },
+		                                 { "help", no_argument, NULL, 'h' },
+		                                 { NULL, 0, NULL, 0 } };
 	int c;
 	char *end;
 	while ((c = getopt_long(argc, argv, "z:r:n:s:kh", options, NULL)) != -1) {
@@ -557,7 +566,7 @@ int main(int argc, char **argv)
 			long v = strtol(optarg, &end, 10);
 			if (*end || v < 1 || v > 100000) {
 				fprintf(stderr, "dd-bench-query: --%s '%s': a number from 1 to 100000\n",
-					c == 'r' ? "rounds" : "strings", optarg);
+				        c == 'r' ? "rounds" : "strings", optarg);
 				return 2;
 			}
 			*(c == 'r' ? &rounds : &n_strings) = v;
@@ -570,9 +579,15 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
-		case 'k': keep = 1; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'k':
+			keep = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind < argc) {

@@ -59,7 +59,7 @@ size_t dd_bench_parse_sizes(const char *program, const char *spec, unsigned *siz
 	}
 	if (*p || n == 0) {
 		fprintf(stderr, "%s: --sizes '%s': a list like 1,5,20 of at most %zu numbers from 1 to 999\n", program,
-			spec, max);
+		        spec, max);
 		return 0;
 	}
 	return n;
@@ -130,7 +130,7 @@ int dd_bench_run(char *const argv[], dd_bench_cost_t *cost)
 			return -1;
 	cost->wall_s = (dd_bench_now_ms() - started) / 1e3;
 	cost->cpu_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
-		      (double)ru.ru_stime.tv_usec / 1e6;
+	              (double)ru.ru_stime.tv_usec / 1e6;
 	cost->max_rss_kib = ru.ru_maxrss;
 	cost->exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	return 0;
@@ -139,7 +139,7 @@ int dd_bench_run(char *const argv[], dd_bench_cost_t *cost)
 /* Calls fn for each note below dir, in sorted order, stopping at the first
  * failure. */
 static dd_status_t foreach_note(const char *dir, dd_status_t (*fn)(const dd_note_t *note, void *ctx, dd_error_t *err),
-				void *ctx, size_t *count, dd_error_t *err)
+                                void *ctx, size_t *count, dd_error_t *err)
 {
 	char **paths = NULL;
 	size_t n = 0;
@@ -178,7 +178,7 @@ static dd_status_t fts5_insert(const dd_note_t *note, void *ctx, dd_error_t *err
 		sqlite3_reset(st);
 		if (rc != SQLITE_DONE)
 			return dd_error_set(err, DD_ERR_INDEX, "SQLite: inserting %s: %s", note->id,
-					    sqlite3_errmsg(sqlite3_db_handle(st)));
+			                    sqlite3_errmsg(sqlite3_db_handle(st)));
 	}
 	return DD_OK;
 }
@@ -191,21 +191,19 @@ dd_status_t dd_bench_fts5_build(const char *notes_dir, const char *db_file, size
 	unlink(db_file);
 	if (sqlite3_open(db_file, &db) != SQLITE_OK ||
 	    sqlite3_exec(db,
-			 "CREATE VIRTUAL TABLE notes USING fts5(title, body, tokenize='trigram');"
-			 "CREATE TABLE meta(id TEXT, county TEXT, date TEXT); BEGIN;",
-			 NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db,
-			       "INSERT INTO notes(title, body) VALUES (?4, ?5);",
-			       -1, &insert, NULL) != SQLITE_OK ||
+	                 "CREATE VIRTUAL TABLE notes USING fts5(title, body, tokenize='trigram');"
+	                 "CREATE TABLE meta(id TEXT, county TEXT, date TEXT); BEGIN;",
+	                 NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "INSERT INTO notes(title, body) VALUES (?4, ?5);", -1, &insert, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, "INSERT INTO meta(rowid, id, county, date) VALUES (last_insert_rowid(), ?1, ?2, ?3)",
-			       -1, &insert_meta, NULL) != SQLITE_OK) {
+	                       -1, &insert_meta, NULL) != SQLITE_OK) {
 		sqlite3_finalize(insert);
-		dd_status_t s = dd_error_set(err, DD_ERR_INDEX, "SQLite: %s: %s", db_file,
-					     db ? sqlite3_errmsg(db) : "cannot open");
+		dd_status_t s =
+		    dd_error_set(err, DD_ERR_INDEX, "SQLite: %s: %s", db_file, db ? sqlite3_errmsg(db) : "cannot open");
 		sqlite3_close(db);
 		return s;
 	}
-	sqlite3_stmt *both[2] = {insert, insert_meta};
+	sqlite3_stmt *both[2] = { insert, insert_meta };
 	dd_status_t s = foreach_note(notes_dir, fts5_insert, both, count, err);
 	sqlite3_finalize(insert);
 	sqlite3_finalize(insert_meta);
@@ -291,7 +289,7 @@ static dd_status_t icu_note(const dd_note_t *note, void *ctx, dd_error_t *err)
 
 dd_status_t dd_bench_icu_words(const char *notes_dir, size_t *count, size_t *words, dd_error_t *err)
 {
-	icu_pass_t p = {0};
+	icu_pass_t p = { 0 };
 	UErrorCode status = U_ZERO_ERROR;
 	*count = *words = 0;
 	p.brk = ubrk_open(UBRK_WORD, "zh", NULL, 0, &status);

@@ -39,7 +39,7 @@ static dd_status_t list_below(const char *dir, path_list_t *out, dd_error_t *err
 	while (s == DD_OK && (e = readdir(d)) != NULL) {
 		if (e->d_name[0] == '.')
 			continue;
-		dd_buffer_t path = {0};
+		dd_buffer_t path = { 0 };
 		dd_buffer_printf(&path, "%s/%s", dir, e->d_name);
 		char *p = dd_buffer_take(&path);
 		struct stat st;
@@ -62,7 +62,7 @@ static dd_status_t list_below(const char *dir, path_list_t *out, dd_error_t *err
 
 dd_status_t dd_scaled_corpus_list(const char *dir, char ***paths, size_t *n, dd_error_t *err)
 {
-	path_list_t l = {0};
+	path_list_t l = { 0 };
 	dd_status_t s = list_below(dir, &l, err);
 	if (s != DD_OK) {
 		dd_scaled_corpus_list_free(l.items, l.count);
@@ -107,7 +107,7 @@ static int collect_paragraph(size_t number, size_t start, size_t end, void *ctx)
  * else is copied as it is) */
 static void shift_date(const char *date, unsigned weeks, char out[16])
 {
-	struct tm tm = {0};
+	struct tm tm = { 0 };
 	snprintf(out, 16, "%s", date);
 	if (!dd_date_valid(date) || sscanf(date, "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3)
 		return;
@@ -124,7 +124,7 @@ static void shift_date(const char *date, unsigned weeks, char out[16])
 /* One copy of note as the text of a .md file (NULL when out of memory). */
 static char *copy_text(const dd_note_t *note, unsigned k)
 {
-	dd_buffer_t b = {0};
+	dd_buffer_t b = { 0 };
 	char date[16];
 	shift_date(note->date, k, date);
 	dd_buffer_printf(&b, "---\nid: %s-%03u\n", note->id, k);
@@ -132,14 +132,14 @@ static char *copy_text(const dd_note_t *note, unsigned k)
 		dd_buffer_printf(&b, "title: %s\n", note->title);
 	else
 		dd_buffer_printf(&b, "title: %s (%u)\n", note->title, k);
-	const char *keys[] = {"author", "post", "city", "county", "township", "village", "date", "tags"};
-	const char *values[] = {note->author, note->post,     note->city, note->county,
-				note->township, note->village, date,       note->tags};
+	const char *keys[] = { "author", "post", "city", "county", "township", "village", "date", "tags" };
+	const char *values[] = { note->author,   note->post,    note->city, note->county,
+		                 note->township, note->village, date,       note->tags };
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
 		if (values[i][0])
 			dd_buffer_printf(&b, "%s: %s\n", keys[i], values[i]);
 	dd_buffer_puts(&b, "---\n");
-	paragraphs_t p = {0};
+	paragraphs_t p = { 0 };
 	dd_note_foreach_paragraph(note->body, note->body_len, collect_paragraph, &p);
 	for (size_t i = 0; !p.failed && i < p.count; i++) {
 		size_t *para = p.items[(i + k) % p.count];
@@ -179,7 +179,7 @@ static dd_status_t make_dir(const char *path, dd_error_t *err)
 }
 
 dd_status_t dd_scaled_corpus_make(const char *src_dir, const char *out_dir, unsigned copies, size_t *made,
-				  dd_error_t *err)
+                                  dd_error_t *err)
 {
 	if (made)
 		*made = 0;
@@ -201,7 +201,7 @@ dd_status_t dd_scaled_corpus_make(const char *src_dir, const char *out_dir, unsi
 		s = dd_note_load(sources[i], &notes[i], err);
 	s = s == DD_OK ? make_dir(out_dir, err) : s;
 	for (unsigned k = 0; s == DD_OK && k < copies; k++) {
-		dd_buffer_t dir = {0};
+		dd_buffer_t dir = { 0 };
 		dd_buffer_printf(&dir, "%s/c%03u", out_dir, k);
 		if (dir.failed) {
 			s = dd_error_set(err, DD_ERR_NOMEM, "out of memory");
@@ -210,7 +210,7 @@ dd_status_t dd_scaled_corpus_make(const char *src_dir, const char *out_dir, unsi
 		s = make_dir(dir.s, err);
 		for (size_t i = 0; s == DD_OK && i < n; i++) {
 			char *text = copy_text(notes[i], k);
-			dd_buffer_t path = {0};
+			dd_buffer_t path = { 0 };
 			dd_buffer_printf(&path, "%s/%s-%03u.md", dir.s, notes[i]->id, k);
 			if (!text || path.failed)
 				s = dd_error_set(err, DD_ERR_NOMEM, "out of memory");

@@ -26,7 +26,7 @@
  * written.  DD_ERR_INVALID if copies is 0 or above 999 or a source note is
  * invalid, DD_ERR_IO if a file cannot be read or written. */
 dd_status_t dd_scaled_corpus_make(const char *src_dir, const char *out_dir, unsigned copies, size_t *made,
-				  dd_error_t *err);
+                                  dd_error_t *err);
 
 /* The .md files below dir (recursively, hidden entries skipped), sorted by
  * path.  Free with dd_scaled_corpus_list_free. */
@@ -37,7 +37,6 @@ void dd_scaled_corpus_list_free(char **paths, size_t n);
  * round to the notes below dir whose position in sorted order is a
  * multiple of every (every = 100: 1% of the notes, the first included).
  * *changed (if not NULL) gets how many.  DD_ERR_INVALID if every is 0. */
-dd_status_t dd_scaled_corpus_change(const char *dir, size_t every, unsigned round, size_t *changed,
-				    dd_error_t *err);
+dd_status_t dd_scaled_corpus_change(const char *dir, size_t every, unsigned round, size_t *changed, dd_error_t *err);
 
 #endif

@@ -68,8 +68,7 @@ static int split_note(char *text, char **title, char **author, char **body)
 }
 
 /* Marks each comma-separated key of list in labelled[]; warns on unknown keys. */
-static void mark_labels(const dd_tagger_t *tagger, char *list, unsigned char *labelled,
-			const char *id)
+static void mark_labels(const dd_tagger_t *tagger, char *list, unsigned char *labelled, const char *id)
 {
 	for (char *key = strtok(list, ","); key; key = strtok(NULL, ",")) {
 		key += strspn(key, " ");
@@ -105,8 +104,7 @@ int main(int argc, char **argv)
 		else if (strcmp(argv[i], "--taxonomy") == 0 && i + 1 < argc)
 			taxonomy = argv[++i];
 		else if (strcmp(argv[i], "--fold") == 0 && i + 1 < argc) {
-			if (sscanf(argv[++i], "%d/%d", &fold, &folds) != 2 || folds < 1 || fold < 0 ||
-			    fold >= folds) {
+			if (sscanf(argv[++i], "%d/%d", &fold, &folds) != 2 || folds < 1 || fold < 0 || fold >= folds) {
 				fprintf(stderr, "dd-bench-tagging: --fold wants K/N with 0 <= K < N\n");
 				return 2;
 			}
@@ -115,9 +113,8 @@ int main(int argc, char **argv)
 		else if (argv[i][0] != '-')
 			root = argv[i];
 		else {
-			fprintf(stderr,
-				"usage: dd-bench-tagging [ROOT] [--corpus DIR] [--labels FILE] "
-				"[--taxonomy FILE] [--fold K/N] [--errors]\n");
+			fprintf(stderr, "usage: dd-bench-tagging [ROOT] [--corpus DIR] [--labels FILE] "
+			                "[--taxonomy FILE] [--fold K/N] [--errors]\n");
 			return 2;
 		}
 	}
@@ -245,8 +242,7 @@ int main(int argc, char **argv)
 		double p = ratio((double)true_pos[t], (double)(true_pos[t] + false_pos[t]));
 		double r = ratio((double)true_pos[t], (double)(true_pos[t] + false_neg[t]));
 		size_t support = true_pos[t] + false_neg[t];
-		printf("%-12s %9.3f %9.3f %9.3f %8zu\n", dd_tagger_topic_key(tagger, t), p, r, f1(p, r),
-		       support);
+		printf("%-12s %9.3f %9.3f %9.3f %8zu\n", dd_tagger_topic_key(tagger, t), p, r, f1(p, r), support);
 		sum_tp += true_pos[t];
 		sum_fp += false_pos[t];
 		sum_fn += false_neg[t];
@@ -261,13 +257,10 @@ int main(int argc, char **argv)
 	}
 	double micro_p = ratio((double)sum_tp, (double)(sum_tp + sum_fp));
 	double micro_r = ratio((double)sum_tp, (double)(sum_tp + sum_fn));
-	printf("%-12s %9.3f %9.3f %9.3f %8zu\n", "micro", micro_p, micro_r, f1(micro_p, micro_r),
-	       sum_tp + sum_fn);
+	printf("%-12s %9.3f %9.3f %9.3f %8zu\n", "micro", micro_p, micro_r, f1(micro_p, micro_r), sum_tp + sum_fn);
 	printf("%-12s %9.3f %9.3f %9.3f %8zu\n", "macro", ratio(macro_p, (double)macro_topics),
-	       ratio(macro_r, (double)macro_topics), ratio(macro_f, (double)macro_topics),
-	       sum_tp + sum_fn);
-	printf("notes: %zu of %zu labelled%s\n", evaluated, note_count,
-	       folds ? " (one fold of author groups)" : "");
+	       ratio(macro_r, (double)macro_topics), ratio(macro_f, (double)macro_topics), sum_tp + sum_fn);
+	printf("notes: %zu of %zu labelled%s\n", evaluated, note_count, folds ? " (one fold of author groups)" : "");
 
 	for (size_t n = 0; notes && n < note_count; n++) {
 		free(notes[n].labelled);

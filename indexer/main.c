@@ -110,7 +110,7 @@ static int first_visit(walk_t *w, const struct stat *st)
 	folder_id_t *id = malloc(sizeof *id);
 	if (!id)
 		return 0;
-	*id = (folder_id_t){st->st_dev, st->st_ino};
+	*id = (folder_id_t){ st->st_dev, st->st_ino };
 	folder_id_t **slot = tsearch(id, &w->folders, compare_folder_ids);
 	if (slot && *slot == id)
 		return 1;
@@ -234,7 +234,7 @@ static void progress(size_t done, size_t total, const char *what)
 {
 	int width = 30, filled = total ? (int)((double)done / (double)total * width) : width;
 	fprintf(stderr, "\r\033[K[%.*s%*s] %zu/%zu %s", filled, "==============================", width - filled, "",
-		done, total, what);
+	        done, total, what);
 	fflush(stderr);
 }
 
@@ -253,16 +253,17 @@ static void on_rejected(const char *message, void *ctx)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: dundian-index [--db DIR] [--vocabulary DIR] [--quiet] [PATH...]\n"
-		   "  PATH        a note (.md or .txt) or a folder searched recursively for them\n"
-		   "              (default: the bundled corpus, %s/corpus/notes)\n"
-		   "  --db DIR    the index folder (default: $DUNDIAN_DB, else ./index)\n"
-		   "  --vocabulary DIR  where dictionary.txt, thesaurus.txt and taxonomy.json are\n"
-		   "              (default: %s/corpus; all three must be there)\n"
-		   "  --quiet     no progress bar\n"
-		   "exit status: 0 all indexed, 1 some notes rejected or paths skipped, 2 usage error (or a wrong\n"
-		   "vocabulary folder), 3 the index could not be updated\n",
-		DD_SOURCE_DIR, DD_SOURCE_DIR);
+	fprintf(f,
+	        "usage: dundian-index [--db DIR] [--vocabulary DIR] [--quiet] [PATH...]\n"
+	        "  PATH        a note (.md or .txt) or a folder searched recursively for them\n"
+	        "              (default: the bundled corpus, %s/corpus/notes)\n"
+	        "  --db DIR    the index folder (default: $DUNDIAN_DB, else ./index)\n"
+	        "  --vocabulary DIR  where dictionary.txt, thesaurus.txt and taxonomy.json are\n"
+	        "              (default: %s/corpus; all three must be there)\n"
+	        "  --quiet     no progress bar\n"
+	        "exit status: 0 all indexed, 1 some notes rejected or paths skipped, 2 usage error (or a wrong\n"
+	        "vocabulary folder), 3 the index could not be updated\n",
+	        DD_SOURCE_DIR, DD_SOURCE_DIR);
 }
 
 int main(int argc, char **argv)
@@ -270,19 +271,29 @@ int main(int argc, char **argv)
 	const char *db_path = getenv("DUNDIAN_DB") ? getenv("DUNDIAN_DB") : "index";
 	const char *vocabulary_dir = DD_SOURCE_DIR "/corpus";
 	int quiet = 0;
-	static const struct option options[] = {{"db", required_argument, NULL, 'd'},
-						{"vocabulary", required_argument, NULL, 'v'},
-						{"quiet", no_argument, NULL, 'q'},
-						{"help", no_argument, NULL, 'h'},
-						{NULL, 0, NULL, 0}};
+	static const struct option options[] = { { "db", required_argument, NULL, 'd' },
+		                                 { "vocabulary", required_argument, NULL, 'v' },
+		                                 { "quiet", no_argument, NULL, 'q' },
+		                                 { "help", no_argument, NULL, 'h' },
+		                                 { NULL, 0, NULL, 0 } };
 	int c;
 	while ((c = getopt_long(argc, argv, "d:v:qh", options, NULL)) != -1) {
 		switch (c) {
-		case 'd': db_path = optarg; break;
-		case 'v': vocabulary_dir = optarg; break;
-		case 'q': quiet = 1; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return EXIT_USAGE;
+		case 'd':
+			db_path = optarg;
+			break;
+		case 'v':
+			vocabulary_dir = optarg;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
 		}
 	}
 	double started = now_seconds();
@@ -297,7 +308,7 @@ int main(int argc, char **argv)
 		return st == DD_ERR_NOT_FOUND || st == DD_ERR_INVALID ? EXIT_USAGE : EXIT_FATAL;
 	}
 
-	walk_t w = {0};
+	walk_t w = { 0 };
 	const char *default_root = DD_SOURCE_DIR "/corpus/notes";
 	int n_roots = argc - optind;
 	for (int i = 0; i < (n_roots ? n_roots : 1); i++)
@@ -313,7 +324,7 @@ int main(int argc, char **argv)
 		return EXIT_FATAL;
 	}
 	int show_progress = !quiet && isatty(STDERR_FILENO);
-	dd_sync_events_t events = {on_file, on_rejected, &show_progress};
+	dd_sync_events_t events = { on_file, on_rejected, &show_progress };
 	dd_sync_counts_t done;
 	int fatal = dd_sync_mirror(db, &ix, (const char *const *)w.files.v, w.files.n, &events, &done, &err) != DD_OK;
 	if (show_progress)

@@ -104,7 +104,7 @@ dd_status_t dd_read_file(const char *path, size_t max_bytes, char **data, size_t
 	if (fd < 0) {
 		int e = errno;
 		return dd_error_set(err, e == ENOENT ? DD_ERR_NOT_FOUND : DD_ERR_IO, "%s: cannot open: %s", path,
-				    strerror(e));
+		                    strerror(e));
 	}
 	struct stat st;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -114,9 +114,9 @@ dd_status_t dd_read_file(const char *path, size_t max_bytes, char **data, size_t
 	if (max_bytes && (uintmax_t)st.st_size > max_bytes) {
 		close(fd);
 		return dd_error_set(err, DD_ERR_INVALID, "%s: too large (%jd bytes; at most %zu)", path,
-				    (intmax_t)st.st_size, max_bytes);
+		                    (intmax_t)st.st_size, max_bytes);
 	}
-	dd_buffer_t b = {0};
+	dd_buffer_t b = { 0 };
 	char chunk[65536];
 	for (;;) {
 		ssize_t r = read(fd, chunk, sizeof chunk);
@@ -134,7 +134,8 @@ dd_status_t dd_read_file(const char *path, size_t max_bytes, char **data, size_t
 		if (max_bytes && b.len > max_bytes) {
 			close(fd);
 			dd_buffer_free(&b);
-			return dd_error_set(err, DD_ERR_INVALID, "%s: too large (more than %zu bytes)", path, max_bytes);
+			return dd_error_set(err, DD_ERR_INVALID, "%s: too large (more than %zu bytes)", path,
+			                    max_bytes);
 		}
 	}
 	close(fd);

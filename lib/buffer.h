@@ -22,7 +22,7 @@
  * and *capacity unchanged). */
 int dd_array_reserve(void **items, size_t count, size_t *capacity, size_t more, size_t elem_size);
 
-#define DD_ARRAY_RESERVE(items, count, capacity, more) \
+#define DD_ARRAY_RESERVE(items, count, capacity, more)                                                                 \
 	dd_array_reserve((void **)&(items), (count), &(capacity), (more), sizeof *(items))
 
 /* A growable NUL-terminated string.  Zero-initialise it ({0}); `s` is NULL

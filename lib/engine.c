@@ -17,7 +17,7 @@ struct dd_engine {
 	dd_db_t *db;
 	dd_lexicon_t *lexicon;
 	dd_tokenizer_t *tokenizer;
-	char *topics_text;    /* "key\tname\n" lines, split in place */
+	char *topics_text; /* "key\tname\n" lines, split in place */
 	const char **keys, **names;
 	size_t n_topics;
 };
@@ -33,8 +33,8 @@ dd_status_t dd_engine_open(const char *path, dd_engine_t **out, dd_error_t *err)
 		free(e);
 		if (st == DD_ERR_NOT_FOUND)
 			return dd_error_set(err, DD_ERR_NOT_FOUND,
-					    "no index at '%s': build one with `dundian-index --db %s` (see README.md)", path,
-					    path);
+			                    "no index at '%s': build one with `dundian-index --db %s` (see README.md)",
+			                    path, path);
 		return st;
 	}
 	if ((st = dd_schema_check(e->db, path, err)) != DD_OK) {
@@ -96,12 +96,30 @@ void dd_engine_close(dd_engine_t *e)
 	free(e);
 }
 
-dd_db_t *dd_engine_db(dd_engine_t *e) { return e->db; }
-dd_tokenizer_t *dd_engine_tokenizer(dd_engine_t *e) { return e->tokenizer; }
-const dd_lexicon_t *dd_engine_lexicon(dd_engine_t *e) { return e->lexicon; }
-size_t dd_engine_topic_count(const dd_engine_t *e) { return e->n_topics; }
-const char *dd_engine_topic_key(const dd_engine_t *e, size_t i) { return e->keys[i]; }
-const char *dd_engine_topic_name(const dd_engine_t *e, size_t i) { return e->names[i]; }
+dd_db_t *dd_engine_db(dd_engine_t *e)
+{
+	return e->db;
+}
+dd_tokenizer_t *dd_engine_tokenizer(dd_engine_t *e)
+{
+	return e->tokenizer;
+}
+const dd_lexicon_t *dd_engine_lexicon(dd_engine_t *e)
+{
+	return e->lexicon;
+}
+size_t dd_engine_topic_count(const dd_engine_t *e)
+{
+	return e->n_topics;
+}
+const char *dd_engine_topic_key(const dd_engine_t *e, size_t i)
+{
+	return e->keys[i];
+}
+const char *dd_engine_topic_name(const dd_engine_t *e, size_t i)
+{
+	return e->names[i];
+}
 
 const char *dd_engine_topic_label(const dd_engine_t *e, const char *key)
 {
@@ -113,7 +131,7 @@ const char *dd_engine_topic_label(const dd_engine_t *e, const char *key)
 
 dd_status_t dd_engine_parse(dd_engine_t *e, const char *text, dd_parsed_query_t *out, dd_error_t *err)
 {
-	dd_plan_options_t popts = {e->tokenizer, e->keys, e->n_topics};
+	dd_plan_options_t popts = { e->tokenizer, e->keys, e->n_topics };
 	dd_ranking_context_t rctx;
 	rctx.lexicon = e->lexicon;
 	rctx.db = e->db;
@@ -128,14 +146,14 @@ static const char *string_of(const cJSON *root, const char *key)
 }
 
 /* The stored fields, in the order of dd_stored_note_t's strings. */
-static const char *const stored_fields[] = {"id",       "title",   "author", "post", "city", "county",
-					    "township", "village", "date",   "path", "body"};
+static const char *const stored_fields[] = { "id",       "title",   "author", "post", "city", "county",
+	                                     "township", "village", "date",   "path", "body" };
 #define N_STORED_FIELDS (sizeof stored_fields / sizeof stored_fields[0])
 
 static const char **stored_field(dd_stored_note_t *n, size_t i)
 {
-	const char **fields[N_STORED_FIELDS] = {&n->id,     &n->title,   &n->author, &n->post, &n->city, &n->county,
-						&n->township, &n->village, &n->date,   &n->path, &n->body};
+	const char **fields[N_STORED_FIELDS] = { &n->id,       &n->title,   &n->author, &n->post, &n->city, &n->county,
+		                                 &n->township, &n->village, &n->date,   &n->path, &n->body };
 	return fields[i];
 }
 
@@ -174,8 +192,9 @@ static dd_status_t copy_stored(const cJSON *root, dd_stored_note_t *out, dd_erro
 		size_t len = strlen(key) + 1;
 		memcpy(p, key, len);
 		const cJSON *score = cJSON_GetObjectItemCaseSensitive(t, "score");
-		out->tags[out->n_tags++] = (dd_note_tag_t){p, p, cJSON_IsNumber(score) ? score->valuedouble : 0.0,
-							   cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "manual"))};
+		out->tags[out->n_tags++] =
+		    (dd_note_tag_t){ p, p, cJSON_IsNumber(score) ? score->valuedouble : 0.0,
+			             cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "manual")) };
 		p += len;
 	}
 	out->body_len = strlen(out->body);
@@ -214,8 +233,7 @@ static dd_status_t attach_body(dd_stored_note_t *n, const char *body, size_t len
 	return DD_OK;
 }
 
-dd_status_t dd_results_note(const dd_results_t *res, size_t i, int with_body, dd_stored_note_t *out,
-			    dd_error_t *err)
+dd_status_t dd_results_note(const dd_results_t *res, size_t i, int with_body, dd_stored_note_t *out, dd_error_t *err)
 {
 	size_t len;
 	memset(out, 0, sizeof *out);
@@ -316,7 +334,7 @@ static int scan_paragraph(size_t number, size_t start, size_t end, void *vctx)
 		s->buf_size = need;
 	}
 	paragraph_hits_t *p = &s->v[s->n++];
-	*p = (paragraph_hits_t){start, end, 0, 0};
+	*p = (paragraph_hits_t){ start, end, 0, 0 };
 	if (!dd_normalize_into(s->body + start, end - start, s->buf, s->buf_size))
 		return 0;
 	const dd_parsed_query_t *pq = s->pq;
@@ -342,15 +360,15 @@ static int by_hits(const void *a, const void *b)
 }
 
 dd_status_t dd_engine_best_passage(dd_engine_t *e, const dd_parsed_query_t *pq, const dd_stored_note_t *note,
-				   size_t max_chars, size_t *start, size_t *end, dd_span_t **spans, size_t *n_spans,
-				   dd_error_t *err)
+                                   size_t max_chars, size_t *start, size_t *end, dd_span_t **spans, size_t *n_spans,
+                                   dd_error_t *err)
 {
 	*start = *end = 0;
 	*spans = NULL;
 	*n_spans = 0;
 	/* typed words count more than their thesaurus relatives */
 	double *weights = pq->text ? dd_query_word_weights(pq, pq->text) : NULL;
-	paragraph_scan_t scan = {pq, weights, note->body, NULL, 0, 0, NULL, 0};
+	paragraph_scan_t scan = { pq, weights, note->body, NULL, 0, 0, NULL, 0 };
 	dd_note_foreach_paragraph(note->body, note->body_len, scan_paragraph, &scan);
 	free(scan.buf);
 	if (scan.n > 1)
@@ -362,7 +380,7 @@ dd_status_t dd_engine_best_passage(dd_engine_t *e, const dd_parsed_query_t *pq, 
 		tries = 1;
 	double best_score = -1;
 	dd_status_t st = DD_OK;
-	dd_passage_options_t popts = {1, max_chars, 0, weights, weights ? pq->n_words + pq->n_literals : 0};
+	dd_passage_options_t popts = { 1, max_chars, 0, weights, weights ? pq->n_words + pq->n_literals : 0 };
 	for (size_t k = 0; k < tries && st == DD_OK; k++) {
 		size_t at = scan.v[k].start, len = scan.v[k].end - at;
 		dd_span_t *found = NULL;
@@ -372,7 +390,7 @@ dd_status_t dd_engine_best_passage(dd_engine_t *e, const dd_parsed_query_t *pq, 
 		st = dd_highlight_spans(e->tokenizer, pq, note->body + at, len, &found, &n_found, err);
 		if (st == DD_OK)
 			st = dd_choose_passages(note->body + at, len, found, n_found, &popts, &passages, &n_passages,
-						err);
+			                        err);
 		if (st == DD_OK && n_passages && passages[0].score > best_score) {
 			/* keep the passage's spans, moved to body offsets */
 			const dd_passage_t *p = &passages[0];

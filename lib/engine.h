@@ -53,7 +53,7 @@ typedef struct dd_stored_note {
 	size_t body_len; /* body is "" unless asked for */
 	dd_note_tag_t *tags;
 	size_t n_tags;
-	char *storage_; /* private: the strings above */
+	char *storage_;    /* private: the strings above */
 	char *body_owned_; /* private */
 } dd_stored_note_t;
 
@@ -66,15 +66,12 @@ void dd_engine_name_tags(const dd_engine_t *e, dd_stored_note_t *n);
 
 /* Hit i of a search as a stored note, with its body when with_body; when
  * the hit cannot be read, the status dd_results_error gives. */
-dd_status_t dd_results_note(const dd_results_t *res, size_t i, int with_body, dd_stored_note_t *out,
-			    dd_error_t *err);
+dd_status_t dd_results_note(const dd_results_t *res, size_t i, int with_body, dd_stored_note_t *out, dd_error_t *err);
 void dd_stored_note_free(dd_stored_note_t *n);
 
 /* Reads note id, with its body and named tags, from the index
  * (DD_ERR_NOT_FOUND "no note ID" if absent). */
 dd_status_t dd_engine_get_note(dd_engine_t *e, const char *id, dd_stored_note_t *out, dd_error_t *err);
-
-
 
 /* Topic feedback (dd_ranking_topic_feedback with the tuned weights): looks
  * at the best few notes for pq's query and, when one topic clearly
@@ -94,6 +91,6 @@ void dd_engine_search_options(dd_search_options_t *opts, size_t offset, size_t l
  * spans in byte offsets into the body (*spans malloc'd, NULL when none).
  * *start == *end when the body holds no sentence. */
 dd_status_t dd_engine_best_passage(dd_engine_t *e, const dd_parsed_query_t *pq, const dd_stored_note_t *note,
-				   size_t max_chars, size_t *start, size_t *end, dd_span_t **spans, size_t *n_spans,
-				   dd_error_t *err);
+                                   size_t max_chars, size_t *start, size_t *end, dd_span_t **spans, size_t *n_spans,
+                                   dd_error_t *err);
 #endif

@@ -140,10 +140,22 @@ int dd_lexicon_has_word(const dd_lexicon_t *lex, const char *word, size_t len)
 	return len > 0 && find_slot(lex, word, len)->word != NULL;
 }
 
-size_t dd_lexicon_max_word_bytes(const dd_lexicon_t *lex) { return lex->max_word_bytes; }
-size_t dd_lexicon_word_count(const dd_lexicon_t *lex) { return lex->n_words; }
-size_t dd_lexicon_group_count(const dd_lexicon_t *lex) { return lex->n_groups; }
-uint64_t dd_lexicon_fingerprint(const dd_lexicon_t *lex) { return lex->fingerprint; }
+size_t dd_lexicon_max_word_bytes(const dd_lexicon_t *lex)
+{
+	return lex->max_word_bytes;
+}
+size_t dd_lexicon_word_count(const dd_lexicon_t *lex)
+{
+	return lex->n_words;
+}
+size_t dd_lexicon_group_count(const dd_lexicon_t *lex)
+{
+	return lex->n_groups;
+}
+uint64_t dd_lexicon_fingerprint(const dd_lexicon_t *lex)
+{
+	return lex->fingerprint;
+}
 
 size_t dd_lexicon_groups_of(const dd_lexicon_t *lex, const char *word, size_t *groups, size_t max)
 {
@@ -155,14 +167,20 @@ size_t dd_lexicon_groups_of(const dd_lexicon_t *lex, const char *word, size_t *g
 	return e->n_groups;
 }
 
-size_t dd_lexicon_group_size(const dd_lexicon_t *lex, size_t group) { return lex->groups[group].n_words; }
+size_t dd_lexicon_group_size(const dd_lexicon_t *lex, size_t group)
+{
+	return lex->groups[group].n_words;
+}
 
 const char *dd_lexicon_group_word(const dd_lexicon_t *lex, size_t group, size_t i)
 {
 	return lex->groups[group].words[i];
 }
 
-const char *dd_lexicon_group_topic(const dd_lexicon_t *lex, size_t group) { return lex->groups[group].topic; }
+const char *dd_lexicon_group_topic(const dd_lexicon_t *lex, size_t group)
+{
+	return lex->groups[group].topic;
+}
 
 /* Reads a file line by line, calling fn on each non-comment, non-blank
  * line with its 1-based number.  Strips "\r\n". */
@@ -218,7 +236,8 @@ static dd_status_t dictionary_line(dd_lexicon_t *lex, char *line, size_t lineno,
 	while (end > line && (end[-1] == ' ' || end[-1] == '\t'))
 		*--end = '\0';
 	if (strpbrk(line, " \t"))
-		return dd_error_set(err, DD_ERR_INVALID, "%s:%zu: one word a line expected, got '%s'", path, lineno, line);
+		return dd_error_set(err, DD_ERR_INVALID, "%s:%zu: one word a line expected, got '%s'", path, lineno,
+		                    line);
 	return dd_lexicon_add_word(lex, line, err);
 }
 
@@ -231,7 +250,8 @@ static dd_status_t thesaurus_line(dd_lexicon_t *lex, char *line, size_t lineno, 
 {
 	char *tab = strchr(line, '\t');
 	if (!tab)
-		return dd_error_set(err, DD_ERR_INVALID, "%s:%zu: expected 'TOPIC<TAB>words', no tab found", path, lineno);
+		return dd_error_set(err, DD_ERR_INVALID, "%s:%zu: expected 'TOPIC<TAB>words', no tab found", path,
+		                    lineno);
 	*tab = '\0';
 	const char *topic = line;
 	if (!topic[0] || strpbrk(topic, " "))

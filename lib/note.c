@@ -9,13 +9,13 @@
 
 #include "text.h"
 
-static const char *const known_keys[] = {"id", "title", "author", "post", "city", "county",
-					 "township", "village", "date", "tags"};
+static const char *const known_keys[] = { "id",     "title",    "author",  "post", "city",
+	                                  "county", "township", "village", "date", "tags" };
 #define N_KEYS (sizeof known_keys / sizeof known_keys[0])
 
 int dd_date_valid(const char *s)
 {
-	static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	static const int days[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
 		return 0;
 	for (int i = 0; i < 10; i++)
@@ -49,8 +49,8 @@ void dd_note_free(dd_note_t *n)
 
 static char **field(dd_note_t *n, const char *key)
 {
-	char **fields[] = {&n->id, &n->title, &n->author, &n->post, &n->city,
-			   &n->county, &n->township, &n->village, &n->date, &n->tags};
+	char **fields[] = { &n->id,     &n->title,    &n->author,  &n->post, &n->city,
+		            &n->county, &n->township, &n->village, &n->date, &n->tags };
 	for (size_t i = 0; i < N_KEYS; i++)
 		if (strcmp(key, known_keys[i]) == 0)
 			return fields[i];
@@ -146,7 +146,7 @@ dd_status_t dd_note_parse(const char *path, const char *data, size_t len, dd_not
 	const char *p = data, *end = data + len;
 	size_t lineno = 1;
 	int has_front = len >= 3 && memcmp(p, "---", 3) == 0 &&
-			(len == 3 || p[3] == '\n' || (p[3] == '\r' && len > 4 && p[4] == '\n'));
+	                (len == 3 || p[3] == '\n' || (p[3] == '\r' && len > 4 && p[4] == '\n'));
 	if (has_front) {
 		p = memchr(p, '\n', (size_t)(end - p));
 		p = p ? p + 1 : end;
@@ -178,8 +178,8 @@ dd_status_t dd_note_parse(const char *path, const char *data, size_t len, dd_not
 			const char *colon = memchr(line, ':', ll);
 			if (!colon) {
 				dd_note_free(n);
-				return dd_error_set(err, DD_ERR_INVALID, "%s:%zu: front matter line is not 'key: value'",
-						    path, lineno);
+				return dd_error_set(err, DD_ERR_INVALID,
+				                    "%s:%zu: front matter line is not 'key: value'", path, lineno);
 			}
 			char key[32];
 			size_t kl = (size_t)(colon - line);
@@ -194,21 +194,24 @@ dd_status_t dd_note_parse(const char *path, const char *data, size_t len, dd_not
 			char **slot = field(n, key);
 			if (!slot) {
 				dd_note_free(n);
-				return dd_error_set(err, DD_ERR_INVALID,
-						    "%s:%zu: unknown front matter key '%s' (known: id, title, author, post, "
-						    "city, county, township, village, date, tags)",
-						    path, lineno, key);
+				return dd_error_set(
+				    err, DD_ERR_INVALID,
+				    "%s:%zu: unknown front matter key '%s' (known: id, title, author, post, "
+				    "city, county, township, village, date, tags)",
+				    path, lineno, key);
 			}
 			if (*slot) {
 				dd_note_free(n);
-				return dd_error_set(err, DD_ERR_INVALID, "%s:%zu: key '%s' given twice", path, lineno, key);
+				return dd_error_set(err, DD_ERR_INVALID, "%s:%zu: key '%s' given twice", path, lineno,
+				                    key);
 			}
 			if (!(*slot = dup_trimmed(colon + 1, (size_t)(line + ll - colon - 1))))
 				goto nomem;
 		}
 		if (!closed) {
 			dd_note_free(n);
-			return dd_error_set(err, DD_ERR_INVALID, "%s: front matter is not closed by a '---' line", path);
+			return dd_error_set(err, DD_ERR_INVALID, "%s: front matter is not closed by a '---' line",
+			                    path);
 		}
 	}
 	if (!(n->body = clean_body(p, (size_t)(end - p), &n->body_len)))
@@ -244,8 +247,9 @@ dd_status_t dd_note_parse(const char *path, const char *data, size_t len, dd_not
 		int printable = 1;
 		for (const unsigned char *p = (const unsigned char *)n->id; *p; p++)
 			printable &= !iscntrl(*p);
-		dd_error_set(err, DD_ERR_INVALID, "%s: bad id '%s' (1-64 characters, no spaces, control characters or '/')",
-		             path, printable ? n->id : "?");
+		dd_error_set(err, DD_ERR_INVALID,
+		             "%s: bad id '%s' (1-64 characters, no spaces, control characters or '/')", path,
+		             printable ? n->id : "?");
 		dd_note_free(n);
 		return DD_ERR_INVALID;
 	}
@@ -262,7 +266,7 @@ dd_status_t dd_note_parse(const char *path, const char *data, size_t len, dd_not
 		dd_note_free(n);
 		return dd_error_set(err, DD_ERR_INVALID, "%s: the note has no title", path);
 	}
-	char **all[] = {&n->author, &n->post, &n->city, &n->county, &n->township, &n->village, &n->date, &n->tags};
+	char **all[] = { &n->author, &n->post, &n->city, &n->county, &n->township, &n->village, &n->date, &n->tags };
 	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
 		if (!*all[i] && !(*all[i] = strdup("")))
 			goto nomem;

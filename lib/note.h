@@ -21,7 +21,7 @@ typedef struct dd_note {
 	char *path;
 	char *id, *title, *author, *post, *city, *county, *township, *village, *date, *tags;
 	/* missing metadata is "" (never NULL); id, title and body are non-empty */
-	char *body;       /* paragraphs joined by "\n\n", no trailing newline */
+	char *body; /* paragraphs joined by "\n\n", no trailing newline */
 	size_t body_len;
 } dd_note_t;
 
@@ -41,6 +41,6 @@ int dd_date_valid(const char *s);
 /* Paragraphs of a body: calls fn(number from 1, start, end) with byte
  * offsets into body, for each paragraph; stops when fn returns non-zero. */
 void dd_note_foreach_paragraph(const char *body, size_t len,
-			       int (*fn)(size_t number, size_t start, size_t end, void *ctx), void *ctx);
+                               int (*fn)(size_t number, size_t start, size_t end, void *ctx), void *ctx);
 
 #endif

@@ -38,14 +38,14 @@ dd_status_t dd_indexing_load(dd_indexing_t *ix, const char *corpus_dir, dd_error
 	struct stat dir;
 	if (stat(corpus_dir, &dir) != 0 || !S_ISDIR(dir.st_mode))
 		return dd_error_set(err, DD_ERR_NOT_FOUND, "%s: no such vocabulary folder", corpus_dir);
-	static const char *const needed[] = {"dictionary.txt", "thesaurus.txt", "taxonomy.json"};
+	static const char *const needed[] = { "dictionary.txt", "thesaurus.txt", "taxonomy.json" };
 	for (size_t i = 0; i < sizeof needed / sizeof needed[0]; i++) {
 		snprintf(path, sizeof path, "%s/%s", corpus_dir, needed[i]);
 		if (!file_exists(path))
 			return dd_error_set(err, DD_ERR_NOT_FOUND,
-					    "%s: not a vocabulary folder (no %s; dictionary.txt, thesaurus.txt and "
-					    "taxonomy.json must all be there)",
-					    corpus_dir, needed[i]);
+			                    "%s: not a vocabulary folder (no %s; dictionary.txt, thesaurus.txt and "
+			                    "taxonomy.json must all be there)",
+			                    corpus_dir, needed[i]);
 	}
 	if (!(ix->lexicon = dd_lexicon_new()))
 		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
@@ -78,7 +78,7 @@ dd_status_t dd_indexing_load(dd_indexing_t *ix, const char *corpus_dir, dd_error
 	}
 	for (size_t i = 0; i < n_topics; i++)
 		sprintf(ix->topics_text + strlen(ix->topics_text), "%s\t%s\n", dd_tagger_topic_key(ix->tagger, i),
-			dd_tagger_topic_name(ix->tagger, i));
+		        dd_tagger_topic_name(ix->tagger, i));
 	if ((st = dd_tokenizer_new(ix->lexicon, &ix->tokenizer, err)) != DD_OK)
 		goto fail;
 	return DD_OK;
@@ -100,8 +100,8 @@ void dd_indexing_free(dd_indexing_t *ix)
 
 uint64_t dd_note_fingerprint(const dd_note_t *n, uint64_t vocabulary)
 {
-	const char *parts[] = {DD_SCHEMA_VERSION, n->path, n->id, n->title, n->author, n->post, n->city,
-			       n->county, n->township, n->village, n->date, n->tags, n->body};
+	const char *parts[] = { DD_SCHEMA_VERSION, n->path,     n->id,      n->title, n->author, n->post, n->city,
+		                n->county,         n->township, n->village, n->date,  n->tags,   n->body };
 	uint64_t h = dd_hash_bytes(DD_HASH_INIT, &vocabulary, sizeof vocabulary);
 	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
 		h = dd_hash_bytes(h, parts[i], strlen(parts[i]) + 1);
@@ -194,7 +194,7 @@ static dd_status_t add_fields(dd_doc_t *doc, const dd_note_t *note, dd_error_t *
 	}
 	if (note->date[0]) {
 		/* by day, month and year, so date:2007-04 is one term */
-		static const size_t lengths[] = {10, 7, 4};
+		static const size_t lengths[] = { 10, 7, 4 };
 		for (size_t k = 0; st == DD_OK && k < 3; k++) {
 			char part[16];
 			snprintf(part, sizeof part, "%.*s", (int)lengths[k], note->date);
@@ -211,8 +211,8 @@ static dd_status_t add_fields(dd_doc_t *doc, const dd_note_t *note, dd_error_t *
 	return st;
 }
 
-static dd_status_t parse_manual_tags(dd_indexing_t *ix, const dd_note_t *note, dd_tag_t *tags, size_t *n,
-				     size_t max, dd_error_t *err)
+static dd_status_t parse_manual_tags(dd_indexing_t *ix, const dd_note_t *note, dd_tag_t *tags, size_t *n, size_t max,
+                                     dd_error_t *err)
 {
 	char *copy = strdup(note->tags);
 	if (!copy)
@@ -221,7 +221,7 @@ static dd_status_t parse_manual_tags(dd_indexing_t *ix, const dd_note_t *note, d
 	for (char *t = strtok_r(copy, ", ，", &save); t; t = strtok_r(NULL, ", ，", &save)) {
 		if (!ix->tagger || dd_tagger_find_topic(ix->tagger, t) < 0) {
 			dd_error_set(err, DD_ERR_INVALID, "%s: tags: unknown topic '%s' (see corpus/taxonomy.json)",
-				     note->path, t);
+			             note->path, t);
 			free(copy);
 			return DD_ERR_INVALID;
 		}
@@ -272,7 +272,7 @@ static char *note_json(const dd_note_t *n, const dd_tag_t *tags, size_t n_tags)
 #define MAX_TAGS 64
 
 dd_status_t dd_note_document(dd_indexing_t *ix, const dd_note_t *note, uint64_t fingerprint, dd_doc_t **out,
-			     dd_error_t *err)
+                             dd_error_t *err)
 {
 	*out = NULL;
 	dd_tag_t tags[MAX_TAGS];
@@ -295,7 +295,7 @@ dd_status_t dd_note_document(dd_indexing_t *ix, const dd_note_t *note, uint64_t 
 	dd_doc_t *doc = dd_doc_new();
 	if (!doc)
 		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
-	word_ctx_t wc = {doc, 0, DD_TITLE_WDF, DD_OK, err};
+	word_ctx_t wc = { doc, 0, DD_TITLE_WDF, DD_OK, err };
 	if ((st = dd_tokenize(ix->tokenizer, note->title, strlen(note->title), DD_TOKENIZE_INDEX, add_word, &wc, err)))
 		goto fail;
 	if ((st = wc.status))
@@ -346,10 +346,10 @@ dd_status_t dd_note_document(dd_indexing_t *ix, const dd_note_t *note, uint64_t 
 		const char *value;
 		size_t len;
 	} values[] = {
-		{DD_SLOT_TOPICS, topics, strlen(topics)},
-		{DD_SLOT_PATH, note->path, strlen(note->path)},
-		{DD_SLOT_BODY, note->body, note->body_len},
-		{DD_SLOT_HASH, hash, strlen(hash)},
+		{ DD_SLOT_TOPICS, topics, strlen(topics) },
+		{ DD_SLOT_PATH, note->path, strlen(note->path) },
+		{ DD_SLOT_BODY, note->body, note->body_len },
+		{ DD_SLOT_HASH, hash, strlen(hash) },
 	};
 	for (size_t i = 0; st == DD_OK && i < sizeof values / sizeof *values; i++)
 		st = dd_doc_set_value(doc, values[i].slot, values[i].value, values[i].len, err);

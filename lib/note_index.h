@@ -28,7 +28,7 @@ typedef struct dd_indexing {
 	/* The vocabulary as read, kept in the index's metadata so searching
 	 * tokenizes exactly as indexing did: */
 	char *dictionary_text, *thesaurus_text;
-	char *topics_text; /* "key<TAB>name" lines */
+	char *topics_text;   /* "key<TAB>name" lines */
 	uint64_t vocabulary; /* fingerprint of all three and the taxonomy */
 } dd_indexing_t;
 
@@ -45,6 +45,6 @@ uint64_t dd_note_fingerprint(const dd_note_t *note, uint64_t vocabulary);
  * unknown topic give DD_ERR_INVALID naming the note.  fingerprint is
  * stored in DD_SLOT_HASH. */
 dd_status_t dd_note_document(dd_indexing_t *ix, const dd_note_t *note, uint64_t fingerprint, dd_doc_t **out,
-			     dd_error_t *err);
+                             dd_error_t *err);
 
 #endif

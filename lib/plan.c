@@ -36,7 +36,10 @@ static void append_escaped(char *buf, size_t size, size_t *used, const char *s, 
 	for (size_t i = 0; i < len && *used + 5 < size; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c == '\n' || c == '\r' || c == '\t')
-			*used += (size_t)snprintf(buf + *used, size - *used, "\\%c", c == '\n' ? 'n' : c == '\r' ? 'r' : 't');
+			*used += (size_t)snprintf(buf + *used, size - *used, "\\%c",
+			                          c == '\n'   ? 'n'
+			                          : c == '\r' ? 'r'
+			                                      : 't');
 		else if (escaped_size(c) == 4)
 			*used += (size_t)snprintf(buf + *used, size - *used, "\\x%02x", c);
 		else
@@ -45,7 +48,10 @@ static void append_escaped(char *buf, size_t size, size_t *used, const char *s, 
 	buf[*used] = '\0';
 }
 
-static int continuation(char c) { return ((unsigned char)c & 0xC0) == 0x80; }
+static int continuation(char c)
+{
+	return ((unsigned char)c & 0xC0) == 0x80;
+}
 
 dd_status_t dd_query_error(dd_error_t *err, dd_status_t status, const char *query, const char *fmt, ...)
 {
@@ -69,7 +75,8 @@ dd_status_t dd_query_error(dd_error_t *err, dd_status_t status, const char *quer
 			room += escaped_size((unsigned char)query[head++]);
 		while (head > 0 && continuation(query[head]))
 			head--;
-		for (room = 0; tail > head && room + escaped_size((unsigned char)query[tail - 1]) <= SHOWN_QUERY_BYTES / 2;)
+		for (room = 0;
+		     tail > head && room + escaped_size((unsigned char)query[tail - 1]) <= SHOWN_QUERY_BYTES / 2;)
 			room += escaped_size((unsigned char)query[--tail]);
 		while (tail < len && continuation(query[tail]))
 			tail++;
@@ -136,7 +143,18 @@ void dd_plan_free(dd_plan_t *plan)
 
 /* ---- parser state ---- */
 
-typedef enum { ITEM_END, ITEM_WORDS, ITEM_QUOTED, ITEM_FIELD, ITEM_AND, ITEM_OR, ITEM_NOT, ITEM_MINUS, ITEM_OPEN, ITEM_CLOSE } item_kind_t;
+typedef enum {
+	ITEM_END,
+	ITEM_WORDS,
+	ITEM_QUOTED,
+	ITEM_FIELD,
+	ITEM_AND,
+	ITEM_OR,
+	ITEM_NOT,
+	ITEM_MINUS,
+	ITEM_OPEN,
+	ITEM_CLOSE
+} item_kind_t;
 
 typedef struct item {
 	item_kind_t kind;
@@ -356,9 +374,10 @@ static dd_plan_node_t *words_node(parser_t *ps, int expand)
 		return NULL;
 	}
 	n->expand = expand;
-	chunk_ctx_t c = {ps, n};
+	chunk_ctx_t c = { ps, n };
 	dd_error_t err;
-	dd_status_t st = dd_tokenize(ps->opts->tokenizer, n->text, strlen(n->text), DD_TOKENIZE_QUERY, chunk_word, &c, &err);
+	dd_status_t st =
+	    dd_tokenize(ps->opts->tokenizer, n->text, strlen(n->text), DD_TOKENIZE_QUERY, chunk_word, &c, &err);
 	if (st != DD_OK)
 		fail(ps, "%s", err.message);
 	if (ps->failed || n->n_items == 0) {
@@ -471,7 +490,7 @@ static dd_plan_node_t *field_node(parser_t *ps)
 			char list[1024] = "";
 			for (size_t i = 0; i < ps->opts->n_topics; i++)
 				snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
-					 ps->opts->topics[i]);
+				         ps->opts->topics[i]);
 			fail(ps, "unknown topic '%s' (known: %s)", value, list);
 			node_free(n);
 			return NULL;
@@ -502,7 +521,10 @@ static void add_global_filter(parser_t *ps, const char *name, dd_plan_node_t *no
 		return;
 	}
 	plan->filters = f;
-	f[plan->n_filters++] = (dd_plan_filter_t){copy, negated, node};
+	dd_plan_filter_t *added = &f[plan->n_filters++];
+	added->name = copy;
+	added->negated = negated;
+	added->node = node;
 }
 
 /* ---- grammar ---- */
@@ -664,7 +686,7 @@ static dd_plan_node_t *unwrap_negatives(parser_t *ps, list_t *l)
  * their OR and sets *negative. */
 static dd_plan_node_t *parse_and(parser_t *ps, int depth, int *negative)
 {
-	list_t l = {0};
+	list_t l = { 0 };
 	*negative = 0;
 	int neg = 0;
 	size_t start;
@@ -694,7 +716,7 @@ static dd_plan_node_t *parse_expr(parser_t *ps, int depth)
 		fail(ps, "parentheses nested too deeply");
 		return NULL;
 	}
-	list_t l = {0};
+	list_t l = { 0 };
 	size_t operands = 0;
 	while (!ps->failed && ps->cur.kind != ITEM_END && ps->cur.kind != ITEM_CLOSE) {
 		if (ps->cur.kind == ITEM_OR) {
@@ -736,8 +758,8 @@ dd_status_t dd_plan_parse(const dd_plan_options_t *opts, const char *text, dd_pl
 		return dd_error_set(err, DD_ERR_INVALID, "query is not valid UTF-8");
 	if (len > DD_PLAN_MAX_BYTES)
 		return dd_query_error(err, DD_ERR_INVALID, text, "too long (%zu bytes; at most %d)", len,
-				      DD_PLAN_MAX_BYTES);
-	parser_t ps = {0};
+		                      DD_PLAN_MAX_BYTES);
+	parser_t ps = { 0 };
 	ps.opts = opts;
 	ps.src = ps.p = text;
 	ps.err = err;
@@ -797,7 +819,7 @@ static void put(buffer_t *b, const char *fmt, ...)
 	b->len += (size_t)need;
 }
 
-static const char *const kind_names[] = {"WORDS", "LITERAL", "FIELD", "DATE", "AND", "OR", "NOT", "GROUP"};
+static const char *const kind_names[] = { "WORDS", "LITERAL", "FIELD", "DATE", "AND", "OR", "NOT", "GROUP" };
 
 static void describe_node(buffer_t *b, const dd_plan_node_t *n, int indent)
 {
@@ -818,7 +840,9 @@ static void describe_node(buffer_t *b, const dd_plan_node_t *n, int indent)
 			put(b, " date:%s..%s", n->date_lo[0] ? n->date_lo : "*", n->date_hi[0] ? n->date_hi : "*");
 		else
 			put(b, " date:%s (%s)", n->date_lo,
-			    n->date_kind == DD_DATE_DAY ? "day" : n->date_kind == DD_DATE_MONTH ? "month" : "year");
+			    n->date_kind == DD_DATE_DAY     ? "day"
+			    : n->date_kind == DD_DATE_MONTH ? "month"
+			                                    : "year");
 		break;
 	default:
 		break;
@@ -830,7 +854,7 @@ static void describe_node(buffer_t *b, const dd_plan_node_t *n, int indent)
 
 char *dd_plan_describe(const dd_plan_t *plan)
 {
-	buffer_t b = {0};
+	buffer_t b = { 0 };
 	put(&b, "plan:%s%s\n", plan->has_text ? " has_text" : " filters_only", plan->plain ? " plain" : "");
 	if (plan->root)
 		describe_node(&b, plan->root, 1);

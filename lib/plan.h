@@ -64,8 +64,8 @@ struct dd_plan_node {
 	                      FIELD / DATE: the value as typed */
 	char **items;      /* WORDS: words; LITERAL: pieces (normalised) */
 	size_t n_items;
-	int expand;        /* WORDS: bring in thesaurus relatives (not when excluded) */
-	char field[16];    /* FIELD: lower-case field name ("date" for DATE) */
+	int expand;     /* WORDS: bring in thesaurus relatives (not when excluded) */
+	char field[16]; /* FIELD: lower-case field name ("date" for DATE) */
 	dd_plan_date_kind_t date_kind;
 	char date_lo[16], date_hi[16]; /* DATE: the day / month / year in lo, or a
 	                                  range (either end may be "": open) */
@@ -75,24 +75,24 @@ struct dd_plan_node {
 
 /* A filter restricting the whole query. */
 typedef struct dd_plan_filter {
-	char *name;           /* the field, or "(group N)" for a group of filters */
-	int negated;          /* exclude its notes instead */
+	char *name;  /* the field, or "(group N)" for a group of filters */
+	int negated; /* exclude its notes instead */
 	dd_plan_node_t *node;
 } dd_plan_filter_t;
 
 typedef struct dd_plan {
-	char *text;             /* the query as typed */
-	dd_plan_node_t *root;   /* NULL: filters only */
+	char *text;           /* the query as typed */
+	dd_plan_node_t *root; /* NULL: filters only */
 	dd_plan_filter_t *filters;
 	size_t n_filters;
-	int has_text;           /* 0: nothing to rank by (caller may sort by date) */
-	int plain;              /* 1: only words: no quotes, operators or fields */
+	int has_text; /* 0: nothing to rank by (caller may sort by date) */
+	int plain;    /* 1: only words: no quotes, operators or fields */
 } dd_plan_t;
 
 typedef struct dd_plan_options {
-	dd_tokenizer_t *tokenizer;       /* splits word chunks (required) */
-	const char *const *topics;       /* known topic keys, for topic: */
-	size_t n_topics;                 /* 0: any topic is taken as given */
+	dd_tokenizer_t *tokenizer; /* splits word chunks (required) */
+	const char *const *topics; /* known topic keys, for topic: */
+	size_t n_topics;           /* 0: any topic is taken as given */
 } dd_plan_options_t;
 
 /* Parses text into *out (free with dd_plan_free).  DD_ERR_INVALID with the
@@ -111,6 +111,6 @@ char *dd_plan_describe(const dd_plan_t *plan);
  * the query escaped (\n), a long query shortened in the middle so the
  * reason always fits.  Returns status. */
 dd_status_t dd_query_error(dd_error_t *err, dd_status_t status, const char *query, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 #endif

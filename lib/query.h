@@ -18,13 +18,13 @@
 
 typedef struct dd_query_context {
 	dd_tokenizer_t *tokenizer;
-	const dd_lexicon_t *lexicon;  /* thesaurus; may be NULL */
-	dd_db_t *db;                  /* for term frequencies; may be NULL */
-	const char *const *topics;    /* known topic keys (for topic:) */
+	const dd_lexicon_t *lexicon; /* thesaurus; may be NULL */
+	dd_db_t *db;                 /* for term frequencies; may be NULL */
+	const char *const *topics;   /* known topic keys (for topic:) */
 	size_t n_topics;
-	double expansion_weight;      /* thesaurus relatives, relative to 1 */
-	double topic_weight;          /* tag boost of a word's topic */
-	double cooccurrence_weight;   /* all words of one chunk together */
+	double expansion_weight;    /* thesaurus relatives, relative to 1 */
+	double topic_weight;        /* tag boost of a word's topic */
+	double cooccurrence_weight; /* all words of one chunk together */
 } dd_query_context_t;
 
 /* The weights of dd_ranking_defaults, no tokenizer, lexicon or database. */
@@ -32,7 +32,6 @@ void dd_query_context_defaults(dd_query_context_t *ctx);
 
 /* dd_plan_parse, then dd_ranking_compile with ctx's weights (the other
  * weights at their defaults).  The errors of both. */
-dd_status_t dd_query_parse(const dd_query_context_t *ctx, const char *text, dd_parsed_query_t *out,
-			   dd_error_t *err);
+dd_status_t dd_query_parse(const dd_query_context_t *ctx, const char *text, dd_parsed_query_t *out, dd_error_t *err);
 
 #endif

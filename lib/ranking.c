@@ -104,8 +104,8 @@ static int count_terms(compiler_t *c, size_t n)
 	c->terms += n;
 	if (c->terms > DD_RANKING_MAX_TERMS && !c->failed) {
 		dd_query_error(c->err, DD_ERR_INVALID, c->src,
-			       "too complex (more than %d terms with the thesaurus relatives): use fewer words",
-			       DD_RANKING_MAX_TERMS);
+		               "too complex (more than %d terms with the thesaurus relatives): use fewer words",
+		               DD_RANKING_MAX_TERMS);
 		c->failed = 1;
 	}
 	return c->failed ? -1 : 0;
@@ -123,7 +123,7 @@ static void highlight(compiler_t *c, const dd_plan_node_t *n, int literal, const
 		c->hl = v;
 		c->cap_hl = cap;
 	}
-	c->hl[c->n_hl] = (highlight_t){n->start, c->n_hl, literal, text};
+	c->hl[c->n_hl] = (highlight_t){ n->start, c->n_hl, literal, text };
 	c->n_hl++;
 }
 
@@ -248,7 +248,7 @@ static dd_query_t *word_query(compiler_t *c, const dd_plan_node_t *n, const char
 	}
 	if (ng)
 		ng = dd_lexicon_groups_of(ctx->lexicon, w, groups, ng);
-	qlist_t subs = {0};
+	qlist_t subs = { 0 };
 	qlist_push(c, &subs, main_q);
 	for (size_t g = 0; g < ng && !c->failed; g++) {
 		size_t size = dd_lexicon_group_size(ctx->lexicon, groups[g]);
@@ -278,7 +278,7 @@ static dd_query_t *word_query(compiler_t *c, const dd_plan_node_t *n, const char
  * times. */
 static dd_query_t *words_query(compiler_t *c, const dd_plan_node_t *n)
 {
-	qlist_t subs = {0}, mains = {0};
+	qlist_t subs = { 0 }, mains = { 0 };
 	int together = n->n_items >= 2 && n->expand && c->ctx->weights.cooccurrence_weight > 0;
 	for (size_t i = 0; i < n->n_items && !c->failed; i++) {
 		if (together)
@@ -293,14 +293,14 @@ static dd_query_t *words_query(compiler_t *c, const dd_plan_node_t *n)
 	if (!together)
 		return qlist_combine(&subs, DD_QUERY_OR);
 	dd_query_t *all = dd_query_scale(qlist_combine(&mains, DD_QUERY_AND), c->ctx->weights.cooccurrence_weight);
-	dd_query_t *parts[2] = {qlist_combine(&subs, DD_QUERY_OR), all};
+	dd_query_t *parts[2] = { qlist_combine(&subs, DD_QUERY_OR), all };
 	return dd_query_combine(DD_QUERY_OR, parts, 2);
 }
 
 /* An exact string: its pieces must all occur. */
 static dd_query_t *literal_query(compiler_t *c, const dd_plan_node_t *n)
 {
-	qlist_t parts = {0};
+	qlist_t parts = { 0 };
 	for (size_t i = 0; i < n->n_items && !c->failed; i++) {
 		count_terms(c, dd_utf8_length(n->items[i], strlen(n->items[i])));
 		qlist_push(c, &parts, dd_literal_query(n->items[i]));
@@ -314,11 +314,11 @@ static dd_query_t *field_query(compiler_t *c, const dd_plan_node_t *n)
 	count_terms(c, 1);
 	if (n->kind == DD_PLAN_DATE && n->date_kind == DD_DATE_RANGE)
 		return dd_query_value_range(DD_SLOT_DATE, n->date_lo[0] ? n->date_lo : NULL,
-					    n->date_hi[0] ? n->date_hi : NULL);
+		                            n->date_hi[0] ? n->date_hi : NULL);
 	char term[DD_TERM_MAX + 32];
 	/* the plan checked the field name and the date's shape */
 	int st = n->kind == DD_PLAN_DATE ? dd_schema_date_term(n->date_lo, term, sizeof term)
-					 : dd_schema_filter_term(dd_schema_field(n->field), n->text, term, sizeof term);
+	                                 : dd_schema_filter_term(dd_schema_field(n->field), n->text, term, sizeof term);
 	if (st != 0) {
 		fail_nomem(c);
 		return NULL;
@@ -332,7 +332,7 @@ static dd_query_t *compile_node(compiler_t *c, const dd_plan_node_t *n);
  * everything except them. */
 static dd_query_t *compile_list(compiler_t *c, const dd_plan_node_t *n, dd_query_op_t op)
 {
-	qlist_t pos = {0}, neg = {0};
+	qlist_t pos = { 0 }, neg = { 0 };
 	for (size_t i = 0; i < n->n_children && !c->failed; i++) {
 		const dd_plan_node_t *child = n->children[i];
 		if (child->kind == DD_PLAN_NOT)
@@ -349,7 +349,7 @@ static dd_query_t *compile_list(compiler_t *c, const dd_plan_node_t *n, dd_query
 	free(pos.v);
 	if (!neg.n)
 		return q;
-	dd_query_t *subs[2] = {q, qlist_combine(&neg, DD_QUERY_OR)};
+	dd_query_t *subs[2] = { q, qlist_combine(&neg, DD_QUERY_OR) };
 	return dd_query_combine(DD_QUERY_AND_NOT, subs, 2);
 }
 
@@ -372,7 +372,7 @@ static dd_query_t *compile_node(compiler_t *c, const dd_plan_node_t *n)
 		return compile_node(c, n->children[0]);
 	case DD_PLAN_NOT: {
 		/* alone (compile_list takes NOT children apart): everything but it */
-		dd_query_t *subs[2] = {dd_query_match_all(), compile_node(c, n->children[0])};
+		dd_query_t *subs[2] = { dd_query_match_all(), compile_node(c, n->children[0]) };
 		return dd_query_combine(DD_QUERY_AND_NOT, subs, 2);
 	}
 	}
@@ -389,7 +389,7 @@ static dd_query_t *filter_query(compiler_t *c, const dd_plan_filter_t *f)
 /* Filters: one field's values OR-ed, fields AND-ed, exclusions removed. */
 static dd_query_t *apply_filters(compiler_t *c, const dd_plan_t *plan, dd_query_t *q)
 {
-	qlist_t and_parts = {0}, excluded = {0};
+	qlist_t and_parts = { 0 }, excluded = { 0 };
 	char *done = calloc(plan->n_filters + 1, 1);
 	if (!done)
 		fail_nomem(c);
@@ -401,7 +401,7 @@ static dd_query_t *apply_filters(compiler_t *c, const dd_plan_t *plan, dd_query_
 			qlist_push(c, &excluded, filter_query(c, f));
 			continue;
 		}
-		qlist_t same = {0};
+		qlist_t same = { 0 };
 		for (size_t j = i; j < plan->n_filters && !c->failed; j++) {
 			const dd_plan_filter_t *g = &plan->filters[j];
 			if (!done[j] && !g->negated && strcmp(g->name, f->name) == 0) {
@@ -419,12 +419,12 @@ static dd_query_t *apply_filters(compiler_t *c, const dd_plan_t *plan, dd_query_
 		return NULL;
 	}
 	if (and_parts.n) {
-		dd_query_t *subs[2] = {q, qlist_combine(&and_parts, DD_QUERY_AND)};
+		dd_query_t *subs[2] = { q, qlist_combine(&and_parts, DD_QUERY_AND) };
 		q = dd_query_combine(DD_QUERY_FILTER, subs, 2);
 	}
 	free(and_parts.v);
 	if (excluded.n) {
-		dd_query_t *subs[2] = {q, qlist_combine(&excluded, DD_QUERY_OR)};
+		dd_query_t *subs[2] = { q, qlist_combine(&excluded, DD_QUERY_OR) };
 		q = dd_query_combine(DD_QUERY_AND_NOT, subs, 2);
 	}
 	free(excluded.v);
@@ -469,11 +469,11 @@ void dd_parsed_query_free(dd_parsed_query_t *pq)
 }
 
 dd_status_t dd_ranking_compile(const dd_ranking_context_t *ctx, dd_plan_t *plan, dd_parsed_query_t *out,
-			       dd_error_t *err)
+                               dd_error_t *err)
 {
 	memset(out, 0, sizeof *out);
 	out->plan = plan;
-	compiler_t c = {ctx, plan->text, NULL, 0, 0, 0, err, 0};
+	compiler_t c = { ctx, plan->text, NULL, 0, 0, 0, err, 0 };
 	dd_query_t *q = plan->root ? compile_node(&c, plan->root) : dd_query_match_all();
 	if (!c.failed && !q)
 		fail_nomem(&c);
@@ -486,7 +486,7 @@ dd_status_t dd_ranking_compile(const dd_ranking_context_t *ctx, dd_plan_t *plan,
 		qsort(c.hl, c.n_hl, sizeof *c.hl, by_position);
 	for (size_t i = 0; i < c.n_hl && !c.failed; i++) {
 		int st = c.hl[i].literal ? add_unique(&out->literals, &out->n_literals, c.hl[i].text)
-					 : add_unique(&out->words, &out->n_words, c.hl[i].text);
+		                         : add_unique(&out->words, &out->n_words, c.hl[i].text);
 		if (st != 0)
 			fail_nomem(&c);
 	}
@@ -504,7 +504,7 @@ dd_status_t dd_ranking_compile(const dd_ranking_context_t *ctx, dd_plan_t *plan,
 }
 
 dd_status_t dd_ranking_parse(const dd_plan_options_t *popts, const dd_ranking_context_t *ctx, const char *text,
-			     dd_parsed_query_t *out, dd_error_t *err)
+                             dd_parsed_query_t *out, dd_error_t *err)
 {
 	memset(out, 0, sizeof *out);
 	dd_plan_t *plan;
@@ -514,8 +514,8 @@ dd_status_t dd_ranking_parse(const dd_plan_options_t *popts, const dd_ranking_co
 
 /* ---- topic feedback ---- */
 
-dd_status_t dd_ranking_topic_feedback(const dd_ranking_t *r, dd_db_t *db, const char *const *topics,
-				      size_t n_topics, dd_parsed_query_t *pq, dd_error_t *err)
+dd_status_t dd_ranking_topic_feedback(const dd_ranking_t *r, dd_db_t *db, const char *const *topics, size_t n_topics,
+                                      dd_parsed_query_t *pq, dd_error_t *err)
 {
 	if (!pq->plain || n_topics == 0)
 		return DD_OK;
@@ -558,7 +558,7 @@ dd_status_t dd_ranking_topic_feedback(const dd_ranking_t *r, dd_db_t *db, const 
 		return DD_OK;
 	char term[DD_TERM_MAX + 32];
 	dd_schema_topic_rank_term(topics[best], term, sizeof term);
-	dd_query_t *subs[2] = {pq->query, dd_query_scale(dd_query_term(term, 1), r->feedback_weight * share)};
+	dd_query_t *subs[2] = { pq->query, dd_query_scale(dd_query_term(term, 1), r->feedback_weight * share) };
 	pq->query = dd_query_combine(DD_QUERY_OR, subs, 2);
 	return pq->query ? DD_OK : dd_error_set(err, DD_ERR_NOMEM, "out of memory");
 }

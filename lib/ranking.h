@@ -55,17 +55,17 @@ void dd_ranking_search_options(const dd_ranking_t *r, dd_search_options_t *opts,
 
 /* A compiled query, with what snippets highlight. */
 typedef struct dd_parsed_query {
-	dd_query_t *query;    /* owned */
-	char *text;           /* the query as typed (owned) */
-	int has_text;         /* 0: filters only (caller may sort by date) */
-	int plain;            /* 1: only words: no quotes, operators, fields */
+	dd_query_t *query; /* owned */
+	char *text;        /* the query as typed (owned) */
+	int has_text;      /* 0: filters only (caller may sort by date) */
+	int plain;         /* 1: only words: no quotes, operators, fields */
 	/* For highlighting: normalised words (typed and expanded) and exact
 	 * strings, each list without duplicates, in the order typed. */
 	char **words;
 	size_t n_words;
 	char **literals;
 	size_t n_literals;
-	dd_plan_t *plan;      /* what it was compiled from (owned) */
+	dd_plan_t *plan; /* what it was compiled from (owned) */
 } dd_parsed_query_t;
 
 void dd_parsed_query_free(dd_parsed_query_t *pq);
@@ -90,12 +90,12 @@ typedef struct dd_ranking_context {
  * filters restrict (one field's values OR-ed, fields AND-ed, exclusions
  * removed).  DD_ERR_INVALID past DD_RANKING_MAX_TERMS, DD_ERR_NOMEM. */
 dd_status_t dd_ranking_compile(const dd_ranking_context_t *ctx, dd_plan_t *plan, dd_parsed_query_t *out,
-			       dd_error_t *err);
+                               dd_error_t *err);
 
 /* dd_plan_parse with popts, then dd_ranking_compile with ctx: a query
  * from text in one call.  The errors of both. */
 dd_status_t dd_ranking_parse(const dd_plan_options_t *popts, const dd_ranking_context_t *ctx, const char *text,
-			     dd_parsed_query_t *out, dd_error_t *err);
+                             dd_parsed_query_t *out, dd_error_t *err);
 
 /* The exact-string query for normalised s (a phrase of its character
  * pairs, or its character when it has one; nothing for ""). */
@@ -107,8 +107,8 @@ dd_query_t *dd_literal_query(const char *normalized);
  * feedback_weight times its share, so a word outside the thesaurus still
  * finds the notes about its topic.  Only for plain queries; changes
  * pq->query.  The search's status on failure. */
-dd_status_t dd_ranking_topic_feedback(const dd_ranking_t *r, dd_db_t *db, const char *const *topics,
-				      size_t n_topics, dd_parsed_query_t *pq, dd_error_t *err);
+dd_status_t dd_ranking_topic_feedback(const dd_ranking_t *r, dd_db_t *db, const char *const *topics, size_t n_topics,
+                                      dd_parsed_query_t *pq, dd_error_t *err);
 
 /* ---- passages (snippet.c) ---- */
 

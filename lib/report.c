@@ -22,7 +22,7 @@ typedef struct note_record {
 	char *id, *value, *county, *month;
 	size_t *topics; /* while adding: indexes into topic_keys; after finishing: rows, ascending */
 	size_t n_topics;
-	size_t column;  /* set by finish */
+	size_t column; /* set by finish */
 } note_record_t;
 
 typedef struct topic_pair {
@@ -51,13 +51,13 @@ struct dd_report {
 	string_list_t *row_months;   /* [n_rows] */
 	size_t *recurrence;          /* [n_rows]: rank -> row */
 	size_t n_columns;
-	const char **column_values;  /* [n_columns] */
-	string_list_t *column_ids;   /* [n_columns] */
-	string_list_t *cells;        /* [n_rows * n_columns], row-major */
+	const char **column_values; /* [n_columns] */
+	string_list_t *column_ids;  /* [n_columns] */
+	string_list_t *cells;       /* [n_rows * n_columns], row-major */
 	size_t max_cell;
-	topic_pair_t *pairs;         /* [n_pairs], ranked */
+	topic_pair_t *pairs; /* [n_pairs], ranked */
 	size_t n_pairs;
-	int *pair_rank;              /* [n_rows * n_rows]: rank of pair (a, b), or -1 */
+	int *pair_rank; /* [n_rows * n_rows]: rank of pair (a, b), or -1 */
 };
 
 static char *copy_string(const char *s)
@@ -87,7 +87,7 @@ static long intern_topic(dd_report_t *r, const char *key)
 }
 
 dd_status_t dd_report_new(const char *const *known_topics, size_t n_known, dd_report_value_order_t order,
-			  dd_report_t **out, dd_error_t *err)
+                          dd_report_t **out, dd_error_t *err)
 {
 	*out = NULL;
 	dd_report_t *r = calloc(1, sizeof *r);
@@ -117,7 +117,7 @@ dd_status_t dd_report_add(dd_report_t *r, const dd_report_record_t *record, dd_e
 {
 	if (r->finished)
 		return dd_error_set(err, DD_ERR_INVALID, "report: note %s added after the report was finished",
-				    record->id ? record->id : "");
+		                    record->id ? record->id : "");
 	if (!record->id || !record->id[0])
 		return dd_error_set(err, DD_ERR_INVALID, "report: a note without an id");
 	if (r->n_notes == r->notes_capacity) {
@@ -128,7 +128,7 @@ dd_status_t dd_report_add(dd_report_t *r, const dd_report_record_t *record, dd_e
 		r->notes = grown;
 		r->notes_capacity = capacity;
 	}
-	note_record_t n = {0};
+	note_record_t n = { 0 };
 	n.id = copy_string(record->id);
 	n.value = copy_string(record->value);
 	n.county = copy_string(record->county);
@@ -485,7 +485,7 @@ static int finish_pairs(dd_report_t *r)
 				p->b = b;
 				p->ids.n = counts[a * rows + b];
 				p->lift = (double)p->ids.n * (double)r->n_notes /
-					  ((double)r->row_ids[a].n * (double)r->row_ids[b].n);
+				          ((double)r->row_ids[a].n * (double)r->row_ids[b].n);
 			}
 	free(counts);
 	qsort(r->pairs, r->n_pairs, sizeof *r->pairs, by_pair_count);
@@ -537,7 +537,7 @@ out_of_memory:
 /* The items of a list (never NULL, so callers may loop on *n = 0). */
 static const char *const *items_of(const string_list_t *list, size_t *n)
 {
-	static const char *const none[1] = {NULL};
+	static const char *const none[1] = { NULL };
 	if (!list || !list->items) {
 		*n = 0;
 		return none;

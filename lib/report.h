@@ -62,7 +62,7 @@ typedef enum {
  * n_known is 0) are the rows the report always has, e.g. the taxonomy's
  * topics; they are copied.  DD_ERR_NOMEM on failure (*out NULL). */
 dd_status_t dd_report_new(const char *const *known_topics, size_t n_known, dd_report_value_order_t order,
-			  dd_report_t **out, dd_error_t *err);
+                          dd_report_t **out, dd_error_t *err);
 
 /* Adds one note.  DD_ERR_INVALID if the id is empty or the report is
  * already finished; DD_ERR_NOMEM if memory runs out. */

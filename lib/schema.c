@@ -18,19 +18,19 @@
 /* One row per field.  Adding a filter or facet over a value the note
  * already has is one row here. */
 static const dd_field_t fields[] = {
-	{"id", DD_PREFIX_ID, DD_NO_SLOT, DD_FIELD_FILTER | DD_FIELD_VERBATIM, NOTE_VALUE(id), 0},
-	{"title", NULL, DD_NO_SLOT, 0, NOTE_VALUE(title), 0},
-	{"author", "A", DD_SLOT_AUTHOR, DD_FIELD_FILTER | DD_FIELD_FACET, NOTE_VALUE(author), 0},
-	{"post", "XP", DD_SLOT_POST, DD_FIELD_FILTER, NOTE_VALUE(post), 0},
-	{"city", "XCI", DD_SLOT_CITY, DD_FIELD_FILTER | DD_FIELD_FACET, NOTE_VALUE(city), 0},
-	{"county", "XCO", DD_SLOT_COUNTY, DD_FIELD_FILTER | DD_FIELD_FACET, NOTE_VALUE(county), 0},
-	{"township", "XT", DD_SLOT_TOWNSHIP, DD_FIELD_FILTER | DD_FIELD_FACET, NOTE_VALUE(township), 0},
-	{"village", "XV", DD_SLOT_VILLAGE, DD_FIELD_FILTER | DD_FIELD_FACET, NOTE_VALUE(village), 0},
+	{ "id", DD_PREFIX_ID, DD_NO_SLOT, DD_FIELD_FILTER | DD_FIELD_VERBATIM, NOTE_VALUE(id), 0 },
+	{ "title", NULL, DD_NO_SLOT, 0, NOTE_VALUE(title), 0 },
+	{ "author", "A", DD_SLOT_AUTHOR, DD_FIELD_FILTER | DD_FIELD_FACET, NOTE_VALUE(author), 0 },
+	{ "post", "XP", DD_SLOT_POST, DD_FIELD_FILTER, NOTE_VALUE(post), 0 },
+	{ "city", "XCI", DD_SLOT_CITY, DD_FIELD_FILTER | DD_FIELD_FACET, NOTE_VALUE(city), 0 },
+	{ "county", "XCO", DD_SLOT_COUNTY, DD_FIELD_FILTER | DD_FIELD_FACET, NOTE_VALUE(county), 0 },
+	{ "township", "XT", DD_SLOT_TOWNSHIP, DD_FIELD_FILTER | DD_FIELD_FACET, NOTE_VALUE(township), 0 },
+	{ "village", "XV", DD_SLOT_VILLAGE, DD_FIELD_FILTER | DD_FIELD_FACET, NOTE_VALUE(village), 0 },
 	/* date: D/M/Y terms by day, month and year (dd_schema_date_term) */
-	{"date", NULL, DD_SLOT_DATE, DD_FIELD_FILTER | DD_FIELD_SORTABLE, NOTE_VALUE(date), 0},
-	{"month", NULL, DD_SLOT_MONTH, DD_FIELD_FACET, NOTE_VALUE(date), 7},
-	{"topic", DD_PREFIX_TOPIC, DD_SLOT_TOPICS, DD_FIELD_FILTER | DD_FIELD_FACET | DD_FIELD_VERBATIM,
-	 NOT_A_NOTE_VALUE, 0},
+	{ "date", NULL, DD_SLOT_DATE, DD_FIELD_FILTER | DD_FIELD_SORTABLE, NOTE_VALUE(date), 0 },
+	{ "month", NULL, DD_SLOT_MONTH, DD_FIELD_FACET, NOTE_VALUE(date), 7 },
+	{ "topic", DD_PREFIX_TOPIC, DD_SLOT_TOPICS, DD_FIELD_FILTER | DD_FIELD_FACET | DD_FIELD_VERBATIM,
+	  NOT_A_NOTE_VALUE, 0 },
 };
 #define N_FIELDS (sizeof fields / sizeof fields[0])
 
@@ -137,14 +137,14 @@ dd_status_t dd_schema_check(dd_db_t *db, const char *path, dd_error_t *err)
 	dd_status_t st = DD_OK;
 	if (!same && !version[0])
 		st = dd_error_set(err, DD_ERR_INDEX,
-				  "index '%s' has no schema version: it was not built by dundian-index, or by a "
-				  "very old one; re-index with `dundian-index --db %s`",
-				  path, path);
+		                  "index '%s' has no schema version: it was not built by dundian-index, or by a "
+		                  "very old one; re-index with `dundian-index --db %s`",
+		                  path, path);
 	else if (!same)
 		st = dd_error_set(err, DD_ERR_INDEX,
-				  "index '%s' was built by another version of dundian (%s, this one reads %s): "
-				  "re-index with `dundian-index --db %s`",
-				  path, version, DD_SCHEMA_VERSION, path);
+		                  "index '%s' was built by another version of dundian (%s, this one reads %s): "
+		                  "re-index with `dundian-index --db %s`",
+		                  path, version, DD_SCHEMA_VERSION, path);
 	free(version);
 	return st;
 }

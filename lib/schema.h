@@ -42,8 +42,8 @@
 #define DD_TERM_MAX DD_TERM_MAX_BYTES
 
 typedef enum {
-	DD_SLOT_DATE = 0,  /* YYYY-MM-DD, sorts by date */
-	DD_SLOT_HASH = 1,  /* fingerprint of the note's content, hex */
+	DD_SLOT_DATE = 0, /* YYYY-MM-DD, sorts by date */
+	DD_SLOT_HASH = 1, /* fingerprint of the note's content, hex */
 	DD_SLOT_COUNTY = 2,
 	DD_SLOT_CITY = 3,
 	DD_SLOT_MONTH = 4, /* YYYY-MM */

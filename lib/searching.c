@@ -47,7 +47,7 @@ static dd_status_t facet_slots(const dd_search_request_t *req, unsigned *slots, 
 			char known[256];
 			dd_schema_field_names(DD_FIELD_FACET, known, sizeof known);
 			return dd_error_set(err, DD_ERR_INVALID, "unknown facet '%s' (known: %s)", req->facets[i],
-					    known);
+			                    known);
 		}
 		slots[i] = (unsigned)f->slot;
 	}
@@ -60,18 +60,18 @@ static dd_status_t like_query(dd_engine_t *e, const char *id, dd_query_t *q, dd_
 {
 	char seed[DD_TERM_MAX + 32];
 	dd_schema_id_term(id, seed, sizeof seed);
-	const char *idterms[1] = {seed};
-	const char *prefixes[2] = {"", DD_PREFIX_TOPIC_RANK};
+	const char *idterms[1] = { seed };
+	const char *prefixes[2] = { "", DD_PREFIX_TOPIC_RANK };
 	dd_query_t *lq;
 	dd_status_t st = dd_db_like_query(dd_engine_db(e), idterms, 1, 40, prefixes, 2, &lq, err);
 	if (st != DD_OK) {
 		dd_query_free(q);
 		return st == DD_ERR_NOT_FOUND ? dd_error_set(err, st, "no note %s", id) : st;
 	}
-	dd_query_t *parts[2] = {lq, dd_query_term(seed, 1)};
+	dd_query_t *parts[2] = { lq, dd_query_term(seed, 1) };
 	lq = dd_query_combine(DD_QUERY_AND_NOT, parts, 2);
 	if (q) {
-		dd_query_t *f[2] = {lq, q};
+		dd_query_t *f[2] = { lq, q };
 		lq = dd_query_combine(DD_QUERY_FILTER, f, 2);
 	}
 	*out = lq;
@@ -105,7 +105,10 @@ static void collect_facet(const char *value, size_t count, void *ctx)
 		c->failed = 1;
 		return;
 	}
-	f->values[f->n_values++] = (dd_facet_value_t){copy, copy, count};
+	dd_facet_value_t *added = &f->values[f->n_values++];
+	added->value = copy;
+	added->name = copy;
+	added->count = count;
 }
 
 static int by_count(const void *a, const void *b)
@@ -117,7 +120,7 @@ static int by_count(const void *a, const void *b)
 }
 
 static dd_status_t read_facets(dd_engine_t *e, const dd_search_request_t *req, const unsigned *slots,
-			       const dd_results_t *found, dd_search_result_t *res, dd_error_t *err)
+                               const dd_results_t *found, dd_search_result_t *res, dd_error_t *err)
 {
 	if (!req->n_facets)
 		return DD_OK;
@@ -126,7 +129,7 @@ static dd_status_t read_facets(dd_engine_t *e, const dd_search_request_t *req, c
 	for (size_t f = 0; f < req->n_facets; f++) {
 		dd_facet_t *facet = &res->facets[res->n_facets++];
 		facet->field = req->facets[f];
-		facet_collect_t c = {facet, 0, 0};
+		facet_collect_t c = { facet, 0, 0 };
 		dd_results_foreach_facet(found, f, collect_facet, &c);
 		if (c.failed)
 			return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
@@ -141,7 +144,7 @@ static dd_status_t read_facets(dd_engine_t *e, const dd_search_request_t *req, c
 
 /* The hit's snippet as plain text with its highlights in code points. */
 static dd_status_t cut_snippet(dd_engine_t *e, const dd_parsed_query_t *pq, size_t max_chars, dd_search_hit_t *hit,
-			       dd_error_t *err)
+                               dd_error_t *err)
 {
 	const dd_stored_note_t *note = &hit->note;
 	size_t start, end, n_spans;
@@ -160,7 +163,7 @@ static dd_status_t cut_snippet(dd_engine_t *e, const dd_parsed_query_t *pq, size
 	for (size_t i = 0; i < n_spans; i++) {
 		chars += dd_utf8_length(note->body + at, spans[i].start - at);
 		size_t len = dd_utf8_length(note->body + spans[i].start, spans[i].end - spans[i].start);
-		hit->highlights[hit->n_highlights++] = (dd_highlight_t){chars, chars + len};
+		hit->highlights[hit->n_highlights++] = (dd_highlight_t){ chars, chars + len };
 		chars += len;
 		at = spans[i].end;
 	}
@@ -169,7 +172,7 @@ static dd_status_t cut_snippet(dd_engine_t *e, const dd_parsed_query_t *pq, size
 }
 
 static dd_status_t read_hits(dd_engine_t *e, const dd_search_request_t *req, const dd_results_t *found,
-			     dd_search_result_t *res, dd_error_t *err)
+                             dd_search_result_t *res, dd_error_t *err)
 {
 	size_t count = dd_results_count(found);
 	if (!(res->hits = calloc(count + 1, sizeof *res->hits)))

@@ -44,14 +44,14 @@ typedef struct dd_search_request {
 	dd_search_sort_t sort;
 	const char *const *facets; /* facet field names (see dd_search_facet_fields) */
 	size_t n_facets;
-	int snippets;         /* 1: cut a snippet (best passage) for each hit */
-	size_t snippet_chars; /* about this many characters (0: DD_SEARCH_SNIPPET_CHARS) */
-	int bodies;           /* 1: hits carry their note's body */
-	int no_feedback;      /* 1: match exactly what the query says, without the notes topic
-	                         feedback brings in (the report counts matches, not ranks them) */
+	int snippets;          /* 1: cut a snippet (best passage) for each hit */
+	size_t snippet_chars;  /* about this many characters (0: DD_SEARCH_SNIPPET_CHARS) */
+	int bodies;            /* 1: hits carry their note's body */
+	int no_feedback;       /* 1: match exactly what the query says, without the notes topic
+	                          feedback brings in (the report counts matches, not ranks them) */
 	size_t check_at_least; /* total is exact up to this many (0: Xapian's default;
 	                          DD_SEARCH_ALL: always exact) */
-	int explain;          /* 1: result.explain holds the final query */
+	int explain;           /* 1: result.explain holds the final query */
 } dd_search_request_t;
 
 /* A highlighted run of a snippet: code point offsets, start inclusive,
@@ -61,10 +61,10 @@ typedef struct dd_highlight {
 } dd_highlight_t;
 
 typedef struct dd_search_hit {
-	size_t rank;     /* 1-based over the whole result (offset + 1 for the first) */
-	double score;    /* relevance (meaningless when sorted by date) */
-	dd_stored_note_t note; /* id, metadata, tags with their names; body when asked */
-	char *snippet;   /* plain text (no marks), NULL unless snippets were asked */
+	size_t rank;                /* 1-based over the whole result (offset + 1 for the first) */
+	double score;               /* relevance (meaningless when sorted by date) */
+	dd_stored_note_t note;      /* id, metadata, tags with their names; body when asked */
+	char *snippet;              /* plain text (no marks), NULL unless snippets were asked */
 	dd_highlight_t *highlights; /* the query's matches inside snippet, in order */
 	size_t n_highlights;
 } dd_search_hit_t;
@@ -76,7 +76,7 @@ typedef struct dd_facet_value {
 } dd_facet_value_t;
 
 typedef struct dd_facet {
-	const char *field;       /* as asked */
+	const char *field;        /* as asked */
 	dd_facet_value_t *values; /* most notes first, ties by value */
 	size_t n_values;
 } dd_facet_t;

@@ -24,7 +24,7 @@ static int push_span(span_list_t *l, size_t start, size_t end, size_t which)
 		l->v = v;
 		l->cap = cap;
 	}
-	l->v[l->n++] = (dd_span_t){start, end, which};
+	l->v[l->n++] = (dd_span_t){ start, end, which };
 	return 0;
 }
 
@@ -57,11 +57,11 @@ static int by_start_then_longest(const void *a, const void *b)
 dd_status_t dd_highlight_spans(dd_tokenizer_t *tok, const dd_parsed_query_t *pq, const char *text, size_t len,
                                dd_span_t **spans, size_t *n_spans, dd_error_t *err)
 {
-	span_list_t list = {0};
+	span_list_t list = { 0 };
 	*spans = NULL;
 	*n_spans = 0;
 	if (pq->n_words) {
-		word_match_ctx_t c = {pq, &list, 0};
+		word_match_ctx_t c = { pq, &list, 0 };
 		dd_status_t st = dd_tokenize(tok, text, len, DD_TOKENIZE_INDEX, match_word, &c, err);
 		if (st != DD_OK || c.failed) {
 			free(list.v);
@@ -190,7 +190,7 @@ static void add_sentence(sentence_list_t *l, size_t start, size_t end, size_t pa
 		l->v = v;
 		l->cap = cap;
 	}
-	l->v[l->n++] = (dd_sentence_t){start, end, dd_utf8_length(l->text + start, end - start), paragraph};
+	l->v[l->n++] = (dd_sentence_t){ start, end, dd_utf8_length(l->text + start, end - start), paragraph };
 }
 
 /* Past the closers and terminators that follow position i. */
@@ -242,7 +242,7 @@ static int split_paragraph(size_t number, size_t start, size_t end, void *vctx)
 
 dd_status_t dd_split_sentences(const char *text, size_t len, dd_sentence_t **out, size_t *n_out, dd_error_t *err)
 {
-	sentence_list_t l = {NULL, 0, 0, text, 0};
+	sentence_list_t l = { NULL, 0, 0, text, 0 };
 	*out = NULL;
 	*n_out = 0;
 	dd_note_foreach_paragraph(text, len, split_paragraph, &l);
@@ -427,7 +427,7 @@ dd_status_t dd_choose_passages(const char *text, size_t len, const dd_span_t *sp
 		if (k < n_sentences && sentences[k].start <= spans[i].start)
 			has_hit[k] = 1;
 	}
-	scorer_t sc = {sentences, spans, n_spans, char_start, char_end, opts, stamp, 0, inside, needed};
+	scorer_t sc = { sentences, spans, n_spans, char_start, char_end, opts, stamp, 0, inside, needed };
 	size_t n = 0;
 	while (n < opts->max_passages) {
 		double best = NO_HIT;
@@ -505,7 +505,7 @@ done:
 dd_status_t dd_best_passages(const char *text, size_t len, const dd_span_t *spans, size_t n_spans, size_t max_passages,
                              size_t max_chars, size_t context, dd_passage_t **out, size_t *n_out, dd_error_t *err)
 {
-	dd_passage_options_t opts = {max_passages, max_chars, context, NULL, 0};
+	dd_passage_options_t opts = { max_passages, max_chars, context, NULL, 0 };
 	return dd_choose_passages(text, len, spans, n_spans, &opts, out, n_out, err);
 }
 

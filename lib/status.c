@@ -27,13 +27,20 @@ void dd_error_clear(dd_error_t *err)
 const char *dd_status_name(dd_status_t status)
 {
 	switch (status) {
-	case DD_OK: return "ok";
-	case DD_ERR_IO: return "i/o error";
-	case DD_ERR_INVALID: return "invalid input";
-	case DD_ERR_NOT_FOUND: return "not found";
-	case DD_ERR_NOMEM: return "out of memory";
-	case DD_ERR_INDEX: return "index error";
-	case DD_ERR_ICU: return "ICU error";
+	case DD_OK:
+		return "ok";
+	case DD_ERR_IO:
+		return "i/o error";
+	case DD_ERR_INVALID:
+		return "invalid input";
+	case DD_ERR_NOT_FOUND:
+		return "not found";
+	case DD_ERR_NOMEM:
+		return "out of memory";
+	case DD_ERR_INDEX:
+		return "index error";
+	case DD_ERR_ICU:
+		return "ICU error";
 	}
 	return "unknown error";
 }

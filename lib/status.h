@@ -32,7 +32,7 @@ typedef struct dd_error {
 /* Records status and a printf-style message in err (if err is not NULL) and
  * returns status, so a caller can write `return dd_error_set(err, ...);`. */
 dd_status_t dd_error_set(dd_error_t *err, dd_status_t status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Clears err to DD_OK with an empty message. */
 void dd_error_clear(dd_error_t *err);

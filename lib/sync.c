@@ -52,7 +52,7 @@ static int compare_path(const void *key, const void *entry)
 static long find_known(const dd_sync_t *s, const char *id)
 {
 	const dd_sync_known_t *k =
-		s->n_known ? bsearch(id, s->known, s->n_known, sizeof *s->known, compare_known_id) : NULL;
+	    s->n_known ? bsearch(id, s->known, s->n_known, sizeof *s->known, compare_known_id) : NULL;
 	return k ? (long)(k - s->known) : -1;
 }
 
@@ -64,18 +64,18 @@ static long find_file(const dd_sync_t *s, const char *path)
 }
 
 dd_status_t dd_sync_new(const dd_sync_known_t *known, size_t n_known, const char *const *paths, size_t n_paths,
-			dd_sync_t **out, dd_error_t *err)
+                        dd_sync_t **out, dd_error_t *err)
 {
 	*out = NULL;
 	/* the lookups are binary searches: check the order they rely on */
 	for (size_t i = 1; i < n_known; i++)
 		if (strcmp(known[i - 1].id, known[i].id) >= 0)
 			return dd_error_set(err, DD_ERR_INVALID, "the index's notes are not in id order at '%s'",
-					    known[i].id);
+			                    known[i].id);
 	for (size_t i = 1; i < n_paths; i++)
 		if (strcmp(paths[i - 1], paths[i]) >= 0)
 			return dd_error_set(err, DD_ERR_INVALID, "the files of the run are not in path order at %s",
-					    paths[i]);
+			                    paths[i]);
 	dd_sync_t *s = calloc(1, sizeof *s);
 	if (s) {
 		s->seen = calloc(n_known + 1, 1);
@@ -124,7 +124,7 @@ void dd_sync_free(dd_sync_t *s)
  * and not part of the run.  NULL when file may claim it. */
 static const char *holder_of(const dd_sync_t *s, size_t file, const char *id, long k)
 {
-	claim_t probe = {(char *)id, file};
+	claim_t probe = { (char *)id, file };
 	claim_t *const *earlier = tfind(&probe, &s->claim_tree, compare_claims);
 	if (earlier)
 		return s->paths[(*earlier)->file];
@@ -136,10 +136,10 @@ static const char *holder_of(const dd_sync_t *s, size_t file, const char *id, lo
 	return NULL;
 }
 
-dd_status_t dd_sync_decide(dd_sync_t *s, size_t file, const char *id, const char *fingerprint,
-			   dd_sync_decision_t *out, dd_error_t *err)
+dd_status_t dd_sync_decide(dd_sync_t *s, size_t file, const char *id, const char *fingerprint, dd_sync_decision_t *out,
+                           dd_error_t *err)
 {
-	*out = (dd_sync_decision_t){DD_SYNC_REJECTED, -1, NULL};
+	*out = (dd_sync_decision_t){ DD_SYNC_REJECTED, -1, NULL };
 	if (file >= s->n_paths)
 		return dd_error_set(err, DD_ERR_INVALID, "file %zu is not one of the run's %zu", file, s->n_paths);
 	if (!id) {
@@ -176,7 +176,7 @@ dd_status_t dd_sync_decide(dd_sync_t *s, size_t file, const char *id, const char
 	else
 		s->counts.unchanged++;
 	s->action[file] = (unsigned char)action;
-	*out = (dd_sync_decision_t){action, k, NULL};
+	*out = (dd_sync_decision_t){ action, k, NULL };
 	return DD_OK;
 }
 
@@ -262,7 +262,7 @@ static int collect_known(const char *suffix, void *vctx)
 		free(path);
 		return 0;
 	}
-	k->v[k->n++] = (dd_sync_known_t){term, path, hash, 0};
+	k->v[k->n++] = (dd_sync_known_t){ term, path, hash, 0 };
 	return 0;
 }
 
@@ -307,7 +307,7 @@ static void tell_rejected(const dd_sync_events_t *ev, const char *line)
  * into a document (even for want of memory: it may be a huge file) is
  * rejected; only a failure of the index or of the plan ends the run. */
 static dd_status_t mirror_file(dd_sync_t *plan, dd_db_t *db, dd_indexing_t *ix, const char *path, size_t i,
-			       const dd_sync_events_t *ev, dd_error_t *err)
+                               const dd_sync_events_t *ev, dd_error_t *err)
 {
 	dd_error_t note_err;
 	dd_note_t *note;
@@ -345,10 +345,10 @@ static dd_status_t mirror_file(dd_sync_t *plan, dd_db_t *db, dd_indexing_t *ix, 
 }
 
 dd_status_t dd_sync_mirror(dd_db_t *db, dd_indexing_t *ix, const char *const *paths, size_t n,
-			   const dd_sync_events_t *events, dd_sync_counts_t *counts, dd_error_t *err)
+                           const dd_sync_events_t *events, dd_sync_counts_t *counts, dd_error_t *err)
 {
-	*counts = (dd_sync_counts_t){0};
-	known_list_t known = {NULL, 0, 0, db, DD_OK};
+	*counts = (dd_sync_counts_t){ 0 };
+	known_list_t known = { NULL, 0, 0, db, DD_OK };
 	dd_status_t st = dd_db_foreach_term(db, DD_PREFIX_ID, collect_known, &known, err);
 	if (st == DD_OK && known.status != DD_OK)
 		st = dd_error_set(err, known.status, "out of memory");

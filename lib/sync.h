@@ -80,15 +80,15 @@ typedef struct dd_sync dd_sync_t;
  * strcmp order, each once.  Both arrays and their strings must outlive the
  * plan.  DD_ERR_INVALID when an array is out of order, DD_ERR_NOMEM. */
 dd_status_t dd_sync_new(const dd_sync_known_t *known, size_t n_known, const char *const *paths, size_t n_paths,
-			dd_sync_t **out, dd_error_t *err);
+                        dd_sync_t **out, dd_error_t *err);
 void dd_sync_free(dd_sync_t *s);
 
 /* Decides file (an index into paths; files are decided in increasing
  * order, each once) whose note has key id and fingerprint, or whose note
  * was rejected when id is NULL (fingerprint is then not read).  The plan
  * copies what it keeps.  DD_ERR_NOMEM. */
-dd_status_t dd_sync_decide(dd_sync_t *s, size_t file, const char *id, const char *fingerprint,
-			   dd_sync_decision_t *out, dd_error_t *err);
+dd_status_t dd_sync_decide(dd_sync_t *s, size_t file, const char *id, const char *fingerprint, dd_sync_decision_t *out,
+                           dd_error_t *err);
 
 /* The note of file, decided ADD or UPDATE, is rejected after all (its
  * document could not be built): it counts as rejected, a later file may
@@ -121,6 +121,6 @@ typedef struct dd_sync_events {
  * fails (DD_ERR_INDEX, DD_ERR_NOMEM, DD_ERR_INVALID for unsorted paths),
  * nothing of the run is kept: the index stays as the last run left it. */
 dd_status_t dd_sync_mirror(dd_db_t *db, dd_indexing_t *ix, const char *const *paths, size_t n,
-			   const dd_sync_events_t *events, dd_sync_counts_t *counts, dd_error_t *err);
+                           const dd_sync_events_t *events, dd_sync_counts_t *counts, dd_error_t *err);
 
 #endif

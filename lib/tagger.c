@@ -31,10 +31,10 @@ struct tagger_term {
 struct tagger_topic {
 	char key[32]; /* NUL-terminated, unique within the tagger */
 	char *name;
-	char *about;     /* may be an empty string */
-	double threshold; /* a score >= threshold makes a tag */
+	char *about;          /* may be an empty string */
+	double threshold;     /* a score >= threshold makes a tag */
 	double raises_others; /* >= 1; when this topic is a tag, the other
-			       * topics' thresholds are multiplied by it */
+	                       * topics' thresholds are multiplied by it */
 	struct tagger_term *terms;
 	size_t term_count;
 };
@@ -80,8 +80,8 @@ static int read_optional_number(const cJSON *object, const char *field, double *
 	return 1;
 }
 
-static dd_status_t load_settings(dd_tagger_t *tagger, const cJSON *root, double *threshold,
-				 const char *path, dd_error_t *err)
+static dd_status_t load_settings(dd_tagger_t *tagger, const cJSON *root, double *threshold, const char *path,
+                                 dd_error_t *err)
 {
 	const cJSON *settings = cJSON_GetObjectItemCaseSensitive(root, "tagging");
 	if (!settings)
@@ -92,28 +92,24 @@ static dd_status_t load_settings(dd_tagger_t *tagger, const cJSON *root, double 
 	    !read_optional_number(settings, "title_weight", &tagger->title_weight) ||
 	    !read_optional_number(settings, "reference_length", &tagger->reference_length) ||
 	    !read_optional_number(settings, "relative_floor", &tagger->relative_floor))
-		return dd_error_set(err, DD_ERR_INVALID,
-				    "%s: the fields of \"tagging\" must be numbers", path);
+		return dd_error_set(err, DD_ERR_INVALID, "%s: the fields of \"tagging\" must be numbers", path);
 	if (*threshold <= 0 || tagger->title_weight < 0 || tagger->reference_length <= 0 ||
 	    tagger->relative_floor < 0 || tagger->relative_floor > 1)
 		return dd_error_set(err, DD_ERR_INVALID,
-				    "%s: \"tagging\" needs threshold > 0, title_weight >= 0, "
-				    "reference_length > 0 and relative_floor in [0,1]",
-				    path);
+		                    "%s: \"tagging\" needs threshold > 0, title_weight >= 0, "
+		                    "reference_length > 0 and relative_floor in [0,1]",
+		                    path);
 	return DD_OK;
 }
 
-static dd_status_t load_terms(struct tagger_topic *topic, const cJSON *terms, const char *path,
-			      dd_error_t *err)
+static dd_status_t load_terms(struct tagger_topic *topic, const cJSON *terms, const char *path, dd_error_t *err)
 {
 	if (!cJSON_IsObject(terms))
-		return dd_error_set(err, DD_ERR_INVALID,
-				    "%s: topic \"%s\" needs \"terms\", an object of term: weight",
-				    path, topic->key);
+		return dd_error_set(err, DD_ERR_INVALID, "%s: topic \"%s\" needs \"terms\", an object of term: weight",
+		                    path, topic->key);
 	size_t count = (size_t)cJSON_GetArraySize(terms);
 	if (count == 0)
-		return dd_error_set(err, DD_ERR_INVALID, "%s: topic \"%s\" has no terms", path,
-				    topic->key);
+		return dd_error_set(err, DD_ERR_INVALID, "%s: topic \"%s\" has no terms", path, topic->key);
 	topic->terms = calloc(count, sizeof *topic->terms);
 	if (!topic->terms)
 		return dd_error_set(err, DD_ERR_NOMEM, "%s: out of memory", path);
@@ -122,11 +118,11 @@ static dd_status_t load_terms(struct tagger_topic *topic, const cJSON *terms, co
 	{
 		if (!cJSON_IsNumber(term))
 			return dd_error_set(err, DD_ERR_INVALID,
-					    "%s: topic \"%s\", term \"%s\": weight must be a number",
-					    path, topic->key, term->string);
+			                    "%s: topic \"%s\", term \"%s\": weight must be a number", path, topic->key,
+			                    term->string);
 		if (term->string[0] == '\0')
-			return dd_error_set(err, DD_ERR_INVALID, "%s: topic \"%s\" has an empty term",
-					    path, topic->key);
+			return dd_error_set(err, DD_ERR_INVALID, "%s: topic \"%s\" has an empty term", path,
+			                    topic->key);
 		struct tagger_term *slot = &topic->terms[topic->term_count];
 		slot->text = copy_string(term->string);
 		if (!slot->text)
@@ -138,36 +134,31 @@ static dd_status_t load_terms(struct tagger_topic *topic, const cJSON *terms, co
 	return DD_OK;
 }
 
-static dd_status_t load_topic(dd_tagger_t *tagger, const cJSON *item, double default_threshold,
-			      const char *path, dd_error_t *err)
+static dd_status_t load_topic(dd_tagger_t *tagger, const cJSON *item, double default_threshold, const char *path,
+                              dd_error_t *err)
 {
 	size_t index = tagger->topic_count;
 	struct tagger_topic *topic = &tagger->topics[index];
 	if (!cJSON_IsObject(item))
-		return dd_error_set(err, DD_ERR_INVALID, "%s: topic %zu is not an object", path,
-				    index + 1);
+		return dd_error_set(err, DD_ERR_INVALID, "%s: topic %zu is not an object", path, index + 1);
 
 	const cJSON *key = cJSON_GetObjectItemCaseSensitive(item, "key");
-	if (!cJSON_IsString(key) || key->valuestring[0] == '\0' ||
-	    strlen(key->valuestring) >= sizeof topic->key)
-		return dd_error_set(err, DD_ERR_INVALID,
-				    "%s: topic %zu needs a \"key\" string of 1 to %zu bytes", path,
-				    index + 1, sizeof topic->key - 1);
+	if (!cJSON_IsString(key) || key->valuestring[0] == '\0' || strlen(key->valuestring) >= sizeof topic->key)
+		return dd_error_set(err, DD_ERR_INVALID, "%s: topic %zu needs a \"key\" string of 1 to %zu bytes", path,
+		                    index + 1, sizeof topic->key - 1);
 	if (dd_tagger_find_topic(tagger, key->valuestring) >= 0)
-		return dd_error_set(err, DD_ERR_INVALID, "%s: topic key \"%s\" appears twice", path,
-				    key->valuestring);
+		return dd_error_set(err, DD_ERR_INVALID, "%s: topic key \"%s\" appears twice", path, key->valuestring);
 	/* Counted only now, so that a half-loaded topic is still freed. */
 	tagger->topic_count++;
 	strcpy(topic->key, key->valuestring);
 
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(item, "name");
 	if (!cJSON_IsString(name) || name->valuestring[0] == '\0')
-		return dd_error_set(err, DD_ERR_INVALID, "%s: topic \"%s\" needs a \"name\" string",
-				    path, topic->key);
+		return dd_error_set(err, DD_ERR_INVALID, "%s: topic \"%s\" needs a \"name\" string", path, topic->key);
 	const cJSON *about = cJSON_GetObjectItemCaseSensitive(item, "about");
 	if (about && !cJSON_IsString(about))
-		return dd_error_set(err, DD_ERR_INVALID, "%s: topic \"%s\": \"about\" must be a string",
-				    path, topic->key);
+		return dd_error_set(err, DD_ERR_INVALID, "%s: topic \"%s\": \"about\" must be a string", path,
+		                    topic->key);
 	topic->name = copy_string(name->valuestring);
 	topic->about = copy_string(about ? about->valuestring : "");
 	if (!topic->name || !topic->about)
@@ -175,15 +166,12 @@ static dd_status_t load_topic(dd_tagger_t *tagger, const cJSON *item, double def
 
 	topic->threshold = default_threshold;
 	if (!read_optional_number(item, "threshold", &topic->threshold) || topic->threshold <= 0)
-		return dd_error_set(err, DD_ERR_INVALID,
-				    "%s: topic \"%s\": \"threshold\" must be a number > 0", path,
-				    topic->key);
+		return dd_error_set(err, DD_ERR_INVALID, "%s: topic \"%s\": \"threshold\" must be a number > 0", path,
+		                    topic->key);
 	topic->raises_others = 1.0;
-	if (!read_optional_number(item, "raises_others", &topic->raises_others) ||
-	    topic->raises_others < 1)
-		return dd_error_set(err, DD_ERR_INVALID,
-				    "%s: topic \"%s\": \"raises_others\" must be a number >= 1", path,
-				    topic->key);
+	if (!read_optional_number(item, "raises_others", &topic->raises_others) || topic->raises_others < 1)
+		return dd_error_set(err, DD_ERR_INVALID, "%s: topic \"%s\": \"raises_others\" must be a number >= 1",
+		                    path, topic->key);
 	return load_terms(topic, cJSON_GetObjectItemCaseSensitive(item, "terms"), path, err);
 }
 
@@ -206,9 +194,8 @@ dd_status_t dd_tagger_load(const char *taxonomy_path, dd_tagger_t **out, dd_erro
 	const char *parse_end = NULL;
 	cJSON *root = cJSON_ParseWithOpts(text, &parse_end, 1);
 	if (!root) {
-		dd_status_t status = dd_error_set(err, DD_ERR_INVALID,
-						  "%s: not valid JSON (line %d)", taxonomy_path,
-						  parse_end ? line_of(text, parse_end) : 0);
+		dd_status_t status = dd_error_set(err, DD_ERR_INVALID, "%s: not valid JSON (line %d)", taxonomy_path,
+		                                  parse_end ? line_of(text, parse_end) : 0);
 		free(text);
 		return status;
 	}
@@ -227,9 +214,8 @@ dd_status_t dd_tagger_load(const char *taxonomy_path, dd_tagger_t **out, dd_erro
 
 	const cJSON *topics = cJSON_GetObjectItemCaseSensitive(root, "topics");
 	if (!cJSON_IsObject(root) || !cJSON_IsArray(topics) || cJSON_GetArraySize(topics) == 0) {
-		status = dd_error_set(err, DD_ERR_INVALID,
-				      "%s: expected an object with a non-empty \"topics\" array",
-				      taxonomy_path);
+		status = dd_error_set(err, DD_ERR_INVALID, "%s: expected an object with a non-empty \"topics\" array",
+		                      taxonomy_path);
 		goto done;
 	}
 	status = load_settings(tagger, root, &threshold, taxonomy_path, err);
@@ -346,8 +332,7 @@ void dd_tagger_score(const dd_tagger_t *tagger, const char *title, const char *b
 		for (size_t j = 0; j < topic->term_count; j++) {
 			const struct tagger_term *term = &topic->terms[j];
 			double hits = (double)count_hits(body, term->text, term->length) +
-				      tagger->title_weight *
-					      (double)count_hits(title, term->text, term->length);
+			              tagger->title_weight * (double)count_hits(title, term->text, term->length);
 			if (hits > 0)
 				sum += term->weight * log2(1 + hits);
 		}
@@ -355,8 +340,7 @@ void dd_tagger_score(const dd_tagger_t *tagger, const char *title, const char *b
 	}
 }
 
-size_t dd_tagger_tag(const dd_tagger_t *tagger, const char *title, const char *body, dd_tag_t *out,
-		     size_t max)
+size_t dd_tagger_tag(const dd_tagger_t *tagger, const char *title, const char *body, dd_tag_t *out, size_t max)
 {
 	size_t n = tagger->topic_count;
 	if (max == 0 || n == 0)

@@ -36,9 +36,9 @@
 typedef struct dd_tagger dd_tagger_t; /* opaque */
 
 typedef struct dd_tag {
-	char key[32];  /* topic key, e.g. "water" */
-	double score;  /* confidence in (0,1]; 0.5 means "just at threshold" */
-	int manual;    /* 1 if a person set the tag; the tagger always writes 0 */
+	char key[32]; /* topic key, e.g. "water" */
+	double score; /* confidence in (0,1]; 0.5 means "just at threshold" */
+	int manual;   /* 1 if a person set the tag; the tagger always writes 0 */
 } dd_tag_t;
 
 /* Loads the taxonomy and its tagging terms from taxonomy_path.
@@ -67,7 +67,6 @@ void dd_tagger_score(const dd_tagger_t *tagger, const char *title, const char *b
 
 /* Tags one note: title and body are its UTF-8 text (either may be NULL).
  * Writes up to max tags, best first, and returns how many were written. */
-size_t dd_tagger_tag(const dd_tagger_t *tagger, const char *title, const char *body, dd_tag_t *out,
-		     size_t max);
+size_t dd_tagger_tag(const dd_tagger_t *tagger, const char *title, const char *body, dd_tag_t *out, size_t max);
 
 #endif

@@ -21,11 +21,17 @@ int dd_utf8_valid(const char *s, size_t len, size_t *bad_offset)
 			i++;
 			continue;
 		} else if ((c & 0xE0) == 0xC0) {
-			n = 1; cp = c & 0x1F; min = 0x80;
+			n = 1;
+			cp = c & 0x1F;
+			min = 0x80;
 		} else if ((c & 0xF0) == 0xE0) {
-			n = 2; cp = c & 0x0F; min = 0x800;
+			n = 2;
+			cp = c & 0x0F;
+			min = 0x800;
 		} else if ((c & 0xF8) == 0xF0) {
-			n = 3; cp = c & 0x07; min = 0x10000;
+			n = 3;
+			cp = c & 0x07;
+			min = 0x10000;
 		} else {
 			goto bad;
 		}
@@ -64,8 +70,7 @@ uint32_t dd_utf8_next(const char *s, size_t *i)
 		return ((c & 0x0F) << 12) | ((uint32_t)(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
 	}
 	*i += 4;
-	return ((c & 0x07) << 18) | ((uint32_t)(p[1] & 0x3F) << 12) | ((uint32_t)(p[2] & 0x3F) << 6) |
-	       (p[3] & 0x3F);
+	return ((c & 0x07) << 18) | ((uint32_t)(p[1] & 0x3F) << 12) | ((uint32_t)(p[2] & 0x3F) << 6) | (p[3] & 0x3F);
 }
 
 size_t dd_utf8_put(char *buf, uint32_t cp)

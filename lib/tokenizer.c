@@ -19,8 +19,8 @@
 #define MAX_MERGE 8
 
 typedef struct piece {
-	size_t start, end;   /* original byte offsets */
-	size_t norm, nlen;   /* normalised text: offset into the piece buffer */
+	size_t start, end; /* original byte offsets */
+	size_t norm, nlen; /* normalised text: offset into the piece buffer */
 	int flags;
 } piece_t;
 
@@ -49,7 +49,7 @@ dd_status_t dd_tokenizer_new(const dd_lexicon_t *lex, dd_tokenizer_t **out, dd_e
 	}
 	/* ICU loads its Chinese dictionary at the first Han text it breaks:
 	 * pay for that here, once, rather than inside the first query. */
-	static const UChar warm_up[] = {0x996E, 0x6C34, 0x5B89, 0x5168, 0};
+	static const UChar warm_up[] = { 0x996E, 0x6C34, 0x5B89, 0x5168, 0 };
 	ubrk_setText(t->brk, warm_up, 4, &status);
 	while (U_SUCCESS(status) && ubrk_next(t->brk) != UBRK_DONE)
 		;
@@ -160,8 +160,7 @@ static size_t spell(dd_tokenizer_t *t, size_t a, size_t b)
 	return w;
 }
 
-static int emit(dd_tokenizer_t *t, size_t a, size_t b, size_t len, unsigned pos, int flags, dd_token_fn fn,
-		void *ctx)
+static int emit(dd_tokenizer_t *t, size_t a, size_t b, size_t len, unsigned pos, int flags, dd_token_fn fn, void *ctx)
 {
 	dd_token_t tok;
 	tok.text = t->word;
@@ -213,7 +212,8 @@ static int dictionary_words_across(dd_tokenizer_t *t, dd_token_fn fn, void *ctx)
 				int aligned = c == 0 && at_end;
 				if (!aligned && wl > clen && dd_lexicon_has_word(t->lex, word, wl)) {
 					word[wl] = '\0';
-					dd_token_t tok = {word, wl, p->start + c, q->start + off, pos, DD_TOKEN_PART | DD_TOKEN_HAN};
+					dd_token_t tok = { word,           wl,  p->start + c,
+						           q->start + off, pos, DD_TOKEN_PART | DD_TOKEN_HAN };
 					if (fn(&tok, ctx))
 						return 1;
 				}
@@ -229,8 +229,8 @@ static int dictionary_words_across(dd_tokenizer_t *t, dd_token_fn fn, void *ctx)
 	return 0;
 }
 
-dd_status_t dd_tokenize(dd_tokenizer_t *t, const char *text, size_t len, dd_tokenize_mode_t mode,
-			dd_token_fn fn, void *ctx, dd_error_t *err)
+dd_status_t dd_tokenize(dd_tokenizer_t *t, const char *text, size_t len, dd_tokenize_mode_t mode, dd_token_fn fn,
+                        void *ctx, dd_error_t *err)
 {
 	dd_status_t st = collect_pieces(t, text, len, err);
 	if (st != DD_OK)

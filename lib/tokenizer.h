@@ -27,10 +27,10 @@ enum {
 };
 
 typedef struct dd_token {
-	const char *text;   /* normalised, NUL-terminated; valid during the callback */
-	size_t len;         /* bytes of text */
-	size_t start, end;  /* byte offsets in the original text */
-	unsigned position;  /* word position, 0-based; parts share their word's */
+	const char *text;  /* normalised, NUL-terminated; valid during the callback */
+	size_t len;        /* bytes of text */
+	size_t start, end; /* byte offsets in the original text */
+	unsigned position; /* word position, 0-based; parts share their word's */
 	int flags;
 } dd_token_t;
 
@@ -47,7 +47,7 @@ void dd_tokenizer_free(dd_tokenizer_t *tok);
 
 /* Tokenizes text[0..len) (valid UTF-8), calling fn for each token in
  * order.  Positions start at 0. */
-dd_status_t dd_tokenize(dd_tokenizer_t *tok, const char *text, size_t len, dd_tokenize_mode_t mode,
-			dd_token_fn fn, void *ctx, dd_error_t *err);
+dd_status_t dd_tokenize(dd_tokenizer_t *tok, const char *text, size_t len, dd_tokenize_mode_t mode, dd_token_fn fn,
+                        void *ctx, dd_error_t *err);
 
 #endif

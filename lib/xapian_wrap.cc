@@ -25,7 +25,7 @@
 #include <vector>
 
 struct dd_db {
-	Xapian::Database *read = nullptr;     // always set; == write when writable
+	Xapian::Database *read = nullptr; // always set; == write when writable
 	Xapian::WritableDatabase *write = nullptr;
 	bool in_transaction = false;
 	std::string path; // as given, for messages
@@ -55,7 +55,8 @@ struct facet_counts {
 
 // Counts the values of one slot over all matches; a value holding several
 // entries separated by '\n' (a note's topics) counts each entry once.
-class MultiValueSpy : public Xapian::MatchSpy {
+class MultiValueSpy : public Xapian::MatchSpy
+{
 	Xapian::valueno slot;
 
       public:
@@ -79,13 +80,13 @@ class MultiValueSpy : public Xapian::MatchSpy {
 struct dd_results {
 	size_t total = 0;
 	std::vector<double> scores;
-	std::vector<std::string> data;   // filled on demand: documents are read lazily
+	std::vector<std::string> data; // filled on demand: documents are read lazily
 	std::vector<char> have_data;
-	std::vector<std::string> value;  // the last value asked for, per hit
+	std::vector<std::string> value; // the last value asked for, per hit
 	std::vector<Xapian::docid> docids;
 	std::vector<std::string> ids; // filled on demand by dd_results_id
 	Xapian::Database db;
-	std::string path;           // of the index, for messages
+	std::string path; // of the index, for messages
 	std::vector<facet_counts> facets;
 	dd_error_t first_failure{}; // of a lazy read (dd_results_error)
 };
@@ -100,7 +101,7 @@ static int xapian_errno(const Xapian::Error &e)
 	const char *s = e.get_error_string();
 	if (!s || !*s)
 		return 0;
-	static const int named[] = {ENOSPC, EDQUOT, EROFS, EACCES, EPERM, ENOTDIR, ENOENT};
+	static const int named[] = { ENOSPC, EDQUOT, EROFS, EACCES, EPERM, ENOTDIR, ENOENT };
 	for (int n : named)
 		if (std::strcmp(s, std::strerror(n)) == 0)
 			return n;
@@ -115,18 +116,18 @@ static dd_status_t system_failure(dd_error_t *err, const char *path, const std::
 	case ENOSPC:
 	case EDQUOT:
 		return dd_error_set(err, DD_ERR_IO,
-				    "'%s': %s while trying to %s: free some space, then run dundian-index again", path,
-				    no == ENOSPC ? "no space left on device" : "disk quota exceeded", what.c_str());
+		                    "'%s': %s while trying to %s: free some space, then run dundian-index again", path,
+		                    no == ENOSPC ? "no space left on device" : "disk quota exceeded", what.c_str());
 	case EROFS:
 		return dd_error_set(err, DD_ERR_IO, "'%s' is on a read-only file system: cannot %s", path,
-				    what.c_str());
+		                    what.c_str());
 	case ENOTDIR:
 		return dd_error_set(err, DD_ERR_IO, "cannot %s '%s': a part of its path is a file, not a folder",
-				    what.c_str(), path);
+		                    what.c_str(), path);
 	case EACCES:
 	case EPERM:
 		return dd_error_set(err, DD_ERR_IO, "no permission to %s '%s' (%s)", what.c_str(), path,
-				    std::strerror(no));
+		                    std::strerror(no));
 	default:
 		return DD_OK;
 	}
@@ -148,7 +149,7 @@ static dd_status_t lock_failure(dd_error_t *err, const char *path, const Xapian:
 		return system_failure(err, lockfile.c_str(), "write", errno);
 	if (e.get_msg().find("already locked") != std::string::npos)
 		return dd_error_set(err, DD_ERR_INDEX,
-				    "'%s' is locked by another dundian-index: wait until it has finished", path);
+		                    "'%s' is locked by another dundian-index: wait until it has finished", path);
 	return dd_error_set(err, DD_ERR_INDEX, "cannot lock the index '%s': %s", path, e.get_msg().c_str());
 }
 
@@ -162,16 +163,17 @@ static dd_status_t failure(dd_error_t *err, const char *path, const std::string 
 		return lock_failure(err, path, e);
 	} catch (const Xapian::DatabaseModifiedError &) {
 		return dd_error_set(err, DD_ERR_INDEX,
-				    "'%s' was changed by dundian-index while it was being read: run the command again",
-				    path);
+		                    "'%s' was changed by dundian-index while it was being read: run the command again",
+		                    path);
 	} catch (const Xapian::DatabaseCorruptError &e) {
-		return dd_error_set(err, DD_ERR_INDEX,
-				    "the index '%s' is damaged (%s): move it away and build it again with dundian-index",
-				    path, e.get_msg().c_str());
+		return dd_error_set(
+		    err, DD_ERR_INDEX,
+		    "the index '%s' is damaged (%s): move it away and build it again with dundian-index", path,
+		    e.get_msg().c_str());
 	} catch (const Xapian::DatabaseVersionError &e) {
 		return dd_error_set(err, DD_ERR_INDEX,
-				    "the index '%s' was written by an incompatible Xapian (%s): build it again", path,
-				    e.get_msg().c_str());
+		                    "the index '%s' was written by an incompatible Xapian (%s): build it again", path,
+		                    e.get_msg().c_str());
 	} catch (const Xapian::DatabaseCreateError &e) {
 		// Xapian's text is "PATH: mkdir failed", the reason only in errno.
 		int no = xapian_errno(e);
@@ -179,10 +181,10 @@ static dd_status_t failure(dd_error_t *err, const char *path, const std::string 
 		if (st != DD_OK)
 			return st;
 		if (no == ENOENT)
-			return dd_error_set(err, DD_ERR_IO, "cannot create the index '%s': its parent folder does not exist",
-					    path);
+			return dd_error_set(err, DD_ERR_IO,
+			                    "cannot create the index '%s': its parent folder does not exist", path);
 		return dd_error_set(err, DD_ERR_IO, "cannot create the index '%s': %s", path,
-				    no ? e.get_error_string() : e.get_msg().c_str());
+		                    no ? e.get_error_string() : e.get_msg().c_str());
 	} catch (const Xapian::Error &e) {
 		int no = xapian_errno(e);
 		dd_status_t st = system_failure(err, path, what, no);
@@ -190,9 +192,8 @@ static dd_status_t failure(dd_error_t *err, const char *path, const std::string 
 			return st;
 		if (no)
 			return dd_error_set(err, DD_ERR_IO, "'%s': cannot %s: %s (%s)", path, what.c_str(),
-					    e.get_msg().c_str(), e.get_error_string());
-		return dd_error_set(err, DD_ERR_INDEX, "'%s': cannot %s: %s", path, what.c_str(),
-				    e.get_msg().c_str());
+			                    e.get_msg().c_str(), e.get_error_string());
+		return dd_error_set(err, DD_ERR_INDEX, "'%s': cannot %s: %s", path, what.c_str(), e.get_msg().c_str());
 	} catch (const std::bad_alloc &) {
 		return dd_error_set(err, DD_ERR_NOMEM, "'%s': out of memory while trying to %s", path, what.c_str());
 	} catch (const std::exception &e) {
@@ -315,7 +316,8 @@ dd_status_t dd_db_open_write(const char *path, dd_db_t **out, dd_error_t *err)
 		// Another writer holds the lock: what is in the folder is its work.
 		return failure(err, path, "open the index for writing");
 	} catch (...) {
-		dd_status_t st = failure(err, path, db && db->created ? "create the index" : "open the index for writing");
+		dd_status_t st =
+		    failure(err, path, db && db->created ? "create the index" : "open the index for writing");
 		if (db) {
 			delete db->write;
 			db->write = nullptr;
@@ -469,7 +471,7 @@ char *dd_db_get_metadata(dd_db_t *db, const char *key, dd_error_t *err)
 }
 
 dd_status_t dd_db_foreach_term(dd_db_t *db, const char *prefix, int (*fn)(const char *, void *), void *ctx,
-			       dd_error_t *err)
+                               dd_error_t *err)
 {
 	try {
 		size_t plen = std::strlen(prefix);
@@ -541,12 +543,15 @@ dd_doc_t *dd_doc_new(void)
 	}
 }
 
-void dd_doc_free(dd_doc_t *doc) { delete doc; }
+void dd_doc_free(dd_doc_t *doc)
+{
+	delete doc;
+}
 
 // Records the first failure in doc (so dd_db_replace_doc refuses it) and
 // reports this one.
 static dd_status_t doc_failed(dd_doc_t *doc, dd_error_t *err, dd_status_t st, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static dd_status_t doc_failed(dd_doc_t *doc, dd_error_t *err, dd_status_t st, const char *fmt, ...)
 {
 	char line[sizeof err->message];
@@ -591,7 +596,7 @@ static dd_status_t check_term(dd_doc_t *doc, const char *term, dd_error_t *err)
 		return doc_failed(doc, err, DD_ERR_INVALID, "an empty term");
 	if (n > DD_TERM_MAX_BYTES)
 		return doc_failed(doc, err, DD_ERR_INVALID, "a term of %zu bytes (Xapian takes at most %d)", n,
-				  DD_TERM_MAX_BYTES);
+		                  DD_TERM_MAX_BYTES);
 	return DD_OK;
 }
 
@@ -655,7 +660,7 @@ dd_status_t dd_db_replace_doc(dd_db_t *db, const char *idterm, dd_doc_t *doc, dd
 {
 	if (!doc->failure.empty())
 		return dd_error_set(err, DD_ERR_INVALID, "note %s not stored: building it failed (%s)", idterm + 1,
-				    doc->failure.c_str());
+		                    doc->failure.c_str());
 	if (check_term(doc, idterm, err) != DD_OK)
 		return DD_ERR_INVALID;
 	try {
@@ -682,7 +687,7 @@ dd_status_t dd_db_delete_doc(dd_db_t *db, const char *idterm, dd_error_t *err)
 static dd_query_t *wrap(const Xapian::Query &q)
 {
 	try {
-		return new dd_query{q};
+		return new dd_query{ q };
 	} catch (...) {
 		return nullptr;
 	}
@@ -706,7 +711,7 @@ dd_query_t *dd_query_phrase(const char *const *terms, size_t n, unsigned window)
 		if (subs.size() == 1)
 			return wrap(subs[0]);
 		return wrap(Xapian::Query(Xapian::Query::OP_PHRASE, subs.begin(), subs.end(),
-					  window ? window : static_cast<Xapian::termcount>(n)));
+		                          window ? window : static_cast<Xapian::termcount>(n)));
 	} catch (...) {
 		return nullptr;
 	}
@@ -726,12 +731,24 @@ dd_query_t *dd_query_combine(dd_query_op_t op, dd_query_t **subs, size_t n)
 			return wrap(Xapian::Query::MatchNothing);
 		Xapian::Query::op xop = Xapian::Query::OP_OR;
 		switch (op) {
-		case DD_QUERY_AND: xop = Xapian::Query::OP_AND; break;
-		case DD_QUERY_OR: xop = Xapian::Query::OP_OR; break;
-		case DD_QUERY_AND_NOT: xop = Xapian::Query::OP_AND_NOT; break;
-		case DD_QUERY_AND_MAYBE: xop = Xapian::Query::OP_AND_MAYBE; break;
-		case DD_QUERY_FILTER: xop = Xapian::Query::OP_FILTER; break;
-		case DD_QUERY_SYNONYM: xop = Xapian::Query::OP_SYNONYM; break;
+		case DD_QUERY_AND:
+			xop = Xapian::Query::OP_AND;
+			break;
+		case DD_QUERY_OR:
+			xop = Xapian::Query::OP_OR;
+			break;
+		case DD_QUERY_AND_NOT:
+			xop = Xapian::Query::OP_AND_NOT;
+			break;
+		case DD_QUERY_AND_MAYBE:
+			xop = Xapian::Query::OP_AND_MAYBE;
+			break;
+		case DD_QUERY_FILTER:
+			xop = Xapian::Query::OP_FILTER;
+			break;
+		case DD_QUERY_SYNONYM:
+			xop = Xapian::Query::OP_SYNONYM;
+			break;
 		}
 		if (qs.size() == 1 && op != DD_QUERY_SYNONYM)
 			return wrap(qs[0]);
@@ -742,7 +759,7 @@ dd_query_t *dd_query_combine(dd_query_op_t op, dd_query_t **subs, size_t n)
 		}
 		if ((op == DD_QUERY_FILTER || op == DD_QUERY_AND_MAYBE) && qs.size() > 2) {
 			Xapian::Query rest(op == DD_QUERY_FILTER ? Xapian::Query::OP_AND : Xapian::Query::OP_OR,
-					   qs.begin() + 1, qs.end());
+			                   qs.begin() + 1, qs.end());
 			return wrap(Xapian::Query(xop, qs[0], rest));
 		}
 		return wrap(Xapian::Query(xop, qs.begin(), qs.end()));
@@ -779,10 +796,22 @@ dd_query_t *dd_query_value_range(unsigned slot, const char *low, const char *hig
 	}
 }
 
-dd_query_t *dd_query_match_all(void) { return wrap(Xapian::Query::MatchAll); }
-dd_query_t *dd_query_match_nothing(void) { return wrap(Xapian::Query::MatchNothing); }
-dd_query_t *dd_query_copy(const dd_query_t *q) { return q ? wrap(q->q) : nullptr; }
-void dd_query_free(dd_query_t *q) { delete q; }
+dd_query_t *dd_query_match_all(void)
+{
+	return wrap(Xapian::Query::MatchAll);
+}
+dd_query_t *dd_query_match_nothing(void)
+{
+	return wrap(Xapian::Query::MatchNothing);
+}
+dd_query_t *dd_query_copy(const dd_query_t *q)
+{
+	return q ? wrap(q->q) : nullptr;
+}
+void dd_query_free(dd_query_t *q)
+{
+	delete q;
+}
 
 char *dd_query_describe(const dd_query_t *q)
 {
@@ -794,7 +823,7 @@ char *dd_query_describe(const dd_query_t *q)
 }
 
 dd_status_t dd_db_search(dd_db_t *db, const dd_query_t *q, const dd_search_options_t *opts, dd_results_t **out,
-			 dd_error_t *err)
+                         dd_error_t *err)
 {
 	*out = nullptr;
 	try {
@@ -831,10 +860,22 @@ dd_status_t dd_db_search(dd_db_t *db, const dd_query_t *q, const dd_search_optio
 	}
 }
 
-void dd_results_free(dd_results_t *r) { delete r; }
-size_t dd_results_total(const dd_results_t *r) { return r->total; }
-size_t dd_results_count(const dd_results_t *r) { return r->scores.size(); }
-double dd_results_score(const dd_results_t *r, size_t i) { return r->scores[i]; }
+void dd_results_free(dd_results_t *r)
+{
+	delete r;
+}
+size_t dd_results_total(const dd_results_t *r)
+{
+	return r->total;
+}
+size_t dd_results_count(const dd_results_t *r)
+{
+	return r->scores.size();
+}
+double dd_results_score(const dd_results_t *r, size_t i)
+{
+	return r->scores[i];
+}
 
 // Records the exception being handled as r's first failure, if it is.
 static void results_caught(const dd_results_t *r, const char *what)
@@ -925,7 +966,8 @@ void dd_results_foreach_facet(const dd_results_t *r, size_t f, void (*fn)(const 
 }
 
 // Relevance feedback keeps only terms with one of the wanted prefixes.
-class PrefixDecider : public Xapian::ExpandDecider {
+class PrefixDecider : public Xapian::ExpandDecider
+{
 	std::vector<std::string> prefixes;
 
       public:
@@ -945,7 +987,7 @@ class PrefixDecider : public Xapian::ExpandDecider {
 };
 
 dd_status_t dd_db_like_query(dd_db_t *db, const char *const *idterms, size_t n_ids, size_t nterms,
-			     const char *const *prefixes, size_t n_prefixes, dd_query_t **out, dd_error_t *err)
+                             const char *const *prefixes, size_t n_prefixes, dd_query_t **out, dd_error_t *err)
 {
 	*out = nullptr;
 	try {
@@ -995,7 +1037,8 @@ dd_query_t *dd_baseline_ngram_query(const char *query, int phrase)
 		std::string text(query);
 		if (phrase)
 			text = "\"" + text + "\"";
-		return wrap(qp.parse_query(text, Xapian::QueryParser::FLAG_DEFAULT | Xapian::QueryParser::FLAG_CJK_NGRAM));
+		return wrap(
+		    qp.parse_query(text, Xapian::QueryParser::FLAG_DEFAULT | Xapian::QueryParser::FLAG_CJK_NGRAM));
 	} catch (...) {
 		return nullptr;
 	}

@@ -94,8 +94,8 @@ char *dd_db_get_metadata(dd_db_t *db, const char *key, dd_error_t *err);
 
 /* Calls fn(term + strlen(prefix), ctx) for every term that starts with
  * prefix, in sorted order; stops early when fn returns non-zero. */
-dd_status_t dd_db_foreach_term(dd_db_t *db, const char *prefix,
-			       int (*fn)(const char *suffix, void *ctx), void *ctx, dd_error_t *err);
+dd_status_t dd_db_foreach_term(dd_db_t *db, const char *prefix, int (*fn)(const char *suffix, void *ctx), void *ctx,
+                               dd_error_t *err);
 
 /* Number of documents holding term (0 if none, and 0 when Xapian cannot
  * tell: a damaged index). */
@@ -177,17 +177,17 @@ char *dd_query_describe(const dd_query_t *q);
 
 typedef struct dd_search_options {
 	size_t offset, limit;
-	int sort_by_value;        /* 0: relevance; else sort by value slot sort_slot */
+	int sort_by_value; /* 0: relevance; else sort by value slot sort_slot */
 	unsigned sort_slot;
 	int sort_descending;
-	double bm25_k1, bm25_b;   /* used as given; both 0: Xapian's defaults */
-	size_t check_at_least;    /* exact total up to this many (0: default) */
+	double bm25_k1, bm25_b;      /* used as given; both 0: Xapian's defaults */
+	size_t check_at_least;       /* exact total up to this many (0: default) */
 	const unsigned *facet_slots; /* value slots to count over all matches */
 	size_t facet_slot_count;
 } dd_search_options_t;
 
-dd_status_t dd_db_search(dd_db_t *db, const dd_query_t *q, const dd_search_options_t *opts,
-			 dd_results_t **out, dd_error_t *err);
+dd_status_t dd_db_search(dd_db_t *db, const dd_query_t *q, const dd_search_options_t *opts, dd_results_t **out,
+                         dd_error_t *err);
 void dd_results_free(dd_results_t *r);
 /* Counts and scores are computed by dd_db_search and cannot fail; i must be
  * below dd_results_count. */
@@ -215,15 +215,15 @@ dd_status_t dd_results_error(const dd_results_t *r, dd_error_t *err);
 /* Facet counts over all matches for facet slot f (index into
  * opts->facet_slots): fn(value, count, ctx) per distinct value.  Counted
  * by dd_db_search; nothing here can fail. */
-void dd_results_foreach_facet(const dd_results_t *r, size_t f,
-			      void (*fn)(const char *value, size_t count, void *ctx), void *ctx);
+void dd_results_foreach_facet(const dd_results_t *r, size_t f, void (*fn)(const char *value, size_t count, void *ctx),
+                              void *ctx);
 
 /* More like this: a query of the nterms best terms (with prefix among
  * prefixes, "" = unprefixed) of the documents with the given id terms, by
  * Xapian's relevance feedback (ESet).  The seed documents are excluded
  * from the query by the caller if wanted. */
 dd_status_t dd_db_like_query(dd_db_t *db, const char *const *idterms, size_t n_ids, size_t nterms,
-			     const char *const *prefixes, size_t n_prefixes, dd_query_t **out, dd_error_t *err);
+                             const char *const *prefixes, size_t n_prefixes, dd_query_t **out, dd_error_t *err);
 
 #ifdef __cplusplus
 }

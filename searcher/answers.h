@@ -37,8 +37,8 @@ typedef struct dd_note_view {
  * highlight: a query whose matches to mark, or NULL.  Errors: a malformed
  * highlight query ("--highlight: ..."), an unknown note, para out of range
  * (DD_ERR_INVALID), an empty body (DD_ERR_INDEX). */
-dd_status_t dd_note_view_open(dd_engine_t *e, const char *id, size_t para, const char *highlight,
-			      dd_note_view_t *view, dd_error_t *err);
+dd_status_t dd_note_view_open(dd_engine_t *e, const char *id, size_t para, const char *highlight, dd_note_view_t *view,
+                              dd_error_t *err);
 void dd_note_view_free(dd_note_view_t *view);
 
 /* show --json (the contract at the top of show.c). */
@@ -51,7 +51,7 @@ void *dd_json_note_view(const dd_note_view_t *view);
  * also carries "markdown", the block `excerpt --format markdown` prints
  * for it, byte for byte. */
 void *dd_json_excerpts(dd_engine_t *e, const char *text, size_t limit, size_t per_note, size_t context,
-		       int with_markdown, dd_error_t *err);
+                       int with_markdown, dd_error_t *err);
 
 /* ---- report ---- */
 

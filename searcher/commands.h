@@ -42,8 +42,8 @@ void *dd_json_pair(size_t a, size_t b);
 void dd_print_json(void *cjson_object);
 
 /* The exit-status lines every help screen ends with. */
-#define DD_EXIT_HELP                                                                                              \
-	"exit: 0 found, 1 nothing found, 2 bad usage, bad query or unknown note id,\n"                               \
+#define DD_EXIT_HELP                                                                                                   \
+	"exit: 0 found, 1 nothing found, 2 bad usage, bad query or unknown note id,\n"                                 \
 	"      3 the index could not be read\n"
 
 /* Prints "dundian-search VERSION". */
@@ -79,7 +79,7 @@ int dd_parse_marks(const char *spec, dd_marks_t *marks);
 /* text[start, end) made safe with dd_print_text, each span lying wholly
  * inside wrapped in the marks. */
 void dd_print_marked(FILE *out, const char *text, size_t start, size_t end, const dd_span_t *spans, size_t n_spans,
-		     const dd_marks_t *marks);
+                     const dd_marks_t *marks);
 
 /* Adds a note's title, author, post, city, county, township, village and
  * date to a JSON object (the fields every JSON output shares). */

@@ -43,23 +43,23 @@ typedef struct excerpt_options {
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-	        "usage: dundian-search excerpt [--db DIR] [--per-note N] [--context K] [--limit N]\n"
-	        "                              [--format text|markdown|json] QUERY...\n"
-	        "       dundian-search excerpt --kwic [--width N] [--db DIR] [--limit N] QUERY...\n"
-	        "  for each matching note (best first, as plain search ranks them) its best passages:\n"
-	        "  whole sentences, at most about %d characters, matched words marked, with a citation\n"
-	        "  (title, author, post, place, date, note id, paragraph, character offsets in the body).\n"
-	        "  --per-note N   passages per note (default 2)\n"
-	        "  --context K    K more sentences on each side of a passage (default 0)\n"
-	        "  --limit N      notes (default 10; with --kwic, every matching note)\n"
-	        "  --format F     text (default), markdown (block quotes with citations) or json\n"
-	        "  --kwic         a concordance: one line per occurrence of the words typed (not their\n"
-	        "                 thesaurus relatives), hits aligned in a column, note id first\n"
-	        "  --width N      characters of context on each side with --kwic (default 20)\n"
-	        "  --marks O,C    how matched words are marked in text (default ⟦,⟧; colour on a terminal)\n"
-	        DD_EXIT_HELP,
-	        EXCERPT_MAX_CHARS);
+	fprintf(
+	    f,
+	    "usage: dundian-search excerpt [--db DIR] [--per-note N] [--context K] [--limit N]\n"
+	    "                              [--format text|markdown|json] QUERY...\n"
+	    "       dundian-search excerpt --kwic [--width N] [--db DIR] [--limit N] QUERY...\n"
+	    "  for each matching note (best first, as plain search ranks them) its best passages:\n"
+	    "  whole sentences, at most about %d characters, matched words marked, with a citation\n"
+	    "  (title, author, post, place, date, note id, paragraph, character offsets in the body).\n"
+	    "  --per-note N   passages per note (default 2)\n"
+	    "  --context K    K more sentences on each side of a passage (default 0)\n"
+	    "  --limit N      notes (default 10; with --kwic, every matching note)\n"
+	    "  --format F     text (default), markdown (block quotes with citations) or json\n"
+	    "  --kwic         a concordance: one line per occurrence of the words typed (not their\n"
+	    "                 thesaurus relatives), hits aligned in a column, note id first\n"
+	    "  --width N      characters of context on each side with --kwic (default 20)\n"
+	    "  --marks O,C    how matched words are marked in text (default ⟦,⟧; colour on a terminal)\n" DD_EXIT_HELP,
+	    EXCERPT_MAX_CHARS);
 }
 
 static int parse_count(const char *name, const char *text, size_t lo, size_t hi, size_t *out)
@@ -125,8 +125,7 @@ static dd_status_t find_passages(dd_engine_t *e, const dd_parsed_query_t *pq, co
 	    dd_highlight_spans(dd_engine_tokenizer(e), pq, note->body, note->body_len, &np->spans, &np->n_spans, err);
 	if (st != DD_OK)
 		return st;
-	dd_passage_options_t popts = {per_note, EXCERPT_MAX_CHARS, context, weights,
-	                              pq->n_words + pq->n_literals};
+	dd_passage_options_t popts = { per_note, EXCERPT_MAX_CHARS, context, weights, pq->n_words + pq->n_literals };
 	return dd_choose_passages(note->body, note->body_len, np->spans, np->n_spans, &popts, &np->passages,
 	                          &np->n_passages, err);
 }
@@ -159,7 +158,7 @@ static void add_citation(buffer_t *b, const dd_stored_note_t *note, size_t parag
 	buffer_puts(b, "《");
 	add_text(b, note->title, strlen(note->title));
 	buffer_puts(b, "》");
-	const char *place[4] = {note->city, note->county, note->township, note->village};
+	const char *place[4] = { note->city, note->county, note->township, note->village };
 	if (place[0][0] || place[1][0] || place[2][0] || place[3][0]) {
 		buffer_puts(b, "，");
 		for (size_t i = 0; i < 4; i++)
@@ -210,7 +209,7 @@ static void print_text(const dd_stored_note_t *note, const note_passages_t *np, 
 	for (size_t k = 0; k < np->n_passages; k++) {
 		const dd_passage_t *p = &np->passages[k];
 		print_passage(note, np, p, marks);
-		buffer_t cite = {0};
+		buffer_t cite = { 0 };
 		add_citation(&cite, note, p->paragraph, add_plain);
 		printf("\n     — ");
 		dd_print_text(stdout, cite.s ? cite.s : "", cite.len);
@@ -298,7 +297,7 @@ static void add_quote(buffer_t *b, const dd_stored_note_t *note, const note_pass
  * for a terminal as it is printed: malloc'd, NULL when out of memory. */
 static char *passage_markdown(const dd_stored_note_t *note, const note_passages_t *np, size_t k)
 {
-	buffer_t b = {0};
+	buffer_t b = { 0 };
 	add_quote(&b, note, np, &np->passages[k]);
 	buffer_puts(&b, "\n\n— ");
 	add_citation(&b, note, np->passages[k].paragraph, add_markdown);
@@ -362,14 +361,14 @@ static cJSON *json_excerpt(const dd_stored_note_t *note, const note_passages_t *
 }
 
 void *dd_json_excerpts(dd_engine_t *e, const char *text, size_t limit, size_t per_note, size_t context,
-		       int with_markdown, dd_error_t *err)
+                       int with_markdown, dd_error_t *err)
 {
 	if (!text || !text[0]) {
 		dd_error_set(err, DD_ERR_INVALID, "no query given");
 		return NULL;
 	}
 	/* notes ranked exactly as plain search ranks them */
-	dd_search_request_t req = {.text = text, .limit = limit, .bodies = 1, .check_at_least = DD_SEARCH_ALL};
+	dd_search_request_t req = { .text = text, .limit = limit, .bodies = 1, .check_at_least = DD_SEARCH_ALL };
 	dd_search_result_t res;
 	if (dd_search(e, &req, &res, err) != DD_OK)
 		return NULL;
@@ -428,7 +427,7 @@ static int add_context_char(buffer_t *b, uint32_t cp, int *last_was_space)
 /* Up to width characters of body after byte offset from. */
 static char *context_after(const dd_stored_note_t *note, size_t from, size_t width)
 {
-	buffer_t b = {0};
+	buffer_t b = { 0 };
 	int last_was_space = 0;
 	buffer_add(&b, "", 0);
 	for (size_t i = from, count = 0; i < note->body_len && count < width;)
@@ -458,7 +457,7 @@ static char *context_before(const dd_stored_note_t *note, size_t to, size_t widt
 	/* a blank run cut at the edge still shows as one space */
 	while (in_blank && i > 0 && (note->body[i - 1] == '\n' || note->body[i - 1] == ' '))
 		i--;
-	buffer_t b = {0};
+	buffer_t b = { 0 };
 	int last_was_space = 0;
 	buffer_add(&b, "", 0);
 	for (size_t k = i; k < to;)
@@ -534,17 +533,14 @@ static void kwic_lines_free(kwic_lines_t *lines)
 
 static int parse_options(int argc, char **argv, excerpt_options_t *o)
 {
-	static const struct option options[] = {{"db", required_argument, NULL, 'd'},
-	                                        {"per-note", required_argument, NULL, 'p'},
-	                                        {"context", required_argument, NULL, 'c'},
-	                                        {"limit", required_argument, NULL, 'n'},
-	                                        {"format", required_argument, NULL, 'f'},
-	                                        {"kwic", no_argument, NULL, 'k'},
-	                                        {"width", required_argument, NULL, 'w'},
-	                                        {"marks", required_argument, NULL, 'm'},
-	                                        {"help", no_argument, NULL, 'h'},
-	                                        {NULL, 0, NULL, 0}};
-	*o = (excerpt_options_t){dd_default_db(), 2, 0, 10, 20, 0, 0, 0, 0, 0, FORMAT_TEXT, {NULL, NULL}};
+	static const struct option options[] = {
+		{ "db", required_argument, NULL, 'd' },      { "per-note", required_argument, NULL, 'p' },
+		{ "context", required_argument, NULL, 'c' }, { "limit", required_argument, NULL, 'n' },
+		{ "format", required_argument, NULL, 'f' },  { "kwic", no_argument, NULL, 'k' },
+		{ "width", required_argument, NULL, 'w' },   { "marks", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 }
+	};
+	*o = (excerpt_options_t){ dd_default_db(), 2, 0, 10, 20, 0, 0, 0, 0, 0, FORMAT_TEXT, { NULL, NULL } };
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "d:p:c:n:f:kw:h", options, NULL)) != -1) {
@@ -589,7 +585,8 @@ static int parse_options(int argc, char **argv, excerpt_options_t *o)
 			break;
 		case 'm':
 			if (dd_parse_marks(optarg, &o->marks) != 0) {
-				fprintf(stderr, "dundian-search excerpt: --marks '%s': give OPEN,CLOSE (e.g. '<<,>>')\n",
+				fprintf(stderr,
+				        "dundian-search excerpt: --marks '%s': give OPEN,CLOSE (e.g. '<<,>>')\n",
 				        optarg);
 				return DD_EXIT_USAGE;
 			}
@@ -633,7 +630,7 @@ int dd_cmd_excerpt(int argc, char **argv)
 		free(text);
 		return status;
 	}
-	dd_error_t err = {DD_OK, ""};
+	dd_error_t err = { DD_OK, "" };
 	if (o.format == FORMAT_JSON && !o.kwic) {
 		cJSON *root = dd_json_excerpts(e, text, o.limit, o.per_note, o.context, 0, &err);
 		if (root) {
@@ -649,10 +646,10 @@ int dd_cmd_excerpt(int argc, char **argv)
 		return status;
 	}
 	/* notes ranked exactly as plain search ranks them */
-	dd_search_request_t req = {.text = text,
-	                           .limit = o.kwic && !o.limit_given ? DD_SEARCH_ALL : o.limit,
-	                           .bodies = 1,
-	                           .check_at_least = DD_SEARCH_ALL};
+	dd_search_request_t req = { .text = text,
+		                    .limit = o.kwic && !o.limit_given ? DD_SEARCH_ALL : o.limit,
+		                    .bodies = 1,
+		                    .check_at_least = DD_SEARCH_ALL };
 	dd_search_result_t res;
 	dd_status_t st = dd_search(e, &req, &res, &err);
 	if (st != DD_OK) {
@@ -666,7 +663,7 @@ int dd_cmd_excerpt(int argc, char **argv)
 	int colour = o.format == FORMAT_TEXT && dd_use_colour();
 	if (!o.marks_given)
 		o.marks = dd_default_marks(colour);
-	kwic_lines_t lines = {0};
+	kwic_lines_t lines = { 0 };
 	size_t count = res.n_hits;
 	for (size_t i = 0; i < count; i++) {
 		const dd_stored_note_t note = res.hits[i].note;

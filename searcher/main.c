@@ -117,7 +117,8 @@ dd_status_t dd_read_count(const char *name, const char *text, size_t lo, size_t 
 	/* strtoull would take "-1" and " 5": only digits */
 	unsigned long long v = text[0] >= '0' && text[0] <= '9' ? strtoull(text, &end, 10) : 0;
 	if (!(text[0] >= '0' && text[0] <= '9') || *end || errno == ERANGE || v < lo || v > max)
-		return dd_error_set(err, DD_ERR_INVALID, "%s '%.100s' is not a number from %zu to %zu", name, text, lo, max);
+		return dd_error_set(err, DD_ERR_INVALID, "%s '%.100s' is not a number from %zu to %zu", name, text, lo,
+		                    max);
 	*out = (size_t)v;
 	return DD_OK;
 }
@@ -174,7 +175,7 @@ int main(int argc, char **argv)
 	if (at < argc && strcmp(argv[at], "help") == 0 && at + 1 >= argc - 1) {
 		subcommand_fn about = at + 1 < argc ? find_subcommand(argv[at + 1]) : dd_cmd_search;
 		char help[] = "--help";
-		char *help_argv[3] = {argv[at + 1 < argc ? at + 1 : at], help, NULL};
+		char *help_argv[3] = { argv[at + 1 < argc ? at + 1 : at], help, NULL };
 		if (about)
 			return about(2, help_argv);
 	}

@@ -36,7 +36,7 @@ void dd_print_text(FILE *out, const char *s, size_t len)
 }
 
 void dd_print_marked(FILE *out, const char *text, size_t start, size_t end, const dd_span_t *spans, size_t n_spans,
-		     const dd_marks_t *marks)
+                     const dd_marks_t *marks)
 {
 	size_t at = start;
 	for (size_t i = 0; i < n_spans; i++) {
@@ -55,7 +55,7 @@ dd_marks_t dd_default_marks(int colour)
 {
 	/* ⟦ ⟧ (mathematical white brackets): unlike 【】, which notes use
 	 * for their own headings, no note is written with them */
-	return colour ? (dd_marks_t){"\033[1;31m", "\033[0m"} : (dd_marks_t){"⟦", "⟧"};
+	return colour ? (dd_marks_t){ "\033[1;31m", "\033[0m" } : (dd_marks_t){ "⟦", "⟧" };
 }
 
 int dd_parse_marks(const char *spec, dd_marks_t *marks)
@@ -78,9 +78,10 @@ int dd_parse_marks(const char *spec, dd_marks_t *marks)
 
 void dd_json_add_note_fields(void *object, const dd_stored_note_t *n)
 {
-	const char *const fields[][2] = {{"title", n->title},       {"author", n->author},   {"post", n->post},
-					 {"city", n->city},         {"county", n->county},   {"township", n->township},
-					 {"village", n->village},   {"date", n->date}};
+	const char *const fields[][2] = { { "title", n->title },     { "author", n->author },
+		                          { "post", n->post },       { "city", n->city },
+		                          { "county", n->county },   { "township", n->township },
+		                          { "village", n->village }, { "date", n->date } };
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
 		cJSON_AddStringToObject(object, fields[i][0], fields[i][1]);
 }

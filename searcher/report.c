@@ -29,17 +29,16 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: dundian-search report [QUERY...] [--db DIR] [--by county|city|month|author]\n"
-		"                             [--format table|csv|json|html] [--output FILE] [--cell SPEC]\n"
-		"  notes per topic by the --by field (default county), how widely each topic recurs,\n"
-		"  which topics are raised together; QUERY as for search (all notes when absent).\n"
-		"  --cell lists the notes behind one figure: TOPIC=VALUE (a cell), TOPIC (a topic),\n"
-		"         =VALUE (a column), TOPIC+TOPIC (a pair); TOPIC is a key or a Chinese name.\n"
-		"  --output FILE (-o) write there instead of to standard output\n" DD_EXIT_HELP);
+	fprintf(f, "usage: dundian-search report [QUERY...] [--db DIR] [--by county|city|month|author]\n"
+	           "                             [--format table|csv|json|html] [--output FILE] [--cell SPEC]\n"
+	           "  notes per topic by the --by field (default county), how widely each topic recurs,\n"
+	           "  which topics are raised together; QUERY as for search (all notes when absent).\n"
+	           "  --cell lists the notes behind one figure: TOPIC=VALUE (a cell), TOPIC (a topic),\n"
+	           "         =VALUE (a column), TOPIC+TOPIC (a pair); TOPIC is a key or a Chinese name.\n"
+	           "  --output FILE (-o) write there instead of to standard output\n" DD_EXIT_HELP);
 }
 
-static const char *const by_fields[] = {"county", "city", "month", "author"};
+static const char *const by_fields[] = { "county", "city", "month", "author" };
 #define N_BY_FIELDS (sizeof by_fields / sizeof by_fields[0])
 
 /* The value of field `by` of a note (month: its YYYY-MM, given). */
@@ -148,13 +147,12 @@ static void write_matrix_table(FILE *out, const dd_report_view_t *view, size_t w
 		while (last <= columns && (last == first || used + 2 + column_width[last] <= width))
 			used += 2 + column_width[last++];
 		if (first > 0 || last <= columns)
-			fprintf(out, "%s(columns %zu-%zu of %zu)\n", first ? "\n" : "", first + 1, last,
-				columns + 1);
+			fprintf(out, "%s(columns %zu-%zu of %zu)\n", first ? "\n" : "", first + 1, last, columns + 1);
 		print_padded(out, "topic", label_width, 0);
 		for (size_t v = first; v < last; v++) {
 			fputs("  ", out);
 			print_padded(out, v < columns ? dd_report_value_label(dd_report_value(r, v)) : "total",
-				     column_width[v], 1);
+			             column_width[v], 1);
 		}
 		fputc('\n', out);
 		for (size_t t = 0; t <= rows; t++) {
@@ -203,9 +201,10 @@ static void write_table(FILE *out, const dd_report_view_t *view)
 		return;
 	}
 
-	fprintf(out, "1. Notes per topic by %s (a note may raise several topics; totals count notes; "
-		     "%zu note%s raise none)\n\n",
-		view->by, n_untagged, n_untagged == 1 ? "" : "s");
+	fprintf(out,
+	        "1. Notes per topic by %s (a note may raise several topics; totals count notes; "
+	        "%zu note%s raise none)\n\n",
+	        view->by, n_untagged, n_untagged == 1 ? "" : "s");
 	write_matrix_table(out, view, table_width());
 	size_t silent = 0;
 	for (size_t t = 0; t < rows; t++) {
@@ -213,7 +212,7 @@ static void write_table(FILE *out, const dd_report_view_t *view)
 		dd_report_topic_ids(r, t, &n);
 		if (n == 0) {
 			fprintf(out, "%s%s", silent++ ? ", " : "\nNo note raises: ",
-				dd_engine_topic_label(view->engine, dd_report_topic_key(r, t)));
+			        dd_engine_topic_label(view->engine, dd_report_topic_key(r, t)));
 		}
 	}
 	if (silent)
@@ -246,7 +245,7 @@ static void write_table(FILE *out, const dd_report_view_t *view)
 
 	size_t pairs = dd_report_pair_count(r), shown = 0;
 	fprintf(out, "\n3. Topics raised in the same notes (pairs by notes; lift: how many times more often "
-		     "than if unrelated)\n\n");
+	             "than if unrelated)\n\n");
 	size_t pair_width = width_of("topics");
 	for (size_t p = 0; p < pairs; p++) {
 		size_t a, b, n;
@@ -281,15 +280,15 @@ static void write_table(FILE *out, const dd_report_view_t *view)
 	}
 	if (shown < pairs)
 		fprintf(out, "(and %zu pair%s sharing a single note: see --format csv or json)\n", pairs - shown,
-			pairs - shown == 1 ? "" : "s");
+		        pairs - shown == 1 ? "" : "s");
 
 	const char *example_value = dd_report_value_count(r) ? dd_report_value(r, 0) : "VALUE";
 	const char *example_topic = rows ? dd_report_topic_key(r, 0) : "TOPIC";
 	fprintf(out,
-		"\nThe notes behind a figure: add --cell %s=%s (a cell), --cell %s (a topic), "
-		"--cell =%s (a column), --cell A+B (a pair)\n",
-		example_topic, example_value[0] ? example_value : "(none)", example_topic,
-		example_value[0] ? example_value : "(none)");
+	        "\nThe notes behind a figure: add --cell %s=%s (a cell), --cell %s (a topic), "
+	        "--cell =%s (a column), --cell A+B (a pair)\n",
+	        example_topic, example_value[0] ? example_value : "(none)", example_topic,
+	        example_value[0] ? example_value : "(none)");
 }
 
 /* ---- csv -------------------------------------------------------------------- */
@@ -330,7 +329,7 @@ static void csv_ids(FILE *out, const char *const *ids, size_t n)
 /* One row: section,topic,topic_name,<by>,count,counties,months,ids.
  * counties and months are written only when >= 0. */
 static void csv_row(FILE *out, const char *section, const char *topic, const char *name, const char *value,
-		    size_t count, long counties, long months, const char *const *ids, size_t n_ids)
+                    size_t count, long counties, long months, const char *const *ids, size_t n_ids)
 {
 	csv_field(out, section);
 	fputc(',', out);
@@ -361,8 +360,8 @@ static void write_csv(FILE *out, const dd_report_view_t *view)
 		for (size_t v = 0; v < columns; v++) {
 			ids = dd_report_cell_ids(r, t, v, &n);
 			if (n)
-				csv_row(out, "cell", key, dd_engine_topic_label(view->engine, key), dd_report_value(r, v),
-					n, -1, -1, ids, n);
+				csv_row(out, "cell", key, dd_engine_topic_label(view->engine, key),
+				        dd_report_value(r, v), n, -1, -1, ids, n);
 		}
 	}
 	for (size_t rank = 0; rank < rows; rank++) {
@@ -372,7 +371,7 @@ static void write_csv(FILE *out, const dd_report_view_t *view)
 		dd_report_topic_months(r, t, &months);
 		ids = dd_report_topic_ids(r, t, &n);
 		csv_row(out, "topic", key, dd_engine_topic_label(view->engine, key), "", n, (long)counties,
-			(long)months, ids, n);
+		        (long)months, ids, n);
 	}
 	for (size_t v = 0; v < columns; v++) {
 		ids = dd_report_value_ids(r, v, &n);
@@ -385,7 +384,7 @@ static void write_csv(FILE *out, const dd_report_view_t *view)
 		char keys[128], names[512];
 		snprintf(keys, sizeof keys, "%s+%s", ka, kb);
 		snprintf(names, sizeof names, "%s+%s", dd_engine_topic_label(view->engine, ka),
-			 dd_engine_topic_label(view->engine, kb));
+		         dd_engine_topic_label(view->engine, kb));
 		ids = dd_report_pair_ids(r, p, &n);
 		csv_row(out, "pair", keys, names, "", n, -1, -1, ids, n);
 	}
@@ -479,16 +478,17 @@ static cJSON *build_json(const dd_report_view_t *view)
 	for (size_t p = 0; p < dd_report_pair_count(r); p++) {
 		size_t a, b;
 		dd_report_pair(r, p, &a, &b);
-		const char *keys[2] = {dd_report_topic_key(r, a), dd_report_topic_key(r, b)};
-		const char *names[2] = {dd_engine_topic_label(view->engine, keys[0]),
-					dd_engine_topic_label(view->engine, keys[1])};
+		const char *keys[2] = { dd_report_topic_key(r, a), dd_report_topic_key(r, b) };
+		const char *names[2] = { dd_engine_topic_label(view->engine, keys[0]),
+			                 dd_engine_topic_label(view->engine, keys[1]) };
 		ids = dd_report_pair_ids(r, p, &n);
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddNumberToObject(o, "rank", (double)(p + 1));
 		cJSON_AddItemToObject(o, "topics", json_strings(keys, 2));
 		cJSON_AddItemToObject(o, "names", json_strings(names, 2));
 		cJSON_AddNumberToObject(o, "count", (double)n);
-		cJSON_AddNumberToObject(o, "lift", (double)(long long)(dd_report_pair_lift(r, p) * 1000 + 0.5) / 1000.0);
+		cJSON_AddNumberToObject(o, "lift",
+		                        (double)(long long)(dd_report_pair_lift(r, p) * 1000 + 0.5) / 1000.0);
 		cJSON_AddItemToObject(o, "ids", json_ids(ids, n));
 		cJSON_AddItemToArray(pairs, o);
 	}
@@ -519,9 +519,10 @@ static int resolve_topic(const dd_report_view_t *view, const char *spec, const c
 			key = dd_engine_topic_key(view->engine, i);
 	int row = dd_report_find_topic(view->report, key);
 	if (row < 0)
-		fprintf(stderr, "dundian-search: --cell '%s': unknown topic '%s' (a key from corpus/taxonomy.json, "
-				"or its Chinese name)\n",
-			whole, spec);
+		fprintf(stderr,
+		        "dundian-search: --cell '%s': unknown topic '%s' (a key from corpus/taxonomy.json, "
+		        "or its Chinese name)\n",
+		        whole, spec);
 	return row;
 }
 
@@ -549,8 +550,8 @@ static int write_cell(FILE *out, const dd_report_view_t *view, const char *spec,
 			ids = dd_report_pair_ids(r, (size_t)rank, &n);
 		const char *ka = dd_report_topic_key(r, (size_t)a), *kb = dd_report_topic_key(r, (size_t)b);
 		snprintf(description, sizeof description, "%s (%s) + %s (%s)", dd_engine_topic_label(view->engine, ka),
-			 ka, dd_engine_topic_label(view->engine, kb), kb);
-		const char *keys[2] = {ka, kb};
+		         ka, dd_engine_topic_label(view->engine, kb), kb);
+		const char *keys[2] = { ka, kb };
 		cJSON_AddItemToObject(cell, "topics", json_strings(keys, 2));
 	} else {
 		const char *value = NULL;
@@ -565,8 +566,9 @@ static int write_cell(FILE *out, const dd_report_view_t *view, const char *spec,
 			return DD_EXIT_USAGE;
 		}
 		if (!copy[0] && !value) {
-			fprintf(stderr, "dundian-search: --cell '%s': expected TOPIC=VALUE, TOPIC, =VALUE or TOPIC+TOPIC\n",
-				spec);
+			fprintf(stderr,
+			        "dundian-search: --cell '%s': expected TOPIC=VALUE, TOPIC, =VALUE or TOPIC+TOPIC\n",
+			        spec);
 			free(copy);
 			cJSON_Delete(cell);
 			return DD_EXIT_USAGE;
@@ -576,11 +578,12 @@ static int write_cell(FILE *out, const dd_report_view_t *view, const char *spec,
 		if (row >= 0 && value) {
 			if (column >= 0)
 				ids = dd_report_cell_ids(r, (size_t)row, (size_t)column, &n);
-			snprintf(description, sizeof description, "%s (%s), %s %s", dd_engine_topic_label(view->engine, key),
-				 key, view->by, dd_report_value_label(value));
+			snprintf(description, sizeof description, "%s (%s), %s %s",
+			         dd_engine_topic_label(view->engine, key), key, view->by, dd_report_value_label(value));
 		} else if (row >= 0) {
 			ids = dd_report_topic_ids(r, (size_t)row, &n);
-			snprintf(description, sizeof description, "%s (%s)", dd_engine_topic_label(view->engine, key), key);
+			snprintf(description, sizeof description, "%s (%s)", dd_engine_topic_label(view->engine, key),
+			         key);
 		} else {
 			if (column >= 0)
 				ids = dd_report_value_ids(r, (size_t)column, &n);
@@ -623,8 +626,8 @@ static int write_cell(FILE *out, const dd_report_view_t *view, const char *spec,
 			if (!note)
 				continue;
 			if (strcmp(format, "csv") == 0) {
-				const char *fields[6] = {note->id, note->date, note->city, note->county, note->author,
-							 note->title};
+				const char *fields[6] = { note->id,     note->date,   note->city,
+					                  note->county, note->author, note->title };
 				for (size_t f = 0; f < 6; f++) {
 					if (f)
 						fputc(',', out);
@@ -633,7 +636,7 @@ static int write_cell(FILE *out, const dd_report_view_t *view, const char *spec,
 				fputc('\n', out);
 			} else {
 				fprintf(out, "%s  %s  %s%s  %s  %s\n", note->id, note->date, note->city, note->county,
-					note->author, note->title);
+				        note->author, note->title);
 			}
 		}
 	}
@@ -645,7 +648,7 @@ static int write_cell(FILE *out, const dd_report_view_t *view, const char *spec,
 /* Reads every note matching text (all notes when empty) into notes (sorted
  * by id) and a new finished report of them by field `by`. */
 static dd_status_t gather(dd_engine_t *e, const char *text, const char *by, dd_report_t **report_out,
-			  dd_stored_note_t **notes_out, size_t *n_out, dd_error_t *err)
+                          dd_stored_note_t **notes_out, size_t *n_out, dd_error_t *err)
 {
 	*report_out = NULL;
 	*notes_out = NULL;
@@ -662,17 +665,17 @@ static dd_status_t gather(dd_engine_t *e, const char *text, const char *by, dd_r
 		known[i] = dd_engine_topic_key(e, i);
 	dd_report_value_order_t order = strcmp(by, "month") == 0 ? DD_REPORT_VALUES_BY_NAME : DD_REPORT_VALUES_BY_COUNT;
 	dd_status_t st = known ? dd_report_new(known, n_known, order, &report, err)
-			       : dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	                       : dd_error_set(err, DD_ERR_NOMEM, "out of memory");
 	free(known);
 	if (st != DD_OK)
 		return st;
 	/* every match, counted as the query says: no topic feedback, whose
 	 * extra notes serve ranking, not counting */
-	dd_search_request_t req = {.text = text,
-				   .limit = DD_SEARCH_ALL,
-				   .sort = DD_SORT_DATE,
-				   .no_feedback = 1,
-				   .check_at_least = DD_SEARCH_ALL};
+	dd_search_request_t req = { .text = text,
+		                    .limit = DD_SEARCH_ALL,
+		                    .sort = DD_SORT_DATE,
+		                    .no_feedback = 1,
+		                    .check_at_least = DD_SEARCH_ALL };
 	dd_search_result_t res;
 	if ((st = dd_search(e, &req, &res, err)) != DD_OK) {
 		dd_report_free(report);
@@ -696,8 +699,8 @@ static dd_status_t gather(dd_engine_t *e, const char *text, const char *by, dd_r
 		const char **topics = calloc(note->n_tags + 1, sizeof *topics);
 		for (size_t t = 0; topics && t < note->n_tags; t++)
 			topics[t] = note->tags[t].key;
-		dd_report_record_t record = {note->id, field_of_note(note, by, month), note->county, month,
-					     topics, topics ? note->n_tags : 0};
+		dd_report_record_t record = { note->id, field_of_note(note, by, month), note->county, month,
+			                      topics,   topics ? note->n_tags : 0 };
 		st = topics ? dd_report_add(report, &record, err) : dd_error_set(err, DD_ERR_NOMEM, "out of memory");
 		free(topics);
 	}
@@ -726,7 +729,7 @@ void *dd_json_report(dd_engine_t *e, const char *text, const char *by, dd_error_
 	size_t n_notes;
 	cJSON *root = NULL;
 	if (gather(e, text ? text : "", by, &report, &notes, &n_notes, err) == DD_OK) {
-		dd_report_view_t view = {e, report, text ? text : "", by, notes, n_notes};
+		dd_report_view_t view = { e, report, text ? text : "", by, notes, n_notes };
 		root = build_json(&view);
 		if (!root)
 			dd_error_set(err, DD_ERR_NOMEM, "out of memory");
@@ -738,22 +741,38 @@ void *dd_json_report(dd_engine_t *e, const char *text, const char *by, dd_error_
 int dd_cmd_report(int argc, char **argv)
 {
 	const char *db_path = dd_default_db(), *by = "county", *format = "table", *output = NULL, *cell = NULL;
-	static const struct option options[] = {
-		{"db", required_argument, NULL, 'd'},     {"by", required_argument, NULL, 'b'},
-		{"format", required_argument, NULL, 'f'}, {"output", required_argument, NULL, 'o'},
-		{"cell", required_argument, NULL, 'c'},   {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
+	static const struct option options[] = { { "db", required_argument, NULL, 'd' },
+		                                 { "by", required_argument, NULL, 'b' },
+		                                 { "format", required_argument, NULL, 'f' },
+		                                 { "output", required_argument, NULL, 'o' },
+		                                 { "cell", required_argument, NULL, 'c' },
+		                                 { "help", no_argument, NULL, 'h' },
+		                                 { NULL, 0, NULL, 0 } };
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "d:b:f:o:c:h", options, NULL)) != -1) {
 		switch (c) {
-		case 'd': db_path = optarg; break;
-		case 'b': by = optarg; break;
-		case 'f': format = optarg; break;
-		case 'o': output = optarg; break;
-		case 'c': cell = optarg; break;
-		case 'h': usage(stdout); return DD_EXIT_OK;
-		default: usage(stderr); return DD_EXIT_USAGE;
+		case 'd':
+			db_path = optarg;
+			break;
+		case 'b':
+			by = optarg;
+			break;
+		case 'f':
+			format = optarg;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'c':
+			cell = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return DD_EXIT_OK;
+		default:
+			usage(stderr);
+			return DD_EXIT_USAGE;
 		}
 	}
 	size_t k = 0;
@@ -765,7 +784,8 @@ int dd_cmd_report(int argc, char **argv)
 	}
 	if (strcmp(format, "table") != 0 && strcmp(format, "csv") != 0 && strcmp(format, "json") != 0 &&
 	    strcmp(format, "html") != 0) {
-		fprintf(stderr, "dundian-search report: unknown --format '%s' (use table, csv, json or html)\n", format);
+		fprintf(stderr, "dundian-search report: unknown --format '%s' (use table, csv, json or html)\n",
+		        format);
 		return DD_EXIT_USAGE;
 	}
 	if (cell && strcmp(format, "html") == 0) {
@@ -793,7 +813,7 @@ int dd_cmd_report(int argc, char **argv)
 		status = st == DD_ERR_INVALID ? DD_EXIT_USAGE : DD_EXIT_INDEX;
 	}
 	if (status == DD_EXIT_OK) {
-		dd_report_view_t view = {e, report, text, by, notes, n_notes};
+		dd_report_view_t view = { e, report, text, by, notes, n_notes };
 		FILE *out = output ? fopen(output, "w") : stdout;
 		if (!out) {
 			fprintf(stderr, "dundian-search report: cannot write '%s'\n", output);
@@ -830,7 +850,8 @@ int dd_cmd_report(int argc, char **argv)
 			else
 				failed |= fclose(out);
 			if (failed) {
-				fprintf(stderr, "dundian-search report: cannot write '%s'\n", output ? output : "stdout");
+				fprintf(stderr, "dundian-search report: cannot write '%s'\n",
+				        output ? output : "stdout");
 				status = DD_EXIT_INDEX;
 			}
 		}

@@ -22,12 +22,23 @@ static void html_text(FILE *out, const char *s)
 {
 	for (; *s; s++) {
 		switch (*s) {
-		case '&': fputs("&amp;", out); break;
-		case '<': fputs("&lt;", out); break;
-		case '>': fputs("&gt;", out); break;
-		case '"': fputs("&quot;", out); break;
-		case '\'': fputs("&#39;", out); break;
-		default: fputc(*s, out);
+		case '&':
+			fputs("&amp;", out);
+			break;
+		case '<':
+			fputs("&lt;", out);
+			break;
+		case '>':
+			fputs("&gt;", out);
+			break;
+		case '"':
+			fputs("&quot;", out);
+			break;
+		case '\'':
+			fputs("&#39;", out);
+			break;
+		default:
+			fputc(*s, out);
 		}
 	}
 }
@@ -85,7 +96,7 @@ static double text_px(const char *s)
 /* Heat map colour for a share in [0, 1]: pale to dark blue. */
 static void heat_colour(double share, char *buf, size_t size)
 {
-	const double pale[3] = {235, 243, 251}, dark[3] = {8, 48, 107};
+	const double pale[3] = { 235, 243, 251 }, dark[3] = { 8, 48, 107 };
 	int c[3];
 	for (int i = 0; i < 3; i++)
 		c[i] = (int)(pale[i] + (dark[i] - pale[i]) * share + 0.5);
@@ -93,22 +104,22 @@ static void heat_colour(double share, char *buf, size_t size)
 }
 
 static const char *style_sheet =
-	"body{font-family:\"PingFang SC\",\"Hiragino Sans GB\",\"Microsoft YaHei\",\"Noto Sans CJK SC\","
-	"\"Source Han Sans SC\",sans-serif;margin:24px auto;max-width:1200px;padding:0 16px;color:#222;"
-	"line-height:1.5}\n"
-	"h1{font-size:22px;margin-bottom:4px}h2{font-size:18px;margin-top:36px;border-bottom:1px solid #ccc}\n"
-	"h3{font-size:15px;margin:18px 0 4px}\n"
-	".lead{color:#555;margin-top:0}.hint{color:#666;font-size:13px}\n"
-	"svg{display:block;margin:8px 0}svg text{font-size:12px;fill:#222}\n"
-	"svg a:hover rect{stroke:#d62728;stroke-width:2}\n"
-	".scroll{overflow-x:auto}\n"
-	"table.data{border-collapse:collapse;font-size:14px}\n"
-	"table.data th,table.data td{padding:3px 10px;border-bottom:1px solid #e3e3e3;text-align:left;"
-	"vertical-align:top}\n"
-	"table.data th{background:#f3f5f8}table.data .num{text-align:right;font-variant-numeric:tabular-nums}\n"
-	".ids{font-family:monospace;font-size:12px;line-height:1.7}\n"
-	"p.figure{margin:2px 0 6px 0}span.cell{white-space:nowrap}\n"
-	":target{background:#fff3b0}\n";
+    "body{font-family:\"PingFang SC\",\"Hiragino Sans GB\",\"Microsoft YaHei\",\"Noto Sans CJK SC\","
+    "\"Source Han Sans SC\",sans-serif;margin:24px auto;max-width:1200px;padding:0 16px;color:#222;"
+    "line-height:1.5}\n"
+    "h1{font-size:22px;margin-bottom:4px}h2{font-size:18px;margin-top:36px;border-bottom:1px solid #ccc}\n"
+    "h3{font-size:15px;margin:18px 0 4px}\n"
+    ".lead{color:#555;margin-top:0}.hint{color:#666;font-size:13px}\n"
+    "svg{display:block;margin:8px 0}svg text{font-size:12px;fill:#222}\n"
+    "svg a:hover rect{stroke:#d62728;stroke-width:2}\n"
+    ".scroll{overflow-x:auto}\n"
+    "table.data{border-collapse:collapse;font-size:14px}\n"
+    "table.data th,table.data td{padding:3px 10px;border-bottom:1px solid #e3e3e3;text-align:left;"
+    "vertical-align:top}\n"
+    "table.data th{background:#f3f5f8}table.data .num{text-align:right;font-variant-numeric:tabular-nums}\n"
+    ".ids{font-family:monospace;font-size:12px;line-height:1.7}\n"
+    "p.figure{margin:2px 0 6px 0}span.cell{white-space:nowrap}\n"
+    ":target{background:#fff3b0}\n";
 
 static void bar_chart(FILE *out, const dd_report_view_t *view)
 {
@@ -125,17 +136,18 @@ static void bar_chart(FILE *out, const dd_report_view_t *view)
 	}
 	const double bar_px = 640, row_px = 22;
 	double width = label_px + bar_px + 60, height = row_px * (double)rows + 30;
-	fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" role=\"img\" "
-		     "aria-label=\"notes per topic\">\n",
-		width, height);
+	fprintf(out,
+	        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" role=\"img\" "
+	        "aria-label=\"notes per topic\">\n",
+	        width, height);
 	/* grid lines at round numbers */
 	size_t step = max <= 10 ? 1 : max <= 50 ? 10 : max <= 200 ? 25 : 100;
 	for (size_t g = 0; g <= max; g += step) {
 		double x = label_px + bar_px * (double)g / (double)max;
 		fprintf(out,
-			"<line x1=\"%.1f\" y1=\"0\" x2=\"%.1f\" y2=\"%.0f\" stroke=\"#e5e5e5\"/>"
-			"<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\" fill=\"#777\">%zu</text>\n",
-			x, x, row_px * (double)rows, x, row_px * (double)rows + 16, g);
+		        "<line x1=\"%.1f\" y1=\"0\" x2=\"%.1f\" y2=\"%.0f\" stroke=\"#e5e5e5\"/>"
+		        "<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\" fill=\"#777\">%zu</text>\n",
+		        x, x, row_px * (double)rows, x, row_px * (double)rows + 16, g);
 	}
 	for (size_t t = 0; t < rows; t++) {
 		const char *const *ids = dd_report_topic_ids(r, t, &n);
@@ -147,9 +159,9 @@ static void bar_chart(FILE *out, const dd_report_view_t *view)
 		fprintf(out, "</title>\n<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">", label_px - 8, y + 15);
 		html_topic(out, view, t);
 		fprintf(out,
-			"</text><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#3a76b0\"/>"
-			"<text x=\"%.1f\" y=\"%.1f\">%zu</text></a>\n",
-			label_px, y + 3, w < 1 && n ? 1 : w, row_px - 6, label_px + w + 5, y + 15, n);
+		        "</text><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#3a76b0\"/>"
+		        "<text x=\"%.1f\" y=\"%.1f\">%zu</text></a>\n",
+		        label_px, y + 3, w < 1 && n ? 1 : w, row_px - 6, label_px + w + 5, y + 15, n);
 	}
 	fputs("</svg>\n", out);
 }
@@ -186,25 +198,26 @@ static void heat_map(FILE *out, const dd_report_view_t *view)
 	const double cell_w = 40, cell_h = 20, total_w = 52;
 	double width = label_px + cell_w * (double)n_shown + total_w + header_px * 0.7 + 20;
 	double height = header_px + cell_h * (double)(columns + 1) + 10;
-	fprintf(out, "<div class=\"scroll\"><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
-		     "role=\"img\" aria-label=\"topics by %s\">\n",
-		width, height, view->by);
+	fprintf(out,
+	        "<div class=\"scroll\"><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+	        "role=\"img\" aria-label=\"topics by %s\">\n",
+	        width, height, view->by);
 	/* column headers: topic names, turned */
 	for (size_t k = 0; k < n_shown; k++) {
 		size_t t = shown[k];
 		double x = label_px + cell_w * (double)k + cell_w / 2;
 		fprintf(out, "<a href=\"#t-%zu\"><text transform=\"translate(%.1f,%.1f) rotate(-55)\">", t, x + 4,
-			header_px - 6);
+		        header_px - 6);
 		html_topic(out, view, t);
 		fputs("</text></a>\n", out);
 	}
 	fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-weight=\"bold\">notes</text>\n",
-		label_px + cell_w * (double)n_shown + total_w / 2, header_px - 6);
+	        label_px + cell_w * (double)n_shown + total_w / 2, header_px - 6);
 	for (size_t v = 0; v <= columns; v++) {
 		double y = header_px + cell_h * (double)v;
 		const char *value = v < columns ? dd_report_value_label(dd_report_value(r, v)) : "total";
 		fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\"%s>", label_px - 8, y + 14,
-			v < columns ? "" : " font-weight=\"bold\"");
+		        v < columns ? "" : " font-weight=\"bold\"");
 		if (v < columns)
 			fprintf(out, "<a href=\"#v-%zu\">", v);
 		html_text(out, value);
@@ -218,14 +231,14 @@ static void heat_map(FILE *out, const dd_report_view_t *view)
 			else
 				ids = dd_report_topic_ids(r, t, &n);
 			if (n == 0) {
-				fprintf(out,
-					"<g><title>");
+				fprintf(out, "<g><title>");
 				html_topic(out, view, t);
 				fputs(" × ", out);
 				html_text(out, value);
-				fprintf(out, ": no notes</title><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-					     "fill=\"#fafafa\" stroke=\"#ececec\"/></g>\n",
-					x, y, cell_w, cell_h);
+				fprintf(out,
+				        ": no notes</title><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+				        "fill=\"#fafafa\" stroke=\"#ececec\"/></g>\n",
+				        x, y, cell_w, cell_h);
 				continue;
 			}
 			char colour[16];
@@ -243,11 +256,12 @@ static void heat_map(FILE *out, const dd_report_view_t *view)
 			html_text(out, value);
 			fprintf(out, ": %zu note%s —", n, n == 1 ? "" : "s");
 			html_id_text(out, ids, n, 40);
-			fprintf(out,
-				"</title><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" "
-				"stroke=\"#ffffff\"/><text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\"%s>%zu</text></a>\n",
-				x, y, cell_w, cell_h, colour, x + cell_w / 2, y + 14,
-				share > 0.5 ? " style=\"fill:#ffffff\"" : "", n);
+			fprintf(
+			    out,
+			    "</title><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" "
+			    "stroke=\"#ffffff\"/><text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\"%s>%zu</text></a>\n",
+			    x, y, cell_w, cell_h, colour, x + cell_w / 2, y + 14,
+			    share > 0.5 ? " style=\"fill:#ffffff\"" : "", n);
 		}
 		/* the row total: notes with this value */
 		size_t total;
@@ -256,7 +270,7 @@ static void heat_map(FILE *out, const dd_report_view_t *view)
 		else
 			total = n_all;
 		fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" font-weight=\"bold\">%zu</text>\n",
-			label_px + cell_w * (double)n_shown + total_w - 8, y + 14, total);
+		        label_px + cell_w * (double)n_shown + total_w - 8, y + 14, total);
 	}
 	fputs("</svg></div>\n", out);
 	free(shown);
@@ -283,23 +297,24 @@ static void recurrence_table(FILE *out, const dd_report_view_t *view)
 		fprintf(out, "<tr title=\"");
 		html_text(out, topic_name(view, t));
 		fprintf(out, " recurs in %zu count%s, %zu month%s, %zu note%s\"><td class=\"num\">%zu</td><td>", nc,
-			nc == 1 ? "y" : "ies", nm, nm == 1 ? "" : "s", n, n == 1 ? "" : "s", rank + 1);
+		        nc == 1 ? "y" : "ies", nm, nm == 1 ? "" : "s", n, n == 1 ? "" : "s", rank + 1);
 		html_topic(out, view, t);
 		fprintf(out, "</td><td><svg width=\"190\" height=\"14\" style=\"display:inline;margin:0;"
-			     "vertical-align:middle\"><title>");
+		             "vertical-align:middle\"><title>");
 		for (size_t i = 0; i < nc; i++) {
 			html_text(out, counties[i]);
 			fputs(i + 1 < nc ? "、" : "", out);
 		}
-		fprintf(out, "</title><rect x=\"0\" y=\"2\" width=\"%.1f\" height=\"10\" fill=\"#3a76b0\"/>"
-			     "<text x=\"%.1f\" y=\"12\">%zu</text></svg></td><td class=\"num\" title=\"",
-			150.0 * (double)nc / (double)most, 150.0 * (double)nc / (double)most + 4, nc);
+		fprintf(out,
+		        "</title><rect x=\"0\" y=\"2\" width=\"%.1f\" height=\"10\" fill=\"#3a76b0\"/>"
+		        "<text x=\"%.1f\" y=\"12\">%zu</text></svg></td><td class=\"num\" title=\"",
+		        150.0 * (double)nc / (double)most, 150.0 * (double)nc / (double)most + 4, nc);
 		for (size_t i = 0; i < nm; i++) {
 			html_text(out, months[i]);
 			fputs(i + 1 < nm ? " " : "", out);
 		}
 		fprintf(out, "\">%zu</td><td class=\"num\">%zu</td><td><a href=\"#t-%zu\">%zu note%s</a></td></tr>\n",
-			nm, n, t, n, n == 1 ? "" : "s");
+		        nm, n, t, n, n == 1 ? "" : "s");
 	}
 	fputs("</table>\n", out);
 }
@@ -326,9 +341,11 @@ static void pair_table(FILE *out, const dd_report_view_t *view)
 		html_topic(out, view, a);
 		fputs(" + ", out);
 		html_topic(out, view, b);
-		fprintf(out, "</td><td class=\"num\">%zu</td><td class=\"num\">%.2f</td><td><a href=\"#p-%zu\">%zu note%s</a>"
-			     "</td></tr>\n",
-			n, dd_report_pair_lift(r, p), p + 1, n, n == 1 ? "" : "s");
+		fprintf(
+		    out,
+		    "</td><td class=\"num\">%zu</td><td class=\"num\">%.2f</td><td><a href=\"#p-%zu\">%zu note%s</a>"
+		    "</td></tr>\n",
+		    n, dd_report_pair_lift(r, p), p + 1, n, n == 1 ? "" : "s");
 	}
 	fputs("</table>\n", out);
 }

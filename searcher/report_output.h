@@ -12,10 +12,10 @@
 #include "report.h"
 
 typedef struct dd_report_view {
-	dd_engine_t *engine;        /* topic names */
-	const dd_report_t *report;  /* finished */
-	const char *query;          /* as typed; "" for all notes */
-	const char *by;             /* the field of the matrix columns: county, city, month, author */
+	dd_engine_t *engine;           /* topic names */
+	const dd_report_t *report;     /* finished */
+	const char *query;             /* as typed; "" for all notes */
+	const char *by;                /* the field of the matrix columns: county, city, month, author */
 	const dd_stored_note_t *notes; /* every note of the report, sorted by id */
 	size_t n_notes;
 } dd_report_view_t;

@@ -15,23 +15,24 @@ static void usage(FILE *f)
 	char facet_names[256];
 	dd_schema_field_names(DD_FIELD_FACET, facet_names, sizeof facet_names);
 	fprintf(f,
-		"usage: dundian-search [--db DIR] [--limit N] [--offset N] [--sort relevance|date] [--json]\n"
-		"                      [--like ID] [--facets FIELD,...] [--no-snippets] [--marks OPEN,CLOSE]\n"
-		"                      [--explain] [--version] QUERY...\n"
-		"       dundian-search excerpt|show|report|serve ...   (see README.md; `help excerpt` and so on)\n"
-		"query: words, \"exact strings\", AND OR NOT -word ( ), county: author: post: city: township:\n"
-		"       village: topic: id: date:2007-04 date:2007-03-01..2007-03-31\n"
-		"  --limit N         hits to show (default 10, at most 100000)\n"
-		"  --offset N        skip the first N hits\n"
-		"  --sort S          relevance (default) or date (oldest first; also when the query has no words)\n"
-		"  --like ID         notes most like note ID (the query, if any, restricts them)\n"
-		"  --facets F,...    counts over all matches of: %s\n"
-		"  --no-snippets     no passages\n"
-		"  --marks O,C       how a matched word is marked in text output (default ⟦,⟧; colour on a\n"
-		"                    terminal)\n"
-		"  --json            one JSON object; each snippet's matches as \"highlights\" offsets\n"
-		"  --explain         print the query as parsed (the plan) and the final Xapian query on stderr\n" DD_EXIT_HELP,
-		facet_names);
+	        "usage: dundian-search [--db DIR] [--limit N] [--offset N] [--sort relevance|date] [--json]\n"
+	        "                      [--like ID] [--facets FIELD,...] [--no-snippets] [--marks OPEN,CLOSE]\n"
+	        "                      [--explain] [--version] QUERY...\n"
+	        "       dundian-search excerpt|show|report|serve ...   (see README.md; `help excerpt` and so on)\n"
+	        "query: words, \"exact strings\", AND OR NOT -word ( ), county: author: post: city: township:\n"
+	        "       village: topic: id: date:2007-04 date:2007-03-01..2007-03-31\n"
+	        "  --limit N         hits to show (default 10, at most 100000)\n"
+	        "  --offset N        skip the first N hits\n"
+	        "  --sort S          relevance (default) or date (oldest first; also when the query has no words)\n"
+	        "  --like ID         notes most like note ID (the query, if any, restricts them)\n"
+	        "  --facets F,...    counts over all matches of: %s\n"
+	        "  --no-snippets     no passages\n"
+	        "  --marks O,C       how a matched word is marked in text output (default ⟦,⟧; colour on a\n"
+	        "                    terminal)\n"
+	        "  --json            one JSON object; each snippet's matches as \"highlights\" offsets\n"
+	        "  --explain         print the query as parsed (the plan) and the final Xapian query on "
+	        "stderr\n" DD_EXIT_HELP,
+	        facet_names);
 }
 
 size_t dd_split_facets(char *copy, const char **names, size_t max)
@@ -73,8 +74,11 @@ static void print_hit(const dd_search_hit_t *hit, int colour, int snippets, cons
 	if (n->date[0])
 		fprintf(l, "%s%s", parts++ ? " · " : "", n->date);
 	for (size_t t = 0; t < n->n_tags; t++)
-		fprintf(l, "%s%s%s", t ? "、" : parts++ ? " · " : "", n->tags[t].name,
-			n->tags[t].manual ? "（人工）" : "");
+		fprintf(l, "%s%s%s",
+		        t         ? "、"
+		        : parts++ ? " · "
+		                  : "",
+		        n->tags[t].name, n->tags[t].manual ? "（人工）" : "");
 	fclose(l);
 	dd_print_text(stdout, line, size);
 	free(line);
@@ -128,29 +132,37 @@ static void print_summary(const dd_search_result_t *res, size_t offset)
 int dd_cmd_search(int argc, char **argv)
 {
 	const char *db_path = dd_default_db(), *facets_spec = NULL;
-	dd_search_request_t req = {.limit = 10, .snippets = 1, .check_at_least = DD_SEARCH_ALL};
+	dd_search_request_t req = { .limit = 10, .snippets = 1, .check_at_least = DD_SEARCH_ALL };
 	int json = 0, marks_given = 0;
 	dd_marks_t marks;
 	/* no short form that another subcommand gives another meaning
 	 * (-o is report's --output, -f excerpt's and report's --format) */
-	static const struct option options[] = {
-		{"db", required_argument, NULL, 'd'},      {"limit", required_argument, NULL, 'n'},
-		{"offset", required_argument, NULL, 'O'},  {"sort", required_argument, NULL, 's'},
-		{"json", no_argument, NULL, 'j'},          {"like", required_argument, NULL, 'L'},
-		{"facets", required_argument, NULL, 'f'},  {"explain", no_argument, NULL, 'x'},
-		{"no-snippets", no_argument, NULL, 'S'},   {"marks", required_argument, NULL, 'm'},
-		{"version", no_argument, NULL, 'V'},       {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
+	static const struct option options[] = { { "db", required_argument, NULL, 'd' },
+		                                 { "limit", required_argument, NULL, 'n' },
+		                                 { "offset", required_argument, NULL, 'O' },
+		                                 { "sort", required_argument, NULL, 's' },
+		                                 { "json", no_argument, NULL, 'j' },
+		                                 { "like", required_argument, NULL, 'L' },
+		                                 { "facets", required_argument, NULL, 'f' },
+		                                 { "explain", no_argument, NULL, 'x' },
+		                                 { "no-snippets", no_argument, NULL, 'S' },
+		                                 { "marks", required_argument, NULL, 'm' },
+		                                 { "version", no_argument, NULL, 'V' },
+		                                 { "help", no_argument, NULL, 'h' },
+		                                 { NULL, 0, NULL, 0 } };
 	int c;
 	while ((c = getopt_long(argc, argv, "d:n:s:jxh", options, NULL)) != -1) {
 		switch (c) {
-		case 'd': db_path = optarg; break;
+		case 'd':
+			db_path = optarg;
+			break;
 		case 'n':
 			if (dd_parse_count("dundian-search", "limit", optarg, 0, 100000, &req.limit) != 0)
 				return DD_EXIT_USAGE;
 			break;
 		case 'O':
-			if (dd_parse_count("dundian-search", "offset", optarg, 0, DD_SEARCH_MAX_OFFSET, &req.offset) != 0)
+			if (dd_parse_count("dundian-search", "offset", optarg, 0, DD_SEARCH_MAX_OFFSET, &req.offset) !=
+			    0)
 				return DD_EXIT_USAGE;
 			break;
 		case 's':
@@ -163,21 +175,38 @@ int dd_cmd_search(int argc, char **argv)
 				return DD_EXIT_USAGE;
 			}
 			break;
-		case 'j': json = 1; break;
-		case 'L': req.like_id = optarg; break;
-		case 'f': facets_spec = optarg; break;
-		case 'x': req.explain = 1; break;
-		case 'S': req.snippets = 0; break;
+		case 'j':
+			json = 1;
+			break;
+		case 'L':
+			req.like_id = optarg;
+			break;
+		case 'f':
+			facets_spec = optarg;
+			break;
+		case 'x':
+			req.explain = 1;
+			break;
+		case 'S':
+			req.snippets = 0;
+			break;
 		case 'm':
 			if (dd_parse_marks(optarg, &marks) != 0) {
-				fprintf(stderr, "dundian-search: --marks '%s': give OPEN,CLOSE (e.g. '<<,>>')\n", optarg);
+				fprintf(stderr, "dundian-search: --marks '%s': give OPEN,CLOSE (e.g. '<<,>>')\n",
+				        optarg);
 				return DD_EXIT_USAGE;
 			}
 			marks_given = 1;
 			break;
-		case 'V': dd_print_version(); return DD_EXIT_OK;
-		case 'h': usage(stdout); return DD_EXIT_OK;
-		default: usage(stderr); return DD_EXIT_USAGE;
+		case 'V':
+			dd_print_version();
+			return DD_EXIT_OK;
+		case 'h':
+			usage(stdout);
+			return DD_EXIT_OK;
+		default:
+			usage(stderr);
+			return DD_EXIT_USAGE;
 		}
 	}
 	const char *facet_names[32];

@@ -53,7 +53,7 @@
 
 /* The page's own policy (web/index.html says the same in a meta tag),
  * sent with every answer. */
-#define CSP                                                                                                           \
+#define CSP                                                                                                            \
 	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "           \
 	"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
@@ -68,15 +68,16 @@ typedef struct worker {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: dundian-search serve [--port N] [--bind ADDRESS] [--db DIR] [--threads N]\n"
-	           "  serves the web page and the JSON API (see README.md, \"Web interface\")\n"
-	           "  --port N      TCP port (default 8080; 0: any free port, printed)\n"
-	           "  --bind ADDR   the address to listen on (default 127.0.0.1, this machine only;\n"
-	           "                0.0.0.0 or :: lets other machines in)\n"
-	           "  --threads N   worker threads (default %d)\n"
-	           "  stops on Ctrl-C (SIGINT) or SIGTERM\n"
-	           "exit: 0 stopped cleanly, 2 bad usage or address, 3 the index could not be read\n",
-	           DEFAULT_THREADS);
+	fprintf(f,
+	        "usage: dundian-search serve [--port N] [--bind ADDRESS] [--db DIR] [--threads N]\n"
+	        "  serves the web page and the JSON API (see README.md, \"Web interface\")\n"
+	        "  --port N      TCP port (default 8080; 0: any free port, printed)\n"
+	        "  --bind ADDR   the address to listen on (default 127.0.0.1, this machine only;\n"
+	        "                0.0.0.0 or :: lets other machines in)\n"
+	        "  --threads N   worker threads (default %d)\n"
+	        "  stops on Ctrl-C (SIGINT) or SIGTERM\n"
+	        "exit: 0 stopped cleanly, 2 bad usage or address, 3 the index could not be read\n",
+	        DEFAULT_THREADS);
 }
 
 /* ---- engines, one per worker thread ---- */
@@ -137,7 +138,7 @@ static dd_status_t param(struct MHD_Connection *c, const char *name, size_t max,
 /* A whole number parameter from lo to hi; *out keeps its default when
  * absent. */
 static dd_status_t count_param(struct MHD_Connection *c, const char *name, size_t lo, size_t hi, size_t *out,
-			       dd_error_t *err)
+                               dd_error_t *err)
 {
 	const char *v;
 	dd_status_t st = param(c, name, MAX_PARAM_BYTES, &v, err);
@@ -149,14 +150,13 @@ static dd_status_t count_param(struct MHD_Connection *c, const char *name, size_
 /* ---- the endpoints: each fills *out or returns an error ---- */
 
 typedef dd_status_t (*endpoint_fn)(dd_engine_t *e, struct MHD_Connection *c, const char *id, cJSON **out,
-				   dd_error_t *err);
+                                   dd_error_t *err);
 
-static dd_status_t api_search(dd_engine_t *e, struct MHD_Connection *c, const char *id, cJSON **out,
-			      dd_error_t *err)
+static dd_status_t api_search(dd_engine_t *e, struct MHD_Connection *c, const char *id, cJSON **out, dd_error_t *err)
 {
 	(void)id;
 	/* the command line's defaults, so the same query answers the same */
-	dd_search_request_t req = {.limit = 10, .snippets = 1, .check_at_least = DD_SEARCH_ALL};
+	dd_search_request_t req = { .limit = 10, .snippets = 1, .check_at_least = DD_SEARCH_ALL };
 	const char *sort, *facets;
 	dd_status_t st;
 	if ((st = param(c, "q", MAX_QUERY_BYTES, &req.text, err)) != DD_OK ||
@@ -207,8 +207,7 @@ static dd_status_t api_note(dd_engine_t *e, struct MHD_Connection *c, const char
 	return st;
 }
 
-static dd_status_t api_excerpt(dd_engine_t *e, struct MHD_Connection *c, const char *id, cJSON **out,
-			       dd_error_t *err)
+static dd_status_t api_excerpt(dd_engine_t *e, struct MHD_Connection *c, const char *id, cJSON **out, dd_error_t *err)
 {
 	(void)id;
 	const char *q;
@@ -223,8 +222,7 @@ static dd_status_t api_excerpt(dd_engine_t *e, struct MHD_Connection *c, const c
 	return *out ? DD_OK : err->status;
 }
 
-static dd_status_t api_report(dd_engine_t *e, struct MHD_Connection *c, const char *id, cJSON **out,
-			      dd_error_t *err)
+static dd_status_t api_report(dd_engine_t *e, struct MHD_Connection *c, const char *id, cJSON **out, dd_error_t *err)
 {
 	(void)id;
 	const char *q, *by;
@@ -236,8 +234,7 @@ static dd_status_t api_report(dd_engine_t *e, struct MHD_Connection *c, const ch
 	return *out ? DD_OK : err->status;
 }
 
-static dd_status_t api_topics(dd_engine_t *e, struct MHD_Connection *c, const char *id, cJSON **out,
-			      dd_error_t *err)
+static dd_status_t api_topics(dd_engine_t *e, struct MHD_Connection *c, const char *id, cJSON **out, dd_error_t *err)
 {
 	(void)c;
 	(void)id;
@@ -252,8 +249,7 @@ static dd_status_t api_topics(dd_engine_t *e, struct MHD_Connection *c, const ch
 	return list ? DD_OK : dd_error_set(err, DD_ERR_NOMEM, "out of memory");
 }
 
-static dd_status_t api_health(dd_engine_t *e, struct MHD_Connection *c, const char *id, cJSON **out,
-			      dd_error_t *err)
+static dd_status_t api_health(dd_engine_t *e, struct MHD_Connection *c, const char *id, cJSON **out, dd_error_t *err)
 {
 	(void)c;
 	(void)id;
@@ -267,8 +263,11 @@ static dd_status_t api_health(dd_engine_t *e, struct MHD_Connection *c, const ch
 static const struct {
 	const char *path;
 	endpoint_fn fn;
-} endpoints[] = {{"/api/search", api_search},   {"/api/excerpt", api_excerpt}, {"/api/report", api_report},
-		 {"/api/topics", api_topics},   {"/api/health", api_health}};
+} endpoints[] = { { "/api/search", api_search },
+	          { "/api/excerpt", api_excerpt },
+	          { "/api/report", api_report },
+	          { "/api/topics", api_topics },
+	          { "/api/health", api_health } };
 
 #define NOTE_PREFIX "/api/note/"
 
@@ -313,16 +312,20 @@ static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, con
 static unsigned http_status(dd_status_t st)
 {
 	switch (st) {
-	case DD_OK: return MHD_HTTP_OK;
-	case DD_ERR_INVALID: return MHD_HTTP_BAD_REQUEST;
-	case DD_ERR_NOT_FOUND: return MHD_HTTP_NOT_FOUND;
-	default: return MHD_HTTP_INTERNAL_SERVER_ERROR;
+	case DD_OK:
+		return MHD_HTTP_OK;
+	case DD_ERR_INVALID:
+		return MHD_HTTP_BAD_REQUEST;
+	case DD_ERR_NOT_FOUND:
+		return MHD_HTTP_NOT_FOUND;
+	default:
+		return MHD_HTTP_INTERNAL_SERVER_ERROR;
 	}
 }
 
 static enum MHD_Result answer_api(server_t *s, struct MHD_Connection *c, endpoint_fn fn, const char *id)
 {
-	dd_error_t err = {DD_OK, ""};
+	dd_error_t err = { DD_OK, "" };
 	cJSON *out = NULL;
 	dd_engine_t *e = worker_engine(s, 0, &err);
 	dd_status_t st = e ? fn(e, c, id, &out, &err) : err.status;
@@ -356,7 +359,7 @@ static enum MHD_Result answer_asset(struct MHD_Connection *c, const dd_web_asset
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
-			      const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+                              const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
 	(void)version;
 	(void)upload_data;
@@ -419,28 +422,35 @@ int dd_cmd_serve(int argc, char **argv)
 {
 	const char *db_path = dd_default_db(), *bind = "127.0.0.1";
 	size_t port = 8080, threads = DEFAULT_THREADS;
-	static const struct option options[] = {{"db", required_argument, NULL, 'd'},
-	                                        {"port", required_argument, NULL, 'p'},
-	                                        {"bind", required_argument, NULL, 'b'},
-	                                        {"threads", required_argument, NULL, 't'},
-	                                        {"help", no_argument, NULL, 'h'},
-	                                        {NULL, 0, NULL, 0}};
+	static const struct option options[] = {
+		{ "db", required_argument, NULL, 'd' },   { "port", required_argument, NULL, 'p' },
+		{ "bind", required_argument, NULL, 'b' }, { "threads", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },       { NULL, 0, NULL, 0 }
+	};
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "d:p:b:t:h", options, NULL)) != -1) {
 		switch (c) {
-		case 'd': db_path = optarg; break;
+		case 'd':
+			db_path = optarg;
+			break;
 		case 'p':
 			if (dd_parse_count("dundian-search serve", "port", optarg, 0, 65535, &port) != 0)
 				return DD_EXIT_USAGE;
 			break;
-		case 'b': bind = optarg; break;
+		case 'b':
+			bind = optarg;
+			break;
 		case 't':
 			if (dd_parse_count("dundian-search serve", "threads", optarg, 1, 64, &threads) != 0)
 				return DD_EXIT_USAGE;
 			break;
-		case 'h': usage(stdout); return DD_EXIT_OK;
-		default: usage(stderr); return DD_EXIT_USAGE;
+		case 'h':
+			usage(stdout);
+			return DD_EXIT_OK;
+		default:
+			usage(stderr);
+			return DD_EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
@@ -481,8 +491,9 @@ int dd_cmd_serve(int argc, char **argv)
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
 	    MHD_OPTION_CONNECTION_LIMIT, 512u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_END);
 	if (!d) {
-		fprintf(stderr, "dundian-search serve: cannot listen on %s port %zu (in use, or not an address of "
-		                "this machine?)\n",
+		fprintf(stderr,
+		        "dundian-search serve: cannot listen on %s port %zu (in use, or not an address of "
+		        "this machine?)\n",
 		        bind, port);
 		pthread_key_delete(s.worker_key);
 		return DD_EXIT_USAGE;

@@ -57,7 +57,7 @@ static int collect_paragraph(size_t number, size_t start, size_t end, void *ctx)
 		l->v = v;
 		l->cap = cap;
 	}
-	l->v[l->n++] = (dd_paragraph_t){number, start, end};
+	l->v[l->n++] = (dd_paragraph_t){ number, start, end };
 	return 0;
 }
 
@@ -190,7 +190,7 @@ void *dd_json_note_view(const dd_note_view_t *view)
 	cJSON_AddStringToObject(o, "body", note->body);
 	cJSON_AddNumberToObject(o, "paragraph_count", (double)view->n_paragraphs);
 	cJSON *list = cJSON_AddArrayToObject(o, "paragraphs");
-	char_counter_t counter = {note->body, 0, 0};
+	char_counter_t counter = { note->body, 0, 0 };
 	size_t next_span = 0;
 	for (size_t k = view->from; k < view->to; k++) {
 		const dd_paragraph_t *p = &view->paragraphs[k];
@@ -220,13 +220,13 @@ int dd_cmd_show(int argc, char **argv)
 	long para = 0;
 	int json = 0, marks_given = 0;
 	dd_marks_t marks;
-	static const struct option options[] = {{"db", required_argument, NULL, 'd'},
-	                                        {"para", required_argument, NULL, 'p'},
-	                                        {"highlight", required_argument, NULL, 'H'},
-	                                        {"json", no_argument, NULL, 'j'},
-	                                        {"marks", required_argument, NULL, 'm'},
-	                                        {"help", no_argument, NULL, 'h'},
-	                                        {NULL, 0, NULL, 0}};
+	static const struct option options[] = { { "db", required_argument, NULL, 'd' },
+		                                 { "para", required_argument, NULL, 'p' },
+		                                 { "highlight", required_argument, NULL, 'H' },
+		                                 { "json", no_argument, NULL, 'j' },
+		                                 { "marks", required_argument, NULL, 'm' },
+		                                 { "help", no_argument, NULL, 'h' },
+		                                 { NULL, 0, NULL, 0 } };
 	int c;
 	char *end;
 	optind = 1;
@@ -296,14 +296,15 @@ int dd_cmd_show(int argc, char **argv)
 	return status;
 }
 
-dd_status_t dd_note_view_open(dd_engine_t *e, const char *id, size_t para, const char *highlight,
-			      dd_note_view_t *view, dd_error_t *err)
+dd_status_t dd_note_view_open(dd_engine_t *e, const char *id, size_t para, const char *highlight, dd_note_view_t *view,
+                              dd_error_t *err)
 {
 	memset(view, 0, sizeof *view);
 	if (!plausible_id(id))
-		return dd_error_set(err, DD_ERR_INVALID,
-				    "the id given is not a note id (1-64 characters, no blanks, control characters or '/')");
-	dd_parsed_query_t pq = {0};
+		return dd_error_set(
+		    err, DD_ERR_INVALID,
+		    "the id given is not a note id (1-64 characters, no blanks, control characters or '/')");
+	dd_parsed_query_t pq = { 0 };
 	if (highlight && dd_engine_parse(e, highlight, &pq, err) != DD_OK) {
 		char message[sizeof err->message];
 		snprintf(message, sizeof message, "%s", err->message);
@@ -316,7 +317,7 @@ dd_status_t dd_note_view_open(dd_engine_t *e, const char *id, size_t para, const
 		return st;
 	}
 	const dd_stored_note_t *note = &view->note;
-	paragraph_list_t paragraphs = {0};
+	paragraph_list_t paragraphs = { 0 };
 	dd_note_foreach_paragraph(note->body, note->body_len, collect_paragraph, &paragraphs);
 	view->paragraphs = paragraphs.v;
 	view->n_paragraphs = paragraphs.n;
@@ -325,10 +326,10 @@ dd_status_t dd_note_view_open(dd_engine_t *e, const char *id, size_t para, const
 		st = dd_error_set(err, DD_ERR_NOMEM, "out of memory");
 	else if (para && para > paragraphs.n)
 		st = dd_error_set(err, DD_ERR_INVALID, "--para %zu is out of range: note %s has %zu paragraph%s", para,
-				  id, paragraphs.n, paragraphs.n == 1 ? "" : "s");
+		                  id, paragraphs.n, paragraphs.n == 1 ? "" : "s");
 	else if (highlight)
 		st = dd_highlight_spans(dd_engine_tokenizer(e), &pq, note->body, note->body_len, &view->spans,
-					&view->n_spans, err);
+		                        &view->n_spans, err);
 	if (st == DD_OK && paragraphs.n == 0)
 		st = dd_error_set(err, DD_ERR_INDEX, "note %s has an empty body", id);
 	view->from = para ? para - 1 : 0;

@@ -18,9 +18,9 @@
 #include <cjson/cJSON.h>
 
 typedef struct cli_result {
-	int status;  /* exit status, or -1 if it did not exit normally */
-	char *out;   /* everything written to stdout (NUL-terminated) */
-	char *err;   /* everything written to stderr */
+	int status; /* exit status, or -1 if it did not exit normally */
+	char *out;  /* everything written to stdout (NUL-terminated) */
+	char *err;  /* everything written to stderr */
 } cli_result_t;
 
 __attribute__((unused)) static char *cli_read_fd_all(int fd)
@@ -46,7 +46,7 @@ __attribute__((unused)) static char *cli_read_fd_all(int fd)
  * NULL-terminated argv that follows. */
 __attribute__((unused)) static cli_result_t cli_run_argv(const char *program, const char *const *args)
 {
-	cli_result_t r = {-1, NULL, NULL};
+	cli_result_t r = { -1, NULL, NULL };
 	char path[4096];
 	snprintf(path, sizeof path, "%s/%s", DD_BIN_DIR, program);
 	char out_name[] = "/tmp/dd-cli-out-XXXXXX", err_name[] = "/tmp/dd-cli-err-XXXXXX";
@@ -176,7 +176,7 @@ __attribute__((unused)) static const char *cli_corpus_index(const char *name, ch
  * and text, NULL-terminated; they go to DD_TEST_TMP/<name>/notes and the
  * index to DD_TEST_TMP/<name>/db (returned in buf, or NULL on failure). */
 __attribute__((unused)) static const char *cli_notes_index(const char *name, const char *const *files, char *buf,
-							    size_t size)
+                                                           size_t size)
 {
 	char root[4096], notes[4200];
 	if (!cli_scratch(name, root, sizeof root))

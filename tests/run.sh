@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds dundian and runs the whole test suite: a normal build, then one
+# Checks formatting and cppcheck (tests/lint.sh), builds dundian and runs
+# the whole test suite: a normal build, then one
 # under AddressSanitizer + UndefinedBehaviorSanitizer; then the browser
 # tests of the web page against the real server (tests/browser/run.sh
 # --real, which installs chromium, fonts-noto-cjk and playwright-core
@@ -9,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages="build-essential cmake pkg-config libxapian-dev libicu-dev libcjson-dev libcmocka-dev libsqlite3-dev libmicrohttpd-dev clang libclang-rt-14-dev"
+packages="build-essential cmake pkg-config clang-format cppcheck libxapian-dev libicu-dev libcjson-dev libcmocka-dev libsqlite3-dev libmicrohttpd-dev clang libclang-rt-14-dev"
 missing=""
 for p in $packages; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
@@ -23,6 +24,8 @@ if [ -n "$missing" ]; then
 		exit 1
 	fi
 fi
+
+bash tests/lint.sh
 
 jobs=$(nproc 2>/dev/null || echo 2)
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

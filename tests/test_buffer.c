@@ -40,7 +40,7 @@ static void test_array_grows_and_keeps(void **state)
 static void test_buffer(void **state)
 {
 	(void)state;
-	dd_buffer_t b = {0};
+	dd_buffer_t b = { 0 };
 	char *empty = dd_buffer_take(&b);
 	assert_string_equal(empty, "");
 	free(empty);

@@ -15,7 +15,7 @@ static void test_dcg_sums_discounted_gains(void **state)
 {
 	(void)state;
 	/* 3/log2(2) + 1/log2(3) + 0 = 3 + 0.6309297535714574 */
-	const int ranked[] = {2, 1, 0};
+	const int ranked[] = { 2, 1, 0 };
 	assert_float_equal(dd_eval_dcg_at(ranked, 3, 10), 3.6309297535714574, EPSILON);
 	/* only the first rank counts at k = 1 */
 	assert_float_equal(dd_eval_dcg_at(ranked, 3, 1), 3.0, EPSILON);
@@ -25,8 +25,8 @@ static void test_dcg_sums_discounted_gains(void **state)
 static void test_ndcg_of_ideal_ranking_is_one(void **state)
 {
 	(void)state;
-	const int ranked[] = {2, 2, 1, 0};
-	const int labels[] = {0, 1, 2, 0, 2, 0}; /* any order */
+	const int ranked[] = { 2, 2, 1, 0 };
+	const int labels[] = { 0, 1, 2, 0, 2, 0 }; /* any order */
 	assert_float_equal(dd_eval_ndcg_at(ranked, 4, labels, 6, 10), 1.0, EPSILON);
 }
 
@@ -37,30 +37,30 @@ static void test_ndcg_of_mixed_ranking(void **state)
 	 * ideal {2,2,1,1}: 3 + 3/log2(3) + 1/log2(4) + 1/log2(5)
 	 *                = 3 + 1.8927892607 + 0.5 + 0.4306765581 = 5.8234658188
 	 * nDCG = 0.8003066502 */
-	const int ranked[] = {2, 0, 1, 0, 2};
-	const int labels[] = {2, 2, 1, 1, 0, 0, 0};
+	const int ranked[] = { 2, 0, 1, 0, 2 };
+	const int labels[] = { 2, 2, 1, 1, 0, 0, 0 };
 	assert_float_equal(dd_eval_ndcg_at(ranked, 5, labels, 7, 10), 0.8003066501511268, EPSILON);
 }
 
 static void test_ndcg_cuts_at_k(void **state)
 {
 	(void)state;
-	const int ranked[] = {1, 2};
-	const int labels[] = {2, 1, 0, 0};
+	const int ranked[] = { 1, 2 };
+	const int labels[] = { 2, 1, 0, 0 };
 	/* k = 1: 1 / 3 */
 	assert_float_equal(dd_eval_ndcg_at(ranked, 2, labels, 4, 1), 1.0 / 3.0, EPSILON);
 	/* k = 2: (1 + 3/log2 3) / (3 + 1/log2 3) = 2.8927892607 / 3.6309297536 */
 	assert_float_equal(dd_eval_ndcg_at(ranked, 2, labels, 4, 2), 0.7967075809905066, EPSILON);
 	/* a relevant note at rank 11 adds nothing to nDCG@10 */
-	const int late[] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
+	const int late[] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2 };
 	assert_float_equal(dd_eval_ndcg_at(late, 11, labels, 4, 10), 0.0, EPSILON);
 }
 
 static void test_ndcg_without_relevant_notes_is_zero(void **state)
 {
 	(void)state;
-	const int ranked[] = {0, 0};
-	const int labels[] = {0, 0, 0};
+	const int ranked[] = { 0, 0 };
+	const int labels[] = { 0, 0, 0 };
 	assert_float_equal(dd_eval_ndcg_at(ranked, 2, labels, 3, 10), 0.0, EPSILON);
 	assert_float_equal(dd_eval_ndcg_at(ranked, 2, labels, 0, 10), 0.0, EPSILON);
 }
@@ -69,13 +69,13 @@ static void test_precision_counts_short_lists_against_k(void **state)
 {
 	(void)state;
 	/* 2 relevant among 5 returned: 2 / 10, not 2 / 5 */
-	const int ranked[] = {1, 0, 2, 0, 0};
+	const int ranked[] = { 1, 0, 2, 0, 0 };
 	assert_float_equal(dd_eval_precision_at(ranked, 5, 10), 0.2, EPSILON);
 	assert_float_equal(dd_eval_precision_at(ranked, 5, 3), 2.0 / 3.0, EPSILON);
 	assert_float_equal(dd_eval_precision_at(ranked, 0, 10), 0.0, EPSILON);
 	assert_float_equal(dd_eval_precision_at(ranked, 5, 0), 0.0, EPSILON);
 	/* grade 1 and grade 2 both count */
-	const int full[] = {1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 0};
+	const int full[] = { 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 0 };
 	assert_float_equal(dd_eval_precision_at(full, 11, 10), 1.0, EPSILON);
 }
 
@@ -83,13 +83,13 @@ static void test_average_precision(void **state)
 {
 	(void)state;
 	/* relevant at ranks 1 and 3, 3 relevant in all: (1/1 + 2/3) / 3 = 5/9 */
-	const int ranked[] = {1, 0, 2, 0};
+	const int ranked[] = { 1, 0, 2, 0 };
 	assert_float_equal(dd_eval_average_precision(ranked, 4, 3), 5.0 / 9.0, EPSILON);
 	/* every relevant note first: 1 */
-	const int perfect[] = {2, 1, 0};
+	const int perfect[] = { 2, 1, 0 };
 	assert_float_equal(dd_eval_average_precision(perfect, 3, 2), 1.0, EPSILON);
 	/* relevant at ranks 2 and 4 of 2: (1/2 + 2/4) / 2 = 0.5 */
-	const int late[] = {0, 1, 0, 1};
+	const int late[] = { 0, 1, 0, 1 };
 	assert_float_equal(dd_eval_average_precision(late, 4, 2), 0.5, EPSILON);
 	assert_float_equal(dd_eval_average_precision(ranked, 4, 0), 0.0, EPSILON);
 	assert_float_equal(dd_eval_average_precision(ranked, 0, 3), 0.0, EPSILON);
@@ -98,7 +98,7 @@ static void test_average_precision(void **state)
 static void test_recall_at_k(void **state)
 {
 	(void)state;
-	const int ranked[] = {1, 0, 2};
+	const int ranked[] = { 1, 0, 2 };
 	/* 1 of 4 relevant in the top 2, 2 of 4 in the top 100 */
 	assert_float_equal(dd_eval_recall_at(ranked, 3, 2, 4), 0.25, EPSILON);
 	assert_float_equal(dd_eval_recall_at(ranked, 3, 100, 4), 0.5, EPSILON);
@@ -108,8 +108,8 @@ static void test_recall_at_k(void **state)
 static void test_compare_sets_partial_overlap(void **state)
 {
 	(void)state;
-	const char *returned[] = {"N0001", "N0002", "N0003"};
-	const char *expected[] = {"N0002", "N0001", "N0004"};
+	const char *returned[] = { "N0001", "N0002", "N0003" };
+	const char *expected[] = { "N0002", "N0001", "N0004" };
 	dd_eval_set_score_t score = dd_eval_compare_sets(returned, 3, expected, 3);
 	assert_float_equal(score.recall, 2.0 / 3.0, EPSILON);
 	assert_float_equal(score.precision, 2.0 / 3.0, EPSILON);
@@ -119,8 +119,8 @@ static void test_compare_sets_partial_overlap(void **state)
 static void test_compare_sets_exact_with_duplicates(void **state)
 {
 	(void)state;
-	const char *returned[] = {"N0007", "N0007", "N0003"};
-	const char *expected[] = {"N0003", "N0007"};
+	const char *returned[] = { "N0007", "N0007", "N0003" };
+	const char *expected[] = { "N0003", "N0007" };
 	dd_eval_set_score_t score = dd_eval_compare_sets(returned, 3, expected, 2);
 	assert_float_equal(score.recall, 1.0, EPSILON);
 	assert_float_equal(score.precision, 1.0, EPSILON);
@@ -130,8 +130,8 @@ static void test_compare_sets_exact_with_duplicates(void **state)
 static void test_compare_sets_superset_and_subset(void **state)
 {
 	(void)state;
-	const char *many[] = {"N0001", "N0002", "N0003", "N0004"};
-	const char *one[] = {"N0002"};
+	const char *many[] = { "N0001", "N0002", "N0003", "N0004" };
+	const char *one[] = { "N0002" };
 	/* returned too much: recall 1, precision 1/4 */
 	dd_eval_set_score_t score = dd_eval_compare_sets(many, 4, one, 1);
 	assert_float_equal(score.recall, 1.0, EPSILON);
@@ -147,7 +147,7 @@ static void test_compare_sets_superset_and_subset(void **state)
 static void test_compare_sets_empty(void **state)
 {
 	(void)state;
-	const char *expected[] = {"N0001"};
+	const char *expected[] = { "N0001" };
 	/* nothing returned for something expected: a miss on both counts */
 	dd_eval_set_score_t score = dd_eval_compare_sets(NULL, 0, expected, 1);
 	assert_float_equal(score.recall, 0.0, EPSILON);
@@ -163,7 +163,7 @@ static void test_compare_sets_empty(void **state)
 static void test_rank_of_target(void **state)
 {
 	(void)state;
-	const char *hits[] = {"N0005", "N0009", "N0002", "N0009"};
+	const char *hits[] = { "N0005", "N0009", "N0002", "N0009" };
 	assert_int_equal(dd_eval_rank_of(hits, 4, "N0005"), 1);
 	/* the first occurrence counts */
 	assert_int_equal(dd_eval_rank_of(hits, 4, "N0009"), 2);
@@ -184,8 +184,8 @@ static void test_reciprocal_rank(void **state)
 	assert_float_equal(dd_eval_reciprocal_rank(0, 100), 0.0, EPSILON);
 	assert_float_equal(dd_eval_reciprocal_rank(101, 100), 0.0, EPSILON);
 	/* MRR of ranks 1, 2, missing: (1 + 0.5 + 0) / 3 = 0.5 */
-	double sum = dd_eval_reciprocal_rank(1, 100) + dd_eval_reciprocal_rank(2, 100) +
-		     dd_eval_reciprocal_rank(0, 100);
+	double sum =
+	    dd_eval_reciprocal_rank(1, 100) + dd_eval_reciprocal_rank(2, 100) + dd_eval_reciprocal_rank(0, 100);
 	assert_float_equal(sum / 3.0, 0.5, EPSILON);
 }
 
@@ -202,7 +202,7 @@ static void test_found_at_k(void **state)
 static void test_quantile_nearest_rank(void **state)
 {
 	(void)state;
-	const double four[] = {4.0, 1.0, 3.0, 2.0};
+	const double four[] = { 4.0, 1.0, 3.0, 2.0 };
 	assert_float_equal(dd_eval_quantile(four, 4, 0.5), 2.0, EPSILON);
 	assert_float_equal(dd_eval_quantile(four, 4, 0.95), 4.0, EPSILON);
 	assert_float_equal(dd_eval_quantile(four, 4, 0.0), 1.0, EPSILON);
@@ -214,7 +214,7 @@ static void test_quantile_nearest_rank(void **state)
 	/* 0.95 * 20 = 19: the 19th smallest value */
 	assert_float_equal(dd_eval_quantile(twenty, 20, 0.95), 19.0, EPSILON);
 	assert_float_equal(dd_eval_quantile(twenty, 20, 0.5), 10.0, EPSILON);
-	const double one[] = {7.5};
+	const double one[] = { 7.5 };
 	assert_float_equal(dd_eval_quantile(one, 1, 0.95), 7.5, EPSILON);
 	assert_float_equal(dd_eval_quantile(NULL, 0, 0.5), 0.0, EPSILON);
 }

@@ -311,11 +311,11 @@ static size_t check_excerpts(const char *query, const char *per_note, const char
 /* ---- excerpt ---- */
 
 static const char *const queries[] = {
-    "合作医疗",     "饮水",     "宅基地",       "\"镇里\"",      "低保",
-    "修路",         "报账",     "自来水",       "危房",          "留守儿童",
-    "土地流转",     "村干部",   "养老保险",     "污水",          "合作社",
-    "茶叶",         "补贴",     "学校 老师",    "饮水 NOT 修路", "county:石林县 饮水",
-    "\"一千块钱\"", "外出打工", "date:2007-04", "topic:water",
+	"合作医疗",     "饮水",     "宅基地",       "\"镇里\"",      "低保",
+	"修路",         "报账",     "自来水",       "危房",          "留守儿童",
+	"土地流转",     "村干部",   "养老保险",     "污水",          "合作社",
+	"茶叶",         "补贴",     "学校 老师",    "饮水 NOT 修路", "county:石林县 饮水",
+	"\"一千块钱\"", "外出打工", "date:2007-04", "topic:water",
 };
 
 static void test_every_passage_is_the_body_at_its_offsets(void **state)
@@ -426,10 +426,10 @@ static void test_markdown_entities_and_marks(void **state)
 {
 	(void)state;
 	char db[4200];
-	const char *const files[] = {"E1.md",
-	                             "---\nid: E1\ntitle: 账目 & <b>明细</b>\ndate: 2007-01-01\n---\n"
-	                             "报账单上写着&amp;和<b>加粗</b>，a > b 也照抄。\n",
-	                             NULL};
+	const char *const files[] = { "E1.md",
+		                      "---\nid: E1\ntitle: 账目 & <b>明细</b>\ndate: 2007-01-01\n---\n"
+		                      "报账单上写着&amp;和<b>加粗</b>，a > b 也照抄。\n",
+		                      NULL };
 	assert_non_null(cli_notes_index("excerpt_entities", files, db, sizeof db));
 	cli_result_t r;
 	r = cli_run("dundian-search", "excerpt", "--db", db, "--format", "markdown", "报账", (char *)NULL);
@@ -586,7 +586,8 @@ static void test_show_prints_the_right_paragraph(void **state)
 	cli_result_free(&r);
 
 	/* highlighting */
-	r = cli_run("dundian-search", "show", "N0001", "--db", db_path, "--para", "6", "--highlight", "报账", (char *)NULL);
+	r = cli_run("dundian-search", "show", "N0001", "--db", db_path, "--para", "6", "--highlight", "报账",
+	            (char *)NULL);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "二是研究在乡里设⟦报账⟧代办点"));
 	cli_result_free(&r);
@@ -595,7 +596,7 @@ static void test_show_prints_the_right_paragraph(void **state)
 static void test_show_json_body_and_offsets(void **state)
 {
 	(void)state;
-	const char *ids[] = {"N0001", "N0147", "N0027", "N0298"};
+	const char *ids[] = { "N0001", "N0147", "N0027", "N0298" };
 	for (size_t i = 0; i < 4; i++) {
 		cli_result_t r = cli_run("dundian-search", "show", ids[i], "--db", db_path, "--json", "--highlight",
 		                         "合作医疗 低保", (char *)NULL);
@@ -628,7 +629,8 @@ static void test_show_json_body_and_offsets(void **state)
 		cli_result_free(&r);
 	}
 	/* --para: one paragraph, the body still whole */
-	cli_result_t r = cli_run("dundian-search", "show", "N0001", "--db", db_path, "--json", "--para", "7", (char *)NULL);
+	cli_result_t r =
+	    cli_run("dundian-search", "show", "N0001", "--db", db_path, "--json", "--para", "7", (char *)NULL);
 	assert_int_equal(r.status, 0);
 	cJSON *o = cJSON_Parse(r.out);
 	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(o, "paragraphs")), 1);
@@ -658,33 +660,34 @@ static void assert_one_line_error(int expected_status, const char *needle, const
 static void test_errors(void **state)
 {
 	(void)state;
-	const char *unknown_id[] = {"show", "N9999", "--db", db_path, NULL};
+	const char *unknown_id[] = { "show", "N9999", "--db", db_path, NULL };
 	assert_one_line_error(2, "no note N9999", unknown_id);
-	const char *para_range[] = {"show", "N0001", "--db", db_path, "--para", "8", NULL};
+	const char *para_range[] = { "show", "N0001", "--db", db_path, "--para", "8", NULL };
 	assert_one_line_error(2, "--para 8", para_range);
-	const char *para_zero[] = {"show", "N0001", "--db", db_path, "--para", "0", NULL};
+	const char *para_zero[] = { "show", "N0001", "--db", db_path, "--para", "0", NULL };
 	assert_one_line_error(2, "--para", para_zero);
-	const char *para_text[] = {"show", "N0001", "--db", db_path, "--para", "four", NULL};
+	const char *para_text[] = { "show", "N0001", "--db", db_path, "--para", "four", NULL };
 	assert_one_line_error(2, "four", para_text);
-	const char *bad_highlight[] = {"show", "N0001", "--db", db_path, "--highlight", "(饮水", NULL};
+	const char *bad_highlight[] = { "show", "N0001", "--db", db_path, "--highlight", "(饮水", NULL };
 	assert_one_line_error(2, "饮水", bad_highlight);
-	const char *bad_query[] = {"excerpt", "--db", db_path, "\"饮水", NULL};
+	const char *bad_query[] = { "excerpt", "--db", db_path, "\"饮水", NULL };
 	assert_one_line_error(2, "饮水", bad_query);
-	const char *bad_field[] = {"excerpt", "--db", db_path, "--format", "json", "nosuchfield:x", NULL};
+	const char *bad_field[] = { "excerpt", "--db", db_path, "--format", "json", "nosuchfield:x", NULL };
 	assert_one_line_error(2, "nosuchfield", bad_field);
-	const char *bad_format[] = {"excerpt", "--db", db_path, "--format", "html", "饮水", NULL};
+	const char *bad_format[] = { "excerpt", "--db", db_path, "--format", "html", "饮水", NULL };
 	assert_one_line_error(2, "html", bad_format);
-	const char *bad_per_note[] = {"excerpt", "--db", db_path, "--per-note", "0", "饮水", NULL};
+	const char *bad_per_note[] = { "excerpt", "--db", db_path, "--per-note", "0", "饮水", NULL };
 	assert_one_line_error(2, "--per-note", bad_per_note);
-	const char *bad_width[] = {"excerpt", "--db", db_path, "--kwic", "--width", "x", "饮水", NULL};
+	const char *bad_width[] = { "excerpt", "--db", db_path, "--kwic", "--width", "x", "饮水", NULL };
 	assert_one_line_error(2, "--width", bad_width);
-	const char *no_index[] = {"excerpt", "--db", DD_TEST_TMP "/no-such-index", "饮水", NULL};
+	const char *no_index[] = { "excerpt", "--db", DD_TEST_TMP "/no-such-index", "饮水", NULL };
 	cli_result_t r = cli_run_argv("dundian-search", no_index);
 	assert_int_equal(r.status, 3);
 	cli_result_free(&r);
 
 	/* nothing found: exit 1, an empty but valid JSON answer */
-	r = cli_run("dundian-search", "excerpt", "--db", db_path, "--format", "json", "\"没有这样一句话\"", (char *)NULL);
+	r = cli_run("dundian-search", "excerpt", "--db", db_path, "--format", "json", "\"没有这样一句话\"",
+	            (char *)NULL);
 	assert_int_equal(r.status, 1);
 	cJSON *o = cJSON_Parse(r.out);
 	assert_non_null(o);
@@ -732,17 +735,17 @@ static void test_search_snippets_still_work(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_every_passage_is_the_body_at_its_offsets),
-	    cmocka_unit_test(test_passages_with_context_are_the_body_too),
-	    cmocka_unit_test(test_context_widens_the_same_passage),
-	    cmocka_unit_test(test_markdown_quotes_with_citations),
-	    cmocka_unit_test(test_markdown_entities_and_marks),
-	    cmocka_unit_test(test_text_output),
-	    cmocka_unit_test(test_kwic_lines_align),
-	    cmocka_unit_test(test_show_prints_the_right_paragraph),
-	    cmocka_unit_test(test_show_json_body_and_offsets),
-	    cmocka_unit_test(test_errors),
-	    cmocka_unit_test(test_search_snippets_still_work),
+		cmocka_unit_test(test_every_passage_is_the_body_at_its_offsets),
+		cmocka_unit_test(test_passages_with_context_are_the_body_too),
+		cmocka_unit_test(test_context_widens_the_same_passage),
+		cmocka_unit_test(test_markdown_quotes_with_citations),
+		cmocka_unit_test(test_markdown_entities_and_marks),
+		cmocka_unit_test(test_text_output),
+		cmocka_unit_test(test_kwic_lines_align),
+		cmocka_unit_test(test_show_prints_the_right_paragraph),
+		cmocka_unit_test(test_show_json_body_and_offsets),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_search_snippets_still_work),
 	};
 	return cmocka_run_group_tests(tests, build_index, close_index);
 }

@@ -52,8 +52,14 @@ static uint64_t rng_next(void)
 	rng_state ^= rng_state >> 27;
 	return rng_state * 0x2545F4914F6CDD1DULL;
 }
-static size_t rng_below(size_t n) { return (size_t)(rng_next() % n); }
-static double rng_unit(void) { return (double)(rng_next() >> 11) / 9007199254740992.0; }
+static size_t rng_below(size_t n)
+{
+	return (size_t)(rng_next() % n);
+}
+static double rng_unit(void)
+{
+	return (double)(rng_next() >> 11) / 9007199254740992.0;
+}
 
 /* Starts dundian-index --quiet --db db notes with stdout and stderr into
  * the files out/err (when given), as user uid when uid >= 0.  Returns the
@@ -133,7 +139,10 @@ static int index_state(const char *db_path, const char *marker, size_t *marked, 
 }
 
 /* Note ids of the .md files in dir, sorted, like index_state's. */
-static int compare_names(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
 static size_t list_notes(const char *dir, char ***names)
 {
 	DIR *d = opendir(dir);
@@ -323,15 +332,17 @@ static void test_kill_during_reindex(void **state)
 				waitpid(pid, &ws, 0);
 			}
 			if (index_state(db, marker, &marked, got) != 0)
-				fail_msg("round %d: after kill -9 at %u us the index does not open: %s", round, delay, got);
+				fail_msg("round %d: after kill -9 at %u us the index does not open: %s", round, delay,
+				         got);
 			if (strcmp(got, prev) == 0 && marked == 0)
 				saw_previous++;
 			else if (strcmp(got, want) == 0 && marked == want_marked)
 				saw_new++;
 			else
-				fail_msg("round %d: after kill -9 at %u us the index holds neither the previous nor the "
-					 "new notes (%zu of %zu marked)",
-					 round, delay, marked, want_marked);
+				fail_msg(
+				    "round %d: after kill -9 at %u us the index holds neither the previous nor the "
+				    "new notes (%zu of %zu marked)",
+				    round, delay, marked, want_marked);
 		}
 		double started = now_seconds();
 		int status = run_indexer(db, notes, &err_text, -1);
@@ -346,8 +357,8 @@ static void test_kill_during_reindex(void **state)
 		memcpy(prev, want, sizeof prev);
 	}
 	print_message("%d kills over runs of %.2f s: %d while running (index then held the previous notes %d "
-		      "times, the new %d times)\n",
-		      rounds, span, killed_running, saw_previous, saw_new);
+	              "times, the new %d times)\n",
+	              rounds, span, killed_running, saw_previous, saw_new);
 	/* The test means something only when kills hit running indexers, and
 	 * both outcomes occur. */
 	assert_true(killed_running >= rounds / 2);
@@ -477,7 +488,7 @@ static void test_full_disk(void **state)
 	assert_string_equal(after_files, before_files); /* no lock or temporary file added */
 	if (after_size > before_size)
 		fail_msg("the index grew from %lld to %lld bytes in a run that failed", (long long)before_size,
-			 (long long)after_size);
+		         (long long)after_size);
 
 	/* with room again, the next run completes */
 	snprintf(cmd, sizeof cmd, "%s/filler", mount_point);
@@ -512,7 +523,7 @@ static void assert_one_line(const char *text, const char *want, const char *not_
 {
 	if (!strstr(text, want) || count_lines(text) != 1 || (not_want && strstr(text, not_want)))
 		fail_msg("expected one line with '%s'%s%s, got: %s", want, not_want ? " and without " : "",
-			 not_want ? not_want : "", text);
+		         not_want ? not_want : "", text);
 }
 
 static void test_read_only_file_system(void **state)
@@ -569,7 +580,7 @@ static void test_not_an_index(void **state)
 	const char *note = CLI_CORPUS_NOTES "/N0001.md";
 
 	/* a regular file: neither read as an index nor written over */
-	const char *files[] = {file, "/etc/passwd"};
+	const char *files[] = { file, "/etc/passwd" };
 	for (size_t i = 0; i < 2; i++) {
 		cli_result_t r = cli_run("dundian-search", "--db", files[i], "饮水", (char *)NULL);
 		assert_int_equal(r.status, 3);

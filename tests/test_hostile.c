@@ -42,7 +42,7 @@ typedef struct bounded_run {
 	int signal;   /* the signal that ended it, 0 if it exited */
 	int too_slow; /* killed at the bound */
 	double seconds;
-	char *err;    /* stderr, NUL-terminated (stdout is discarded) */
+	char *err; /* stderr, NUL-terminated (stdout is discarded) */
 } bounded_run_t;
 
 static double now(void)
@@ -96,7 +96,7 @@ static child_t start_bounded(const char *program, const char *const *args, const
  * started. */
 static bounded_run_t finish_bounded(child_t *c, double limit)
 {
-	bounded_run_t r = {-1, 0, 0, 0, NULL};
+	bounded_run_t r = { -1, 0, 0, 0, NULL };
 	int ws = 0;
 	while (waitpid(c->pid, &ws, WNOHANG) == 0) {
 		if (now() - c->start > limit) {
@@ -156,11 +156,11 @@ static const char *shown(const char *q)
  * runs went wrong (each printed). */
 static int try_query_lines(const char *query, int one_line)
 {
-	const char *search[] = {"search", "--db", corpus_db, "--", query, NULL};
-	const char *excerpt[] = {"excerpt", "--db", corpus_db, "--", query, NULL};
-	const char *report[] = {"report", "--db", corpus_db, "--format", "csv", "--", query, NULL};
-	const char *show[] = {"show", "N0001", "--db", corpus_db, "--highlight", query, NULL};
-	const char *const *runs[] = {search, excerpt, report, show};
+	const char *search[] = { "search", "--db", corpus_db, "--", query, NULL };
+	const char *excerpt[] = { "excerpt", "--db", corpus_db, "--", query, NULL };
+	const char *report[] = { "report", "--db", corpus_db, "--format", "csv", "--", query, NULL };
+	const char *show[] = { "show", "N0001", "--db", corpus_db, "--highlight", query, NULL };
+	const char *const *runs[] = { search, excerpt, report, show };
 	enum { N_RUNS = sizeof runs / sizeof runs[0] };
 	child_t children[N_RUNS];
 	for (size_t k = 0; k < N_RUNS; k++)
@@ -178,8 +178,8 @@ static int try_query_lines(const char *query, int one_line)
 		else if (one_line && count_lines(r.err) > 1)
 			what = "more than one line on stderr";
 		if (what) {
-			print_error("%s '%s': %s (exit %d, signal %d, %.1f s); stderr: %.300s\n", runs[k][0], shown(query),
-			            what, r.status, r.signal, r.seconds, r.err ? r.err : "");
+			print_error("%s '%s': %s (exit %d, signal %d, %.1f s); stderr: %.300s\n", runs[k][0],
+			            shown(query), what, r.status, r.signal, r.seconds, r.err ? r.err : "");
 			bad++;
 		}
 		free(r.err);
@@ -218,8 +218,9 @@ static void test_unclosed_quotes_after_operators(void **state)
 {
 	(void)state;
 	/* each crashed search, excerpt, report and show (SIGSEGV) before */
-	const char *queries[] = {"-\"", "NOT \"", "a OR \"", "饮水 AND \"修路", "a OR date:\"", "a OR topic:\"",
-	                         "\"", "“", "饮水 “修路", "(\"", "county:\"", "－“"};
+	const char *queries[] = { "-\"",          "NOT \"",        "a OR \"",   "饮水 AND \"修路",
+		                  "a OR date:\"", "a OR topic:\"", "\"",        "“",
+		                  "饮水 “修路",   "(\"",           "county:\"", "－“" };
 	try_queries(queries, sizeof queries / sizeof queries[0]);
 }
 
@@ -229,9 +230,12 @@ static void test_huge_queries(void **state)
 	/* Long queries of a few kinds.  (A 40,000-character query of words
 	 * runs for minutes: the query parser's bound is another change;
 	 * sizes here stay below it.) */
-	char *queries[] = {repeated("", "饮水 ", 400, ""), repeated("", "a OR ", 300, "b"),
-	                   repeated("", "饮水 AND ", 301, "不存在的词"), repeated("", "\"村\" ", 70, ""),
-	                   repeated("", "county:石林县 ", 40, "饮水"), repeated("", "-", 3000, "饮水")};
+	char *queries[] = { repeated("", "饮水 ", 400, ""),
+		            repeated("", "a OR ", 300, "b"),
+		            repeated("", "饮水 AND ", 301, "不存在的词"),
+		            repeated("", "\"村\" ", 70, ""),
+		            repeated("", "county:石林县 ", 40, "饮水"),
+		            repeated("", "-", 3000, "饮水") };
 	try_queries((const char *const *)queries, sizeof queries / sizeof queries[0]);
 	for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++)
 		free(queries[i]);
@@ -241,9 +245,9 @@ static void test_deep_nesting(void **state)
 {
 	(void)state;
 	char *open = repeated("", "(", 100, "饮水");
-	char *queries[] = {repeated(open, ")", 100, ""), repeated("", "(", 3000, "饮水"),
-	                   repeated("饮水", ")", 3000, ""), repeated("", "NOT ", 1000, "饮水"),
-	                   repeated("", "(NOT ", 500, "饮水")};
+	char *queries[] = { repeated(open, ")", 100, ""), repeated("", "(", 3000, "饮水"),
+		            repeated("饮水", ")", 3000, ""), repeated("", "NOT ", 1000, "饮水"),
+		            repeated("", "(NOT ", 500, "饮水") };
 	try_queries((const char *const *)queries, sizeof queries / sizeof queries[0]);
 	for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++)
 		free(queries[i]);
@@ -253,9 +257,9 @@ static void test_deep_nesting(void **state)
 static void test_invalid_utf8_binary_and_control_characters(void **state)
 {
 	(void)state;
-	const char *queries[] = {"\xFF\xFE", "饮\xE6水", "\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\x80",
-	                         "饮水\xE9", "\x1B[31m饮水", "\x1B]0;title\x07", "\x01\x02\x03", "饮\t水",
-	                         "\x7F", "\r", "饮水\r修路", "\x0B\x0C"};
+	const char *queries[] = { "\xFF\xFE", "饮\xE6水", "\xC0\xAF",     "\xED\xA0\x80",     "\xF4\x90\x80\x80",
+		                  "\x80",     "饮水\xE9", "\x1B[31m饮水", "\x1B]0;title\x07", "\x01\x02\x03",
+		                  "饮\t水",   "\x7F",     "\r",           "饮水\r修路",       "\x0B\x0C" };
 	try_queries(queries, sizeof queries / sizeof queries[0]);
 	/* A line break in a query is echoed in excerpt's and report's message,
 	 * which then takes two lines (query.c's part of issue 12): checked
@@ -283,12 +287,46 @@ static void test_emoji_full_width_long_words_and_field_junk(void **state)
 {
 	(void)state;
 	char *long_latin = repeated("", "a", 5000, ""), *long_han = repeated("", "饮", 3000, "");
-	const char *queries[] = {"😀", "饮水😀", "👨‍👩‍👧", "（饮水）", "饮水＂", "：：", "！？", "“”", "＂饮水＂",
-	                         "饮水　修路", "ＡＮＤ", "饮水 ＯＲ 修路", long_latin, long_han,
-	                         "abcdefghijklmnopqrstuvwxyz:x", "foo:bar", ":", "county:", "date:2007-13-45",
-	                         "date:..", "date:2007-04-09..2007-03-01", "id:", "topic:nosuchtopic", "topic:",
-	                         "date:99999999999999999999", "county::", "a:b:c", "AND", "OR", "NOT", "-",
-	                         "－", "()", ")(", "( )", "NOT NOT", "a AND", "OR a", "\"\"", "date:2007-02-29"};
+	const char *queries[] = { "😀",
+		                  "饮水😀",
+		                  "👨‍👩‍👧",
+		                  "（饮水）",
+		                  "饮水＂",
+		                  "：：",
+		                  "！？",
+		                  "“”",
+		                  "＂饮水＂",
+		                  "饮水　修路",
+		                  "ＡＮＤ",
+		                  "饮水 ＯＲ 修路",
+		                  long_latin,
+		                  long_han,
+		                  "abcdefghijklmnopqrstuvwxyz:x",
+		                  "foo:bar",
+		                  ":",
+		                  "county:",
+		                  "date:2007-13-45",
+		                  "date:..",
+		                  "date:2007-04-09..2007-03-01",
+		                  "id:",
+		                  "topic:nosuchtopic",
+		                  "topic:",
+		                  "date:99999999999999999999",
+		                  "county::",
+		                  "a:b:c",
+		                  "AND",
+		                  "OR",
+		                  "NOT",
+		                  "-",
+		                  "－",
+		                  "()",
+		                  ")(",
+		                  "( )",
+		                  "NOT NOT",
+		                  "a AND",
+		                  "OR a",
+		                  "\"\"",
+		                  "date:2007-02-29" };
 	try_queries(queries, sizeof queries / sizeof queries[0]);
 	free(long_latin);
 	free(long_han);
@@ -298,16 +336,16 @@ static void test_show_refuses_odd_ids_in_one_line(void **state)
 {
 	(void)state;
 	char *long_id = repeated("", "x", 5000, "");
-	const char *ids[] = {"a\nb", "N\x1b[31m1", "N\x01", "\xFF\xFE", "a/b", "a b", "", long_id};
+	const char *ids[] = { "a\nb", "N\x1b[31m1", "N\x01", "\xFF\xFE", "a/b", "a b", "", long_id };
 	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
-		const char *args[] = {"show", ids[i], "--db", corpus_db, NULL};
+		const char *args[] = { "show", ids[i], "--db", corpus_db, NULL };
 		bounded_run_t r = run_bounded("dundian-search", args, QUERY_SECONDS, NULL);
 		if (r.status != 2 || count_lines(r.err) != 1 || strchr(r.err, '\x1b'))
 			fail_msg("show '%s': exit %d, stderr: %s", shown(ids[i]), r.status, r.err);
 		free(r.err);
 	}
 	/* a well-formed id that is not there: exit 2 (as --like N9999), one line */
-	const char *args[] = {"show", "N9999", "--db", corpus_db, NULL};
+	const char *args[] = { "show", "N9999", "--db", corpus_db, NULL };
 	bounded_run_t r = run_bounded("dundian-search", args, QUERY_SECONDS, NULL);
 	assert_int_equal(r.status, 2);
 	assert_int_equal(count_lines(r.err), 1);
@@ -318,10 +356,45 @@ static void test_show_refuses_odd_ids_in_one_line(void **state)
 
 /* --- malformed queries recombined from the grammar's pieces -------------- */
 
-static const char *const pieces[] = {
-    "“", "”", "\"", "(", ")", " AND ", " OR ", " NOT ", "-", "－", " ", " ", "county:", "topic:", "date:",
-    "id:", "author:", "village:", "2007-04-09", "2007-04", "2007", "..", "2007-03-01..2007-03-31", "饮水",
-    "修路", "宅基地", "村", "a", "water", "N0001", ":", "石林县", "AND", "OR", "NOT", "＂", "（", "）", "县"};
+static const char *const pieces[] = { "“",
+	                              "”",
+	                              "\"",
+	                              "(",
+	                              ")",
+	                              " AND ",
+	                              " OR ",
+	                              " NOT ",
+	                              "-",
+	                              "－",
+	                              " ",
+	                              " ",
+	                              "county:",
+	                              "topic:",
+	                              "date:",
+	                              "id:",
+	                              "author:",
+	                              "village:",
+	                              "2007-04-09",
+	                              "2007-04",
+	                              "2007",
+	                              "..",
+	                              "2007-03-01..2007-03-31",
+	                              "饮水",
+	                              "修路",
+	                              "宅基地",
+	                              "村",
+	                              "a",
+	                              "water",
+	                              "N0001",
+	                              ":",
+	                              "石林县",
+	                              "AND",
+	                              "OR",
+	                              "NOT",
+	                              "＂",
+	                              "（",
+	                              "）",
+	                              "县" };
 
 static void test_generated_malformed_queries(void **state)
 {
@@ -407,14 +480,14 @@ static void test_show_json_of_a_note_of_many_paragraphs_is_fast(void **state)
 	write_note(dir, "P0001", body);
 	free(body);
 	snprintf(db, sizeof db, "%s/db", dir);
-	const char *index[] = {"--quiet", "--db", db, dir, NULL};
+	const char *index[] = { "--quiet", "--db", db, dir, NULL };
 	bounded_run_t r = run_bounded("dundian-index", index, 900, NULL);
 	int indexed = r.status;
 	free(r.err);
 	assert_int_equal(indexed, 0);
 	snprintf(out, sizeof out, "%s/show.json", dir);
 	/* generous: a linear pass takes about a second, even under ASan a few */
-	const char *show[] = {"show", "P0001", "--db", db, "--json", "--highlight", "吃水", NULL};
+	const char *show[] = { "show", "P0001", "--db", db, "--json", "--highlight", "吃水", NULL };
 	r = run_bounded("dundian-search", show, 60, out);
 	free(r.err);
 	assert_false(r.too_slow);
@@ -451,15 +524,15 @@ static int setup(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_unclosed_quotes_after_operators),
-	    cmocka_unit_test(test_huge_queries),
-	    cmocka_unit_test(test_deep_nesting),
-	    cmocka_unit_test(test_invalid_utf8_binary_and_control_characters),
-	    cmocka_unit_test(test_emoji_full_width_long_words_and_field_junk),
-	    cmocka_unit_test(test_generated_malformed_queries),
-	    cmocka_unit_test(test_show_refuses_odd_ids_in_one_line),
-	    cmocka_unit_test(test_hit_in_a_very_long_sentence_gets_a_snippet),
-	    cmocka_unit_test(test_show_json_of_a_note_of_many_paragraphs_is_fast),
+		cmocka_unit_test(test_unclosed_quotes_after_operators),
+		cmocka_unit_test(test_huge_queries),
+		cmocka_unit_test(test_deep_nesting),
+		cmocka_unit_test(test_invalid_utf8_binary_and_control_characters),
+		cmocka_unit_test(test_emoji_full_width_long_words_and_field_junk),
+		cmocka_unit_test(test_generated_malformed_queries),
+		cmocka_unit_test(test_show_refuses_odd_ids_in_one_line),
+		cmocka_unit_test(test_hit_in_a_very_long_sentence_gets_a_snippet),
+		cmocka_unit_test(test_show_json_of_a_note_of_many_paragraphs_is_fast),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -67,8 +67,8 @@ static void write_md(const area_t *a, const char *file, const char *id, const ch
 {
 	char text[4096];
 	snprintf(text, sizeof text,
-		 "---\nid: %s\ntitle: %s\nauthor: 测试员\ncounty: 石林县\ndate: 2007-04-09\n---\n\n%s\n", id, title,
-		 body);
+	         "---\nid: %s\ntitle: %s\nauthor: 测试员\ncounty: 石林县\ndate: 2007-04-09\n---\n\n%s\n", id, title,
+	         body);
 	write_note(a, file, text);
 }
 
@@ -85,8 +85,9 @@ static summary_t parse_summary(const cli_result_t *r, const char *db)
 	double seconds;
 	char holder[4300], noun[16];
 	assert_non_null(r->out);
-	if (sscanf(r->out, "%zu added, %zu updated, %zu removed, %zu unchanged, %zu rejected in %lf s; %4299s holds %zu %15s",
-		   &s.added, &s.updated, &s.removed, &s.unchanged, &s.rejected, &seconds, holder, &s.total, noun) != 9)
+	if (sscanf(r->out,
+	           "%zu added, %zu updated, %zu removed, %zu unchanged, %zu rejected in %lf s; %4299s holds %zu %15s",
+	           &s.added, &s.updated, &s.removed, &s.unchanged, &s.rejected, &seconds, holder, &s.total, noun) != 9)
 		fail_msg("no summary line in stdout '%s' (stderr '%s')", r->out, r->err ? r->err : "");
 	assert_string_equal(holder, db);
 	assert_string_equal(noun, s.total == 1 ? "note" : "notes");
@@ -98,13 +99,14 @@ static summary_t parse_summary(const cli_result_t *r, const char *db)
 }
 
 static void expect_summary(const cli_result_t *r, const char *db, size_t added, size_t updated, size_t removed,
-			   size_t unchanged, size_t rejected, size_t total)
+                           size_t unchanged, size_t rejected, size_t total)
 {
 	summary_t s = parse_summary(r, db);
 	if (s.added != added || s.updated != updated || s.removed != removed || s.unchanged != unchanged ||
 	    s.rejected != rejected || s.total != total)
-		fail_msg("summary '%s' expected %zu added, %zu updated, %zu removed, %zu unchanged, %zu rejected, %zu notes",
-			 r->out, added, updated, removed, unchanged, rejected, total);
+		fail_msg(
+		    "summary '%s' expected %zu added, %zu updated, %zu removed, %zu unchanged, %zu rejected, %zu notes",
+		    r->out, added, updated, removed, unchanged, rejected, total);
 }
 
 static size_t count_lines(const char *s)
@@ -599,7 +601,6 @@ static void test_killed_run_leaves_index_intact(void **state)
 	cli_result_free(&r);
 }
 
-
 /* A note rejected only when its document is built (a tag naming no topic)
  * keeps its previous version, and frees its id for a later file. */
 static void test_unknown_tag_rejected_late(void **state)
@@ -647,7 +648,7 @@ static void test_same_folder_by_relative_path(void **state)
 	char cwd[4096];
 	assert_non_null(getcwd(cwd, sizeof cwd));
 	assert_int_equal(chdir(a.root), 0);
-	const char *forms[] = {"notes", "./notes/", "notes/../notes", "../index_relative/notes"};
+	const char *forms[] = { "notes", "./notes/", "notes/../notes", "../index_relative/notes" };
 	for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
 		r = run_index(&a, forms[i]);
 		if (r.status != 0)
@@ -755,7 +756,7 @@ static void test_odd_entries_reported(void **state)
 	/* a socket (bound by a relative name: sun_path is short) */
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	assert_true(fd >= 0);
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	snprintf(addr.sun_path, sizeof addr.sun_path, "socket.md");
 	assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof addr), 0);
 	assert_int_equal(symlink("nowhere.md", "broken.md"), 0);
@@ -771,10 +772,10 @@ static void test_odd_entries_reported(void **state)
 	assert_int_equal(count_lines(r.err), 4);
 	const struct {
 		const char *name, *why;
-	} expected[] = {{"socket.md", "not a regular file"},
-			{"broken.md", "broken symbolic link"},
-			{"loop-a.md", "symbolic link loop"},
-			{"loop-b.md", "symbolic link loop"}};
+	} expected[] = { { "socket.md", "not a regular file" },
+		         { "broken.md", "broken symbolic link" },
+		         { "loop-a.md", "symbolic link loop" },
+		         { "loop-b.md", "symbolic link loop" } };
 	for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++) {
 		snprintf(path, sizeof path, "%s/%s: %s", a.notes, expected[i].name, expected[i].why);
 		assert_contains(r.err, path);
@@ -802,8 +803,11 @@ static void test_folder_links_followed_once(void **state)
 	assert_int_equal(cli_write_file(other, "L3.md", "---\nid: L3\ntitle: 别处\n---\n别处的笔记。\n"), 0);
 	const struct {
 		const char *target, *dir, *name;
-	} links[] = {{".", a.notes, "self"}, {".", a.notes, "again"}, {"..", sub, "up"},
-		     {"../../other", sub, "elsewhere"}, {"L1.md", a.notes, "alias.md"}};
+	} links[] = { { ".", a.notes, "self" },
+		      { ".", a.notes, "again" },
+		      { "..", sub, "up" },
+		      { "../../other", sub, "elsewhere" },
+		      { "L1.md", a.notes, "alias.md" } };
 	for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
 		snprintf(link, sizeof link, "%s/%s", links[i].dir, links[i].name);
 		assert_int_equal(symlink(links[i].target, link), 0);
@@ -843,16 +847,17 @@ static void test_wrong_vocabulary_refused(void **state)
 	snprintf(partial, sizeof partial, "%s/partial", a.root);
 	snprintf(file, sizeof file, "%s/V1.md", a.notes);
 	snprintf(cmd, sizeof cmd, "mkdir -p '%s' '%s' && cp '%s/corpus/dictionary.txt' '%s/corpus/thesaurus.txt' '%s'/",
-		 empty, partial, DD_SOURCE_DIR, DD_SOURCE_DIR, partial);
+	         empty, partial, DD_SOURCE_DIR, DD_SOURCE_DIR, partial);
 	assert_int_equal(system(cmd), 0);
 	const struct {
 		const char *dir, *says;
-	} wrong[] = {{missing, "no such vocabulary folder"},
-		     {file, "no such vocabulary folder"},
-		     {empty, "dictionary.txt"},
-		     {partial, "taxonomy.json"}};
+	} wrong[] = { { missing, "no such vocabulary folder" },
+		      { file, "no such vocabulary folder" },
+		      { empty, "dictionary.txt" },
+		      { partial, "taxonomy.json" } };
 	for (size_t i = 0; i < sizeof wrong / sizeof wrong[0]; i++) {
-		r = cli_run("dundian-index", "--quiet", "--db", a.db, "--vocabulary", wrong[i].dir, a.notes, (char *)NULL);
+		r = cli_run("dundian-index", "--quiet", "--db", a.db, "--vocabulary", wrong[i].dir, a.notes,
+		            (char *)NULL);
 		assert_int_equal(r.status, 2);
 		assert_string_equal(r.out, "");
 		assert_one_line_about(r.err, wrong[i].dir, wrong[i].says);

@@ -60,24 +60,24 @@ static void test_front_matter_all_keys(void **state)
 {
 	(void)state;
 	const char *text = "---\n"
-			   "id: T0001\n"
-			   "title:  村里的水  \n"
-			   "author: 梁振杰\n"
-			   "post: 中共临江市委书记\n"
-			   "city: 临江市\n"
-			   "county: 石林县\n"
-			   "township: 杏林乡\n"
-			   "village: 兴山村\n"
-			   "date: 2007-04-09\n"
-			   "tags: water, roads\n"
-			   "---\n"
-			   "\n"
-			   "第一段。\n"
-			   "\n"
-			   "\n"
-			   "第二段，  \n"
-			   "还是第二段。\n"
-			   "\n";
+	                   "id: T0001\n"
+	                   "title:  村里的水  \n"
+	                   "author: 梁振杰\n"
+	                   "post: 中共临江市委书记\n"
+	                   "city: 临江市\n"
+	                   "county: 石林县\n"
+	                   "township: 杏林乡\n"
+	                   "village: 兴山村\n"
+	                   "date: 2007-04-09\n"
+	                   "tags: water, roads\n"
+	                   "---\n"
+	                   "\n"
+	                   "第一段。\n"
+	                   "\n"
+	                   "\n"
+	                   "第二段，  \n"
+	                   "还是第二段。\n"
+	                   "\n";
 	dd_note_t *n = parse_ok("notes/t.md", text);
 	assert_string_equal(n->path, "notes/t.md");
 	assert_string_equal(n->id, "T0001");
@@ -147,14 +147,14 @@ static void test_crlf_and_bom(void **state)
 {
 	(void)state;
 	const char *text = "\xEF\xBB\xBF---\r\n"
-			   "id: C1\r\n"
-			   "title: 回车换行\r\n"
-			   "date: 2008-02-29\r\n"
-			   "---\r\n"
-			   "\r\n"
-			   "第一段。\r\n"
-			   "\r\n"
-			   "第二段。\r\n";
+	                   "id: C1\r\n"
+	                   "title: 回车换行\r\n"
+	                   "date: 2008-02-29\r\n"
+	                   "---\r\n"
+	                   "\r\n"
+	                   "第一段。\r\n"
+	                   "\r\n"
+	                   "第二段。\r\n";
 	dd_note_t *n = parse_ok("crlf.md", text);
 	assert_string_equal(n->id, "C1");
 	assert_string_equal(n->title, "回车换行");
@@ -317,21 +317,21 @@ static void test_paragraphs(void **state)
 	(void)state;
 	dd_note_t *n = parse_ok("p.md", "---\ntitle: 段落\n---\n甲一\n甲二\n\n\n乙。\n\n丙丙丙\n");
 	assert_string_equal(n->body, "甲一\n甲二\n\n乙。\n\n丙丙丙");
-	para_log_t log = {0};
+	para_log_t log = { 0 };
 	dd_note_foreach_paragraph(n->body, n->body_len, log_paragraph, &log);
 	assert_int_equal(log.n, 3);
-	const char *want[] = {"甲一\n甲二", "乙。", "丙丙丙"};
+	const char *want[] = { "甲一\n甲二", "乙。", "丙丙丙" };
 	for (size_t i = 0; i < 3; i++) {
 		assert_int_equal(log.number[i], i + 1);
 		assert_int_equal(log.end[i] - log.start[i], strlen(want[i]));
 		assert_memory_equal(n->body + log.start[i], want[i], strlen(want[i]));
 	}
 	/* stops when the callback says so */
-	para_log_t one = {.stop_after = 1};
+	para_log_t one = { .stop_after = 1 };
 	dd_note_foreach_paragraph(n->body, n->body_len, log_paragraph, &one);
 	assert_int_equal(one.n, 1);
 	/* a single paragraph */
-	para_log_t single = {0};
+	para_log_t single = { 0 };
 	dd_note_foreach_paragraph("只有一段", strlen("只有一段"), log_paragraph, &single);
 	assert_int_equal(single.n, 1);
 	assert_int_equal(single.start[0], 0);
@@ -345,8 +345,8 @@ static void test_date_valid(void **state)
 {
 	(void)state;
 	assert_true(dd_date_valid("2007-04-09"));
-	assert_true(dd_date_valid("2008-02-29")); /* divisible by 4 */
-	assert_true(dd_date_valid("2000-02-29")); /* divisible by 400 */
+	assert_true(dd_date_valid("2008-02-29"));  /* divisible by 4 */
+	assert_true(dd_date_valid("2000-02-29"));  /* divisible by 400 */
 	assert_false(dd_date_valid("1900-02-29")); /* by 100, not 400 */
 	assert_false(dd_date_valid("2007-02-29"));
 	assert_true(dd_date_valid("2007-02-28"));

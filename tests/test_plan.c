@@ -25,7 +25,7 @@
 static dd_lexicon_t *lexicon;
 static dd_tokenizer_t *tokenizer;
 static dd_plan_options_t options;
-static const char *const topics[] = {"water", "homestead", "roads"};
+static const char *const topics[] = { "water", "homestead", "roads" };
 
 static int setup(void **state)
 {
@@ -34,7 +34,7 @@ static int setup(void **state)
 	if (!(lexicon = dd_lexicon_new()) || dd_lexicon_parse_dictionary(lexicon, "宅基地\n", "dict", &err) != DD_OK ||
 	    dd_tokenizer_new(lexicon, &tokenizer, &err) != DD_OK)
 		return -1;
-	options = (dd_plan_options_t){tokenizer, topics, 3};
+	options = (dd_plan_options_t){ tokenizer, topics, 3 };
 	return 0;
 }
 
@@ -108,7 +108,7 @@ static void test_words_and_spans(void **state)
 	/* one chunk, several words, normalised; a dictionary word stays whole */
 	p = parse_ok(state, "看宅基地Ｈi");
 	expect_node(p->root, DD_PLAN_WORDS, 0, strlen("看宅基地Ｈi"), 0);
-	const char *const words[] = {"看", "宅基地", "hi"};
+	const char *const words[] = { "看", "宅基地", "hi" };
 	expect_items(p->root, words, 3);
 	dd_plan_free(p);
 }
@@ -167,13 +167,13 @@ static void test_literals(void **state)
 	dd_plan_t *p = parse_ok(state, "村里 \"宅基 地\"");
 	expect_node(p->root->children[1], DD_PLAN_LITERAL, 7, 19, 0); /* the quotes included */
 	assert_string_equal(p->root->children[1]->text, "宅基 地");
-	const char *const pieces[] = {"宅基", "地"};
+	const char *const pieces[] = { "宅基", "地" };
 	expect_items(p->root->children[1], pieces, 2);
 	assert_false(p->plain);
 	dd_plan_free(p);
 	/* Chinese quotes, normalised */
 	p = parse_ok(state, "“ＡＢ”");
-	const char *const ab[] = {"ab"};
+	const char *const ab[] = { "ab" };
 	expect_items(p->root, ab, 1);
 	dd_plan_free(p);
 }
@@ -229,12 +229,12 @@ static void test_describe(void **state)
 	char *d = dd_plan_describe(p);
 	assert_non_null(d);
 	const char *want = "plan: has_text\n"
-			   "  AND [0,15)\n"
-			   "    WORDS [0,1) a\n"
-			   "    NOT [6,15)\n"
-			   "      LITERAL [7,15) 镇里\n"
-			   "filter county:\n"
-			   "  FIELD [16,24) county:x\n";
+	                   "  AND [0,15)\n"
+	                   "    WORDS [0,1) a\n"
+	                   "    NOT [6,15)\n"
+	                   "      LITERAL [7,15) 镇里\n"
+	                   "filter county:\n"
+	                   "  FIELD [16,24) county:x\n";
 	assert_string_equal(d, want);
 	free(d);
 	dd_plan_free(p);
@@ -354,14 +354,10 @@ static void test_error_messages_one_line(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_words_and_spans),
-		cmocka_unit_test(test_operators),
-		cmocka_unit_test(test_literals),
-		cmocka_unit_test(test_fields_and_filters),
-		cmocka_unit_test(test_describe),
-		cmocka_unit_test(test_long_and_is_exact),
-		cmocka_unit_test(test_bounds_refused),
-		cmocka_unit_test(test_error_messages_one_line),
+		cmocka_unit_test(test_words_and_spans), cmocka_unit_test(test_operators),
+		cmocka_unit_test(test_literals),        cmocka_unit_test(test_fields_and_filters),
+		cmocka_unit_test(test_describe),        cmocka_unit_test(test_long_and_is_exact),
+		cmocka_unit_test(test_bounds_refused),  cmocka_unit_test(test_error_messages_one_line),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

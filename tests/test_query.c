@@ -31,7 +31,7 @@ typedef struct fixture {
 	dd_query_context_t ctx;
 } fixture_t;
 
-static const char *const topics[] = {"water", "homestead", "roads"};
+static const char *const topics[] = { "water", "homestead", "roads" };
 
 static int setup(void **state)
 {
@@ -41,7 +41,7 @@ static int setup(void **state)
 		return -1;
 	if (dd_lexicon_parse_dictionary(f->lex, "宅基地\n自来水厂\n", "dict", &err) != DD_OK ||
 	    dd_lexicon_parse_thesaurus(f->lex, "water\t饮水 吃水 自来水\nhomestead\t宅基地 建房\n-\t镇里 乡里\n",
-				       "thesaurus", &err) != DD_OK ||
+	                               "thesaurus", &err) != DD_OK ||
 	    dd_tokenizer_new(f->lex, &f->tok, &err) != DD_OK) {
 		fprintf(stderr, "%s\n", err.message);
 		return -1;
@@ -116,7 +116,7 @@ static void expect_contains(void **state, const char *text, const char *piece, i
 	char msg[2048];
 	if (found != present)
 		snprintf(msg, sizeof msg, "query '%s' gave %s, which should %s '%s'", text, d,
-			 present ? "contain" : "not contain", piece);
+		         present ? "contain" : "not contain", piece);
 	free(d);
 	if (found != present)
 		fail_msg("%s", msg);
@@ -150,7 +150,7 @@ static void test_words_default_or(void **state)
 	/* one chunk of several words: any word, and all of them together ranked up */
 	expect_query(state, "村里修路", "Query(((村里 OR 修路) OR 1 * (村里 AND 修路)))");
 	expect_query(state, "村里　修路", "Query((村里 OR 修路))"); /* ideographic space */
-	expect_query(state, "Ｈello", "Query(hello)");            /* normalised */
+	expect_query(state, "Ｈello", "Query(hello)");              /* normalised */
 	expect_query(state, "村里", "Query(村里)");
 	/* a dictionary word is one term */
 	expect_contains(state, "看宅基地", "宅基地", 1);
@@ -262,7 +262,7 @@ static void test_field_filters(void **state)
 	expect_query(state, "county:Ｓ县 a", "Query((a FILTER XCOs县))"); /* names normalised */
 	/* values of one field OR-ed, fields AND-ed */
 	expect_query(state, "county:石林县 county:兴山县 author:梁振杰 a",
-		     "Query((a FILTER ((XCO石林县 OR XCO兴山县) AND A梁振杰)))");
+	             "Query((a FILTER ((XCO石林县 OR XCO兴山县) AND A梁振杰)))");
 	/* excluded field value */
 	expect_query(state, "-county:兴山县 a", "Query((a AND_NOT XCO兴山县))");
 	/* filters alone: match all, restricted; has_text tells the caller */
@@ -283,7 +283,7 @@ static void test_dates(void **state)
 	expect_query(state, "date:2007-04", "Query((<alldocuments> FILTER M200704))");
 	expect_query(state, "date:2007", "Query((<alldocuments> FILTER Y2007))");
 	expect_query(state, "date:2007-03-01..2007-03-31",
-		     "Query((<alldocuments> FILTER VALUE_RANGE 0 2007-03-01 2007-03-31))");
+	             "Query((<alldocuments> FILTER VALUE_RANGE 0 2007-03-01 2007-03-31))");
 	expect_query(state, "date:2007-03-01..", "Query((<alldocuments> FILTER VALUE_GE 0 2007-03-01))");
 	expect_query(state, "date:..2007-03-31", "Query((<alldocuments> FILTER VALUE_LE 0 2007-03-31))");
 	expect_query(state, "date:2008-02-29 a", "Query((a FILTER D20080229))");
@@ -333,8 +333,8 @@ static void test_thesaurus_expansion(void **state)
 	dd_parsed_query_t pq;
 	dd_error_t err;
 	assert_int_equal(dd_query_parse(&f->ctx, "饮水 吃水 宅基地", &pq, &err), DD_OK);
-	int saw[5] = {0};
-	const char *want[] = {"饮水", "吃水", "自来水", "宅基地", "建房"};
+	int saw[5] = { 0 };
+	const char *want[] = { "饮水", "吃水", "自来水", "宅基地", "建房" };
 	for (size_t i = 0; i < pq.n_words; i++) {
 		for (size_t k = 0; k < 5; k++)
 			if (strcmp(pq.words[i], want[k]) == 0)
@@ -385,8 +385,8 @@ static void test_malformed_queries(void **state)
 static void test_unclosed_quote_after_operator(void **state)
 {
 	static const char *const queries[] = {
-	    "-\"", "NOT \"", "a OR \"", "饮水 AND \"修路", "a OR date:\"", "a OR topic:\"", "(\"",
-	    "a AND county:\"x", "－\"", "NOT NOT \"a", "a AND (\"b",
+		"-\"", "NOT \"",           "a OR \"", "饮水 AND \"修路", "a OR date:\"", "a OR topic:\"",
+		"(\"", "a AND county:\"x", "－\"",    "NOT NOT \"a",     "a AND (\"b",
 	};
 	for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++)
 		expect_invalid(state, queries[i], "quote");
@@ -452,9 +452,10 @@ static void test_filters_as_operands(void **state)
 {
 	fixture_t *f = *state;
 	expect_query(state, "county:石林县 OR county:桃田县", "Query((0 * XCO石林县 OR 0 * XCO桃田县))");
-	expect_query(state, "topic:water AND topic:roads", "Query((<alldocuments> FILTER (0 * Kwater AND 0 * Kroads)))");
+	expect_query(state, "topic:water AND topic:roads",
+	             "Query((<alldocuments> FILTER (0 * Kwater AND 0 * Kroads)))");
 	expect_query(state, "(county:石林县 OR county:桃田县) 宅基地",
-		     "Query(((宅基地 OR 0.5 * 建房 OR 1 * XKhomestead) FILTER (0 * XCO石林县 OR 0 * XCO桃田县)))");
+	             "Query(((宅基地 OR 0.5 * 建房 OR 1 * XKhomestead) FILTER (0 * XCO石林县 OR 0 * XCO桃田县)))");
 	int has_text = -1;
 	char *d = describe_with(&f->ctx, "county:石林县 OR county:桃田县", &has_text);
 	free(d);

@@ -113,19 +113,19 @@ static size_t count_lines(const char *s)
 
 /* --- lib/report.c on hand-made records ------------------------------------- */
 
-static const char *const known_topics[] = {"water", "roads", "school"};
+static const char *const known_topics[] = { "water", "roads", "school" };
 
 /* Four notes: N3 and N1 in column A, N2 in B, N4 with nothing at all. */
 static dd_report_t *hand_made_report(dd_report_value_order_t order)
 {
-	static const char *const t_water_roads[] = {"water", "roads"};
-	static const char *const t_water[] = {"water"};
-	static const char *const t_roads_water_water[] = {"roads", "water", "water"};
+	static const char *const t_water_roads[] = { "water", "roads" };
+	static const char *const t_water[] = { "water" };
+	static const char *const t_roads_water_water[] = { "roads", "water", "water" };
 	const dd_report_record_t records[] = {
-		{"N3", "A", "X", "2007-03", t_water_roads, 2},
-		{"N1", "A", "X", "2007-04", t_water, 1},
-		{"N2", "B", "Y", "2007-03", t_roads_water_water, 3},
-		{"N4", "", "", "", NULL, 0},
+		{ "N3", "A", "X", "2007-03", t_water_roads, 2 },
+		{ "N1", "A", "X", "2007-04", t_water, 1 },
+		{ "N2", "B", "Y", "2007-03", t_roads_water_water, 3 },
+		{ "N4", "", "", "", NULL, 0 },
 	};
 	dd_report_t *r;
 	dd_error_t err;
@@ -213,11 +213,11 @@ static void test_report_recurrence_and_pairs(void **state)
 static void test_report_ranking_and_unknown_topics(void **state)
 {
 	(void)state;
-	static const char *const t_a[] = {"a"}, *const t_b[] = {"b"}, *const t_ab[] = {"a", "b"};
+	static const char *const t_a[] = { "a" }, *const t_b[] = { "b" }, *const t_ab[] = { "a", "b" };
 	const dd_report_record_t records[] = {
-		{"1", "v", "X", "2007-03", t_a, 1}, {"2", "v", "X", "2007-03", t_a, 1},
-		{"3", "v", "X", "2007-03", t_ab, 2}, {"4", "w", "Y", "2007-04", t_b, 1},
-		{"5", "w", "Z", "2007-04", t_b, 1},
+		{ "1", "v", "X", "2007-03", t_a, 1 },  { "2", "v", "X", "2007-03", t_a, 1 },
+		{ "3", "v", "X", "2007-03", t_ab, 2 }, { "4", "w", "Y", "2007-04", t_b, 1 },
+		{ "5", "w", "Z", "2007-04", t_b, 1 },
 	};
 	dd_report_t *r;
 	dd_error_t err;
@@ -254,7 +254,8 @@ static void test_report_errors(void **state)
 	dd_report_t *r;
 	dd_error_t err;
 	size_t n;
-	const dd_report_record_t first = {"N1", "A", "X", "2007-03", NULL, 0}, nameless = {"", "A", "X", "", NULL, 0};
+	const dd_report_record_t first = { "N1", "A", "X", "2007-03", NULL, 0 },
+	                         nameless = { "", "A", "X", "", NULL, 0 };
 	assert_int_equal(dd_report_new(known_topics, 3, DD_REPORT_VALUES_BY_COUNT, &r, &err), DD_OK);
 	/* before finishing nothing is reported */
 	assert_int_equal(dd_report_add(r, &first, &err), DD_OK);
@@ -288,20 +289,20 @@ static char small_db[4096];
 
 /* A taxonomy whose terms are in no note: every tag is a manual one. */
 static const char *test_taxonomy =
-	"{\"tagging\": {\"threshold\": 3.0},\n"
-	" \"topics\": [\n"
-	"  {\"key\": \"water\", \"name\": \"饮水安全\", \"about\": \"drinking water\", \"terms\": {\"qqwaterqq\": 5}},\n"
-	"  {\"key\": \"roads\", \"name\": \"道路交通\", \"about\": \"roads\", \"terms\": {\"qqroadsqq\": 5}},\n"
-	"  {\"key\": \"school\", \"name\": \"教育与留守儿童\", \"about\": \"schools\", \"terms\": {\"qqschoolqq\": 5}}]}\n";
+    "{\"tagging\": {\"threshold\": 3.0},\n"
+    " \"topics\": [\n"
+    "  {\"key\": \"water\", \"name\": \"饮水安全\", \"about\": \"drinking water\", \"terms\": {\"qqwaterqq\": 5}},\n"
+    "  {\"key\": \"roads\", \"name\": \"道路交通\", \"about\": \"roads\", \"terms\": {\"qqroadsqq\": 5}},\n"
+    "  {\"key\": \"school\", \"name\": \"教育与留守儿童\", \"about\": \"schools\", \"terms\": {\"qqschoolqq\": 5}}]}\n";
 
 static int write_note(const char *dir, const char *id, const char *county, const char *date, const char *tags)
 {
 	char name[64], text[2048];
 	snprintf(name, sizeof name, "%s.md", id);
 	snprintf(text, sizeof text,
-		 "---\nid: %s\ntitle: 手记%s\nauthor: 王明\ncity: 试验市\ncounty: %s\ndate: %s\n%s%s%s---\n\n"
-		 "今天上午到村里走了走，和几位老人聊了一会儿天。\n",
-		 id, id, county, date, tags[0] ? "tags: " : "", tags, tags[0] ? "\n" : "");
+	         "---\nid: %s\ntitle: 手记%s\nauthor: 王明\ncity: 试验市\ncounty: %s\ndate: %s\n%s%s%s---\n\n"
+	         "今天上午到村里走了走，和几位老人聊了一会儿天。\n",
+	         id, id, county, date, tags[0] ? "tags: " : "", tags, tags[0] ? "\n" : "");
 	return cli_write_file(dir, name, text);
 }
 
@@ -318,16 +319,18 @@ static int setup_small(void **state)
 	snprintf(cmd, sizeof cmd, "mkdir -p '%s' '%s'", notes, vocabulary);
 	if (system(cmd) != 0)
 		return -1;
-	if (cli_write_file(vocabulary, "taxonomy.json", test_taxonomy) || cli_write_file(vocabulary, "dictionary.txt", "") ||
-	    cli_write_file(vocabulary, "thesaurus.txt", ""))
+	if (cli_write_file(vocabulary, "taxonomy.json", test_taxonomy) ||
+	    cli_write_file(vocabulary, "dictionary.txt", "") || cli_write_file(vocabulary, "thesaurus.txt", ""))
 		return -1;
 	if (write_note(notes, "T1", "甲县", "2007-03-05", "water, roads") ||
 	    write_note(notes, "T2", "甲县", "2007-04-02", "water") ||
 	    write_note(notes, "T3", "乙县", "2007-03-10", "roads, water") ||
-	    write_note(notes, "T4", "乙县", "2007-03-11", "school") || write_note(notes, "T5", "丙县", "2007-04-20", "") ||
+	    write_note(notes, "T4", "乙县", "2007-03-11", "school") ||
+	    write_note(notes, "T5", "丙县", "2007-04-20", "") ||
 	    write_note(notes, "T6", "丙县", "2007-04-21", "roads, school"))
 		return -1;
-	cli_result_t r = cli_run("dundian-index", "--quiet", "--db", small_db, "--vocabulary", vocabulary, notes, (char *)NULL);
+	cli_result_t r =
+	    cli_run("dundian-index", "--quiet", "--db", small_db, "--vocabulary", vocabulary, notes, (char *)NULL);
 	int ok = r.status == 0;
 	if (!ok)
 		fprintf(stderr, "indexing the test notes failed (%d): %s\n", r.status, r.err);
@@ -478,7 +481,8 @@ static void test_cli_cell(void **state)
 	assert_non_null(strstr(r.out, "\nT2  2007-04-02"));
 	assert_null(strstr(r.out, "T3"));
 	cli_result_free(&r);
-	r = cli_run("dundian-search", "report", "--db", small_db, "--format", "json", "--cell", "饮水安全=甲县", (char *)NULL);
+	r = cli_run("dundian-search", "report", "--db", small_db, "--format", "json", "--cell", "饮水安全=甲县",
+	            (char *)NULL);
 	assert_int_equal(r.status, 0);
 	cJSON *root = cJSON_Parse(r.out);
 	assert_non_null(root);
@@ -489,10 +493,11 @@ static void test_cli_cell(void **state)
 	cJSON_Delete(root);
 	cli_result_free(&r);
 	/* a pair, a topic, a column, as csv */
-	r = cli_run("dundian-search", "report", "--db", small_db, "--format", "csv", "--cell", "roads+water", (char *)NULL);
+	r = cli_run("dundian-search", "report", "--db", small_db, "--format", "csv", "--cell", "roads+water",
+	            (char *)NULL);
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, "id,date,city,county,author,title\nT1,2007-03-05,试验市,甲县,王明,手记T1\n"
-				   "T3,2007-03-10,试验市,乙县,王明,手记T3\n");
+	                           "T3,2007-03-10,试验市,乙县,王明,手记T3\n");
 	cli_result_free(&r);
 	r = cli_run("dundian-search", "report", "--db", small_db, "--format", "json", "--cell", "school", (char *)NULL);
 	root = cJSON_Parse(r.out);
@@ -502,7 +507,7 @@ static void test_cli_cell(void **state)
 	cJSON_Delete(root);
 	cli_result_free(&r);
 	r = cli_run("dundian-search", "report", "--db", small_db, "--format", "json", "--by", "month", "--cell",
-		    "=2007-04", (char *)NULL);
+	            "=2007-04", (char *)NULL);
 	root = cJSON_Parse(r.out);
 	s = json_joined(get(root, "ids"));
 	assert_string_equal(s, "T2 T5 T6");
@@ -538,17 +543,18 @@ static void assert_usage_error(cli_result_t r, const char *mention)
 static void test_cli_bad_input(void **state)
 {
 	(void)state;
-	assert_usage_error(cli_run("dundian-search", "report", "--db", small_db, "--by", "town", (char *)NULL), "--by 'town'");
+	assert_usage_error(cli_run("dundian-search", "report", "--db", small_db, "--by", "town", (char *)NULL),
+	                   "--by 'town'");
 	assert_usage_error(cli_run("dundian-search", "report", "--db", small_db, "--format", "pdf", (char *)NULL),
-			   "--format 'pdf'");
+	                   "--format 'pdf'");
 	assert_usage_error(cli_run("dundian-search", "report", "--db", small_db, "--cell", "nope=甲县", (char *)NULL),
-			   "unknown topic 'nope'");
+	                   "unknown topic 'nope'");
 	assert_usage_error(cli_run("dundian-search", "report", "--db", small_db, "--cell", "water+nope", (char *)NULL),
-			   "unknown topic 'nope'");
+	                   "unknown topic 'nope'");
 	assert_usage_error(cli_run("dundian-search", "report", "--db", small_db, "topic:nope", (char *)NULL), "nope");
-	assert_usage_error(cli_run("dundian-search", "report", "--db", small_db, "--format", "html", "--cell", "water",
-				   (char *)NULL),
-			   "--cell");
+	assert_usage_error(
+	    cli_run("dundian-search", "report", "--db", small_db, "--format", "html", "--cell", "water", (char *)NULL),
+	    "--cell");
 	cli_result_t r = cli_run("dundian-search", "report", "--db", DD_TEST_TMP "/no-such-index", (char *)NULL);
 	assert_int_equal(r.status, 3);
 	assert_int_equal(count_lines(r.err), 1);
@@ -561,7 +567,7 @@ static void test_cli_html(void **state)
 	char path[4096];
 	snprintf(path, sizeof path, "%s/report-small/report.html", DD_TEST_TMP);
 	cli_result_t r =
-		cli_run("dundian-search", "report", "--db", small_db, "--format", "html", "--output", path, (char *)NULL);
+	    cli_run("dundian-search", "report", "--db", small_db, "--format", "html", "--output", path, (char *)NULL);
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, "");
 	cli_result_free(&r);
@@ -609,9 +615,9 @@ static int setup_corpus(void **state)
 static cJSON *report_json(const char *by, const char *query)
 {
 	cli_result_t r = query ? cli_run("dundian-search", "report", "--db", corpus_db, "--format", "json", "--by", by,
-					 query, (char *)NULL)
-			       : cli_run("dundian-search", "report", "--db", corpus_db, "--format", "json", "--by", by,
-					 (char *)NULL);
+	                                 query, (char *)NULL)
+	                       : cli_run("dundian-search", "report", "--db", corpus_db, "--format", "json", "--by", by,
+	                                 (char *)NULL);
 	assert_int_equal(r.status, 0);
 	cJSON *root = cJSON_Parse(r.out);
 	assert_non_null(root);
@@ -713,7 +719,7 @@ static void test_corpus_topic_filter(void **state)
 	char *report_ids = json_joined(get(find_by(get(root, "matrix"), "topic", "water"), "ids"));
 	cJSON_Delete(root);
 	cli_result_t r = cli_run("dundian-search", "--db", corpus_db, "--json", "--limit", "1000", "--sort", "date",
-				 "topic:water", (char *)NULL);
+	                         "topic:water", (char *)NULL);
 	assert_int_equal(r.status, 0);
 	/* hits come by date: sort them as the report's are */
 	cJSON *hits = cJSON_Parse(r.out);
@@ -753,7 +759,7 @@ static void test_corpus_topic_filter(void **state)
 static void assert_facets_agree(const char *query)
 {
 	cli_result_t r = cli_run("dundian-search", "--db", corpus_db, "--json", "--limit", "0", "--facets",
-				 "topic,county,month", query, (char *)NULL);
+	                         "topic,county,month", query, (char *)NULL);
 	assert_true(r.status == 0 || r.status == 1);
 	cJSON *search = cJSON_Parse(r.out);
 	assert_non_null(search);
@@ -774,11 +780,11 @@ static void assert_facets_agree(const char *query)
 		assert_string_equal(string(f, "name"), string(rrow, "name"));
 	}
 	/* counties and months: the column totals */
-	const char *fields[2] = {"county", "month"};
-	cJSON *reports[2] = {by_county, by_month};
+	const char *fields[2] = { "county", "month" };
+	cJSON *reports[2] = { by_county, by_month };
 	for (int k = 0; k < 2; k++) {
 		assert_int_equal(cJSON_GetArraySize(get(facets, fields[k])),
-				 cJSON_GetArraySize(get(reports[k], "values")));
+		                 cJSON_GetArraySize(get(reports[k], "values")));
 		cJSON_ArrayForEach(f, get(facets, fields[k]))
 		{
 			const cJSON *value = find_by(get(reports[k], "values"), "value", string(f, "value"));

@@ -111,8 +111,8 @@ static int build_small_index(void **state)
 	char note[2048], village[400] = "";
 	for (int i = 0; i < 100; i++)
 		strcat(village, "长");
-	snprintf(note, sizeof note, "---\nid: S1\ntitle: 长名字的村\nvillage: %s\ncounty: 石林县\n---\n村里的路修好了。\n",
-		 village);
+	snprintf(note, sizeof note,
+	         "---\nid: S1\ntitle: 长名字的村\nvillage: %s\ncounty: 石林县\n---\n村里的路修好了。\n", village);
 	if (cli_write_file(notes, "S1.md", note) != 0 ||
 	    cli_write_file(notes, "S2.md", "---\nid: S2\ntitle: 短名字\nvillage: 短村\n---\n村里的路还没修。\n") != 0)
 		return -1;

@@ -53,14 +53,14 @@ static void run(const dd_search_request_t *req, dd_search_result_t *res)
 static void test_same_as_the_command_line(void **state)
 {
 	(void)state;
-	const char *queries[] = {"饮水", "合作医疗 报销", "\"镇里\"", "county:石林县", "宅基地 -城中村"};
+	const char *queries[] = { "饮水", "合作医疗 报销", "\"镇里\"", "county:石林县", "宅基地 -城中村" };
 	for (size_t q = 0; q < sizeof queries / sizeof queries[0]; q++) {
 		cli_result_t r = cli_run("dundian-search", "--db", db_path, "--json", "--limit", "20", "--no-snippets",
-					 queries[q], (char *)NULL);
+		                         queries[q], (char *)NULL);
 		assert_int_equal(r.status, 0);
 		cJSON *root = cJSON_Parse(r.out);
 		assert_non_null(root);
-		dd_search_request_t req = {.text = queries[q], .limit = 20, .check_at_least = DD_SEARCH_ALL};
+		dd_search_request_t req = { .text = queries[q], .limit = 20, .check_at_least = DD_SEARCH_ALL };
 		dd_search_result_t res;
 		run(&req, &res);
 		assert_int_equal(res.total, (size_t)cJSON_GetObjectItemCaseSensitive(root, "total")->valuedouble);
@@ -68,7 +68,8 @@ static void test_same_as_the_command_line(void **state)
 		assert_int_equal(res.n_hits, (size_t)cJSON_GetArraySize(hits));
 		for (size_t i = 0; i < res.n_hits; i++) {
 			const cJSON *h = cJSON_GetArrayItem(hits, (int)i);
-			assert_string_equal(res.hits[i].note.id, cJSON_GetObjectItemCaseSensitive(h, "id")->valuestring);
+			assert_string_equal(res.hits[i].note.id,
+			                    cJSON_GetObjectItemCaseSensitive(h, "id")->valuestring);
 			assert_int_equal(res.hits[i].rank, i + 1);
 		}
 		dd_search_result_free(&res);
@@ -81,9 +82,10 @@ static void test_same_as_the_command_line(void **state)
 static void test_facet_counts(void **state)
 {
 	(void)state;
-	const char *fields[] = {"county", "topic"};
-	dd_search_request_t req = {.text = "修路", .limit = 5, .facets = fields, .n_facets = 2,
-				   .check_at_least = DD_SEARCH_ALL};
+	const char *fields[] = { "county", "topic" };
+	dd_search_request_t req = {
+		.text = "修路", .limit = 5, .facets = fields, .n_facets = 2, .check_at_least = DD_SEARCH_ALL
+	};
 	dd_search_result_t res;
 	run(&req, &res);
 	assert_int_equal(res.n_facets, 2);
@@ -96,7 +98,7 @@ static void test_facet_counts(void **state)
 				assert_true(facet->values[k - 1].count >= facet->values[k].count);
 			char text[512];
 			snprintf(text, sizeof text, "修路 %s:%s", facet->field, facet->values[k].value);
-			dd_search_request_t one = {.text = text, .limit = 0, .check_at_least = DD_SEARCH_ALL};
+			dd_search_request_t one = { .text = text, .limit = 0, .check_at_least = DD_SEARCH_ALL };
 			dd_search_result_t filtered;
 			run(&one, &filtered);
 			assert_int_equal(filtered.total, facet->values[k].count);
@@ -105,13 +107,12 @@ static void test_facet_counts(void **state)
 	}
 	/* topics carry their names, other fields their value */
 	assert_string_equal(res.facets[0].values[0].name, res.facets[0].values[0].value);
-	assert_string_equal(res.facets[1].values[0].name,
-			    dd_engine_topic_label(engine, res.facets[1].values[0].value));
+	assert_string_equal(res.facets[1].values[0].name, dd_engine_topic_label(engine, res.facets[1].values[0].value));
 	assert_string_not_equal(res.facets[1].values[0].name, res.facets[1].values[0].value);
 	dd_search_result_free(&res);
 
-	const char *unknown[] = {"weather"};
-	dd_search_request_t bad = {.text = "修路", .limit = 5, .facets = unknown, .n_facets = 1};
+	const char *unknown[] = { "weather" };
+	dd_search_request_t bad = { .text = "修路", .limit = 5, .facets = unknown, .n_facets = 1 };
 	dd_error_t err;
 	assert_int_equal(dd_search(engine, &bad, &res, &err), DD_ERR_INVALID);
 	assert_non_null(strstr(err.message, "weather"));
@@ -130,19 +131,19 @@ static void test_date_order_without_words(void **state)
 {
 	(void)state;
 	dd_search_result_t res;
-	dd_search_request_t filters = {.text = "county:石林县", .limit = 50};
+	dd_search_request_t filters = { .text = "county:石林县", .limit = 50 };
 	run(&filters, &res);
 	expect_oldest_first(&res);
 	dd_search_result_free(&res);
 
-	dd_search_request_t everything = {.limit = DD_SEARCH_ALL, .check_at_least = DD_SEARCH_ALL};
+	dd_search_request_t everything = { .limit = DD_SEARCH_ALL, .check_at_least = DD_SEARCH_ALL };
 	run(&everything, &res);
 	assert_int_equal(res.total, 500);
 	assert_int_equal(res.n_hits, 500);
 	expect_oldest_first(&res);
 	dd_search_result_free(&res);
 
-	dd_search_request_t by_date = {.text = "饮水", .limit = 30, .sort = DD_SORT_DATE};
+	dd_search_request_t by_date = { .text = "饮水", .limit = 30, .sort = DD_SORT_DATE };
 	run(&by_date, &res);
 	expect_oldest_first(&res);
 	dd_search_result_free(&res);
@@ -153,7 +154,7 @@ static void test_like(void **state)
 {
 	(void)state;
 	dd_search_result_t res;
-	dd_search_request_t like = {.like_id = "N0001", .limit = 50};
+	dd_search_request_t like = { .like_id = "N0001", .limit = 50 };
 	run(&like, &res);
 	assert_true(res.total > 10);
 	for (size_t i = 0; i < res.n_hits; i++)
@@ -165,14 +166,14 @@ static void test_like(void **state)
 	assert_true(out_of_date_order);
 	dd_search_result_free(&res);
 
-	dd_search_request_t restricted = {.like_id = "N0001", .text = "county:石林县", .limit = 50};
+	dd_search_request_t restricted = { .like_id = "N0001", .text = "county:石林县", .limit = 50 };
 	run(&restricted, &res);
 	for (size_t i = 0; i < res.n_hits; i++)
 		assert_string_equal(res.hits[i].note.county, "石林县");
 	dd_search_result_free(&res);
 
 	dd_error_t err;
-	dd_search_request_t unknown = {.like_id = "N9999", .limit = 5};
+	dd_search_request_t unknown = { .like_id = "N9999", .limit = 5 };
 	assert_int_equal(dd_search(engine, &unknown, &res, &err), DD_ERR_NOT_FOUND);
 	assert_string_equal(err.message, "no note N9999");
 	dd_search_result_free(&res);
@@ -184,7 +185,7 @@ static void test_highlights_point_at_the_words(void **state)
 {
 	(void)state;
 	dd_search_result_t res;
-	dd_search_request_t req = {.text = "\"吃水\"", .limit = 10, .snippets = 1, .bodies = 1};
+	dd_search_request_t req = { .text = "\"吃水\"", .limit = 10, .snippets = 1, .bodies = 1 };
 	run(&req, &res);
 	assert_true(res.n_hits > 3);
 	for (size_t i = 0; i < res.n_hits; i++) {
@@ -210,13 +211,13 @@ static void test_highlights_point_at_the_words(void **state)
 	dd_search_result_free(&res);
 
 	/* without snippets: none, and no body unless asked */
-	dd_search_request_t bare = {.text = "饮水", .limit = 3};
+	dd_search_request_t bare = { .text = "饮水", .limit = 3 };
 	run(&bare, &res);
 	assert_null(res.hits[0].snippet);
 	assert_int_equal(res.hits[0].n_highlights, 0);
 	assert_string_equal(res.hits[0].note.body, "");
 	dd_search_result_free(&res);
-	dd_search_request_t snippets_only = {.text = "饮水", .limit = 3, .snippets = 1};
+	dd_search_request_t snippets_only = { .text = "饮水", .limit = 3, .snippets = 1 };
 	run(&snippets_only, &res);
 	assert_non_null(res.hits[0].snippet);
 	assert_string_equal(res.hits[0].note.body, "");
@@ -228,7 +229,7 @@ static void test_typed_tags_and_fields(void **state)
 {
 	(void)state;
 	dd_search_result_t res;
-	dd_search_request_t req = {.text = "id:N0229", .limit = 1};
+	dd_search_request_t req = { .text = "id:N0229", .limit = 1 };
 	run(&req, &res);
 	assert_int_equal(res.n_hits, 1);
 	const dd_stored_note_t *n = &res.hits[0].note;
@@ -257,9 +258,9 @@ static void test_paging_and_refusals(void **state)
 {
 	(void)state;
 	dd_search_result_t all, page;
-	dd_search_request_t first = {.text = "合作医疗", .limit = 10};
+	dd_search_request_t first = { .text = "合作医疗", .limit = 10 };
 	run(&first, &all);
-	dd_search_request_t second = {.text = "合作医疗", .offset = 5, .limit = 3};
+	dd_search_request_t second = { .text = "合作医疗", .offset = 5, .limit = 3 };
 	run(&second, &page);
 	assert_int_equal(page.n_hits, 3);
 	for (size_t i = 0; i < 3; i++) {
@@ -272,10 +273,11 @@ static void test_paging_and_refusals(void **state)
 	dd_search_result_free(&page);
 
 	/* topic feedback only adds notes */
-	dd_search_request_t exact = {.text = "合作医疗", .limit = 10, .no_feedback = 1,
-				     .check_at_least = DD_SEARCH_ALL};
+	dd_search_request_t exact = {
+		.text = "合作医疗", .limit = 10, .no_feedback = 1, .check_at_least = DD_SEARCH_ALL
+	};
 	run(&exact, &page);
-	dd_search_request_t ranked = {.text = "合作医疗", .limit = 10, .check_at_least = DD_SEARCH_ALL};
+	dd_search_request_t ranked = { .text = "合作医疗", .limit = 10, .check_at_least = DD_SEARCH_ALL };
 	dd_search_result_free(&all);
 	run(&ranked, &all);
 	assert_true(page.total <= all.total);
@@ -283,15 +285,15 @@ static void test_paging_and_refusals(void **state)
 	dd_search_result_free(&all);
 
 	dd_error_t err;
-	dd_search_request_t far = {.text = "饮水", .offset = (size_t)DD_SEARCH_MAX_OFFSET + 1, .limit = 10};
+	dd_search_request_t far = { .text = "饮水", .offset = (size_t)DD_SEARCH_MAX_OFFSET + 1, .limit = 10 };
 	assert_int_equal(dd_search(engine, &far, &page, &err), DD_ERR_INVALID);
 	assert_int_equal(page.n_hits, 0);
-	dd_search_request_t bad = {.text = "饮水 \"镇里", .limit = 10};
+	dd_search_request_t bad = { .text = "饮水 \"镇里", .limit = 10 };
 	assert_int_equal(dd_search(engine, &bad, &page, &err), DD_ERR_INVALID);
 	assert_non_null(strstr(err.message, "镇里"));
 	dd_search_result_free(&page);
 
-	dd_search_request_t explain = {.text = "饮水", .limit = 1, .explain = 1};
+	dd_search_request_t explain = { .text = "饮水", .limit = 1, .explain = 1 };
 	run(&explain, &page);
 	assert_non_null(page.explain);
 	assert_non_null(strstr(page.explain, "Query("));
@@ -302,12 +304,9 @@ int main(void)
 {
 	alarm(580);
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_same_as_the_command_line),
-		cmocka_unit_test(test_facet_counts),
-		cmocka_unit_test(test_date_order_without_words),
-		cmocka_unit_test(test_like),
-		cmocka_unit_test(test_highlights_point_at_the_words),
-		cmocka_unit_test(test_typed_tags_and_fields),
+		cmocka_unit_test(test_same_as_the_command_line),      cmocka_unit_test(test_facet_counts),
+		cmocka_unit_test(test_date_order_without_words),      cmocka_unit_test(test_like),
+		cmocka_unit_test(test_highlights_point_at_the_words), cmocka_unit_test(test_typed_tags_and_fields),
 		cmocka_unit_test(test_paging_and_refusals),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -36,7 +36,10 @@ static corpus_note_t corpus[600];
 static size_t n_corpus;
 static char corpus_db[4096];
 
-static int by_id(const void *a, const void *b) { return strcmp(((const corpus_note_t *)a)->id, ((const corpus_note_t *)b)->id); }
+static int by_id(const void *a, const void *b)
+{
+	return strcmp(((const corpus_note_t *)a)->id, ((const corpus_note_t *)b)->id);
+}
 
 static int load_corpus(void)
 {
@@ -136,7 +139,7 @@ static cJSON *search_json(const char *db, const char *const *extra, int *status)
 	return root;
 }
 
-#define SEARCH(db, ...) search_json((db), (const char *const[]){__VA_ARGS__, NULL}, NULL)
+#define SEARCH(db, ...) search_json((db), (const char *const[]){ __VA_ARGS__, NULL }, NULL)
 
 static const cJSON *hits_of(const cJSON *root)
 {
@@ -173,7 +176,10 @@ static size_t total_of(const cJSON *root)
 }
 
 /* Sorted, space-separated ids of the hits. */
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 static char *hit_id_set(const cJSON *root)
 {
@@ -208,17 +214,15 @@ static char *corpus_id_set(int (*pred)(const corpus_note_t *, const void *), con
 
 static void assert_same_set(char *got, char *want, const char *what)
 {
-	if (strcmp(got, want) != 0) {
-		size_t lg = strlen(got), lw = strlen(want);
-		char msg[1024];
-		snprintf(msg, sizeof msg, "%s: got %zu chars of ids '%.300s', expected %zu chars '%.300s'", what, lg, got, lw,
-			 want);
-		free(got);
-		free(want);
-		fail_msg("%s", msg);
-	}
+	int same = strcmp(got, want) == 0;
+	char msg[1024] = "";
+	if (!same)
+		snprintf(msg, sizeof msg, "%s: got %zu chars of ids '%.300s', expected %zu chars '%.300s'", what,
+		         strlen(got), got, strlen(want), want);
 	free(got);
 	free(want);
+	if (!same)
+		fail_msg("%s", msg);
 }
 
 /* --- ranked words ------------------------------------------------------------ */
@@ -294,7 +298,7 @@ static void expect_exact_set(const char *literal)
 	char *norm = dd_normalize_string(literal, strlen(literal));
 	cJSON *root = SEARCH(corpus_db, "--limit", "500", "--no-snippets", query);
 	char *want = corpus_id_set(contains_literal, norm);
-	assert_true(want[0] != '\0'); /* the test needs a string that occurs */
+	assert_true(want[0] != '\0');              /* the test needs a string that occurs */
 	assert_true(strlen(want) < 500 * 6 - 100); /* ...and not everywhere */
 	assert_int_equal(total_of(root), (size_t)cJSON_GetArraySize(hits_of(root)));
 	char what[300];
@@ -316,8 +320,14 @@ static void test_quoted_exact_sets(void **state)
 
 /* --- filters ------------------------------------------------------------------ */
 
-static int county_is(const corpus_note_t *c, const void *arg) { return strcmp(c->county, arg) == 0; }
-static int author_is(const corpus_note_t *c, const void *arg) { return strcmp(c->author, arg) == 0; }
+static int county_is(const corpus_note_t *c, const void *arg)
+{
+	return strcmp(c->county, arg) == 0;
+}
+static int author_is(const corpus_note_t *c, const void *arg)
+{
+	return strcmp(c->author, arg) == 0;
+}
 static int in_april_first_half(const corpus_note_t *c, const void *arg)
 {
 	(void)arg;
@@ -377,8 +387,8 @@ static void test_json_contract(void **state)
 	const cJSON *hits = hits_of(root), *h;
 	assert_int_equal(cJSON_GetArraySize(hits), 20);
 	assert_true(total >= 20);
-	static const char *const strings[] = {"id", "title", "author", "post", "city", "county",
-					     "township", "village", "date", "snippet"};
+	static const char *const strings[] = { "id",     "title",    "author",  "post", "city",
+		                               "county", "township", "village", "date", "snippet" };
 	double last_score = 1e300;
 	int rank = 0;
 	cJSON_ArrayForEach(h, hits)
@@ -406,7 +416,7 @@ static void test_json_contract(void **state)
 
 	/* nothing found: still one object, exit status 1 */
 	int status = -1;
-	root = search_json(corpus_db, (const char *const[]){"\"不可能出现的一串字\"", NULL}, &status);
+	root = search_json(corpus_db, (const char *const[]){ "\"不可能出现的一串字\"", NULL }, &status);
 	assert_int_equal(status, 1);
 	assert_int_equal(total_of(root), 0);
 	assert_int_equal(cJSON_GetArraySize(hits_of(root)), 0);
@@ -444,7 +454,7 @@ static void test_paging(void **state)
 
 	/* an offset past the end: no hits, same total */
 	int status = -1;
-	cJSON *past = search_json(corpus_db, (const char *const[]){"--offset", "100000", "饮水", NULL}, &status);
+	cJSON *past = search_json(corpus_db, (const char *const[]){ "--offset", "100000", "饮水", NULL }, &status);
 	assert_int_equal(cJSON_GetArraySize(hits_of(past)), 0);
 	assert_true(total_of(past) > 0);
 	cJSON_Delete(past);
@@ -501,7 +511,7 @@ static void test_like(void **state)
 		rank++;
 		assert_string_not_equal(hit_string(h, "id"), "N0001");
 		int same = strcmp(hit_string(h, "village"), seed->village) == 0 ||
-			   strcmp(hit_string(h, "author"), seed->author) == 0;
+		           strcmp(hit_string(h, "author"), seed->author) == 0;
 		same_story += same;
 		if (rank <= 2)
 			top_same += same;
@@ -581,19 +591,22 @@ static void build_small_index(void)
 	snprintf(cmd, sizeof cmd, "mkdir -p '%s'", notes);
 	assert_int_equal(system(cmd), 0);
 	/* 磨坊 and 石桥 are in no thesaurus group, so there is no expansion */
-	assert_int_equal(cli_write_file(notes, "P1.md",
-					"---\nid: P1\ntitle: 磨坊\ndate: 2007-01-01\n---\n村东头那间老房子，现在没人用了。\n"),
-			 0);
+	assert_int_equal(
+	    cli_write_file(notes, "P1.md",
+	                   "---\nid: P1\ntitle: 磨坊\ndate: 2007-01-01\n---\n村东头那间老房子，现在没人用了。\n"),
+	    0);
 	assert_int_equal(cli_write_file(notes, "P2.md",
-					"---\nid: P2\ntitle: 村里见闻\ndate: 2007-01-02\n---\n"
-					"路过一间磨坊，又走过一座石桥，天就黑了，我们在村委会住下。\n"),
-			 0);
-	assert_int_equal(cli_write_file(notes, "P3.md",
-					"---\nid: P3\ntitle: 石桥\ndate: 2007-01-03\n---\n石桥年久失修，石桥下面的水很浅。\n"),
-			 0);
-	assert_int_equal(cli_write_file(notes, "P4.md",
-					"---\nid: P4\ntitle: 杂记\ndate: 2007-01-04\n---\n今天下了一天的雨，哪里也没去。\n"),
-			 0);
+	                                "---\nid: P2\ntitle: 村里见闻\ndate: 2007-01-02\n---\n"
+	                                "路过一间磨坊，又走过一座石桥，天就黑了，我们在村委会住下。\n"),
+	                 0);
+	assert_int_equal(
+	    cli_write_file(notes, "P3.md",
+	                   "---\nid: P3\ntitle: 石桥\ndate: 2007-01-03\n---\n石桥年久失修，石桥下面的水很浅。\n"),
+	    0);
+	assert_int_equal(
+	    cli_write_file(notes, "P4.md",
+	                   "---\nid: P4\ntitle: 杂记\ndate: 2007-01-04\n---\n今天下了一天的雨，哪里也没去。\n"),
+	    0);
 	cli_result_t r = cli_run("dundian-index", "--quiet", "--db", small_db, notes, (char *)NULL);
 	assert_int_equal(r.status, 0);
 	cli_result_free(&r);
@@ -602,7 +615,7 @@ static void build_small_index(void)
 static char *small_ids(const char *query, int sorted)
 {
 	int status = -1;
-	cJSON *root = search_json(small_db, (const char *const[]){"--no-snippets", query, NULL}, &status);
+	cJSON *root = search_json(small_db, (const char *const[]){ "--no-snippets", query, NULL }, &status);
 	char *ids = sorted ? hit_id_set(root) : ids_in_order(root);
 	cJSON_Delete(root);
 	return ids;
@@ -611,13 +624,13 @@ static char *small_ids(const char *query, int sorted)
 static void expect_small(const char *query, int sorted, const char *want)
 {
 	char *got = small_ids(query, sorted);
-	if (strcmp(got, want) != 0) {
-		char msg[512];
+	int same = strcmp(got, want) == 0;
+	char msg[512] = "";
+	if (!same)
 		snprintf(msg, sizeof msg, "query '%s' on the small notes: got '%s', expected '%s'", query, got, want);
-		free(got);
-		fail_msg("%s", msg);
-	}
 	free(got);
+	if (!same)
+		fail_msg("%s", msg);
 }
 
 static void test_boolean_semantics(void **state)
@@ -663,8 +676,8 @@ static void test_chunk_words_together_first(void **state)
 {
 	(void)state;
 	int status = -1;
-	cJSON *root = search_json(corpus_db, (const char *const[]){"--no-snippets", "--limit", "3", "河道污染", NULL},
-				  &status);
+	cJSON *root =
+	    search_json(corpus_db, (const char *const[]){ "--no-snippets", "--limit", "3", "河道污染", NULL }, &status);
 	assert_int_equal(status, 0);
 	const cJSON *hit;
 	cJSON_ArrayForEach(hit, cJSON_GetObjectItemCaseSensitive(root, "hits"))
@@ -687,9 +700,9 @@ static void test_minus_words_as_arguments(void **state)
 {
 	(void)state;
 	cli_result_t split = cli_run("dundian-search", "--db", corpus_db, "--json", "--no-snippets", "饮水", "AND",
-				     "-自来水", "-county:柳浦县", (char *)NULL);
+	                             "-自来水", "-county:柳浦县", (char *)NULL);
 	cli_result_t whole = cli_run("dundian-search", "--db", corpus_db, "--json", "--no-snippets",
-				     "饮水 AND -自来水 -county:柳浦县", (char *)NULL);
+	                             "饮水 AND -自来水 -county:柳浦县", (char *)NULL);
 	assert_int_equal(split.status, 0);
 	assert_int_equal(whole.status, 0);
 	char *a = cli_hit_ids(split.out), *b = cli_hit_ids(whole.out);
@@ -709,7 +722,8 @@ static void test_subcommand_after_db(void **state)
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "车到垭口就停了"));
 	cli_result_free(&r);
-	r = cli_run("dundian-search", "--db", corpus_db, "excerpt", "报账", "--format", "json", "--limit", "1", (char *)NULL);
+	r = cli_run("dundian-search", "--db", corpus_db, "excerpt", "报账", "--format", "json", "--limit", "1",
+	            (char *)NULL);
 	assert_int_equal(r.status, 0);
 	cJSON *root = cJSON_Parse(r.out);
 	assert_non_null(cJSON_GetObjectItemCaseSensitive(root, "excerpts"));
@@ -728,12 +742,14 @@ static void test_manual_tags(void **state)
 	char cmd[9000];
 	snprintf(cmd, sizeof cmd, "mkdir -p '%s'", notes);
 	assert_int_equal(system(cmd), 0);
-	assert_int_equal(cli_write_file(notes, "M1.md",
-					"---\nid: M1\ntitle: 磨坊\ncounty: 石林县\ndate: 2007-01-01\ntags: roads, school\n---\n"
-					"村东头那间老磨坊，现在没人用了。\n"),
-			 0);
-	assert_int_equal(cli_write_file(notes, "M2.md",
-					"---\nid: M2\ntitle: 磨坊旁\ndate: 2007-01-02\n---\n磨坊旁边的老槐树。\n"), 0);
+	assert_int_equal(
+	    cli_write_file(notes, "M1.md",
+	                   "---\nid: M1\ntitle: 磨坊\ncounty: 石林县\ndate: 2007-01-01\ntags: roads, school\n---\n"
+	                   "村东头那间老磨坊，现在没人用了。\n"),
+	    0);
+	assert_int_equal(
+	    cli_write_file(notes, "M2.md", "---\nid: M2\ntitle: 磨坊旁\ndate: 2007-01-02\n---\n磨坊旁边的老槐树。\n"),
+	    0);
 	cli_result_t r = cli_run("dundian-index", "--quiet", "--db", db, notes, (char *)NULL);
 	assert_int_equal(r.status, 0);
 	cli_result_free(&r);
@@ -745,7 +761,7 @@ static void test_manual_tags(void **state)
 	cli_result_free(&r);
 
 	int status = -1;
-	cJSON *root_json = search_json(db, (const char *const[]){"topic:school", NULL}, &status);
+	cJSON *root_json = search_json(db, (const char *const[]){ "topic:school", NULL }, &status);
 	assert_int_equal(status, 0);
 	char *ids = ids_in_order(root_json);
 	assert_string_equal(ids, "M1");
@@ -772,7 +788,7 @@ static void test_json_highlights(void **state)
 {
 	(void)state;
 	int status = -1;
-	cJSON *root = search_json(corpus_db, (const char *const[]){"--limit", "10", "\"吃水\"", NULL}, &status);
+	cJSON *root = search_json(corpus_db, (const char *const[]){ "--limit", "10", "\"吃水\"", NULL }, &status);
 	assert_int_equal(status, 0);
 	const cJSON *h;
 	size_t checked = 0;
@@ -814,12 +830,12 @@ static void test_text_marks(void **state)
 	assert_non_null(strstr(r.out, "⟦吃水⟧"));
 	cli_result_free(&r);
 	r = cli_run("dundian-search", "--db", corpus_db, "--limit", "1", "--marks", "<<,>>", "id:N0229", "吃水",
-		    (char *)NULL);
+	            (char *)NULL);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "<<吃水>>"));
 	assert_null(strstr(r.out, "⟦"));
 	cli_result_free(&r);
-	const char *bad[] = {"", ",", "<<", "a,b,c", "\033[31m,x"};
+	const char *bad[] = { "", ",", "<<", "a,b,c", "\033[31m,x" };
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		r = cli_run("dundian-search", "--db", corpus_db, "--marks", bad[i], "吃水", (char *)NULL);
 		assert_int_equal(r.status, 2);
@@ -834,19 +850,21 @@ static void test_control_characters(void **state)
 {
 	(void)state;
 	char db[4200];
-	const char *const files[] = {"C1.md",
-				     "---\nid: C1\ntitle: 磨坊\033[2J标题\nauthor: 张\033]0;x\a三\ndate: 2007-01-01\n---\n"
-				     "村东头那间老磨坊\033[31m，现在没人用了\x7f。\n",
-				     NULL};
+	const char *const files[] = {
+		"C1.md",
+		"---\nid: C1\ntitle: 磨坊\033[2J标题\nauthor: 张\033]0;x\a三\ndate: 2007-01-01\n---\n"
+		"村东头那间老磨坊\033[31m，现在没人用了\x7f。\n",
+		NULL
+	};
 	assert_non_null(cli_notes_index("search_cli_controls", files, db, sizeof db));
 	cli_result_t r;
-	const char *const commands[][7] = {{"--db", db, "磨坊", NULL},
-					   {"--db", db, "show", "C1", NULL},
-					   {"--db", db, "excerpt", "磨坊", NULL},
-					   {"--db", db, "excerpt", "--kwic", "磨坊", NULL},
-					   {"--db", db, "excerpt", "--format", "markdown", "磨坊", NULL},
-					   {"--db", db, "report", "--by", "author", NULL},
-					   {"--db", db, "report", "--cell", "=", NULL}};
+	const char *const commands[][7] = { { "--db", db, "磨坊", NULL },
+		                            { "--db", db, "show", "C1", NULL },
+		                            { "--db", db, "excerpt", "磨坊", NULL },
+		                            { "--db", db, "excerpt", "--kwic", "磨坊", NULL },
+		                            { "--db", db, "excerpt", "--format", "markdown", "磨坊", NULL },
+		                            { "--db", db, "report", "--by", "author", NULL },
+		                            { "--db", db, "report", "--cell", "=", NULL } };
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
 		r = cli_run_argv("dundian-search", commands[i]);
 		assert_int_equal(r.status, 0);
@@ -858,7 +876,7 @@ static void test_control_characters(void **state)
 		cli_result_free(&r);
 	}
 	int status = -1;
-	cJSON *json = search_json(db, (const char *const[]){"磨坊", NULL}, &status);
+	cJSON *json = search_json(db, (const char *const[]){ "磨坊", NULL }, &status);
 	assert_int_equal(status, 0);
 	assert_non_null(strstr(hit_string(cJSON_GetArrayItem(hits_of(json), 0), "title"), "\033[2J"));
 	cJSON_Delete(json);
@@ -892,15 +910,15 @@ static void expect_usage_error(const char *const *args, const char *needle)
 static void test_bad_numbers_and_options(void **state)
 {
 	(void)state;
-	expect_usage_error((const char *const[]){"--db", corpus_db, "--limit", "", "饮水", NULL}, "--limit ''");
-	expect_usage_error((const char *const[]){"--db", corpus_db, "--offset", "", "饮水", NULL}, "--offset ''");
-	expect_usage_error((const char *const[]){"--db", corpus_db, "--offset", "4294967296", "饮水", NULL},
-			   "4294967296");
-	expect_usage_error((const char *const[]){"--db", corpus_db, "--offset", "-1", "饮水", NULL}, "--offset");
-	expect_usage_error((const char *const[]){"--db", corpus_db, "--limit", "5x", "饮水", NULL}, "--limit");
-	expect_usage_error((const char *const[]){"--db", corpus_db, "-o", "5", "饮水", NULL}, NULL);
-	expect_usage_error((const char *const[]){"--db", corpus_db, "-l", "N0001", NULL}, NULL);
-	expect_usage_error((const char *const[]){"--db", corpus_db, "--facets", "weather", "饮水", NULL}, "weather");
+	expect_usage_error((const char *const[]){ "--db", corpus_db, "--limit", "", "饮水", NULL }, "--limit ''");
+	expect_usage_error((const char *const[]){ "--db", corpus_db, "--offset", "", "饮水", NULL }, "--offset ''");
+	expect_usage_error((const char *const[]){ "--db", corpus_db, "--offset", "4294967296", "饮水", NULL },
+	                   "4294967296");
+	expect_usage_error((const char *const[]){ "--db", corpus_db, "--offset", "-1", "饮水", NULL }, "--offset");
+	expect_usage_error((const char *const[]){ "--db", corpus_db, "--limit", "5x", "饮水", NULL }, "--limit");
+	expect_usage_error((const char *const[]){ "--db", corpus_db, "-o", "5", "饮水", NULL }, NULL);
+	expect_usage_error((const char *const[]){ "--db", corpus_db, "-l", "N0001", NULL }, NULL);
+	expect_usage_error((const char *const[]){ "--db", corpus_db, "--facets", "weather", "饮水", NULL }, "weather");
 	/* the largest offset is accepted: nothing from there on */
 	cli_result_t r = cli_run("dundian-search", "--db", corpus_db, "--offset", "1000000000", "饮水", (char *)NULL);
 	assert_int_equal(r.status, 0);
@@ -931,7 +949,7 @@ static void test_help_and_version(void **state)
 	cli_result_t r = cli_run("dundian-search", "help", (char *)NULL);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "usage: dundian-search"));
-	const char *fields[] = {"topic", "county", "city", "month", "author", "village", "township"};
+	const char *fields[] = { "topic", "county", "city", "month", "author", "village", "township" };
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
 		char facet[32];
 		snprintf(facet, sizeof facet, "%s,", fields[i]);
@@ -940,7 +958,7 @@ static void test_help_and_version(void **state)
 	}
 	assert_non_null(strstr(r.out, "exit: 0 found, 1 nothing found, 2"));
 	cli_result_free(&r);
-	const char *subcommands[] = {"excerpt", "show", "report"};
+	const char *subcommands[] = { "excerpt", "show", "report" };
 	for (size_t i = 0; i < 3; i++) {
 		r = cli_run("dundian-search", "help", subcommands[i], (char *)NULL);
 		assert_int_equal(r.status, 0);

@@ -46,17 +46,17 @@ static void response_free(response_t *r)
  * reads the whole answer (the server closes after it). */
 static response_t request(const char *method, const char *target)
 {
-	response_t r = {-1, NULL, NULL, 0};
+	response_t r = { -1, NULL, NULL, 0 };
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	assert_true(fd >= 0);
-	struct timeval tv = {30, 0};
+	struct timeval tv = { 30, 0 };
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
 	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
 	char req[16384];
-	int n = snprintf(req, sizeof req, "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", method,
-			 target);
+	int n =
+	    snprintf(req, sizeof req, "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", method, target);
 	assert_true(n > 0 && (size_t)n < sizeof req);
 	assert_int_equal(write(fd, req, (size_t)n), n);
 	char *all = cli_read_fd_all(fd);
@@ -169,8 +169,10 @@ static pid_t start_server(const char *db_path, int *port_out)
 	line[len] = '\0';
 	close(out[0]);
 	const char *at = strstr(line, "at http://127.0.0.1:");
-	if (!at)
+	if (!at) {
 		fail_msg("serve printed: '%s'", line);
+		return pid;
+	}
 	assert_non_null(strstr(line, "dundian-search: serving "));
 	*port_out = atoi(at + strlen("at http://127.0.0.1:"));
 	assert_true(*port_out > 0);
@@ -236,13 +238,14 @@ static void test_search_equals_cli(void **state)
 	(void)state;
 	/* 饮水 = %E9%A5%AE%E6%B0%B4, 柳浦县 = %E6%9F%B3%E6%B5%A6%E5%8E%BF */
 	expect_same_as_cli("/api/search?q=%E9%A5%AE%E6%B0%B4&facets=topic,county,month",
-			   (const char *[]){"--db", db, "--json", "--facets", "topic,county,month", "饮水", NULL});
-	expect_same_as_cli("/api/search?q=%E9%A5%AE%E6%B0%B4+county:%E6%9F%B3%E6%B5%A6%E5%8E%BF&limit=5&offset=3&sort=date",
-			   (const char *[]){"--db", db, "--json", "--limit", "5", "--offset", "3", "--sort", "date",
-					    "饮水 county:柳浦县", NULL});
+	                   (const char *[]){ "--db", db, "--json", "--facets", "topic,county,month", "饮水", NULL });
+	expect_same_as_cli(
+	    "/api/search?q=%E9%A5%AE%E6%B0%B4+county:%E6%9F%B3%E6%B5%A6%E5%8E%BF&limit=5&offset=3&sort=date",
+	    (const char *[]){ "--db", db, "--json", "--limit", "5", "--offset", "3", "--sort", "date",
+	                      "饮水 county:柳浦县", NULL });
 	expect_same_as_cli("/api/search?like=N0229&limit=5",
-			   (const char *[]){"--db", db, "--json", "--like", "N0229", "--limit", "5", NULL});
-	expect_same_as_cli("/api/search?q=zzzqqq", (const char *[]){"--db", db, "--json", "zzzqqq", NULL});
+	                   (const char *[]){ "--db", db, "--json", "--like", "N0229", "--limit", "5", NULL });
+	expect_same_as_cli("/api/search?q=zzzqqq", (const char *[]){ "--db", db, "--json", "zzzqqq", NULL });
 }
 
 static void test_search_errors(void **state)
@@ -258,10 +261,11 @@ static void test_search_errors(void **state)
 	free(message);
 	cli_result_free(&c);
 	/* bounds and bad parameters */
-	const char *const bad[] = {"/api/search?q=a&limit=101", "/api/search?q=a&limit=-1",
-				   "/api/search?q=a&limit=ten", "/api/search?q=a&offset=100001",
-				   "/api/search?q=a&sort=size", "/api/search?q=a&facets=colour",
-				   "/api/search?q=%00a", "/api/search?q=%FF%FE", "/api/search?q=a&limit=%201"};
+	const char *const bad[] = { "/api/search?q=a&limit=101", "/api/search?q=a&limit=-1",
+		                    "/api/search?q=a&limit=ten", "/api/search?q=a&offset=100001",
+		                    "/api/search?q=a&sort=size", "/api/search?q=a&facets=colour",
+		                    "/api/search?q=%00a",        "/api/search?q=%FF%FE",
+		                    "/api/search?q=a&limit=%201" };
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		free(expect_error(bad[i], 400));
 	message = expect_error("/api/search?q=a&limit=101", 400);
@@ -281,9 +285,9 @@ static void test_note(void **state)
 {
 	(void)state;
 	expect_same_as_cli("/api/note/N0229?highlight=%E9%A5%AE%E6%B0%B4",
-			   (const char *[]){"--db", db, "show", "N0229", "--json", "--highlight", "饮水", NULL});
+	                   (const char *[]){ "--db", db, "show", "N0229", "--json", "--highlight", "饮水", NULL });
 	expect_same_as_cli("/api/note/N0229?para=2",
-			   (const char *[]){"--db", db, "show", "N0229", "--json", "--para", "2", NULL});
+	                   (const char *[]){ "--db", db, "show", "N0229", "--json", "--para", "2", NULL });
 	char *message = expect_error("/api/note/N9999", 404);
 	assert_string_equal(message, "no note N9999");
 	free(message);
@@ -297,9 +301,9 @@ static void test_excerpt(void **state)
 {
 	(void)state;
 	cli_result_t c = cli_run("dundian-search", "--db", db, "excerpt", "--format", "json", "--limit", "3",
-				 "--per-note", "2", "饮水", (char *)NULL);
+	                         "--per-note", "2", "饮水", (char *)NULL);
 	cli_result_t md = cli_run("dundian-search", "--db", db, "excerpt", "--format", "markdown", "--limit", "3",
-				  "--per-note", "2", "饮水", (char *)NULL);
+	                          "--per-note", "2", "饮水", (char *)NULL);
 	assert_int_equal(c.status, 0);
 	assert_int_equal(md.status, 0);
 	response_t r = get("/api/excerpt?q=%E9%A5%AE%E6%B0%B4&limit=3&per_note=2");
@@ -342,8 +346,8 @@ static void test_report_and_topics(void **state)
 {
 	(void)state;
 	expect_same_as_cli("/api/report?q=%E9%A5%AE%E6%B0%B4&by=month",
-			   (const char *[]){"--db", db, "report", "饮水", "--by", "month", "--format", "json", NULL});
-	expect_same_as_cli("/api/report", (const char *[]){"--db", db, "report", "--format", "json", NULL});
+	                   (const char *[]){ "--db", db, "report", "饮水", "--by", "month", "--format", "json", NULL });
+	expect_same_as_cli("/api/report", (const char *[]){ "--db", db, "report", "--format", "json", NULL });
 	char *message = expect_error("/api/report?by=colour", 400);
 	assert_string_equal(message, "unknown --by 'colour' (use county, city, month or author)");
 	free(message);
@@ -370,9 +374,9 @@ static void test_report_and_topics(void **state)
 static void test_page(void **state)
 {
 	(void)state;
-	const char *const pages[][3] = {{"/", "index.html", "text/html; charset=utf-8"},
-					{"/app.js", "app.js", "text/javascript; charset=utf-8"},
-					{"/style.css", "style.css", "text/css; charset=utf-8"}};
+	const char *const pages[][3] = { { "/", "index.html", "text/html; charset=utf-8" },
+		                         { "/app.js", "app.js", "text/javascript; charset=utf-8" },
+		                         { "/style.css", "style.css", "text/css; charset=utf-8" } };
 	for (size_t i = 0; i < 3; i++) {
 		response_t r = get(pages[i][0]);
 		assert_int_equal(r.status, 200);
@@ -400,14 +404,21 @@ static void test_page(void **state)
 static void test_traversal_and_unknown_paths(void **state)
 {
 	(void)state;
-	const char *const paths[] = {"/../../../../etc/passwd",   "/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
-				     "/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd", "/web/../../etc/passwd",
-				     "//etc/passwd",              "/etc/passwd",
-				     "/api/note/../../etc/passwd", "/api/note/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
-				     "/index.html/..",            "/app.js/",
-				     "/api/searchx",              "/api",
-				     "/web/app.js",               "/CMakeLists.txt",
-				     "http://127.0.0.1/etc/passwd"};
+	const char *const paths[] = { "/../../../../etc/passwd",
+		                      "/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+		                      "/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd",
+		                      "/web/../../etc/passwd",
+		                      "//etc/passwd",
+		                      "/etc/passwd",
+		                      "/api/note/../../etc/passwd",
+		                      "/api/note/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+		                      "/index.html/..",
+		                      "/app.js/",
+		                      "/api/searchx",
+		                      "/api",
+		                      "/web/app.js",
+		                      "/CMakeLists.txt",
+		                      "http://127.0.0.1/etc/passwd" };
 	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
 		response_t r = get(paths[i]);
 		if (r.status != 404 && r.status != 400)
@@ -420,7 +431,7 @@ static void test_traversal_and_unknown_paths(void **state)
 static void test_methods(void **state)
 {
 	(void)state;
-	const char *const methods[] = {"POST", "PUT", "DELETE", "OPTIONS"};
+	const char *const methods[] = { "POST", "PUT", "DELETE", "OPTIONS" };
 	for (size_t i = 0; i < 4; i++) {
 		response_t r = request(methods[i], "/api/search?q=a");
 		assert_int_equal(r.status, 405);
@@ -438,9 +449,9 @@ static void test_markup_note_is_data(void **state)
 	assert_int_equal(r.status, 200);
 	cJSON *o = json_of(&r);
 	assert_string_equal(cJSON_GetObjectItemCaseSensitive(o, "title")->valuestring,
-			    "<script>window.__xss=1</script>\"onerror=&amp;饮水标题");
+	                    "<script>window.__xss=1</script>\"onerror=&amp;饮水标题");
 	assert_string_equal(cJSON_GetObjectItemCaseSensitive(o, "author")->valuestring,
-			    "<img src=x onerror=\"window.__xss=2\">");
+	                    "<img src=x onerror=\"window.__xss=2\">");
 	/* the quote is escaped inside the JSON string */
 	assert_non_null(strstr(r.body, "\\\"onerror=&amp;"));
 	cJSON_Delete(o);
@@ -514,18 +525,12 @@ static void test_bad_usage(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_health),
-	    cmocka_unit_test(test_search_equals_cli),
-	    cmocka_unit_test(test_search_errors),
-	    cmocka_unit_test(test_note),
-	    cmocka_unit_test(test_excerpt),
-	    cmocka_unit_test(test_report_and_topics),
-	    cmocka_unit_test(test_page),
-	    cmocka_unit_test(test_traversal_and_unknown_paths),
-	    cmocka_unit_test(test_methods),
-	    cmocka_unit_test(test_markup_note_is_data),
-	    cmocka_unit_test(test_bad_usage),
-	    cmocka_unit_test(test_search_while_reindexing),
+		cmocka_unit_test(test_health),        cmocka_unit_test(test_search_equals_cli),
+		cmocka_unit_test(test_search_errors), cmocka_unit_test(test_note),
+		cmocka_unit_test(test_excerpt),       cmocka_unit_test(test_report_and_topics),
+		cmocka_unit_test(test_page),          cmocka_unit_test(test_traversal_and_unknown_paths),
+		cmocka_unit_test(test_methods),       cmocka_unit_test(test_markup_note_is_data),
+		cmocka_unit_test(test_bad_usage),     cmocka_unit_test(test_search_while_reindexing),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

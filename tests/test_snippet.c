@@ -42,7 +42,7 @@ static void test_sentences_end_at_full_stops_with_closing_quotes(void **state)
 {
 	(void)state;
 	const char *text = "车到垭口就停了。他说：“那就是兴山村，看着近。”我问为啥？老汉笑了！";
-	const char *expected[] = {"车到垭口就停了。", "他说：“那就是兴山村，看着近。”", "我问为啥？", "老汉笑了！"};
+	const char *expected[] = { "车到垭口就停了。", "他说：“那就是兴山村，看着近。”", "我问为啥？", "老汉笑了！" };
 	assert_sentences(text, expected, NULL, 4);
 }
 
@@ -50,7 +50,7 @@ static void test_sentences_keep_commas_colons_semicolons(void **state)
 {
 	(void)state;
 	const char *text = "散会前我说了三件事：一是讲政策；二是设代办点；三是抓支部。好。";
-	const char *expected[] = {"散会前我说了三件事：一是讲政策；二是设代办点；三是抓支部。", "好。"};
+	const char *expected[] = { "散会前我说了三件事：一是讲政策；二是设代办点；三是抓支部。", "好。" };
 	assert_sentences(text, expected, NULL, 2);
 }
 
@@ -59,8 +59,8 @@ static void test_sentences_ellipsis(void **state)
 	(void)state;
 	/* an ellipsis inside a sentence goes on; one before a closing quote ends it */
 	const char *text = "何老三说：“那……那你也不能断水。”钱国富说：“来不及办……”我打断他。欠三千……最后一行";
-	const char *expected[] = {"何老三说：“那……那你也不能断水。”", "钱国富说：“来不及办……”", "我打断他。",
-	                          "欠三千……最后一行"};
+	const char *expected[] = { "何老三说：“那……那你也不能断水。”", "钱国富说：“来不及办……”", "我打断他。",
+		                   "欠三千……最后一行" };
 	assert_sentences(text, expected, NULL, 4);
 }
 
@@ -68,9 +68,9 @@ static void test_sentences_paragraphs_lines_and_blanks(void **state)
 {
 	(void)state;
 	const char *text = "　　第一段开头。第一段结尾  \n\n当场打电话：\n一、县卫生局。\n二、县民政局！\n\n\n最后一段";
-	const char *expected[] = {"第一段开头。",   "第一段结尾",     "当场打电话：",
-	                          "一、县卫生局。", "二、县民政局！", "最后一段"};
-	const size_t paragraphs[] = {1, 1, 2, 2, 2, 3};
+	const char *expected[] = { "第一段开头。",   "第一段结尾",     "当场打电话：",
+		                   "一、县卫生局。", "二、县民政局！", "最后一段" };
+	const size_t paragraphs[] = { 1, 1, 2, 2, 2, 3 };
 	assert_sentences(text, expected, paragraphs, 6);
 }
 
@@ -78,7 +78,7 @@ static void test_sentences_repeated_marks_and_ascii(void **state)
 {
 	(void)state;
 	const char *text = "真的吗？！”他问。Is it? Yes!";
-	const char *expected[] = {"真的吗？！”", "他问。", "Is it?", "Yes!"};
+	const char *expected[] = { "真的吗？！”", "他问。", "Is it?", "Yes!" };
 	assert_sentences(text, expected, NULL, 4);
 }
 
@@ -102,7 +102,8 @@ static size_t find_spans(const char *text, const char *const *words, size_t n_wo
 	for (const char *p = text; *p; p++)
 		for (size_t w = 0; w < n_words; w++)
 			if (strncmp(p, words[w], strlen(words[w])) == 0 && n < max) {
-				spans[n++] = (dd_span_t){(size_t)(p - text), (size_t)(p - text) + strlen(words[w]), w};
+				spans[n++] =
+				    (dd_span_t){ (size_t)(p - text), (size_t)(p - text) + strlen(words[w]), w };
 				p += strlen(words[w]) - 1;
 				break;
 			}
@@ -118,7 +119,7 @@ static void test_two_different_words_beat_one_word_twice(void **state)
 {
 	(void)state;
 	const char *text = "开头一句话。\n\n村里说吃水难，吃水要挑。\n\n村里说吃水难，修路也难。\n\n结尾。";
-	const char *words[] = {"吃水", "修路"};
+	const char *words[] = { "吃水", "修路" };
 	dd_span_t spans[16];
 	size_t n_spans = find_spans(text, words, 2, spans, 16);
 	assert_int_equal(n_spans, 4);
@@ -145,7 +146,7 @@ static void test_closer_words_beat_scattered_ones(void **state)
 	/* both passages hold both words; the one where they stand together wins,
 	 * though it comes later */
 	const char *text = "吃水的事，说了很久很久，大家都说该先把路修好。\n\n饮水和修路，一起办。";
-	const char *words[] = {"吃水", "修好", "饮水", "修路"};
+	const char *words[] = { "吃水", "修好", "饮水", "修路" };
 	dd_span_t spans[16];
 	size_t n_spans = find_spans(text, words, 4, spans, 16);
 	/* words 0/2 and 1/3 are the same query word */
@@ -165,7 +166,7 @@ static void test_passage_is_shortest_run_of_whole_sentences(void **state)
 {
 	(void)state;
 	const char *text = "第一句没有。第二句有低保。第三句也有低保户。第四句没有。";
-	const char *words[] = {"低保"};
+	const char *words[] = { "低保" };
 	dd_span_t spans[8];
 	size_t n_spans = find_spans(text, words, 1, spans, 8);
 	dd_passage_t *p;
@@ -187,12 +188,12 @@ static void test_context_adds_sentences_each_side(void **state)
 {
 	(void)state;
 	const char *text = "甲。乙。丙有宅基地。丁。戊。\n\n另一段。";
-	const char *words[] = {"宅基地"};
+	const char *words[] = { "宅基地" };
 	dd_span_t spans[4];
 	size_t n_spans = find_spans(text, words, 1, spans, 4);
 	dd_passage_t *p;
 	size_t n;
-	dd_passage_options_t opts = {1, 200, 1, NULL, 0};
+	dd_passage_options_t opts = { 1, 200, 1, NULL, 0 };
 	assert_int_equal(dd_choose_passages(text, strlen(text), spans, n_spans, &opts, &p, &n, NULL), DD_OK);
 	assert_int_equal(n, 1);
 	char *t = passage_text(text, &p[0]);
@@ -219,7 +220,7 @@ static void test_long_sentence_kept_whole_never_cut_in_a_character(void **state)
 	for (int i = 0; i < 148; i++)
 		strcat(text, "句");
 	strcat(text, "。后记。");
-	const char *words[] = {"饮水"};
+	const char *words[] = { "饮水" };
 	dd_span_t spans[2];
 	size_t n_spans = find_spans(text, words, 1, spans, 2);
 	dd_passage_t *p;
@@ -253,11 +254,11 @@ static char *long_sentence_with(const char *word, size_t each_side)
 static void test_hit_in_a_very_long_sentence_still_gets_its_passage(void **state)
 {
 	(void)state;
-	const size_t sides[] = {100, 3000, 10000};
+	const size_t sides[] = { 100, 3000, 10000 };
 	double last = 1e300;
 	for (size_t k = 0; k < sizeof sides / sizeof sides[0]; k++) {
 		char *text = long_sentence_with("饮水", sides[k]);
-		const char *words[] = {"饮水"};
+		const char *words[] = { "饮水" };
 		dd_span_t spans[2];
 		size_t n_spans = find_spans(text, words, 1, spans, 2);
 		assert_int_equal(n_spans, 1);
@@ -282,7 +283,7 @@ static void test_exact_string_over_sentences_longer_than_max_chars(void **state)
 	/* found by fuzzing: a hit running over two sentences and longer than
 	 * max_chars fitted in no window, and got no passage */
 	const char *text = "开头。看着近。”我问村里人平时怎么下山。结尾。";
-	const char *words[] = {"看着近。”我问村里人"};
+	const char *words[] = { "看着近。”我问村里人" };
 	dd_span_t spans[2];
 	size_t n_spans = find_spans(text, words, 1, spans, 2);
 	assert_int_equal(n_spans, 1);
@@ -301,7 +302,7 @@ static void test_max_chars_limits_the_window(void **state)
 {
 	(void)state;
 	const char *text = "水在这里。这一句很长很长很长很长很长很长很长很长很长很长。路在那里。";
-	const char *words[] = {"水", "路"};
+	const char *words[] = { "水", "路" };
 	dd_span_t spans[4];
 	size_t n_spans = find_spans(text, words, 2, spans, 4);
 	dd_passage_t *p;
@@ -323,11 +324,11 @@ static void test_typed_word_beats_many_relatives(void **state)
 {
 	(void)state;
 	const char *text = "报销、住院、起付线都讲了。\n\n合作医疗办得好。";
-	const char *words[] = {"合作医疗", "报销", "住院", "起付线"};
+	const char *words[] = { "合作医疗", "报销", "住院", "起付线" };
 	dd_span_t spans[8];
 	size_t n_spans = find_spans(text, words, 4, spans, 8);
-	double weights[] = {1.0, DD_RELATIVE_WEIGHT, DD_RELATIVE_WEIGHT, DD_RELATIVE_WEIGHT};
-	dd_passage_options_t opts = {1, 200, 0, weights, 4};
+	double weights[] = { 1.0, DD_RELATIVE_WEIGHT, DD_RELATIVE_WEIGHT, DD_RELATIVE_WEIGHT };
+	dd_passage_options_t opts = { 1, 200, 0, weights, 4 };
 	dd_passage_t *p;
 	size_t n;
 	assert_int_equal(dd_choose_passages(text, strlen(text), spans, n_spans, &opts, &p, &n, NULL), DD_OK);
@@ -360,7 +361,7 @@ static void test_mark_spans(void **state)
 {
 	(void)state;
 	const char *text = "甲说吃水难，修路也难。";
-	const char *words[] = {"吃水", "修路"};
+	const char *words[] = { "吃水", "修路" };
 	dd_span_t spans[4];
 	size_t n_spans = find_spans(text, words, 2, spans, 4);
 	char *marked = dd_mark_spans(text, 0, strlen(text), spans, n_spans, "【", "】");
@@ -375,9 +376,9 @@ static void test_mark_spans(void **state)
 static void test_query_word_weights(void **state)
 {
 	(void)state;
-	char *words[] = {"合作医疗", "参合", "报销"};
-	char *literals[] = {"镇里"};
-	dd_parsed_query_t pq = {0};
+	char *words[] = { "合作医疗", "参合", "报销" };
+	char *literals[] = { "镇里" };
+	dd_parsed_query_t pq = { 0 };
 	pq.words = words;
 	pq.n_words = 3;
 	pq.literals = literals;
@@ -390,7 +391,7 @@ static void test_query_word_weights(void **state)
 	assert_true(w[3] == 1.0);
 	free(w);
 	/* full-width input is normalised before comparing */
-	char *ascii[] = {"abc"};
+	char *ascii[] = { "abc" };
 	pq.words = ascii;
 	pq.n_words = 1;
 	pq.n_literals = 0;
@@ -403,24 +404,24 @@ static void test_query_word_weights(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_sentences_end_at_full_stops_with_closing_quotes),
-	    cmocka_unit_test(test_sentences_keep_commas_colons_semicolons),
-	    cmocka_unit_test(test_sentences_ellipsis),
-	    cmocka_unit_test(test_sentences_paragraphs_lines_and_blanks),
-	    cmocka_unit_test(test_sentences_repeated_marks_and_ascii),
-	    cmocka_unit_test(test_sentences_of_empty_text),
-	    cmocka_unit_test(test_two_different_words_beat_one_word_twice),
-	    cmocka_unit_test(test_closer_words_beat_scattered_ones),
-	    cmocka_unit_test(test_passage_is_shortest_run_of_whole_sentences),
-	    cmocka_unit_test(test_context_adds_sentences_each_side),
-	    cmocka_unit_test(test_long_sentence_kept_whole_never_cut_in_a_character),
-	    cmocka_unit_test(test_hit_in_a_very_long_sentence_still_gets_its_passage),
-	    cmocka_unit_test(test_exact_string_over_sentences_longer_than_max_chars),
-	    cmocka_unit_test(test_max_chars_limits_the_window),
-	    cmocka_unit_test(test_typed_word_beats_many_relatives),
-	    cmocka_unit_test(test_no_hits_gives_the_opening),
-	    cmocka_unit_test(test_mark_spans),
-	    cmocka_unit_test(test_query_word_weights),
+		cmocka_unit_test(test_sentences_end_at_full_stops_with_closing_quotes),
+		cmocka_unit_test(test_sentences_keep_commas_colons_semicolons),
+		cmocka_unit_test(test_sentences_ellipsis),
+		cmocka_unit_test(test_sentences_paragraphs_lines_and_blanks),
+		cmocka_unit_test(test_sentences_repeated_marks_and_ascii),
+		cmocka_unit_test(test_sentences_of_empty_text),
+		cmocka_unit_test(test_two_different_words_beat_one_word_twice),
+		cmocka_unit_test(test_closer_words_beat_scattered_ones),
+		cmocka_unit_test(test_passage_is_shortest_run_of_whole_sentences),
+		cmocka_unit_test(test_context_adds_sentences_each_side),
+		cmocka_unit_test(test_long_sentence_kept_whole_never_cut_in_a_character),
+		cmocka_unit_test(test_hit_in_a_very_long_sentence_still_gets_its_passage),
+		cmocka_unit_test(test_exact_string_over_sentences_longer_than_max_chars),
+		cmocka_unit_test(test_max_chars_limits_the_window),
+		cmocka_unit_test(test_typed_word_beats_many_relatives),
+		cmocka_unit_test(test_no_hits_gives_the_opening),
+		cmocka_unit_test(test_mark_spans),
+		cmocka_unit_test(test_query_word_weights),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -41,15 +41,15 @@ static void plan_run(plan_t *p, const dd_sync_known_t *known, size_t n_known, co
 }
 
 static void expect_counts(const dd_sync_t *s, size_t added, size_t updated, size_t removed, size_t unchanged,
-			  size_t rejected)
+                          size_t rejected)
 {
 	dd_sync_counts_t c = dd_sync_counts(s);
 	if (c.added != added || c.updated != updated || c.removed != removed || c.unchanged != unchanged ||
 	    c.rejected != rejected)
 		fail_msg("counts %zu added, %zu updated, %zu removed, %zu unchanged, %zu rejected; expected %zu, %zu, "
-			 "%zu, %zu, %zu",
-			 c.added, c.updated, c.removed, c.unchanged, c.rejected, added, updated, removed, unchanged,
-			 rejected);
+		         "%zu, %zu, %zu",
+		         c.added, c.updated, c.removed, c.unchanged, c.rejected, added, updated, removed, unchanged,
+		         rejected);
 }
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -57,7 +57,7 @@ static void expect_counts(const dd_sync_t *s, size_t added, size_t updated, size
 static void test_new_notes_into_an_empty_index(void **state)
 {
 	(void)state;
-	const run_note_t files[] = {{"/n/a.md", "QA1", "1"}, {"/n/b.md", "QA2", "2"}};
+	const run_note_t files[] = { { "/n/a.md", "QA1", "1" }, { "/n/b.md", "QA2", "2" } };
 	plan_t p;
 	plan_run(&p, NULL, 0, files, N(files));
 	for (size_t i = 0; i < N(files); i++) {
@@ -73,11 +73,11 @@ static void test_unchanged_changed_and_gone(void **state)
 {
 	(void)state;
 	const dd_sync_known_t known[] = {
-		{"QA1", "/n/a.md", "1", 1}, /* same fingerprint: unchanged */
-		{"QA2", "/n/b.md", "2", 1}, /* edited: updated */
-		{"QA3", "/n/c.md", "3", 0}, /* its file is gone: removed */
+		{ "QA1", "/n/a.md", "1", 1 }, /* same fingerprint: unchanged */
+		{ "QA2", "/n/b.md", "2", 1 }, /* edited: updated */
+		{ "QA3", "/n/c.md", "3", 0 }, /* its file is gone: removed */
 	};
-	const run_note_t files[] = {{"/n/a.md", "QA1", "1"}, {"/n/b.md", "QA2", "2b"}, {"/n/d.md", "QA4", "4"}};
+	const run_note_t files[] = { { "/n/a.md", "QA1", "1" }, { "/n/b.md", "QA2", "2b" }, { "/n/d.md", "QA4", "4" } };
 	plan_t p;
 	plan_run(&p, known, N(known), files, N(files));
 	assert_int_equal(p.d[0].action, DD_SYNC_UNCHANGED);
@@ -97,8 +97,8 @@ static void test_unchanged_changed_and_gone(void **state)
 static void test_files_outside_the_run_are_kept(void **state)
 {
 	(void)state;
-	const dd_sync_known_t known[] = {{"QA1", "/n/a.md", "1", 1}, {"QB1", "/other/b.md", "2", 1}};
-	const run_note_t files[] = {{"/n/a.md", "QA1", "1"}};
+	const dd_sync_known_t known[] = { { "QA1", "/n/a.md", "1", 1 }, { "QB1", "/other/b.md", "2", 1 } };
+	const run_note_t files[] = { { "/n/a.md", "QA1", "1" } };
 	plan_t p;
 	plan_run(&p, known, N(known), files, N(files));
 	assert_false(dd_sync_removes(p.s, 1));
@@ -106,7 +106,7 @@ static void test_files_outside_the_run_are_kept(void **state)
 	dd_sync_free(p.s);
 
 	/* an empty run removes exactly the notes whose file is gone */
-	const dd_sync_known_t gone[] = {{"QA1", "/n/a.md", "1", 0}, {"QB1", "/other/b.md", "2", 1}};
+	const dd_sync_known_t gone[] = { { "QA1", "/n/a.md", "1", 0 }, { "QB1", "/other/b.md", "2", 1 } };
 	plan_run(&p, gone, N(gone), NULL, 0);
 	assert_true(dd_sync_removes(p.s, 0));
 	assert_false(dd_sync_removes(p.s, 1));
@@ -117,7 +117,9 @@ static void test_files_outside_the_run_are_kept(void **state)
 static void test_two_files_one_id(void **state)
 {
 	(void)state;
-	const run_note_t files[] = {{"/n/first.md", "QD1", "1"}, {"/n/other.md", "QD2", "2"}, {"/n/second.md", "QD1", "3"}};
+	const run_note_t files[] = { { "/n/first.md", "QD1", "1" },
+		                     { "/n/other.md", "QD2", "2" },
+		                     { "/n/second.md", "QD1", "3" } };
 	plan_t p;
 	plan_run(&p, NULL, 0, files, N(files));
 	assert_int_equal(p.d[0].action, DD_SYNC_ADD);
@@ -132,8 +134,8 @@ static void test_two_files_one_id(void **state)
 static void test_id_held_by_a_file_outside_the_run(void **state)
 {
 	(void)state;
-	const dd_sync_known_t known[] = {{"QX1", "/n/x.md", "1", 1}};
-	const run_note_t files[] = {{"/extra/y.md", "QX1", "2"}};
+	const dd_sync_known_t known[] = { { "QX1", "/n/x.md", "1", 1 } };
+	const run_note_t files[] = { { "/extra/y.md", "QX1", "2" } };
 	plan_t p;
 	plan_run(&p, known, N(known), files, N(files));
 	assert_int_equal(p.d[0].action, DD_SYNC_DUPLICATE);
@@ -143,7 +145,7 @@ static void test_id_held_by_a_file_outside_the_run(void **state)
 	dd_sync_free(p.s);
 
 	/* once that file is gone, the new one takes the id over */
-	const dd_sync_known_t gone[] = {{"QX1", "/n/x.md", "1", 0}};
+	const dd_sync_known_t gone[] = { { "QX1", "/n/x.md", "1", 0 } };
 	plan_run(&p, gone, N(gone), files, N(files));
 	assert_int_equal(p.d[0].action, DD_SYNC_UPDATE);
 	assert_false(dd_sync_removes(p.s, 0));
@@ -156,8 +158,8 @@ static void test_id_held_by_a_file_outside_the_run(void **state)
 static void test_note_that_moved(void **state)
 {
 	(void)state;
-	const dd_sync_known_t known[] = {{"QM1", "/n/M1.md", "old", 0}, {"QZ", "/n/z.md", "z", 1}};
-	const run_note_t files[] = {{"/n/sub/M1.md", "QM1", "moved"}, {"/n/z.md", "QZ", "z"}};
+	const dd_sync_known_t known[] = { { "QM1", "/n/M1.md", "old", 0 }, { "QZ", "/n/z.md", "z", 1 } };
+	const run_note_t files[] = { { "/n/sub/M1.md", "QM1", "moved" }, { "/n/z.md", "QZ", "z" } };
 	plan_t p;
 	plan_run(&p, known, N(known), files, N(files));
 	assert_int_equal(p.d[0].action, DD_SYNC_UPDATE);
@@ -167,8 +169,8 @@ static void test_note_that_moved(void **state)
 	dd_sync_free(p.s);
 
 	/* moved while its old file, still part of the run, took another id */
-	const dd_sync_known_t swapped[] = {{"QX", "/n/a.md", "x", 1}};
-	const run_note_t now[] = {{"/n/a.md", "QY", "y"}, {"/n/b.md", "QX", "x2"}};
+	const dd_sync_known_t swapped[] = { { "QX", "/n/a.md", "x", 1 } };
+	const run_note_t now[] = { { "/n/a.md", "QY", "y" }, { "/n/b.md", "QX", "x2" } };
 	plan_run(&p, swapped, N(swapped), now, N(now));
 	assert_int_equal(p.d[0].action, DD_SYNC_ADD);
 	assert_int_equal(p.d[1].action, DD_SYNC_UPDATE);
@@ -182,8 +184,8 @@ static void test_note_that_moved(void **state)
 static void test_first_in_path_order_wins_over_the_index(void **state)
 {
 	(void)state;
-	const dd_sync_known_t known[] = {{"QD", "/n/z.md", "z", 1}};
-	const run_note_t files[] = {{"/n/a.md", "QD", "a"}, {"/n/z.md", "QD", "z"}};
+	const dd_sync_known_t known[] = { { "QD", "/n/z.md", "z", 1 } };
+	const run_note_t files[] = { { "/n/a.md", "QD", "a" }, { "/n/z.md", "QD", "z" } };
 	plan_t p;
 	plan_run(&p, known, N(known), files, N(files));
 	assert_int_equal(p.d[0].action, DD_SYNC_UPDATE);
@@ -198,8 +200,10 @@ static void test_first_in_path_order_wins_over_the_index(void **state)
 static void test_rejected_note_keeps_its_older_version(void **state)
 {
 	(void)state;
-	const dd_sync_known_t known[] = {{"QK1", "/n/k1.md", "1", 1}, {"QK2", "/n/k2.md", "2", 1}};
-	const run_note_t files[] = {{"/n/k1.md", NULL, NULL}, {"/n/k2.md", "QK2", "2"}, {"/n/new.md", NULL, NULL}};
+	const dd_sync_known_t known[] = { { "QK1", "/n/k1.md", "1", 1 }, { "QK2", "/n/k2.md", "2", 1 } };
+	const run_note_t files[] = { { "/n/k1.md", NULL, NULL },
+		                     { "/n/k2.md", "QK2", "2" },
+		                     { "/n/new.md", NULL, NULL } };
 	plan_t p;
 	plan_run(&p, known, N(known), files, N(files));
 	assert_int_equal(p.d[0].action, DD_SYNC_REJECTED);
@@ -215,8 +219,8 @@ static void test_rejected_note_keeps_its_older_version(void **state)
 static void test_file_now_holding_another_id(void **state)
 {
 	(void)state;
-	const dd_sync_known_t known[] = {{"QX1", "/n/x.md", "1", 1}};
-	const run_note_t files[] = {{"/n/x.md", "QX2", "2"}};
+	const dd_sync_known_t known[] = { { "QX1", "/n/x.md", "1", 1 } };
+	const run_note_t files[] = { { "/n/x.md", "QX2", "2" } };
 	plan_t p;
 	plan_run(&p, known, N(known), files, N(files));
 	assert_int_equal(p.d[0].action, DD_SYNC_ADD);
@@ -224,7 +228,7 @@ static void test_file_now_holding_another_id(void **state)
 	expect_counts(p.s, 1, 0, 1, 0, 0);
 	dd_sync_free(p.s);
 
-	const run_note_t clash[] = {{"/n/a.md", "QX2", "a"}, {"/n/x.md", "QX2", "2"}};
+	const run_note_t clash[] = { { "/n/a.md", "QX2", "a" }, { "/n/x.md", "QX2", "2" } };
 	plan_run(&p, known, N(known), clash, N(clash));
 	assert_int_equal(p.d[1].action, DD_SYNC_DUPLICATE);
 	assert_false(dd_sync_removes(p.s, 0));
@@ -237,7 +241,7 @@ static void test_file_now_holding_another_id(void **state)
 static void test_withdrawn_note(void **state)
 {
 	(void)state;
-	const run_note_t files[] = {{"/n/a.md", "QW", "a"}, {"/n/b.md", "QW", "b"}};
+	const run_note_t files[] = { { "/n/a.md", "QW", "a" }, { "/n/b.md", "QW", "b" } };
 	plan_t p;
 	dd_error_t err;
 	p.paths[0] = files[0].path;
@@ -251,8 +255,8 @@ static void test_withdrawn_note(void **state)
 	expect_counts(p.s, 1, 0, 0, 0, 1);
 	dd_sync_free(p.s);
 
-	const dd_sync_known_t known[] = {{"QK", "/n/k.md", "1", 1}};
-	const run_note_t edited[] = {{"/n/k.md", "QK", "2"}};
+	const dd_sync_known_t known[] = { { "QK", "/n/k.md", "1", 1 } };
+	const run_note_t edited[] = { { "/n/k.md", "QK", "2" } };
 	plan_run(&p, known, N(known), edited, N(edited));
 	assert_int_equal(p.d[0].action, DD_SYNC_UPDATE);
 	dd_sync_withdraw(p.s, 0);
@@ -262,7 +266,7 @@ static void test_withdrawn_note(void **state)
 	dd_sync_free(p.s);
 
 	/* only an add or an update can be withdrawn */
-	const run_note_t same[] = {{"/n/k.md", "QK", "1"}};
+	const run_note_t same[] = { { "/n/k.md", "QK", "1" } };
 	plan_run(&p, known, N(known), same, N(same));
 	dd_sync_withdraw(p.s, 0);
 	expect_counts(p.s, 0, 0, 0, 1, 0);
@@ -275,17 +279,17 @@ static void test_order_checked(void **state)
 	(void)state;
 	dd_error_t err;
 	dd_sync_t *s = NULL;
-	const char *unsorted[] = {"/n/b.md", "/n/a.md"};
+	const char *unsorted[] = { "/n/b.md", "/n/a.md" };
 	assert_int_equal(dd_sync_new(NULL, 0, unsorted, 2, &s, &err), DD_ERR_INVALID);
 	assert_null(s);
 	assert_non_null(strstr(err.message, "/n/a.md"));
-	const char *twice[] = {"/n/a.md", "/n/a.md"};
+	const char *twice[] = { "/n/a.md", "/n/a.md" };
 	assert_int_equal(dd_sync_new(NULL, 0, twice, 2, &s, &err), DD_ERR_INVALID);
-	const dd_sync_known_t known[] = {{"QB", "/n/b.md", "1", 1}, {"QA", "/n/a.md", "1", 1}};
+	const dd_sync_known_t known[] = { { "QB", "/n/b.md", "1", 1 }, { "QA", "/n/a.md", "1", 1 } };
 	assert_int_equal(dd_sync_new(known, 2, NULL, 0, &s, &err), DD_ERR_INVALID);
 	assert_null(s);
 
-	const char *one[] = {"/n/a.md"};
+	const char *one[] = { "/n/a.md" };
 	assert_int_equal(dd_sync_new(NULL, 0, one, 1, &s, &err), DD_OK);
 	dd_sync_decision_t d;
 	assert_int_equal(dd_sync_decide(s, 1, "QA", "1", &d, &err), DD_ERR_INVALID);

@@ -110,10 +110,9 @@ static void test_water_note_gets_water(void **state)
 {
 	const dd_tagger_t *tagger = *state;
 	const char *title = "村里的吃水难";
-	const char *body =
-		"全村三百多户，至今没有通自来水。旱季一到，水窖见底，老人每天要走两里路去挑水。"
-		"去年打的水井水质不合格，县里化验说不能直接饮用。村民盼着引水工程早日开工，"
-		"把山上的水源接进来，把水管铺到每家每户，让大家喝上放心水。";
+	const char *body = "全村三百多户，至今没有通自来水。旱季一到，水窖见底，老人每天要走两里路去挑水。"
+	                   "去年打的水井水质不合格，县里化验说不能直接饮用。村民盼着引水工程早日开工，"
+	                   "把山上的水源接进来，把水管铺到每家每户，让大家喝上放心水。";
 	dd_tag_t tags[MAX_TAGS];
 	size_t n = dd_tagger_tag(tagger, title, body, tags, MAX_TAGS);
 	assert_true(n >= 1);
@@ -128,10 +127,9 @@ static void test_school_note_gets_school_not_water(void **state)
 {
 	const dd_tagger_t *tagger = *state;
 	const char *title = "村小的最后一个班";
-	const char *body =
-		"村小只剩下一个年级、十一个学生，两位老师都已年过半百。留守儿童占了一大半，"
-		"父母在外打工，孩子跟着爷爷奶奶过。中心小学离村十五里，没有校车，"
-		"家长担心孩子上学路上的安全。教室的黑板裂了缝，学校盼着教育局早点派新教师来。";
+	const char *body = "村小只剩下一个年级、十一个学生，两位老师都已年过半百。留守儿童占了一大半，"
+	                   "父母在外打工，孩子跟着爷爷奶奶过。中心小学离村十五里，没有校车，"
+	                   "家长担心孩子上学路上的安全。教室的黑板裂了缝，学校盼着教育局早点派新教师来。";
 	dd_tag_t tags[MAX_TAGS];
 	size_t n = dd_tagger_tag(tagger, title, body, tags, MAX_TAGS);
 	assert_true(has_tag(tags, n, "school"));
@@ -143,10 +141,9 @@ static void test_passing_mention_is_not_a_tag(void **state)
 {
 	const dd_tagger_t *tagger = *state;
 	/* One mention of 自来水 in a note about the weather and a meal. */
-	const char *body =
-		"早上下了一场小雨，山里的雾很久才散。中午在老乡家吃饭，一碗腊肉、一盘青菜，"
-		"灶上的铁锅用自来水刷得发亮。饭后大家坐在屋檐下聊天，说今年的天气比往年暖和，"
-		"桃花开得早，燕子也回来得早。";
+	const char *body = "早上下了一场小雨，山里的雾很久才散。中午在老乡家吃饭，一碗腊肉、一盘青菜，"
+	                   "灶上的铁锅用自来水刷得发亮。饭后大家坐在屋檐下聊天，说今年的天气比往年暖和，"
+	                   "桃花开得早，燕子也回来得早。";
 	dd_tag_t tags[MAX_TAGS];
 	size_t n = dd_tagger_tag(tagger, "雨后", body, tags, MAX_TAGS);
 	assert_int_equal(n, 0);
@@ -163,10 +160,9 @@ static void test_empty_note_and_null_text(void **state)
 static void test_max_limits_tags_and_order_is_best_first(void **state)
 {
 	const dd_tagger_t *tagger = *state;
-	const char *body =
-		"新农合参合率只有六成，报销要跑合管办，起付线谁也说不清。"
-		"合作医疗的报账单压在抽屉里。村卫生室的村医一个人看全村的病，看病难。"
-		"村道还是土路，班车一天一趟，修路的钱没有着落。";
+	const char *body = "新农合参合率只有六成，报销要跑合管办，起付线谁也说不清。"
+	                   "合作医疗的报账单压在抽屉里。村卫生室的村医一个人看全村的病，看病难。"
+	                   "村道还是土路，班车一天一趟，修路的钱没有着落。";
 	dd_tag_t tags[MAX_TAGS];
 	size_t all = dd_tagger_tag(tagger, "合作医疗报销难", body, tags, MAX_TAGS);
 	assert_true(all >= 2);
@@ -211,7 +207,7 @@ static void test_bad_json_names_file_and_line(void **state)
 	dd_error_t err;
 	dd_tagger_t *tagger;
 	assert_int_equal(load_text("{\n \"topics\": [\n  { \"key\": \"water\", }\n ]\n}\n", &tagger, &err),
-			 DD_ERR_INVALID);
+	                 DD_ERR_INVALID);
 	assert_null(tagger);
 	assert_non_null(strstr(err.message, "/tmp/dd-test-tagger-"));
 	assert_non_null(strstr(err.message, "not valid JSON (line 3)"));
@@ -226,33 +222,31 @@ static void test_broken_topics_are_refused(void **state)
 	assert_int_equal(load_text("{\"topics\": []}", &tagger, &err), DD_ERR_INVALID);
 	assert_non_null(strstr(err.message, "\"topics\""));
 
-	assert_int_equal(load_text("{\"topics\": [{\"key\": \"water\", \"name\": \"饮水安全\"}]}",
-				   &tagger, &err),
-			 DD_ERR_INVALID);
+	assert_int_equal(load_text("{\"topics\": [{\"key\": \"water\", \"name\": \"饮水安全\"}]}", &tagger, &err),
+	                 DD_ERR_INVALID);
 	assert_non_null(strstr(err.message, "topic \"water\" needs \"terms\""));
 
 	assert_int_equal(load_text("{\"topics\": [{\"key\": \"water\", \"name\": \"饮水\", "
-				   "\"terms\": {\"自来水\": \"heavy\"}}]}",
-				   &tagger, &err),
-			 DD_ERR_INVALID);
+	                           "\"terms\": {\"自来水\": \"heavy\"}}]}",
+	                           &tagger, &err),
+	                 DD_ERR_INVALID);
 	assert_non_null(strstr(err.message, "term \"自来水\": weight must be a number"));
 
 	assert_int_equal(load_text("{\"topics\": ["
-				   "{\"key\": \"water\", \"name\": \"饮水\", \"terms\": {\"水\": 1}},"
-				   "{\"key\": \"water\", \"name\": \"饮水\", \"terms\": {\"水\": 1}}]}",
-				   &tagger, &err),
-			 DD_ERR_INVALID);
+	                           "{\"key\": \"water\", \"name\": \"饮水\", \"terms\": {\"水\": 1}},"
+	                           "{\"key\": \"water\", \"name\": \"饮水\", \"terms\": {\"水\": 1}}]}",
+	                           &tagger, &err),
+	                 DD_ERR_INVALID);
 	assert_non_null(strstr(err.message, "\"water\" appears twice"));
 
-	assert_int_equal(load_text("{\"topics\": [{\"name\": \"饮水\", \"terms\": {\"水\": 1}}]}",
-				   &tagger, &err),
-			 DD_ERR_INVALID);
+	assert_int_equal(load_text("{\"topics\": [{\"name\": \"饮水\", \"terms\": {\"水\": 1}}]}", &tagger, &err),
+	                 DD_ERR_INVALID);
 	assert_non_null(strstr(err.message, "topic 1 needs a \"key\""));
 
 	assert_int_equal(load_text("{\"tagging\": {\"threshold\": -1}, \"topics\": "
-				   "[{\"key\": \"w\", \"name\": \"饮水\", \"terms\": {\"水\": 1}}]}",
-				   &tagger, &err),
-			 DD_ERR_INVALID);
+	                           "[{\"key\": \"w\", \"name\": \"饮水\", \"terms\": {\"水\": 1}}]}",
+	                           &tagger, &err),
+	                 DD_ERR_INVALID);
 	assert_non_null(strstr(err.message, "threshold > 0"));
 	assert_null(tagger);
 }
@@ -264,22 +258,21 @@ static void test_new_topic_needs_no_code(void **state)
 	(void)state;
 	dd_error_t err;
 	dd_tagger_t *tagger;
-	const char *taxonomy =
-		"{ \"tagging\": { \"threshold\": 2.0 },\n"
-		"  \"topics\": [\n"
-		"   { \"key\": \"water\", \"name\": \"饮水安全\", \"about\": \"drinking water\",\n"
-		"     \"terms\": { \"自来水\": 2, \"水窖\": 2 } },\n"
-		"   { \"key\": \"tourism\", \"name\": \"乡村旅游\", \"about\": \"rural tourism\",\n"
-		"     \"threshold\": 4.0,\n"
-		"     \"terms\": { \"农家乐\": 2, \"游客\": 1.5, \"民宿\": 2, \"景区\": 1.5 } }\n"
-		"  ] }\n";
+	const char *taxonomy = "{ \"tagging\": { \"threshold\": 2.0 },\n"
+	                       "  \"topics\": [\n"
+	                       "   { \"key\": \"water\", \"name\": \"饮水安全\", \"about\": \"drinking water\",\n"
+	                       "     \"terms\": { \"自来水\": 2, \"水窖\": 2 } },\n"
+	                       "   { \"key\": \"tourism\", \"name\": \"乡村旅游\", \"about\": \"rural tourism\",\n"
+	                       "     \"threshold\": 4.0,\n"
+	                       "     \"terms\": { \"农家乐\": 2, \"游客\": 1.5, \"民宿\": 2, \"景区\": 1.5 } }\n"
+	                       "  ] }\n";
 	assert_int_equal(load_text(taxonomy, &tagger, &err), DD_OK);
 	assert_int_equal(dd_tagger_topic_count(tagger), 2);
 	assert_int_equal(dd_tagger_find_topic(tagger, "tourism"), 1);
 	assert_string_equal(dd_tagger_topic_name(tagger, 1), "乡村旅游");
 
 	const char *body = "周末游客多了，村口新开了三家农家乐，两户人家把老屋改成了民宿，"
-			   "离景区只有二十分钟车程。";
+	                   "离景区只有二十分钟车程。";
 	dd_tag_t tags[4];
 	size_t n = dd_tagger_tag(tagger, "村里来了游客", body, tags, 4);
 	assert_int_equal(n, 1);
@@ -297,10 +290,10 @@ static void test_title_hit_weighs_more_than_body_hit(void **state)
 	dd_error_t err;
 	dd_tagger_t *tagger;
 	assert_int_equal(load_text("{\"tagging\": {\"title_weight\": 3},"
-				   " \"topics\": [{\"key\": \"water\", \"name\": \"饮水\","
-				   " \"terms\": {\"自来水\": 1}}]}",
-				   &tagger, &err),
-			 DD_OK);
+	                           " \"topics\": [{\"key\": \"water\", \"name\": \"饮水\","
+	                           " \"terms\": {\"自来水\": 1}}]}",
+	                           &tagger, &err),
+	                 DD_OK);
 	double in_title, in_body;
 	dd_tagger_score(tagger, "自来水", "今天天气很好。", &in_title);
 	dd_tagger_score(tagger, "今天", "自来水，天气很好。", &in_body);
@@ -311,8 +304,7 @@ static void test_title_hit_weighs_more_than_body_hit(void **state)
 
 /* --- bundled corpus notes with obvious topics ---------------------------- */
 
-static void expect_note_tags(const dd_tagger_t *tagger, const char *id, const char **expected,
-			     size_t expected_count)
+static void expect_note_tags(const dd_tagger_t *tagger, const char *id, const char **expected, size_t expected_count)
 {
 	char *title, *body;
 	char *text = read_note(id, &title, &body);
@@ -323,8 +315,8 @@ static void expect_note_tags(const dd_tagger_t *tagger, const char *id, const ch
 			fail_msg("%s (%s) was not tagged %s", id, title, expected[i]);
 	}
 	if (n != expected_count)
-		fail_msg("%s (%s) has %zu tags, expected %zu (first: %s)", id, title, n,
-			 expected_count, n ? tags[0].key : "none");
+		fail_msg("%s (%s) has %zu tags, expected %zu (first: %s)", id, title, n, expected_count,
+		         n ? tags[0].key : "none");
 	free(text);
 }
 
@@ -332,13 +324,13 @@ static void test_bundled_notes(void **state)
 {
 	const dd_tagger_t *tagger = *state;
 	/* N0002 跟田大娘去挑水: fetching water down the mountain. */
-	expect_note_tags(tagger, "N0002", (const char *[]){"water"}, 1);
+	expect_note_tags(tagger, "N0002", (const char *[]){ "water" }, 1);
 	/* N0007 借钱这道坎: loans for a small enterprise. */
-	expect_note_tags(tagger, "N0007", (const char *[]){"credit", "business"}, 2);
+	expect_note_tags(tagger, "N0007", (const char *[]){ "credit", "business" }, 2);
 	/* N0033 三口山塘一座库: ponds, a reservoir, and the village committee. */
-	expect_note_tags(tagger, "N0033", (const char *[]){"irrigation", "cadres"}, 2);
+	expect_note_tags(tagger, "N0033", (const char *[]){ "irrigation", "cadres" }, 2);
 	/* N0128 电视只收得到三个台: TV and village culture. */
-	expect_note_tags(tagger, "N0128", (const char *[]){"culture"}, 1);
+	expect_note_tags(tagger, "N0128", (const char *[]){ "culture" }, 1);
 }
 
 int main(void)
@@ -346,12 +338,11 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_water_note_gets_water, setup_bundled, teardown_bundled),
 		cmocka_unit_test_setup_teardown(test_school_note_gets_school_not_water, setup_bundled,
-						teardown_bundled),
-		cmocka_unit_test_setup_teardown(test_passing_mention_is_not_a_tag, setup_bundled,
-						teardown_bundled),
+		                                teardown_bundled),
+		cmocka_unit_test_setup_teardown(test_passing_mention_is_not_a_tag, setup_bundled, teardown_bundled),
 		cmocka_unit_test_setup_teardown(test_empty_note_and_null_text, setup_bundled, teardown_bundled),
 		cmocka_unit_test_setup_teardown(test_max_limits_tags_and_order_is_best_first, setup_bundled,
-						teardown_bundled),
+		                                teardown_bundled),
 		cmocka_unit_test_setup_teardown(test_topic_lookup, setup_bundled, teardown_bundled),
 		cmocka_unit_test(test_missing_file_is_io_error),
 		cmocka_unit_test(test_bad_json_names_file_and_line),

@@ -89,8 +89,8 @@ static void assert_offsets_map_back(const char *original, const collected_t *c)
 		char *norm = dd_normalize_string(original + c->start[i], c->end[i] - c->start[i]);
 		assert_non_null(norm);
 		if (strcmp(norm, c->text[i]) != 0)
-			fail_msg("token %zu '%s' maps to original bytes [%zu,%zu) that normalise to '%s'", i, c->text[i],
-				 c->start[i], c->end[i], norm);
+			fail_msg("token %zu '%s' maps to original bytes [%zu,%zu) that normalise to '%s'", i,
+			         c->text[i], c->start[i], c->end[i], norm);
 		free(norm);
 	}
 }
@@ -110,10 +110,10 @@ static int setup(void **state)
 		return -1;
 	}
 	if (dd_lexicon_parse_dictionary(f->lex, "# words kept whole\n宅基地\n宅基地证\n自来水厂\n\n镇里\n", "test-dict",
-					&err) != DD_OK ||
-	    dd_lexicon_parse_thesaurus(f->lex,
-				       "# comment\nwater\t饮水 吃水 自来水\nhomestead\t宅基地 建房\n-\t自来水 自来水厂\n",
-				       "test-thesaurus", &err) != DD_OK) {
+	                                &err) != DD_OK ||
+	    dd_lexicon_parse_thesaurus(
+	        f->lex, "# comment\nwater\t饮水 吃水 自来水\nhomestead\t宅基地 建房\n-\t自来水 自来水厂\n",
+	        "test-thesaurus", &err) != DD_OK) {
 		fprintf(stderr, "%s\n", err.message);
 		dd_lexicon_free(f->lex);
 		free(f);
@@ -341,7 +341,7 @@ static void test_thesaurus_groups_and_topics(void **state)
 	assert_int_equal(with_topic, 1);
 	assert_int_equal(without, 1);
 	/* max bounds what is written but not what is returned */
-	size_t one[1] = {999};
+	size_t one[1] = { 999 };
 	assert_int_equal(dd_lexicon_groups_of(f->lex, "自来水", one, 1), 2);
 	assert_true(one[0] < 3);
 	/* not in any group */
@@ -365,7 +365,7 @@ static void test_thesaurus_word_merges_in_tokenizer(void **state)
 	/* two merged words in a row keep consecutive positions */
 	tokenize(f->dict, "宅基地建房", DD_TOKENIZE_INDEX, &c);
 	assert_tokens(&c, "宅基地|宅|基地|建房|建|房");
-	unsigned want[] = {0, 0, 0, 1, 1, 1};
+	unsigned want[] = { 0, 0, 0, 1, 1, 1 };
 	for (size_t i = 0; i < 6; i++)
 		assert_int_equal(c.position[i], want[i]);
 	assert_offsets_map_back("宅基地建房", &c);
@@ -378,7 +378,7 @@ static void test_thesaurus_errors(void **state)
 	dd_error_t err;
 	dd_error_clear(&err);
 	assert_int_equal(dd_lexicon_parse_thesaurus(lex, "# ok\nwater\t饮水\nno tab here\n", "thes.txt", &err),
-			 DD_ERR_INVALID);
+	                 DD_ERR_INVALID);
 	assert_non_null(strstr(err.message, "thes.txt:3"));
 	assert_null(strchr(err.message, '\n'));
 	dd_lexicon_free(lex);
@@ -462,7 +462,7 @@ static void test_normalize_origin_map(void **state)
 	assert_string_equal(n.text, "ab1 村z");
 	assert_int_equal(n.len, strlen("ab1 村z"));
 	/* Ａ(0..3) b(3) １(4..7) ' '(7) 村(8..11) Ｚ(11..14) */
-	size_t want[] = {0, 3, 4, 7, 8, 8, 8, 11};
+	size_t want[] = { 0, 3, 4, 7, 8, 8, 8, 11 };
 	for (size_t k = 0; k < n.len; k++)
 		assert_int_equal(n.origin[k], want[k]);
 	assert_int_equal(n.origin[n.len], strlen(text));
@@ -474,7 +474,7 @@ static void test_normalize_origin_map(void **state)
 	const char *t2 = "1㎏ﬁ";
 	assert_int_equal(dd_normalize(t2, strlen(t2), &n, &err), DD_OK);
 	assert_string_equal(n.text, "1kgfi");
-	size_t want2[] = {0, 1, 1, 4, 4, 7};
+	size_t want2[] = { 0, 1, 1, 4, 4, 7 };
 	for (size_t k = 0; k <= n.len; k++)
 		assert_int_equal(n.origin[k], want2[k]);
 	dd_normalized_free(&n);
@@ -501,7 +501,7 @@ static void test_utf8_helpers(void **state)
 	assert_int_equal(bad, 0);
 	assert_int_equal(dd_utf8_length("村里ab", strlen("村里ab")), 4);
 	assert_int_equal(dd_utf8_offset("村里ab", strlen("村里ab"), 2), 6);
-	assert_true(dd_is_han(0x6751));  /* 村 */
+	assert_true(dd_is_han(0x6751)); /* 村 */
 	assert_false(dd_is_han('a'));
 	assert_int_equal(dd_display_width("村a", strlen("村a")), 3);
 }

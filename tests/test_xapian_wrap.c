@@ -43,7 +43,7 @@ static dd_db_t *open_write(const char *path)
 /* A document: words at consecutive positions from a space-separated list,
  * then boolean terms, value 0 and data. */
 static void put_doc(dd_db_t *db, const char *id, const char *words, const char *filters, const char *date,
-		    const char *data)
+                    const char *data)
 {
 	dd_doc_t *doc = dd_doc_new();
 	assert_non_null(doc);
@@ -98,12 +98,15 @@ static char *search_ids(dd_db_t *db, dd_query_t *q, const dd_search_options_t *g
 }
 
 /* Same, with the ids sorted, for set comparisons. */
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 static char *search_id_set(dd_db_t *db, dd_query_t *q)
 {
 	char *ids = search_ids(db, q, NULL);
-	char *v[128] = {0};
+	char *v[128] = { 0 };
 	size_t n = 0;
 	char *save = NULL;
 	for (char *t = strtok_r(ids, " ", &save); t && n < 128; t = strtok_r(NULL, " ", &save))
@@ -132,7 +135,7 @@ static void assert_ids(char *got, const char *want)
 
 static dd_query_t *and2(dd_query_op_t op, dd_query_t *a, dd_query_t *b)
 {
-	dd_query_t *subs[2] = {a, b};
+	dd_query_t *subs[2] = { a, b };
 	return dd_query_combine(op, subs, 2);
 }
 
@@ -316,16 +319,16 @@ static void test_foreach_term(void **state)
 	(void)state;
 	dd_db_t *db = open_shared();
 	dd_error_t err;
-	term_log_t l = {0};
+	term_log_t l = { 0 };
 	assert_int_equal(dd_db_foreach_term(db, "XCO", log_term, &l, &err), DD_OK);
 	assert_string_equal(l.all, "x,y,z"); /* sorted, prefix stripped, each once */
-	term_log_t ids = {0};
+	term_log_t ids = { 0 };
 	assert_int_equal(dd_db_foreach_term(db, "Q", log_term, &ids, &err), DD_OK);
 	assert_string_equal(ids.all, "a,b,c,d,e");
-	term_log_t two = {.stop_at = 2};
+	term_log_t two = { .stop_at = 2 };
 	assert_int_equal(dd_db_foreach_term(db, "Q", log_term, &two, &err), DD_OK);
 	assert_string_equal(two.all, "a,b");
-	term_log_t none = {0};
+	term_log_t none = { 0 };
 	assert_int_equal(dd_db_foreach_term(db, "NOPE", log_term, &none, &err), DD_OK);
 	assert_int_equal(none.n, 0);
 	dd_db_close(db);
@@ -497,7 +500,7 @@ static void test_results_reads_report_status(void **state)
 {
 	(void)state;
 	dd_db_t *db = open_shared();
-	dd_search_options_t opts = {.limit = 10};
+	dd_search_options_t opts = { .limit = 10 };
 	dd_results_t *res = NULL;
 	dd_error_t err;
 	dd_query_t *q = dd_query_term("修路", 1);
@@ -530,21 +533,22 @@ static void test_term_and_operators(void **state)
 	assert_ids(search_id_set(db, and2(DD_QUERY_OR, dd_query_term("水质", 1), dd_query_term("班车", 1))), "d e");
 	assert_ids(search_id_set(db, and2(DD_QUERY_AND_NOT, dd_query_term("吃水", 1), dd_query_term("村里", 1))), "d");
 	/* AND_NOT with several: first and not any of the rest */
-	dd_query_t *three[3] = {dd_query_term("村里", 1), dd_query_term("吃水", 1), dd_query_term("难", 1)};
+	dd_query_t *three[3] = { dd_query_term("村里", 1), dd_query_term("吃水", 1), dd_query_term("难", 1) };
 	assert_ids(search_id_set(db, dd_query_combine(DD_QUERY_AND_NOT, three, 3)), "");
-	dd_query_t *three2[3] = {dd_query_term("村里", 1), dd_query_term("水井", 1), dd_query_term("公路", 1)};
+	dd_query_t *three2[3] = { dd_query_term("村里", 1), dd_query_term("水井", 1), dd_query_term("公路", 1) };
 	assert_ids(search_id_set(db, dd_query_combine(DD_QUERY_AND_NOT, three2, 3)), "b");
 	/* AND_MAYBE: matches of the first only, the second ranks up */
-	char *maybe = search_ids(db, and2(DD_QUERY_AND_MAYBE, dd_query_term("修路", 1), dd_query_term("班车", 1)), NULL);
+	char *maybe =
+	    search_ids(db, and2(DD_QUERY_AND_MAYBE, dd_query_term("修路", 1), dd_query_term("班车", 1)), NULL);
 	assert_int_equal(strncmp(maybe, "e ", 2), 0);
 	free(maybe);
 	assert_ids(search_id_set(db, and2(DD_QUERY_AND_MAYBE, dd_query_term("修路", 1), dd_query_term("班车", 1))),
-		   "b c e");
+	           "b c e");
 	assert_ids(search_id_set(db, dd_query_match_all()), "a b c d e");
 	assert_ids(search_id_set(db, dd_query_match_nothing()), "");
 	assert_ids(search_id_set(db, dd_query_combine(DD_QUERY_OR, NULL, 0)), "");
 	/* NULL entries are skipped */
-	dd_query_t *with_null[3] = {NULL, dd_query_term("班车", 1), NULL};
+	dd_query_t *with_null[3] = { NULL, dd_query_term("班车", 1), NULL };
 	assert_ids(search_id_set(db, dd_query_combine(DD_QUERY_OR, with_null, 3)), "e");
 	/* copy is independent of the original */
 	dd_query_t *q = dd_query_term("水质", 1);
@@ -562,7 +566,7 @@ static void test_ranking_and_scale(void **state)
 	char *ids = search_ids(db, dd_query_term("水井", 1), NULL);
 	assert_string_equal(ids, "d a");
 	free(ids);
-	dd_search_options_t opts = {.limit = 10};
+	dd_search_options_t opts = { .limit = 10 };
 	dd_results_t *r = NULL;
 	dd_error_t err;
 	dd_query_t *q = dd_query_term("公路", 1);
@@ -598,18 +602,18 @@ static void test_phrase_with_positions(void **state)
 	(void)state;
 	dd_db_t *db = open_shared();
 	/* a: 村里 吃水 难 ..., b: 吃水 村里 ... */
-	const char *ab[] = {"村里", "吃水"};
+	const char *ab[] = { "村里", "吃水" };
 	assert_ids(search_id_set(db, dd_query_phrase(ab, 2, 0)), "a");
-	const char *ba[] = {"吃水", "村里"};
+	const char *ba[] = { "吃水", "村里" };
 	assert_ids(search_id_set(db, dd_query_phrase(ba, 2, 0)), "b");
-	const char *three[] = {"村里", "吃水", "难"};
+	const char *three[] = { "村里", "吃水", "难" };
 	assert_ids(search_id_set(db, dd_query_phrase(three, 3, 3)), "a");
 	/* c: 修路 公路 村里 难 - 公路 and 难 are not adjacent */
-	const char *gap[] = {"公路", "难"};
+	const char *gap[] = { "公路", "难" };
 	assert_ids(search_id_set(db, dd_query_phrase(gap, 2, 0)), "");
 	/* but within a window of 3 they are */
 	assert_ids(search_id_set(db, dd_query_phrase(gap, 2, 3)), "c");
-	const char *one[] = {"水质"};
+	const char *one[] = { "水质" };
 	assert_ids(search_id_set(db, dd_query_phrase(one, 1, 0)), "d");
 	char *d = NULL;
 	dd_query_t *q = dd_query_phrase(ab, 2, 0);
@@ -629,7 +633,7 @@ static void test_value_range_and_sort(void **state)
 	assert_ids(search_id_set(db, dd_query_value_range(0, NULL, "2007-03-01")), "a e");
 	assert_ids(search_id_set(db, dd_query_value_range(0, NULL, NULL)), "a b c d e");
 	assert_ids(search_id_set(db, dd_query_value_range(0, "2009-01-01", NULL)), "");
-	dd_search_options_t opts = {.limit = 10, .sort_by_value = 1, .sort_slot = 0};
+	dd_search_options_t opts = { .limit = 10, .sort_by_value = 1, .sort_slot = 0 };
 	assert_ids(search_ids(db, dd_query_match_all(), &opts), "e a b c d");
 	opts.sort_descending = 1;
 	assert_ids(search_ids(db, dd_query_match_all(), &opts), "d c b a e");
@@ -653,15 +657,13 @@ static void test_boolean_filter(void **state)
 {
 	(void)state;
 	dd_db_t *db = open_shared();
-	assert_ids(search_id_set(db, and2(DD_QUERY_FILTER, dd_query_term("吃水", 1), dd_query_term("XCOx", 1))),
-		   "a b");
-	assert_ids(search_id_set(db, and2(DD_QUERY_FILTER, dd_query_match_all(), dd_query_term("Kroads", 1))),
-		   "b c e");
+	assert_ids(search_id_set(db, and2(DD_QUERY_FILTER, dd_query_term("吃水", 1), dd_query_term("XCOx", 1))), "a b");
+	assert_ids(search_id_set(db, and2(DD_QUERY_FILTER, dd_query_match_all(), dd_query_term("Kroads", 1))), "b c e");
 	/* several filters: all must hold */
-	dd_query_t *f3[3] = {dd_query_term("村里", 1), dd_query_term("Kroads", 1), dd_query_term("XCOy", 1)};
+	dd_query_t *f3[3] = { dd_query_term("村里", 1), dd_query_term("Kroads", 1), dd_query_term("XCOy", 1) };
 	assert_ids(search_id_set(db, dd_query_combine(DD_QUERY_FILTER, f3, 3)), "c");
 	/* the filter does not change the weights */
-	dd_search_options_t opts = {.limit = 10};
+	dd_search_options_t opts = { .limit = 10 };
 	dd_results_t *plain = NULL, *filtered = NULL;
 	dd_error_t err;
 	dd_query_t *q1 = dd_query_term("吃水", 1);
@@ -713,8 +715,8 @@ static void test_facets_multi_valued(void **state)
 	scratch_db("xapian_wrap_facets", path, sizeof path);
 	dd_db_t *db = open_write(path);
 	dd_error_t err;
-	const char *topics[] = {"water\nroads", "water", "roads\nschool\nwater", "", "school"};
-	const char *county[] = {"石林县", "石林县", "兴山县", "兴山县", "石林县"};
+	const char *topics[] = { "water\nroads", "water", "roads\nschool\nwater", "", "school" };
+	const char *county[] = { "石林县", "石林县", "兴山县", "兴山县", "石林县" };
 	assert_int_equal(dd_db_begin(db, &err), DD_OK);
 	for (int i = 0; i < 5; i++) {
 		dd_doc_t *doc = dd_doc_new();
@@ -728,14 +730,14 @@ static void test_facets_multi_valued(void **state)
 	}
 	assert_int_equal(dd_db_commit(db, &err), DD_OK);
 
-	unsigned slots[2] = {6, 2};
-	dd_search_options_t opts = {.limit = 1, .facet_slots = slots, .facet_slot_count = 2};
+	unsigned slots[2] = { 6, 2 };
+	dd_search_options_t opts = { .limit = 1, .facet_slots = slots, .facet_slot_count = 2 };
 	dd_results_t *r = NULL;
 	dd_query_t *q = dd_query_term("村", 1);
 	assert_int_equal(dd_db_search(db, q, &opts, &r, &err), DD_OK);
 	/* counted over all 4 matches, not just the one hit shown */
 	assert_int_equal(dd_results_count(r), 1);
-	facet_log_t t = {0}, c = {0};
+	facet_log_t t = { 0 }, c = { 0 };
 	dd_results_foreach_facet(r, 0, log_facet, &t);
 	dd_results_foreach_facet(r, 1, log_facet, &c);
 	assert_int_equal(t.n, 3); /* water, roads, school; "" not counted */
@@ -745,7 +747,7 @@ static void test_facets_multi_valued(void **state)
 	assert_int_equal(c.n, 2);
 	assert_int_equal(facet_count(&c, "石林县"), 2);
 	assert_int_equal(facet_count(&c, "兴山县"), 2);
-	facet_log_t none = {0};
+	facet_log_t none = { 0 };
 	dd_results_foreach_facet(r, 5, log_facet, &none); /* out of range: nothing */
 	assert_int_equal(none.n, 0);
 	dd_results_free(r);
@@ -757,8 +759,8 @@ static void test_like_query(void **state)
 {
 	(void)state;
 	dd_db_t *db = open_shared();
-	const char *seed[] = {"Qd"};
-	const char *prefixes[] = {""};
+	const char *seed[] = { "Qd" };
+	const char *prefixes[] = { "" };
 	dd_query_t *lq = NULL;
 	dd_error_t err;
 	assert_int_equal(dd_db_like_query(db, seed, 1, 10, prefixes, 1, &lq, &err), DD_OK);
@@ -779,7 +781,7 @@ static void test_like_query(void **state)
 	free(ids);
 
 	/* prefix selection: only K terms */
-	const char *kpre[] = {"K"};
+	const char *kpre[] = { "K" };
 	assert_int_equal(dd_db_like_query(db, seed, 1, 10, kpre, 1, &lq, &err), DD_OK);
 	d = dd_query_describe(lq);
 	assert_non_null(strstr(d, "Kwater"));
@@ -787,7 +789,7 @@ static void test_like_query(void **state)
 	free(d);
 	dd_query_free(lq);
 
-	const char *missing[] = {"Qnope"};
+	const char *missing[] = { "Qnope" };
 	lq = (dd_query_t *)0x1;
 	assert_int_equal(dd_db_like_query(db, missing, 1, 10, prefixes, 1, &lq, &err), DD_ERR_NOT_FOUND);
 	assert_null(lq);
@@ -808,7 +810,7 @@ static void test_describe(void **state)
 	assert_string_equal(d, "Query(VALUE_RANGE 0 2007-01-01 2007-12-31)");
 	free(d);
 	dd_query_free(q);
-	dd_query_t *syn[2] = {dd_query_term("吃水", 1), dd_query_term("饮水", 1)};
+	dd_query_t *syn[2] = { dd_query_term("吃水", 1), dd_query_term("饮水", 1) };
 	q = dd_query_combine(DD_QUERY_SYNONYM, syn, 2);
 	d = dd_query_describe(q);
 	assert_string_equal(d, "Query((吃水 SYNONYM 饮水))");

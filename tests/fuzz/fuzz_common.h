@@ -22,12 +22,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Aborts with the broken invariant: a plain assert would vanish in a
  * release build, and the replay test must fail in every build. */
-#define FUZZ_CHECK(cond)                                                                              \
-	do {                                                                                          \
-		if (!(cond)) {                                                                        \
-			fprintf(stderr, "%s:%d: invariant broken: %s\n", __FILE__, __LINE__, #cond); \
-			abort();                                                                      \
-		}                                                                                     \
+#define FUZZ_CHECK(cond)                                                                                               \
+	do {                                                                                                           \
+		if (!(cond)) {                                                                                         \
+			fprintf(stderr, "%s:%d: invariant broken: %s\n", __FILE__, __LINE__, #cond);                   \
+			abort();                                                                                       \
+		}                                                                                                      \
 	} while (0)
 
 /* The corpus's dictionary and thesaurus (DD_SOURCE_DIR/corpus), loaded on
@@ -38,8 +38,7 @@ __attribute__((unused)) static dd_lexicon_t *fuzz_lexicon(void)
 	if (!lex) {
 		dd_error_t err;
 		lex = dd_lexicon_new();
-		if (!lex ||
-		    dd_lexicon_load_dictionary(lex, DD_SOURCE_DIR "/corpus/dictionary.txt", &err) != DD_OK ||
+		if (!lex || dd_lexicon_load_dictionary(lex, DD_SOURCE_DIR "/corpus/dictionary.txt", &err) != DD_OK ||
 		    dd_lexicon_load_thesaurus(lex, DD_SOURCE_DIR "/corpus/thesaurus.txt", &err) != DD_OK) {
 			fprintf(stderr, "fuzz: cannot load the vocabulary: %s\n", lex ? err.message : "no memory");
 			abort();

@@ -28,8 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(fuzz_one_line(err.message));
 		return 0;
 	}
-	const char *fields[] = {note->id,     note->title,    note->author,  note->post, note->city,
-	                        note->county, note->township, note->village, note->date, note->tags};
+	const char *fields[] = { note->id,     note->title,    note->author,  note->post, note->city,
+		                 note->county, note->township, note->village, note->date, note->tags };
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
 		FUZZ_CHECK(fields[i] != NULL);
 		FUZZ_CHECK(dd_utf8_valid(fields[i], strlen(fields[i]), NULL));
@@ -38,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(strlen(note->body) == note->body_len);
 	FUZZ_CHECK(dd_utf8_valid(note->body, note->body_len, NULL));
 	FUZZ_CHECK(!note->date[0] || dd_date_valid(note->date));
-	paragraph_walk_t walk = {note->body_len, 0, 0, note->body};
+	paragraph_walk_t walk = { note->body_len, 0, 0, note->body };
 	dd_note_foreach_paragraph(note->body, note->body_len, check_paragraph, &walk);
 	FUZZ_CHECK(walk.count >= 1);
 	dd_note_free(note);

@@ -6,10 +6,10 @@
 #include "query.h"
 
 /* The topic keys of corpus/taxonomy.json, for topic: filters. */
-static const char *const topics[] = {"water",     "roads",    "medins",     "clinic",   "homestead", "pollution",
-                                     "pension",   "land",     "school",     "jobs",     "farming",   "business",
-                                     "relief",    "cadres",   "disputes",   "irrigation", "sanitation", "migrants",
-                                     "credit",    "culture",  "safety",     "style"};
+static const char *const topics[] = { "water",   "roads",   "medins",   "clinic",     "homestead",  "pollution",
+	                              "pension", "land",    "school",   "jobs",       "farming",    "business",
+	                              "relief",  "cadres",  "disputes", "irrigation", "sanitation", "migrants",
+	                              "credit",  "culture", "safety",   "style" };
 
 /* The one call into the parser, so that moving to another parser API is a
  * change of this function only. */

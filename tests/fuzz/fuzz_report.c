@@ -6,7 +6,7 @@
 #include "fuzz_common.h"
 #include "report.h"
 
-static const char *const known[] = {"water", "roads", "clinic", "school"};
+static const char *const known[] = { "water", "roads", "clinic", "school" };
 
 #define MAX_TOPICS 16
 
@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t added = 0;
 	int failed = 0;
 	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *col[5] = {"", "", "", "", ""};
+		char *col[5] = { "", "", "", "", "" };
 		char *p = line;
 		for (int c = 0; c < 5 && p; c++) {
 			col[c] = p;
@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (char *s2 = NULL, *t = strtok_r(col[4], ",", &s2); t && n_topics < MAX_TOPICS;
 		     t = strtok_r(NULL, ",", &s2))
 			topics[n_topics++] = t;
-		dd_report_record_t rec = {col[0], col[1], col[2], col[3], topics, n_topics};
+		dd_report_record_t rec = { col[0], col[1], col[2], col[3], topics, n_topics };
 		if (dd_report_add(r, &rec, &err) == DD_OK)
 			added++;
 		else

@@ -64,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(typed && strings);
 
 	dd_error_t err;
-	word_list_t words = {0}, literals = {0};
+	word_list_t words = { 0 }, literals = { 0 };
 	FUZZ_CHECK(dd_tokenize(fuzz_tokenizer(), typed, l1, DD_TOKENIZE_QUERY, collect_word, &words, &err) == DD_OK);
 	for (char *save = NULL, *piece = strtok_r(strings, " ", &save); piece; piece = strtok_r(NULL, " ", &save)) {
 		char *norm = dd_normalize_string(piece, strlen(piece));
@@ -72,7 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			add_word(&literals, norm);
 		free(norm);
 	}
-	dd_parsed_query_t pq = {0};
+	dd_parsed_query_t pq = { 0 };
 	pq.text = typed;
 	pq.words = words.v;
 	pq.n_words = words.n;
@@ -94,8 +94,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(dd_split_sentences(body, len, &sentences, &n_sentences, &err) == DD_OK);
 	for (size_t i = 0; i < n_sentences; i++) {
 		FUZZ_CHECK(sentences[i].start < sentences[i].end && sentences[i].end <= len);
-		FUZZ_CHECK(sentences[i].chars == dd_utf8_length(body + sentences[i].start,
-		                                                  sentences[i].end - sentences[i].start));
+		FUZZ_CHECK(sentences[i].chars ==
+		           dd_utf8_length(body + sentences[i].start, sentences[i].end - sentences[i].start));
 		if (i)
 			FUZZ_CHECK(sentences[i].start >= sentences[i - 1].end);
 	}
@@ -104,8 +104,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* options vary with the input, so every branch gets its turn */
 	uint64_t h = dd_hash_bytes(DD_HASH_INIT, data, size < 64 ? size : 64);
 	double *weights = dd_query_word_weights(&pq, typed);
-	dd_passage_options_t opts = {1 + h % 3, 20 + (h >> 8) % 300, (h >> 20) % 3, weights,
-	                             weights ? pq.n_words + pq.n_literals : 0};
+	dd_passage_options_t opts = { 1 + h % 3, 20 + (h >> 8) % 300, (h >> 20) % 3, weights,
+		                      weights ? pq.n_words + pq.n_literals : 0 };
 	dd_passage_t *passages = NULL;
 	size_t n_passages = 0;
 	FUZZ_CHECK(dd_choose_passages(body, len, spans, n_spans, &opts, &passages, &n_passages, &err) == DD_OK);

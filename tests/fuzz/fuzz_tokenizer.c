@@ -73,9 +73,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		dd_normalized_free(&norm);
 	}
 
-	token_walk_t walk = {text, size, 0};
+	token_walk_t walk = { text, size, 0 };
 	FUZZ_CHECK(dd_tokenize(fuzz_tokenizer(), text, size, DD_TOKENIZE_INDEX, check_token, &walk, &err) == DD_OK);
-	token_walk_t query_walk = {text, size, 0};
+	token_walk_t query_walk = { text, size, 0 };
 	FUZZ_CHECK(dd_tokenize(fuzz_tokenizer(), text, size, DD_TOKENIZE_QUERY, check_token, &query_walk, &err) ==
 	           DD_OK);
 	return 0;
