@@ -317,7 +317,15 @@ static void lex_item(parser_t *ps)
 	const char *f = p;
 	while (f < e && isalpha((unsigned char)*f))
 		f++;
-	if (f > p && f < e + 1 && *f == ':' && (size_t)(f - p) < sizeof ps->cur.field) {
+	if (f > p && f < e + 1 && *f == ':' && (size_t)(f - p) >= sizeof ps->cur.field) {
+		/* no field has so long a name: say so, rather than search the
+		 * name and value as words */
+		char known[256];
+		dd_schema_field_names(DD_FIELD_FILTER, known, sizeof known);
+		fail(ps, "unknown field '%.*s…:' (known: %s)", (int)sizeof ps->cur.field - 1, p, known);
+		return;
+	}
+	if (f > p && f < e + 1 && *f == ':') {
 		ps->cur.kind = ITEM_FIELD;
 		memcpy(ps->cur.field, p, (size_t)(f - p));
 		for (char *c = ps->cur.field; *c; c++)
@@ -771,8 +779,17 @@ dd_status_t dd_plan_parse(const dd_plan_options_t *opts, const char *text, dd_pl
 	dd_plan_node_t *root = ps.failed ? NULL : parse_expr(&ps, 0);
 	if (!ps.failed && ps.cur.kind == ITEM_CLOSE)
 		fail(&ps, "unbalanced parenthesis: ')' without '('");
-	if (!ps.failed && !root && ps.plan->n_filters == 0)
-		fail(&ps, "the query is empty");
+	if (!ps.failed && !root && ps.plan->n_filters == 0) {
+		/* nothing but blanks, or only marks no word is made of */
+		int blank = 1;
+		for (const char *c = text; *c && blank; c++)
+			blank = *c == ' ' || *c == '\t' || *c == '\n' || *c == '\r' || *c == '\v' || *c == '\f';
+		if (blank)
+			fail(&ps, "the query is empty");
+		else
+			fail(&ps, "the query holds no word to search (only punctuation, symbols or emoji): put them in "
+			          "quotes to search them exactly");
+	}
 	free(ps.cur.text);
 	dd_plan_t *plan = ps.plan;
 	plan->root = root;

@@ -347,7 +347,14 @@ static void test_error_messages_one_line(void **state)
 	/* an unclosed quote after an operator: an error, not a crash */
 	assert_non_null(strstr(parse_error(state, "a OR \""), "quote"));
 	assert_non_null(strstr(parse_error(state, "topic:nosuch"), "known: water, homestead, roads"));
-	assert_non_null(strstr(parse_error(state, "，。！"), "empty"));
+	/* blanks are an empty query; marks alone say quotes search them */
+	assert_non_null(strstr(parse_error(state, " \t "), "the query is empty"));
+	assert_non_null(strstr(parse_error(state, "，。！"), "no word to search"));
+	assert_non_null(strstr(parse_error(state, "\xF0\x9F\x98\x80"), "put them in quotes"));
+	/* a field name longer than any field's is an unknown field, not words */
+	m = parse_error(state, "abcdefghijklmnopqrstuvwxyz:x");
+	assert_non_null(strstr(m, "unknown field 'abcdefghijklmno"));
+	assert_non_null(strstr(m, "known: id, author"));
 	assert_non_null(strstr(parse_error(state, "村\xE6"), "UTF-8"));
 }
 

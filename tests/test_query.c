@@ -376,7 +376,8 @@ static void test_malformed_queries(void **state)
 	expect_invalid(state, "topic:weather 村里", "weather");
 	expect_invalid(state, "", "empty");
 	expect_invalid(state, "   ", "empty");
-	expect_invalid(state, "，。！", "empty");
+	expect_invalid(state, "，。！", "no word to search");
+	expect_invalid(state, "abcdefghijklmnopqrstuvwxyz:x", "unknown field");
 	expect_invalid(state, "\"\"", NULL);
 }
 
