@@ -159,14 +159,19 @@ static dd_status_t cut_snippet(dd_engine_t *e, const dd_parsed_query_t *pq, size
 		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
 	}
 	/* spans are in order: count code points forwards once */
+	double *weights = pq->text ? dd_query_word_weights(pq, pq->text) : NULL;
 	size_t at = start, chars = 0;
 	for (size_t i = 0; i < n_spans; i++) {
 		chars += dd_utf8_length(note->body + at, spans[i].start - at);
 		size_t len = dd_utf8_length(note->body + spans[i].start, spans[i].end - spans[i].start);
-		hit->highlights[hit->n_highlights++] = (dd_highlight_t){ chars, chars + len };
+		dd_highlight_t *h = &hit->highlights[hit->n_highlights++];
+		h->start = chars;
+		h->end = chars + len;
+		h->kind = dd_match_kind(pq, weights, spans[i].which);
 		chars += len;
 		at = spans[i].end;
 	}
+	free(weights);
 	free(spans);
 	return DD_OK;
 }

@@ -22,6 +22,7 @@
 
 #include "engine.h"
 #include "query.h"
+#include "snippet.h"
 #include "status.h"
 
 /* limit / check_at_least: every note of the index. */
@@ -58,6 +59,7 @@ typedef struct dd_search_request {
  * end exclusive. */
 typedef struct dd_highlight {
 	size_t start, end;
+	dd_match_kind_t kind; /* a typed word, a thesaurus relative or an exact string */
 } dd_highlight_t;
 
 typedef struct dd_search_hit {

@@ -127,6 +127,18 @@ double *dd_query_word_weights(const dd_parsed_query_t *pq, const char *query_tex
 	return weights;
 }
 
+dd_match_kind_t dd_match_kind(const dd_parsed_query_t *pq, const double *weights, size_t which)
+{
+	if (which >= pq->n_words)
+		return DD_MATCH_LITERAL;
+	return weights && weights[which] < 1.0 ? DD_MATCH_RELATIVE : DD_MATCH_TYPED;
+}
+
+const char *dd_match_kind_name(dd_match_kind_t kind)
+{
+	return kind == DD_MATCH_RELATIVE ? "relative" : kind == DD_MATCH_LITERAL ? "literal" : "typed";
+}
+
 /* ---- sentences ---- */
 
 /* Marks that end a sentence by themselves. */

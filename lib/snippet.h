@@ -49,6 +49,18 @@ dd_status_t dd_highlight_spans(dd_tokenizer_t *tok, const dd_parsed_query_t *pq,
  * DD_RELATIVE_WEIGHT lives in ranking.h with the other weights. */
 double *dd_query_word_weights(const dd_parsed_query_t *pq, const char *query_text);
 
+/* What a span matched: a word the user typed, a thesaurus relative the
+ * parser added, or an exact string (quoted, or a word the index never saw,
+ * matched as its characters). */
+typedef enum { DD_MATCH_TYPED, DD_MATCH_RELATIVE, DD_MATCH_LITERAL } dd_match_kind_t;
+
+/* The kind of dd_span_t.which, given the weights of dd_query_word_weights
+ * (NULL: every word typed). */
+dd_match_kind_t dd_match_kind(const dd_parsed_query_t *pq, const double *weights, size_t which);
+
+/* "typed", "relative" or "literal". */
+const char *dd_match_kind_name(dd_match_kind_t kind);
+
 typedef struct dd_sentence {
 	size_t start, end; /* byte offsets: first character, one past the last */
 	size_t chars;      /* code points in [start, end) */

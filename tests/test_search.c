@@ -206,8 +206,39 @@ static void test_highlights_point_at_the_words(void **state)
 			}
 			assert_int_equal(end - start, strlen("吃水"));
 			assert_memory_equal(h->snippet + start, "吃水", end - start);
+			assert_int_equal(h->highlights[k].kind, DD_MATCH_LITERAL);
 		}
 	}
+	dd_search_result_free(&res);
+
+	/* 饮水 typed, 吃水 one of its relatives: their marks say which */
+	dd_search_request_t words = { .text = "饮水 吃水", .limit = 20, .snippets = 1 };
+	run(&words, &res);
+	size_t typed = 0, relative = 0;
+	for (size_t i = 0; i < res.n_hits; i++) {
+		const dd_search_hit_t *h = &res.hits[i];
+		for (size_t k = 0; k < h->n_highlights; k++) {
+			/* the highlighted text, from code points to bytes */
+			size_t byte = 0, c = 0;
+			while (c < h->highlights[k].start && h->snippet[byte]) {
+				dd_utf8_next(h->snippet, &byte);
+				c++;
+			}
+			size_t from = byte;
+			while (c < h->highlights[k].end && h->snippet[byte]) {
+				dd_utf8_next(h->snippet, &byte);
+				c++;
+			}
+			int is_typed =
+			    (byte - from == strlen("饮水") && memcmp(h->snippet + from, "饮水", byte - from) == 0) ||
+			    (byte - from == strlen("吃水") && memcmp(h->snippet + from, "吃水", byte - from) == 0);
+			assert_int_equal(h->highlights[k].kind, is_typed ? DD_MATCH_TYPED : DD_MATCH_RELATIVE);
+			typed += is_typed;
+			relative += !is_typed;
+		}
+	}
+	assert_true(typed > 0);
+	assert_true(relative > 0); /* 自来水, 水井...: relatives of 饮水 */
 	dd_search_result_free(&res);
 
 	/* without snippets: none, and no body unless asked */
