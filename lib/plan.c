@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buffer.h"
 #include "note.h"
 #include "schema.h"
 #include "text.h"
@@ -805,85 +806,53 @@ dd_status_t dd_plan_parse(const dd_plan_options_t *opts, const char *text, dd_pl
 
 /* ---- description ---- */
 
-typedef struct buffer {
-	char *s;
-	size_t len, cap;
-	int failed;
-} buffer_t;
-
-static void put(buffer_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(buffer_t *b, const char *fmt, ...)
-{
-	if (b->failed)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	int need = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (need < 0 || b->len + (size_t)need + 1 > b->cap) {
-		size_t cap = (b->cap ? b->cap * 2 : 256) + (need > 0 ? (size_t)need : 0);
-		char *s = realloc(b->s, cap);
-		if (need < 0 || !s) {
-			b->failed = 1;
-			return;
-		}
-		b->s = s;
-		b->cap = cap;
-	}
-	va_start(ap, fmt);
-	vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)need;
-}
-
 static const char *const kind_names[] = { "WORDS", "LITERAL", "FIELD", "DATE", "AND", "OR", "NOT", "GROUP" };
 
-static void describe_node(buffer_t *b, const dd_plan_node_t *n, int indent)
+static void describe_node(dd_buffer_t *b, const dd_plan_node_t *n, int indent)
 {
-	put(b, "%*s%s [%zu,%zu)", indent * 2, "", kind_names[n->kind], n->start, n->end);
+	dd_buffer_printf(b, "%*s%s [%zu,%zu)", indent * 2, "", kind_names[n->kind], n->start, n->end);
 	switch (n->kind) {
 	case DD_PLAN_WORDS:
 	case DD_PLAN_LITERAL:
 		for (size_t i = 0; i < n->n_items; i++)
-			put(b, " %s", n->items[i]);
+			dd_buffer_printf(b, " %s", n->items[i]);
 		if (n->kind == DD_PLAN_WORDS && !n->expand)
-			put(b, " (not expanded)");
+			dd_buffer_printf(b, " (not expanded)");
 		break;
 	case DD_PLAN_FIELD:
-		put(b, " %s:%s", n->field, n->text);
+		dd_buffer_printf(b, " %s:%s", n->field, n->text);
 		break;
 	case DD_PLAN_DATE:
 		if (n->date_kind == DD_DATE_RANGE)
-			put(b, " date:%s..%s", n->date_lo[0] ? n->date_lo : "*", n->date_hi[0] ? n->date_hi : "*");
+			dd_buffer_printf(b, " date:%s..%s", n->date_lo[0] ? n->date_lo : "*",
+			                 n->date_hi[0] ? n->date_hi : "*");
 		else
-			put(b, " date:%s (%s)", n->date_lo,
-			    n->date_kind == DD_DATE_DAY     ? "day"
-			    : n->date_kind == DD_DATE_MONTH ? "month"
-			                                    : "year");
+			dd_buffer_printf(b, " date:%s (%s)", n->date_lo,
+			                 n->date_kind == DD_DATE_DAY     ? "day"
+			                 : n->date_kind == DD_DATE_MONTH ? "month"
+			                                                 : "year");
 		break;
 	default:
 		break;
 	}
-	put(b, "\n");
+	dd_buffer_printf(b, "\n");
 	for (size_t i = 0; i < n->n_children; i++)
 		describe_node(b, n->children[i], indent + 1);
 }
 
 char *dd_plan_describe(const dd_plan_t *plan)
 {
-	buffer_t b = { 0 };
-	put(&b, "plan:%s%s\n", plan->has_text ? " has_text" : " filters_only", plan->plain ? " plain" : "");
+	dd_buffer_t b = { 0 };
+	dd_buffer_printf(&b, "plan:%s%s\n", plan->has_text ? " has_text" : " filters_only",
+	                 plan->plain ? " plain" : "");
 	if (plan->root)
 		describe_node(&b, plan->root, 1);
 	else
-		put(&b, "  (every note)\n");
+		dd_buffer_printf(&b, "  (every note)\n");
 	for (size_t i = 0; i < plan->n_filters; i++) {
-		put(&b, "filter %s%s:\n", plan->filters[i].name, plan->filters[i].negated ? " (excluded)" : "");
+		dd_buffer_printf(&b, "filter %s%s:\n", plan->filters[i].name,
+		                 plan->filters[i].negated ? " (excluded)" : "");
 		describe_node(&b, plan->filters[i].node, 1);
 	}
-	if (b.failed) {
-		free(b.s);
-		return NULL;
-	}
-	return b.s;
+	return dd_buffer_take(&b);
 }

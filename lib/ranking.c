@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buffer.h"
 #include "schema.h"
 #include "text.h"
 
@@ -113,15 +114,9 @@ static int count_terms(compiler_t *c, size_t n)
 
 static void highlight(compiler_t *c, const dd_plan_node_t *n, int literal, const char *text)
 {
-	if (c->n_hl == c->cap_hl) {
-		size_t cap = c->cap_hl ? c->cap_hl * 2 : 16;
-		highlight_t *v = realloc(c->hl, sizeof *v * cap);
-		if (!v) {
-			fail_nomem(c);
-			return;
-		}
-		c->hl = v;
-		c->cap_hl = cap;
+	if (DD_ARRAY_RESERVE(c->hl, c->n_hl, c->cap_hl, 1) != 0) {
+		fail_nomem(c);
+		return;
 	}
 	c->hl[c->n_hl] = (highlight_t){ n->start, c->n_hl, literal, text };
 	c->n_hl++;
@@ -140,16 +135,10 @@ typedef struct qlist {
 
 static void qlist_push(compiler_t *c, qlist_t *l, dd_query_t *q)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 8;
-		dd_query_t **v = realloc(l->v, sizeof *v * cap);
-		if (!v) {
-			dd_query_free(q);
-			fail_nomem(c);
-			return;
-		}
-		l->v = v;
-		l->cap = cap;
+	if (DD_ARRAY_RESERVE(l->v, l->n, l->cap, 1) != 0) {
+		dd_query_free(q);
+		fail_nomem(c);
+		return;
 	}
 	l->v[l->n++] = q;
 }

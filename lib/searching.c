@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "buffer.h"
 #include "plan.h"
 #include "schema.h"
 #include "text.h"
@@ -90,15 +91,9 @@ static void collect_facet(const char *value, size_t count, void *ctx)
 	dd_facet_t *f = c->facet;
 	if (c->failed)
 		return;
-	if (f->n_values == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 16;
-		dd_facet_value_t *v = realloc(f->values, sizeof *v * cap);
-		if (!v) {
-			c->failed = 1;
-			return;
-		}
-		f->values = v;
-		c->cap = cap;
+	if (DD_ARRAY_RESERVE(f->values, f->n_values, c->cap, 1) != 0) {
+		c->failed = 1;
+		return;
 	}
 	char *copy = strdup(value);
 	if (!copy) {

@@ -25,6 +25,7 @@
 #include <cjson/cJSON.h>
 
 #include "answers.h"
+#include "buffer.h"
 #include "commands.h"
 #include "note_index.h"
 #include "text.h"
@@ -67,40 +68,6 @@ static int parse_count(const char *name, const char *text, size_t lo, size_t hi,
 	return dd_parse_count("dundian-search excerpt", name, text, lo, hi, out);
 }
 
-/* ---- a growing string ---- */
-
-typedef struct buffer {
-	char *s;
-	size_t len, cap;
-	int failed;
-} buffer_t;
-
-static void buffer_add(buffer_t *b, const char *s, size_t len)
-{
-	if (b->failed)
-		return;
-	if (b->len + len + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		while (cap < b->len + len + 1)
-			cap *= 2;
-		char *p = realloc(b->s, cap);
-		if (!p) {
-			b->failed = 1;
-			return;
-		}
-		b->s = p;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, len);
-	b->len += len;
-	b->s[b->len] = '\0';
-}
-
-static void buffer_puts(buffer_t *b, const char *s)
-{
-	buffer_add(b, s, strlen(s));
-}
-
 /* ---- one note's passages ---- */
 
 typedef struct note_passages {
@@ -140,46 +107,46 @@ static size_t char_at(const dd_stored_note_t *note, size_t byte_offset)
 
 /* "梁振杰（中共临江市委书记），《标题》，临江市石林县杏林乡兴山村，2007-04-09，
  * N0001 第4段": the parts a note lacks are left out. */
-static void add_citation(buffer_t *b, const dd_stored_note_t *note, size_t paragraph,
-                         void (*add_text)(buffer_t *, const char *, size_t))
+static void add_citation(dd_buffer_t *b, const dd_stored_note_t *note, size_t paragraph,
+                         void (*add_text)(dd_buffer_t *, const char *, size_t))
 {
 	int any = 0;
 	if (note->author[0] || note->post[0]) {
 		add_text(b, note->author, strlen(note->author));
 		if (note->author[0] && note->post[0])
-			buffer_puts(b, "（");
+			dd_buffer_puts(b, "（");
 		add_text(b, note->post, strlen(note->post));
 		if (note->author[0] && note->post[0])
-			buffer_puts(b, "）");
+			dd_buffer_puts(b, "）");
 		any = 1;
 	}
 	if (any)
-		buffer_puts(b, "，");
-	buffer_puts(b, "《");
+		dd_buffer_puts(b, "，");
+	dd_buffer_puts(b, "《");
 	add_text(b, note->title, strlen(note->title));
-	buffer_puts(b, "》");
+	dd_buffer_puts(b, "》");
 	const char *place[4] = { note->city, note->county, note->township, note->village };
 	if (place[0][0] || place[1][0] || place[2][0] || place[3][0]) {
-		buffer_puts(b, "，");
+		dd_buffer_puts(b, "，");
 		for (size_t i = 0; i < 4; i++)
 			add_text(b, place[i], strlen(place[i]));
 	}
 	if (note->date[0]) {
-		buffer_puts(b, "，");
+		dd_buffer_puts(b, "，");
 		add_text(b, note->date, strlen(note->date));
 	}
-	buffer_puts(b, "，");
+	dd_buffer_puts(b, "，");
 	add_text(b, note->id, strlen(note->id));
 	char number[48];
 	snprintf(number, sizeof number, " 第%zu段", paragraph);
-	buffer_puts(b, number);
+	dd_buffer_puts(b, number);
 }
 
 /* ---- text ---- */
 
-static void add_plain(buffer_t *b, const char *s, size_t len)
+static void add_plain(dd_buffer_t *b, const char *s, size_t len)
 {
-	buffer_add(b, s, len);
+	dd_buffer_add(b, s, len);
 }
 
 /* Prints a passage, each line of it as a quoted line. */
@@ -209,12 +176,12 @@ static void print_text(const dd_stored_note_t *note, const note_passages_t *np, 
 	for (size_t k = 0; k < np->n_passages; k++) {
 		const dd_passage_t *p = &np->passages[k];
 		print_passage(note, np, p, marks);
-		buffer_t cite = { 0 };
+		dd_buffer_t cite = { 0 };
 		add_citation(&cite, note, p->paragraph, add_plain);
 		printf("\n     — ");
 		dd_print_text(stdout, cite.s ? cite.s : "", cite.len);
 		printf("，字 %zu–%zu\n", char_at(note, p->start), char_at(note, p->end));
-		free(cite.s);
+		dd_buffer_free(&cite);
 	}
 	printf("\n");
 }
@@ -224,32 +191,32 @@ static void print_text(const dd_stored_note_t *note, const note_passages_t *np, 
 /* Appends s with the characters Markdown would read as markup escaped,
  * and & < > as HTML entities, so that "&amp;" in a note shows as written
  * instead of as "&" (a backslash does not stop entities). */
-static void add_markdown(buffer_t *b, const char *s, size_t len)
+static void add_markdown(dd_buffer_t *b, const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] == '&')
-			buffer_puts(b, "&amp;");
+			dd_buffer_puts(b, "&amp;");
 		else if (s[i] == '<')
-			buffer_puts(b, "&lt;");
+			dd_buffer_puts(b, "&lt;");
 		else if (s[i] == '>')
-			buffer_puts(b, "&gt;");
+			dd_buffer_puts(b, "&gt;");
 		else {
 			if (s[i] && strchr("\\`*_[]#|~", s[i]))
-				buffer_add(b, "\\", 1);
-			buffer_add(b, s + i, 1);
+				dd_buffer_add(b, "\\", 1);
+			dd_buffer_add(b, s + i, 1);
 		}
 	}
 }
 
 /* Appends a passage line by line, each line a block quote line; a line
  * that would start a list or a heading has its first mark escaped. */
-static void add_quote(buffer_t *b, const dd_stored_note_t *note, const note_passages_t *np, const dd_passage_t *p)
+static void add_quote(dd_buffer_t *b, const dd_stored_note_t *note, const note_passages_t *np, const dd_passage_t *p)
 {
 	size_t pos = p->start, next_span = p->first_span, span_end = p->first_span + p->n_spans;
 	int line_start = 1;
 	while (pos < p->end) {
 		if (line_start) {
-			buffer_puts(b, "> ");
+			dd_buffer_puts(b, "> ");
 			const char *line = note->body + pos;
 			size_t digits = 0;
 			while (pos + digits < p->end && line[digits] >= '0' && line[digits] <= '9')
@@ -258,9 +225,9 @@ static void add_quote(buffer_t *b, const dd_stored_note_t *note, const note_pass
 			if (!hit_at_start &&
 			    ((line[0] == '-' || line[0] == '+') ||
 			     (digits && pos + digits < p->end && (line[digits] == '.' || line[digits] == ')')))) {
-				buffer_add(b, line, digits);
-				buffer_puts(b, "\\");
-				buffer_add(b, line + digits, 1);
+				dd_buffer_add(b, line, digits);
+				dd_buffer_puts(b, "\\");
+				dd_buffer_add(b, line + digits, 1);
 				pos += digits + 1;
 			}
 			line_start = 0;
@@ -270,13 +237,13 @@ static void add_quote(buffer_t *b, const dd_stored_note_t *note, const note_pass
 			next_span++; /* never happens with spans from dd_highlight_spans */
 		if (next_span < span_end && np->spans[next_span].start == pos) {
 			/* adjacent hits share one bold run: **住院统筹**, not **住院****统筹** */
-			buffer_puts(b, "**");
+			dd_buffer_puts(b, "**");
 			while (next_span < span_end && np->spans[next_span].start == pos) {
 				const dd_span_t *s = &np->spans[next_span++];
 				add_markdown(b, note->body + s->start, s->end - s->start);
 				pos = s->end;
 			}
-			buffer_puts(b, "**");
+			dd_buffer_puts(b, "**");
 			continue;
 		}
 		size_t stop = next_span < span_end ? np->spans[next_span].start : p->end;
@@ -286,7 +253,7 @@ static void add_quote(buffer_t *b, const dd_stored_note_t *note, const note_pass
 		add_markdown(b, note->body + pos, stop - pos);
 		pos = stop;
 		if (newline) {
-			buffer_puts(b, "\n");
+			dd_buffer_puts(b, "\n");
 			pos++;
 			line_start = 1;
 		}
@@ -297,11 +264,11 @@ static void add_quote(buffer_t *b, const dd_stored_note_t *note, const note_pass
  * for a terminal as it is printed: malloc'd, NULL when out of memory. */
 static char *passage_markdown(const dd_stored_note_t *note, const note_passages_t *np, size_t k)
 {
-	buffer_t b = { 0 };
+	dd_buffer_t b = { 0 };
 	add_quote(&b, note, np, &np->passages[k]);
-	buffer_puts(&b, "\n\n— ");
+	dd_buffer_puts(&b, "\n\n— ");
 	add_citation(&b, note, np->passages[k].paragraph, add_markdown);
-	buffer_puts(&b, "\n\n");
+	dd_buffer_puts(&b, "\n\n");
 	char *safe = NULL;
 	size_t size = 0;
 	FILE *f = b.failed ? NULL : open_memstream(&safe, &size);
@@ -312,7 +279,7 @@ static char *passage_markdown(const dd_stored_note_t *note, const note_passages_
 			safe = NULL;
 		}
 	}
-	free(b.s);
+	dd_buffer_free(&b);
 	return safe;
 }
 
@@ -409,27 +376,26 @@ typedef struct kwic_lines {
 
 /* Appends code point cp, showing any blank (a line break too) as a single
  * space: returns 1 if a character was added. */
-static int add_context_char(buffer_t *b, uint32_t cp, int *last_was_space)
+static int add_context_char(dd_buffer_t *b, uint32_t cp, int *last_was_space)
 {
 	if (cp == '\n' || cp == '\r' || cp == '\t' || cp == ' ' || cp == 0x3000) {
 		if (*last_was_space)
 			return 0;
 		*last_was_space = 1;
-		buffer_add(b, " ", 1);
+		dd_buffer_add(b, " ", 1);
 		return 1;
 	}
 	*last_was_space = 0;
 	char utf8[4];
-	buffer_add(b, utf8, dd_utf8_put(utf8, cp));
+	dd_buffer_add(b, utf8, dd_utf8_put(utf8, cp));
 	return 1;
 }
 
 /* Up to width characters of body after byte offset from. */
 static char *context_after(const dd_stored_note_t *note, size_t from, size_t width)
 {
-	buffer_t b = { 0 };
+	dd_buffer_t b = { 0 };
 	int last_was_space = 0;
-	buffer_add(&b, "", 0);
 	for (size_t i = from, count = 0; i < note->body_len && count < width;)
 		count += (size_t)add_context_char(&b, dd_utf8_next(note->body, &i), &last_was_space);
 	return b.failed ? NULL : b.s;
@@ -457,9 +423,8 @@ static char *context_before(const dd_stored_note_t *note, size_t to, size_t widt
 	/* a blank run cut at the edge still shows as one space */
 	while (in_blank && i > 0 && (note->body[i - 1] == '\n' || note->body[i - 1] == ' '))
 		i--;
-	buffer_t b = { 0 };
+	dd_buffer_t b = { 0 };
 	int last_was_space = 0;
-	buffer_add(&b, "", 0);
 	for (size_t k = i; k < to;)
 		add_context_char(&b, dd_utf8_next(note->body, &k), &last_was_space);
 	return b.failed ? NULL : b.s;

@@ -21,6 +21,7 @@
 #include <cjson/cJSON.h>
 
 #include "answers.h"
+#include "buffer.h"
 #include "commands.h"
 #include "note.h"
 #include "text.h"
@@ -47,15 +48,9 @@ typedef struct paragraph_list {
 static int collect_paragraph(size_t number, size_t start, size_t end, void *ctx)
 {
 	paragraph_list_t *l = ctx;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		dd_paragraph_t *v = realloc(l->v, sizeof *v * cap);
-		if (!v) {
-			l->failed = 1;
-			return 1;
-		}
-		l->v = v;
-		l->cap = cap;
+	if (DD_ARRAY_RESERVE(l->v, l->n, l->cap, 1) != 0) {
+		l->failed = 1;
+		return 1;
 	}
 	l->v[l->n++] = (dd_paragraph_t){ number, start, end };
 	return 0;
