@@ -398,7 +398,7 @@ static char *context_after(const dd_stored_note_t *note, size_t from, size_t wid
 	int last_was_space = 0;
 	for (size_t i = from, count = 0; i < note->body_len && count < width;)
 		count += (size_t)add_context_char(&b, dd_utf8_next(note->body, &i), &last_was_space);
-	return b.failed ? NULL : b.s;
+	return dd_buffer_take(&b);
 }
 
 /* Up to width characters of body before byte offset to. */
@@ -427,7 +427,7 @@ static char *context_before(const dd_stored_note_t *note, size_t to, size_t widt
 	int last_was_space = 0;
 	for (size_t k = i; k < to;)
 		add_context_char(&b, dd_utf8_next(note->body, &k), &last_was_space);
-	return b.failed ? NULL : b.s;
+	return dd_buffer_take(&b);
 }
 
 /* Adds a line for each hit of a word or string the user typed (weight 1;
