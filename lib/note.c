@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buffer.h"
 #include "text.h"
 
 static const char *const known_keys[] = { "id",     "title",    "author",  "post", "city",
@@ -116,11 +117,10 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
-/* An id is typed by users and echoed in messages, so besides spaces and
- * '/' it holds no control character (an ESC would reach the terminal). */
-static int valid_id(const char *id)
+int dd_note_id_valid(const char *id)
 {
-	if (!id[0] || strlen(id) > 64)
+	size_t len = strlen(id);
+	if (len == 0 || len > 64 || !dd_utf8_valid(id, len, NULL))
 		return 0;
 	for (const unsigned char *p = (const unsigned char *)id; *p; p++)
 		if (isspace(*p) || iscntrl(*p) || *p == '/')
@@ -242,7 +242,7 @@ dd_status_t dd_note_parse(const char *path, const char *data, size_t len, dd_not
 		if (!(n->id = dup_trimmed(base, dot ? (size_t)(dot - base) : strlen(base))))
 			goto nomem;
 	}
-	if (!valid_id(n->id)) {
+	if (!dd_note_id_valid(n->id)) {
 		/* the id is echoed unless it would break the message's line */
 		int printable = 1;
 		for (const unsigned char *p = (const unsigned char *)n->id; *p; p++)
@@ -280,34 +280,14 @@ nomem:
 dd_status_t dd_note_load(const char *path, dd_note_t **out, dd_error_t *err)
 {
 	*out = NULL;
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return dd_error_set(err, DD_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
 	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	for (;;) {
-		if (len == cap) {
-			cap = cap ? cap * 2 : 16384;
-			char *b = realloc(buf, cap);
-			if (!b) {
-				free(buf);
-				fclose(f);
-				return dd_error_set(err, DD_ERR_NOMEM, "%s: out of memory", path);
-			}
-			buf = b;
-		}
-		size_t r = fread(buf + len, 1, cap - len, f);
-		len += r;
-		if (r == 0)
-			break;
-	}
-	int failed = ferror(f);
-	fclose(f);
-	if (failed) {
-		free(buf);
-		return dd_error_set(err, DD_ERR_IO, "%s: read error", path);
-	}
-	dd_status_t st = dd_note_parse(path, buf ? buf : "", len, out, err);
+	size_t len = 0;
+	dd_status_t st = dd_read_file(path, 0, &buf, &len, err);
+	if (st == DD_ERR_NOT_FOUND && err)
+		err->status = st = DD_ERR_IO; /* a note named but missing cannot be read */
+	if (st != DD_OK)
+		return st;
+	st = dd_note_parse(path, buf, len, out, err);
 	free(buf);
 	return st;
 }

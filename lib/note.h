@@ -35,6 +35,11 @@ dd_status_t dd_note_load(const char *path, dd_note_t **out, dd_error_t *err);
 
 void dd_note_free(dd_note_t *note);
 
+/* Can id be a note's id: 1 to 64 bytes of UTF-8 with no blank, control
+ * character or '/'?  Ids are typed by users and echoed in messages, so an
+ * ESC or a line break in one would reach the terminal or split a line. */
+int dd_note_id_valid(const char *id);
+
 /* Is s an ISO calendar date YYYY-MM-DD that exists? */
 int dd_date_valid(const char *s);
 

@@ -89,20 +89,6 @@ static size_t spans_of_paragraph(const dd_span_t *spans, size_t n_spans, const d
 	return i - *first;
 }
 
-/* Can id be a note id (note.h: 1-64 bytes of UTF-8, no blanks, control
- * characters or '/')?  Anything else is refused before it is echoed, so a
- * message never spans lines or sends escapes to the terminal. */
-static int plausible_id(const char *id)
-{
-	size_t len = strlen(id);
-	if (len == 0 || len > 64 || !dd_utf8_valid(id, len, NULL))
-		return 0;
-	for (const unsigned char *p = (const unsigned char *)id; *p; p++)
-		if (*p <= ' ' || *p == 0x7F || *p == '/')
-			return 0;
-	return 1;
-}
-
 /* Prints "label" and a note's text made safe for the terminal. */
 static void print_field(const char *label, const char *text)
 {
@@ -295,7 +281,7 @@ dd_status_t dd_note_view_open(dd_engine_t *e, const char *id, size_t para, const
                               dd_error_t *err)
 {
 	memset(view, 0, sizeof *view);
-	if (!plausible_id(id))
+	if (!dd_note_id_valid(id))
 		return dd_error_set(
 		    err, DD_ERR_INVALID,
 		    "the id given is not a note id (1-64 characters, no blanks, control characters or '/')");

@@ -365,6 +365,43 @@ static void test_date_valid(void **state)
 	assert_false(dd_date_valid(""));
 }
 
+/* One rule for ids, shared by the parser and `show`. */
+static void test_id_valid(void **state)
+{
+	(void)state;
+	assert_true(dd_note_id_valid("N0001"));
+	assert_true(dd_note_id_valid("松田村-3"));
+	const char *bad[] = { "", "a b", "a/b", "N\x1b[31m", "a\nb", "\xFF\xFE", "N\x7F" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_false(dd_note_id_valid(bad[i]));
+	char long_id[80];
+	memset(long_id, 'x', 65);
+	long_id[65] = '\0';
+	assert_false(dd_note_id_valid(long_id));
+	long_id[64] = '\0';
+	assert_true(dd_note_id_valid(long_id));
+}
+
+/* Loading refuses what is not a regular file at once (a FIFO would
+ * block), and a missing file is a read error naming it. */
+static void test_load_refuses_fifo_and_missing(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/dd-note-XXXXXX", path[64];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/pipe.md", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	dd_note_t *note = NULL;
+	dd_error_t err;
+	assert_int_equal(dd_note_load(path, &note, &err), DD_ERR_INVALID);
+	assert_null(note);
+	assert_non_null(strstr(err.message, "not a regular file"));
+	unlink(path);
+	assert_int_equal(dd_note_load(path, &note, &err), DD_ERR_IO);
+	assert_non_null(strstr(err.message, path));
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -384,6 +421,8 @@ int main(void)
 		cmocka_unit_test(test_bundled_corpus_note),
 		cmocka_unit_test(test_paragraphs),
 		cmocka_unit_test(test_date_valid),
+		cmocka_unit_test(test_id_valid),
+		cmocka_unit_test(test_load_refuses_fifo_and_missing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
