@@ -359,15 +359,13 @@ static int by_hits(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
-dd_status_t dd_engine_best_passage(dd_engine_t *e, const dd_parsed_query_t *pq, const dd_stored_note_t *note,
-                                   size_t max_chars, size_t *start, size_t *end, dd_span_t **spans, size_t *n_spans,
-                                   dd_error_t *err)
+dd_status_t dd_engine_best_passage(dd_engine_t *e, const dd_parsed_query_t *pq, const double *weights,
+                                   const dd_stored_note_t *note, size_t max_chars, size_t *start, size_t *end,
+                                   dd_span_t **spans, size_t *n_spans, dd_error_t *err)
 {
 	*start = *end = 0;
 	*spans = NULL;
 	*n_spans = 0;
-	/* typed words count more than their thesaurus relatives */
-	double *weights = pq->text ? dd_query_word_weights(pq, pq->text) : NULL;
 	paragraph_scan_t scan = { pq, weights, note->body, NULL, 0, 0, NULL, 0 };
 	dd_note_foreach_paragraph(note->body, note->body_len, scan_paragraph, &scan);
 	free(scan.buf);
@@ -412,7 +410,6 @@ dd_status_t dd_engine_best_passage(dd_engine_t *e, const dd_parsed_query_t *pq, 
 		free(passages);
 	}
 	free(scan.v);
-	free(weights);
 	if (st != DD_OK) {
 		free(*spans);
 		*spans = NULL;

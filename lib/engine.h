@@ -89,8 +89,10 @@ void dd_engine_search_options(dd_search_options_t *opts, size_t offset, size_t l
  * passage, at most about max_chars characters of whole sentences, as
  * body[*start, *end) in byte offsets, with the query's matches inside it as
  * spans in byte offsets into the body (*spans malloc'd, NULL when none).
- * *start == *end when the body holds no sentence. */
-dd_status_t dd_engine_best_passage(dd_engine_t *e, const dd_parsed_query_t *pq, const dd_stored_note_t *note,
-                                   size_t max_chars, size_t *start, size_t *end, dd_span_t **spans, size_t *n_spans,
-                                   dd_error_t *err);
+ * *start == *end when the body holds no sentence.  weights: how much each
+ * query word counts (dd_query_word_weights, computed once per query by the
+ * caller; NULL: all 1). */
+dd_status_t dd_engine_best_passage(dd_engine_t *e, const dd_parsed_query_t *pq, const double *weights,
+                                   const dd_stored_note_t *note, size_t max_chars, size_t *start, size_t *end,
+                                   dd_span_t **spans, size_t *n_spans, dd_error_t *err);
 #endif

@@ -138,13 +138,13 @@ static dd_status_t read_facets(dd_engine_t *e, const dd_search_request_t *req, c
 }
 
 /* The hit's snippet as plain text with its highlights in code points. */
-static dd_status_t cut_snippet(dd_engine_t *e, const dd_parsed_query_t *pq, size_t max_chars, dd_search_hit_t *hit,
-                               dd_error_t *err)
+static dd_status_t cut_snippet(dd_engine_t *e, const dd_parsed_query_t *pq, const double *weights, size_t max_chars,
+                               dd_search_hit_t *hit, dd_error_t *err)
 {
 	const dd_stored_note_t *note = &hit->note;
 	size_t start, end, n_spans;
 	dd_span_t *spans;
-	dd_status_t st = dd_engine_best_passage(e, pq, note, max_chars, &start, &end, &spans, &n_spans, err);
+	dd_status_t st = dd_engine_best_passage(e, pq, weights, note, max_chars, &start, &end, &spans, &n_spans, err);
 	if (st != DD_OK)
 		return st;
 	hit->snippet = strndup(note->body + start, end - start);
@@ -154,7 +154,6 @@ static dd_status_t cut_snippet(dd_engine_t *e, const dd_parsed_query_t *pq, size
 		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
 	}
 	/* spans are in order: count code points forwards once */
-	double *weights = pq->text ? dd_query_word_weights(pq, pq->text) : NULL;
 	size_t at = start, chars = 0;
 	for (size_t i = 0; i < n_spans; i++) {
 		chars += dd_utf8_length(note->body + at, spans[i].start - at);
@@ -166,7 +165,6 @@ static dd_status_t cut_snippet(dd_engine_t *e, const dd_parsed_query_t *pq, size
 		chars += len;
 		at = spans[i].end;
 	}
-	free(weights);
 	free(spans);
 	return DD_OK;
 }
@@ -178,17 +176,20 @@ static dd_status_t read_hits(dd_engine_t *e, const dd_search_request_t *req, con
 	if (!(res->hits = calloc(count + 1, sizeof *res->hits)))
 		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
 	size_t max_chars = req->snippet_chars ? req->snippet_chars : DD_SEARCH_SNIPPET_CHARS;
-	for (size_t i = 0; i < count; i++) {
+	/* typed words count more than their thesaurus relatives: once per query */
+	const dd_parsed_query_t *pq = &res->query;
+	double *weights = req->snippets && pq->text ? dd_query_word_weights(pq, pq->text) : NULL;
+	dd_status_t st = DD_OK;
+	for (size_t i = 0; i < count && st == DD_OK; i++) {
 		dd_search_hit_t *hit = &res->hits[res->n_hits];
-		dd_status_t st = dd_results_note(found, i, req->bodies || req->snippets, &hit->note, err);
-		if (st != DD_OK)
-			return st;
+		if ((st = dd_results_note(found, i, req->bodies || req->snippets, &hit->note, err)) != DD_OK)
+			break;
 		res->n_hits++;
 		dd_engine_name_tags(e, &hit->note);
 		hit->rank = req->offset + i + 1;
 		hit->score = dd_results_score(found, i);
-		if (req->snippets && (st = cut_snippet(e, &res->query, max_chars, hit, err)) != DD_OK)
-			return st;
+		if (req->snippets && (st = cut_snippet(e, pq, weights, max_chars, hit, err)) != DD_OK)
+			break;
 		if (!req->bodies && hit->note.body_len) {
 			/* read for the snippet only */
 			free(hit->note.body_owned_);
@@ -197,7 +198,8 @@ static dd_status_t read_hits(dd_engine_t *e, const dd_search_request_t *req, con
 			hit->note.body_len = 0;
 		}
 	}
-	return DD_OK;
+	free(weights);
+	return st;
 }
 
 static dd_status_t check_request(const dd_search_request_t *req, dd_error_t *err)
