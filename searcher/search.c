@@ -58,7 +58,7 @@ static void print_hit(const dd_search_hit_t *hit, int colour, int snippets, cons
 	dd_print_text(stdout, n->title, strlen(n->title));
 	printf("%s  [", colour ? "\033[0m" : "");
 	dd_print_text(stdout, n->id, strlen(n->id));
-	printf("]\n   ");
+	printf("]\n");
 	/* author and post · place · date · tags, skipping what is empty; the
 	 * line is built first so that it is made safe once */
 	char *line = NULL;
@@ -80,9 +80,12 @@ static void print_hit(const dd_search_hit_t *hit, int colour, int snippets, cons
 		                  : "",
 		        n->tags[t].name, n->tags[t].manual ? "（人工）" : "");
 	fclose(l);
-	dd_print_text(stdout, line, size);
+	if (size) { /* a note without metadata or tags gets no empty line */
+		printf("   ");
+		dd_print_text(stdout, line, size);
+		printf("\n");
+	}
 	free(line);
-	printf("\n");
 	if (!snippets)
 		return;
 	/* the highlights are code point offsets: walk to their bytes */

@@ -892,6 +892,19 @@ static void test_no_snippets_lines(void **state)
 	assert_null(strstr(r.out, "\n\n"));
 	assert_int_equal(count_lines(r.out), 3 * 2 + 1);
 	cli_result_free(&r);
+
+	/* a plain-text note has no metadata or tags: no empty line for them */
+	char root[4096], db[4200];
+	assert_non_null(cli_scratch("no_snippets_bare", root, sizeof root));
+	assert_int_equal(cli_write_file(root, "bare.txt", "石磨\n村口的石磨还在转。\n"), 0);
+	snprintf(db, sizeof db, "%s/db", root);
+	r = cli_run("dundian-index", "--quiet", "--db", db, root, (char *)NULL);
+	assert_int_equal(r.status, 0);
+	cli_result_free(&r);
+	r = cli_run("dundian-search", "--db", db, "--no-snippets", "石磨", (char *)NULL);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "1. 石磨  [bare]\n1 note matched\n");
+	cli_result_free(&r);
 }
 
 static void expect_usage_error(const char *const *args, const char *needle)
