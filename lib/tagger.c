@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,29 +24,246 @@
 #define DEFAULT_RELATIVE_FLOOR 0.0
 
 struct tagger_term {
-	char *text;    /* UTF-8, never empty */
-	size_t length; /* strlen(text) */
-	double weight; /* may be negative */
+	char *text;         /* UTF-8, never empty */
+	size_t length;      /* strlen(text) */
+	double weight;      /* in effect (learned or hand); may be negative */
+	double hand_weight; /* as taxonomy.json gives it */
+	size_t pattern;     /* the matcher's number for this text (shared by equal terms) */
 };
 
 struct tagger_topic {
 	char key[32]; /* NUL-terminated, unique within the tagger */
 	char *name;
-	char *about;          /* may be an empty string */
-	double threshold;     /* a score >= threshold makes a tag */
-	double raises_others; /* >= 1; when this topic is a tag, the other
-	                       * topics' thresholds are multiplied by it */
+	char *about;           /* may be an empty string */
+	double threshold;      /* in effect: a score >= threshold makes a tag */
+	double hand_threshold; /* as taxonomy.json gives it */
+	double raises_others;  /* >= 1; when this topic is a tag, the other
+	                        * topics' thresholds are multiplied by it */
 	struct tagger_term *terms;
 	size_t term_count;
 };
 
+/* Aho-Corasick automaton over the bytes of every distinct term, built once
+ * per load: one scan of a text finds every occurrence of every term.
+ * Node 0 is the root.  A node's children are a chain of edges through
+ * next_sibling; fail is the node of the longest proper suffix of this
+ * node's path that is also a path of the trie; pattern is the distinct term
+ * spelt by the path (or NO_PATTERN), and output the nearest node on the
+ * fail chain (excluding this one) that spells a term (or NO_NODE), so the
+ * terms ending at a byte are found without walking the whole chain.
+ * Once linked, the automaton is made a complete table: from the node whose
+ * row starts at r, byte b leads to delta[r + byte_class[b]] (the bytes no
+ * term holds share class 0), which holds the next node's row start
+ * (node * class_count), plus DELTA_HIT when a term ends there; so a scan
+ * does one lookup per byte and looks at nodes only on a hit. */
+#define NO_NODE UINT32_MAX
+#define NO_PATTERN SIZE_MAX
+
+struct matcher_edge {
+	uint32_t target;
+	uint32_t next_sibling; /* NO_NODE ends the chain */
+	unsigned char byte;
+};
+
+struct matcher_node {
+	uint32_t first_edge; /* into edges, or NO_NODE */
+	uint32_t fail;
+	uint32_t output;
+	size_t pattern;
+};
+
+struct matcher {
+	struct matcher_node *nodes;
+	size_t node_count, node_capacity;
+	struct matcher_edge *edges; /* edge i leads to node i + 1: each node but the root has one */
+	size_t edge_capacity;
+	size_t *pattern_length; /* bytes of distinct term p */
+	size_t pattern_count, pattern_capacity;
+	unsigned char byte_class[256];
+	size_t class_count;
+	uint32_t *delta; /* node_count * class_count transitions */
+};
+
+/* The largest transition table a taxonomy may need (cells of 4 bytes): far
+ * above what thousands of terms need, a bound on what a file can make us
+ * allocate. */
+#define MAX_DELTA_CELLS ((size_t)32 << 20)
+#define DELTA_HIT 0x80000000u
+
 struct dd_tagger {
 	struct tagger_topic *topics;
 	size_t topic_count;
+	size_t term_count; /* over all topics */
+	struct matcher matcher;
 	double title_weight;     /* one title hit counts as this many body hits */
 	double reference_length; /* note length (code points) at which no length correction applies */
 	double relative_floor;   /* a tag's score must be >= this share of the best score */
 };
+
+/* --- the matcher ---------------------------------------------------------- */
+
+/* Child of node along byte, or NO_NODE. */
+static uint32_t matcher_child(const struct matcher *m, uint32_t node, unsigned char byte)
+{
+	for (uint32_t e = m->nodes[node].first_edge; e != NO_NODE; e = m->edges[e].next_sibling)
+		if (m->edges[e].byte == byte)
+			return m->edges[e].target;
+	return NO_NODE;
+}
+
+static int matcher_init(struct matcher *m)
+{
+	if (DD_ARRAY_RESERVE(m->nodes, 0, m->node_capacity, 1) != 0)
+		return -1;
+	m->nodes[0] = (struct matcher_node){ NO_NODE, 0, NO_NODE, NO_PATTERN };
+	m->node_count = 1;
+	return 0;
+}
+
+static void matcher_free(struct matcher *m)
+{
+	free(m->nodes);
+	free(m->edges);
+	free(m->pattern_length);
+	free(m->delta);
+	memset(m, 0, sizeof *m);
+}
+
+/* Adds the length bytes of text (length > 0) to the trie and writes the
+ * number of that distinct text to *pattern.  Returns 0, or -1 when memory
+ * runs out. */
+static int matcher_add(struct matcher *m, const char *text, size_t length, size_t *pattern)
+{
+	uint32_t node = 0;
+	for (size_t i = 0; i < length; i++) {
+		unsigned char byte = (unsigned char)text[i];
+		uint32_t child = matcher_child(m, node, byte);
+		if (child == NO_NODE) {
+			if (m->node_count >= NO_NODE - 1 ||
+			    DD_ARRAY_RESERVE(m->nodes, m->node_count, m->node_capacity, 1) ||
+			    DD_ARRAY_RESERVE(m->edges, m->node_count - 1, m->edge_capacity, 1))
+				return -1;
+			child = (uint32_t)m->node_count++;
+			m->nodes[child] = (struct matcher_node){ NO_NODE, 0, NO_NODE, NO_PATTERN };
+			m->edges[child - 1] = (struct matcher_edge){ child, m->nodes[node].first_edge, byte };
+			m->nodes[node].first_edge = child - 1;
+		}
+		node = child;
+	}
+	if (m->nodes[node].pattern == NO_PATTERN) {
+		if (DD_ARRAY_RESERVE(m->pattern_length, m->pattern_count, m->pattern_capacity, 1))
+			return -1;
+		m->pattern_length[m->pattern_count] = length;
+		m->nodes[node].pattern = m->pattern_count++;
+	}
+	*pattern = m->nodes[node].pattern;
+	return 0;
+}
+
+/* Sets every node's fail and output links, breadth first (a node's fail
+ * link is shallower, so it is done before the node), then fills the
+ * transition table in the same order.  Returns 0, or -1 when memory runs
+ * out. */
+static int matcher_link(struct matcher *m)
+{
+	uint32_t *queue = malloc(m->node_count * sizeof *queue);
+	m->delta = calloc(m->node_count * m->class_count, sizeof *m->delta);
+	if (!queue || !m->delta) {
+		free(queue);
+		return -1;
+	}
+	size_t head = 0, tail = 0;
+	for (uint32_t e = m->nodes[0].first_edge; e != NO_NODE; e = m->edges[e].next_sibling)
+		queue[tail++] = m->edges[e].target; /* fail 0, output none: set when created */
+	while (head < tail) {
+		uint32_t node = queue[head++];
+		for (uint32_t e = m->nodes[node].first_edge; e != NO_NODE; e = m->edges[e].next_sibling) {
+			uint32_t child = m->edges[e].target, fail = m->nodes[node].fail, next;
+			while ((next = matcher_child(m, fail, m->edges[e].byte)) == NO_NODE && fail != 0)
+				fail = m->nodes[fail].fail;
+			if (next == NO_NODE)
+				next = 0;
+			m->nodes[child].fail = next;
+			m->nodes[child].output = m->nodes[next].pattern != NO_PATTERN ? next : m->nodes[next].output;
+			queue[tail++] = child;
+		}
+	}
+	/* The root's missing transitions stay 0; another node's missing ones
+	 * are its fail node's, already filled (shallower, earlier in queue). */
+	for (size_t i = 0; i <= tail; i++) {
+		uint32_t node = i == 0 ? 0 : queue[i - 1];
+		uint32_t *row = &m->delta[node * m->class_count];
+		if (node != 0)
+			memcpy(row, &m->delta[m->nodes[node].fail * m->class_count], m->class_count * sizeof *row);
+		for (uint32_t e = m->nodes[node].first_edge; e != NO_NODE; e = m->edges[e].next_sibling) {
+			const struct matcher_node *target = &m->nodes[m->edges[e].target];
+			int hit = target->pattern != NO_PATTERN || target->output != NO_NODE;
+			row[m->byte_class[m->edges[e].byte]] =
+			    (uint32_t)(m->edges[e].target * m->class_count) | (hit ? DELTA_HIT : 0);
+		}
+	}
+	free(queue);
+	return 0;
+}
+
+/* Counts into counts[pattern] the non-overlapping occurrences of every
+ * distinct term in text, leftmost first: what calling strstr again from the
+ * end of each hit counts.  next_free[pattern] is the caller's scratch.
+ * Returns the number of code points of text (bytes not continuing a UTF-8
+ * sequence), counted on the way. */
+static size_t matcher_count(const struct matcher *m, const char *text, size_t *counts, size_t *next_free)
+{
+	memset(counts, 0, m->pattern_count * sizeof *counts);
+	memset(next_free, 0, m->pattern_count * sizeof *next_free);
+	const unsigned char *bytes = (const unsigned char *)text;
+	size_t code_points = 0;
+	uint32_t row = 0;
+	for (size_t i = 0; bytes[i]; i++) {
+		code_points += (bytes[i] & 0xC0) != 0x80;
+		row = m->delta[row + m->byte_class[bytes[i]]];
+		if (!(row & DELTA_HIT))
+			continue;
+		row &= ~DELTA_HIT;
+		uint32_t node = (uint32_t)(row / m->class_count);
+		uint32_t hit = m->nodes[node].pattern != NO_PATTERN ? node : m->nodes[node].output;
+		for (; hit != NO_NODE; hit = m->nodes[hit].output) {
+			/* occurrences of one term end in increasing order, so taking
+			 * each that starts after the last one taken is leftmost-first */
+			size_t pattern = m->nodes[hit].pattern, end = i + 1;
+			if (end - m->pattern_length[pattern] >= next_free[pattern]) {
+				counts[pattern]++;
+				next_free[pattern] = end;
+			}
+		}
+	}
+	return code_points;
+}
+
+/* Builds the matcher over every term of the loaded topics. */
+static dd_status_t build_matcher(dd_tagger_t *tagger, const char *path, dd_error_t *err)
+{
+	struct matcher *m = &tagger->matcher;
+	if (matcher_init(m))
+		return dd_error_set(err, DD_ERR_NOMEM, "%s: out of memory", path);
+	m->class_count = 1;
+	for (size_t i = 0; i < tagger->topic_count; i++)
+		for (size_t j = 0; j < tagger->topics[i].term_count; j++) {
+			struct tagger_term *term = &tagger->topics[i].terms[j];
+			if (matcher_add(m, term->text, term->length, &term->pattern))
+				return dd_error_set(err, DD_ERR_NOMEM, "%s: out of memory", path);
+			for (size_t k = 0; k < term->length; k++) {
+				unsigned char byte = (unsigned char)term->text[k];
+				if (!m->byte_class[byte])
+					m->byte_class[byte] = (unsigned char)m->class_count++;
+			}
+		}
+	if (m->node_count > MAX_DELTA_CELLS / m->class_count)
+		return dd_error_set(err, DD_ERR_INVALID, "%s: too many terms (%zu) for the tagger", path,
+		                    tagger->term_count);
+	if (matcher_link(m))
+		return dd_error_set(err, DD_ERR_NOMEM, "%s: out of memory", path);
+	return DD_OK;
+}
 
 /* --- loading ------------------------------------------------------------- */
 
@@ -128,7 +346,7 @@ static dd_status_t load_terms(struct tagger_topic *topic, const cJSON *terms, co
 		if (!slot->text)
 			return dd_error_set(err, DD_ERR_NOMEM, "%s: out of memory", path);
 		slot->length = strlen(slot->text);
-		slot->weight = term->valuedouble;
+		slot->weight = slot->hand_weight = term->valuedouble;
 		topic->term_count++;
 	}
 	return DD_OK;
@@ -168,6 +386,7 @@ static dd_status_t load_topic(dd_tagger_t *tagger, const cJSON *item, double def
 	if (!read_optional_number(item, "threshold", &topic->threshold) || topic->threshold <= 0)
 		return dd_error_set(err, DD_ERR_INVALID, "%s: topic \"%s\": \"threshold\" must be a number > 0", path,
 		                    topic->key);
+	topic->hand_threshold = topic->threshold;
 	topic->raises_others = 1.0;
 	if (!read_optional_number(item, "raises_others", &topic->raises_others) || topic->raises_others < 1)
 		return dd_error_set(err, DD_ERR_INVALID, "%s: topic \"%s\": \"raises_others\" must be a number >= 1",
@@ -184,7 +403,7 @@ static int line_of(const char *text, const char *position)
 	return line;
 }
 
-dd_status_t dd_tagger_load(const char *taxonomy_path, dd_tagger_t **out, dd_error_t *err)
+dd_status_t dd_tagger_load_hand(const char *taxonomy_path, dd_tagger_t **out, dd_error_t *err)
 {
 	*out = NULL;
 	char *text = read_whole_file(taxonomy_path, err);
@@ -233,7 +452,9 @@ dd_status_t dd_tagger_load(const char *taxonomy_path, dd_tagger_t **out, dd_erro
 		status = load_topic(tagger, item, threshold, taxonomy_path, err);
 		if (status != DD_OK)
 			goto done;
+		tagger->term_count += tagger->topics[tagger->topic_count - 1].term_count;
 	}
+	status = build_matcher(tagger, taxonomy_path, err);
 
 done:
 	cJSON_Delete(root);
@@ -258,7 +479,196 @@ void dd_tagger_free(dd_tagger_t *tagger)
 		free(topic->about);
 	}
 	free(tagger->topics);
+	matcher_free(&tagger->matcher);
 	free(tagger);
+}
+
+int dd_tagger_weights_path(const char *taxonomy_path, char *out, size_t size)
+{
+	size_t length = strlen(taxonomy_path);
+	if (length >= 5 && strcmp(taxonomy_path + length - 5, ".json") == 0)
+		length -= 5;
+	return snprintf(out, size, "%.*s.weights.tsv", (int)length, taxonomy_path) < (int)size ? 0 : -1;
+}
+
+dd_status_t dd_tagger_load(const char *taxonomy_path, dd_tagger_t **out, dd_error_t *err)
+{
+	dd_status_t status = dd_tagger_load_hand(taxonomy_path, out, err);
+	if (status != DD_OK)
+		return status;
+	char path[4096];
+	if (dd_tagger_weights_path(taxonomy_path, path, sizeof path))
+		status = dd_error_set(err, DD_ERR_INVALID, "%s: path too long", taxonomy_path);
+	else
+		status = dd_tagger_read_weights(*out, path, err);
+	if (status == DD_ERR_NOT_FOUND)
+		return DD_OK; /* no learned weights: the hand weights stay */
+	if (status != DD_OK) {
+		dd_tagger_free(*out);
+		*out = NULL;
+	}
+	return status;
+}
+
+/* --- learned weights ----------------------------------------------------- */
+
+/* Index of the term of topic with this text, or -1. */
+static long find_term(const struct tagger_topic *topic, const char *text)
+{
+	for (size_t j = 0; j < topic->term_count; j++)
+		if (strcmp(topic->terms[j].text, text) == 0)
+			return (long)j;
+	return -1;
+}
+
+/* Reads a finite number filling the whole of field; returns 0 if it is not one. */
+static int parse_number(const char *field, double *value)
+{
+	char *end;
+	errno = 0;
+	*value = strtod(field, &end);
+	return *field && !*end && errno == 0 && isfinite(*value);
+}
+
+/* First term number (over all topics) of each topic is the sum of the
+ * previous topics' term counts. */
+static size_t first_term(const dd_tagger_t *tagger, size_t topic)
+{
+	size_t first = 0;
+	for (size_t i = 0; i < topic; i++)
+		first += tagger->topics[i].term_count;
+	return first;
+}
+
+/* Parses one line of a weights file into the tagger-sized arrays. */
+static dd_status_t read_weights_line(const dd_tagger_t *tagger, char *line, double *weights, double *thresholds,
+                                     unsigned char *seen, const char *where, dd_error_t *err)
+{
+	char *field[5];
+	size_t fields = 0;
+	for (char *p = line; fields < 5; p++) {
+		field[fields++] = p;
+		if (!(p = strchr(p, '\t')))
+			break;
+		*p = '\0';
+	}
+	int is_threshold = fields == 3 && strcmp(field[0], "threshold") == 0;
+	int is_weight = fields == 4 && strcmp(field[0], "weight") == 0;
+	if (!is_threshold && !is_weight)
+		return dd_error_set(err, DD_ERR_INVALID,
+		                    "%s: expected \"threshold<TAB>topic<TAB>number\" or "
+		                    "\"weight<TAB>topic<TAB>term<TAB>number\"",
+		                    where);
+	double value;
+	if (!parse_number(field[fields - 1], &value) || (is_threshold && value <= 0))
+		return dd_error_set(err, DD_ERR_INVALID, "%s: \"%s\" is not a %s", where, field[fields - 1],
+		                    is_threshold ? "threshold (a number > 0)" : "weight (a number)");
+	int topic = dd_tagger_find_topic(tagger, field[1]);
+	if (topic < 0)
+		return dd_error_set(err, DD_ERR_INVALID,
+		                    "%s: no topic \"%s\" in the taxonomy (stale weights: retrain them with "
+		                    "dd-tagging-train or remove the file)",
+		                    where, field[1]);
+	size_t slot = tagger->term_count + (size_t)topic; /* seen[]: terms, then thresholds */
+	if (is_weight) {
+		long term = find_term(&tagger->topics[topic], field[2]);
+		if (term < 0)
+			return dd_error_set(err, DD_ERR_INVALID,
+			                    "%s: topic \"%s\" has no term \"%s\" in the taxonomy (stale weights: "
+			                    "retrain them with dd-tagging-train or remove the file)",
+			                    where, field[1], field[2]);
+		slot = first_term(tagger, (size_t)topic) + (size_t)term;
+		weights[slot] = value;
+	} else
+		thresholds[topic] = value;
+	if (seen[slot]++)
+		return dd_error_set(err, DD_ERR_INVALID, "%s: %s of topic \"%s\"%s%s%s given twice", where, field[0],
+		                    field[1], is_weight ? ", term \"" : "", is_weight ? field[2] : "",
+		                    is_weight ? "\"" : "");
+	return DD_OK;
+}
+
+dd_status_t dd_tagger_read_weights(dd_tagger_t *tagger, const char *path, dd_error_t *err)
+{
+	char *text = NULL;
+	dd_status_t status = dd_read_file(path, 16u << 20, &text, NULL, err);
+	if (status != DD_OK)
+		return status;
+	double *weights = malloc((tagger->term_count + 1) * sizeof *weights);
+	double *thresholds = malloc(tagger->topic_count * sizeof *thresholds);
+	unsigned char *seen = calloc(tagger->term_count + tagger->topic_count, 1);
+	if (!weights || !thresholds || !seen) {
+		status = dd_error_set(err, DD_ERR_NOMEM, "%s: out of memory", path);
+		goto done;
+	}
+	for (size_t i = 0, t = 0; i < tagger->topic_count; i++) {
+		thresholds[i] = tagger->topics[i].hand_threshold;
+		for (size_t j = 0; j < tagger->topics[i].term_count; j++)
+			weights[t++] = tagger->topics[i].terms[j].hand_weight;
+	}
+	int line_number = 0;
+	for (char *line = text; line && status == DD_OK;) {
+		char *end = strchr(line, '\n');
+		if (end)
+			*end = '\0';
+		line_number++;
+		size_t length = strlen(line);
+		if (length && line[length - 1] == '\r')
+			line[length - 1] = '\0';
+		if (line[0] && line[0] != '#') {
+			char where[4200];
+			snprintf(where, sizeof where, "%s:%d", path, line_number);
+			status = read_weights_line(tagger, line, weights, thresholds, seen, where, err);
+		}
+		line = end ? end + 1 : NULL;
+	}
+	if (status == DD_OK)
+		dd_tagger_set_weights(tagger, weights, thresholds);
+done:
+	free(text);
+	free(weights);
+	free(thresholds);
+	free(seen);
+	return status;
+}
+
+void dd_tagger_set_weights(dd_tagger_t *tagger, const double *term_weights, const double *thresholds)
+{
+	for (size_t i = 0, t = 0; i < tagger->topic_count; i++) {
+		struct tagger_topic *topic = &tagger->topics[i];
+		topic->threshold = thresholds ? thresholds[i] : topic->hand_threshold;
+		for (size_t j = 0; j < topic->term_count; j++, t++)
+			topic->terms[j].weight = term_weights ? term_weights[t] : topic->terms[j].hand_weight;
+	}
+}
+
+dd_status_t dd_tagger_write_weights(const dd_tagger_t *tagger, const char *path, const char *comment, dd_error_t *err)
+{
+	for (size_t i = 0; i < tagger->topic_count; i++)
+		for (size_t j = 0; j < tagger->topics[i].term_count; j++)
+			if (strpbrk(tagger->topics[i].terms[j].text, "\t\r\n"))
+				return dd_error_set(err, DD_ERR_INVALID,
+				                    "topic \"%s\": a term holding a tab or a line break cannot be "
+				                    "written to a weights file",
+				                    tagger->topics[i].key);
+	FILE *file = fopen(path, "w");
+	if (!file)
+		return dd_error_set(err, DD_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+	for (const char *line = comment; line && *line;) {
+		size_t length = strcspn(line, "\n");
+		fprintf(file, "# %.*s\n", (int)length, line);
+		line += length + (line[length] == '\n');
+	}
+	for (size_t i = 0; i < tagger->topic_count; i++) {
+		const struct tagger_topic *topic = &tagger->topics[i];
+		fprintf(file, "threshold\t%s\t%.6g\n", topic->key, topic->threshold);
+		for (size_t j = 0; j < topic->term_count; j++)
+			fprintf(file, "weight\t%s\t%s\t%.6g\n", topic->key, topic->terms[j].text,
+			        topic->terms[j].weight);
+	}
+	if (ferror(file) | fclose(file))
+		return dd_error_set(err, DD_ERR_IO, "%s: cannot write", path);
+	return DD_OK;
 }
 
 /* --- topics -------------------------------------------------------------- */
@@ -293,51 +703,97 @@ int dd_tagger_find_topic(const dd_tagger_t *tagger, const char *key)
 
 /* --- scoring ------------------------------------------------------------- */
 
-/* Non-overlapping occurrences of term in text. */
-static size_t count_hits(const char *text, const char *term, size_t term_length)
+size_t dd_tagger_term_count(const dd_tagger_t *tagger)
 {
-	size_t hits = 0;
-	for (const char *p = strstr(text, term); p; p = strstr(p + term_length, term))
-		hits++;
-	return hits;
+	return tagger->term_count;
 }
 
-/* Unicode code points in a UTF-8 string: bytes that do not continue a sequence. */
-static size_t count_code_points(const char *text)
+const char *dd_tagger_term_text(const dd_tagger_t *tagger, size_t term, size_t *topic, double *weight)
 {
-	size_t n = 0;
-	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
-		n += (*p & 0xC0) != 0x80;
-	return n;
+	for (size_t i = 0; i < tagger->topic_count; i++) {
+		if (term < tagger->topics[i].term_count) {
+			if (topic)
+				*topic = i;
+			if (weight)
+				*weight = tagger->topics[i].terms[term].weight;
+			return tagger->topics[i].terms[term].text;
+		}
+		term -= tagger->topics[i].term_count;
+	}
+	return NULL;
 }
 
-void dd_tagger_score(const dd_tagger_t *tagger, const char *title, const char *body, double *scores)
+/* Counts of each distinct term in title and body (the matcher's numbering)
+ * in one allocation: title counts, body counts, scratch; *code_points gets
+ * the code points of both.  NULL when memory runs out. */
+static size_t *count_patterns(const dd_tagger_t *tagger, const char *title, const char *body, size_t *code_points)
+{
+	size_t n = tagger->matcher.pattern_count;
+	size_t *counts = malloc((3 * n + 1) * sizeof *counts);
+	if (!counts)
+		return NULL;
+	*code_points = matcher_count(&tagger->matcher, title, counts, counts + 2 * n) +
+	               matcher_count(&tagger->matcher, body, counts + n, counts + 2 * n);
+	return counts;
+}
+
+int dd_tagger_count_terms(const dd_tagger_t *tagger, const char *text, size_t *counts)
+{
+	size_t code_points;
+	size_t *patterns = count_patterns(tagger, "", text ? text : "", &code_points);
+	if (!patterns)
+		return -1;
+	size_t t = 0;
+	for (size_t i = 0; i < tagger->topic_count; i++)
+		for (size_t j = 0; j < tagger->topics[i].term_count; j++)
+			counts[t++] = patterns[tagger->matcher.pattern_count + tagger->topics[i].terms[j].pattern];
+	free(patterns);
+	return 0;
+}
+
+double dd_tagger_evidence(const dd_tagger_t *tagger, const char *title, const char *body, double *evidence)
 {
 	if (!title)
 		title = "";
 	if (!body)
 		body = "";
 
+	size_t code_points = 0;
+	size_t *counts = count_patterns(tagger, title, body, &code_points);
+
 	/* Longer notes mention more things in passing; dividing by the square
 	 * root of the length keeps a long note from collecting every topic,
 	 * while a short note is not boosted past the reference length / 4. */
-	double length = (double)(count_code_points(title) + count_code_points(body));
+	double length = (double)code_points;
 	if (length < tagger->reference_length / 4)
 		length = tagger->reference_length / 4;
 	double length_factor = sqrt(length / tagger->reference_length);
 
-	for (size_t i = 0; i < tagger->topic_count; i++) {
+	size_t n = tagger->matcher.pattern_count, t = 0;
+	for (size_t i = 0; i < tagger->topic_count; i++)
+		for (size_t j = 0; j < tagger->topics[i].term_count; j++, t++) {
+			size_t pattern = tagger->topics[i].terms[j].pattern;
+			double hits =
+			    counts ? (double)counts[n + pattern] + tagger->title_weight * (double)counts[pattern] : 0;
+			evidence[t] = hits > 0 ? log2(1 + hits) : 0;
+		}
+	free(counts);
+	return length_factor;
+}
+
+void dd_tagger_score(const dd_tagger_t *tagger, const char *title, const char *body, double *scores)
+{
+	double *evidence = malloc((tagger->term_count + 1) * sizeof *evidence);
+	double length_factor = evidence ? dd_tagger_evidence(tagger, title, body, evidence) : 1;
+	for (size_t i = 0, t = 0; i < tagger->topic_count; i++) {
 		const struct tagger_topic *topic = &tagger->topics[i];
 		double sum = 0;
-		for (size_t j = 0; j < topic->term_count; j++) {
-			const struct tagger_term *term = &topic->terms[j];
-			double hits = (double)count_hits(body, term->text, term->length) +
-			              tagger->title_weight * (double)count_hits(title, term->text, term->length);
-			if (hits > 0)
-				sum += term->weight * log2(1 + hits);
-		}
+		for (size_t j = 0; j < topic->term_count; j++, t++)
+			if (evidence && evidence[t] > 0)
+				sum += topic->terms[j].weight * evidence[t];
 		scores[i] = sum / length_factor;
 	}
+	free(evidence);
 }
 
 size_t dd_tagger_tag(const dd_tagger_t *tagger, const char *title, const char *body, dd_tag_t *out, size_t max)

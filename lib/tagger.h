@@ -25,6 +25,23 @@
  * raises_others > 1 (a reflection on the whole visit, which recaps every
  * issue in passing) multiplies the other topics' thresholds by that factor
  * when it is itself a tag.
+ *
+ * Learned weights.  The weights and thresholds in effect may come from a
+ * second file next to the taxonomy, taxonomy.weights.tsv for taxonomy.json,
+ * written by dd-tagging-train (bench/) from labelled notes: the same terms
+ * and topics, only other numbers.  It is plain text, one setting a line
+ * (fields separated by one tab; '#' starts a comment line):
+ *
+ *   threshold	water	5.8
+ *   weight	water	自来水	2.41
+ *
+ * A term or threshold the file leaves out keeps its hand value; a topic or
+ * term the taxonomy does not have makes the file stale, and it is refused.
+ * No file: the hand weights of taxonomy.json.
+ *
+ * Finding terms is one pass over the note's bytes (an Aho-Corasick
+ * automaton over every distinct term, built at load), counting each term's
+ * non-overlapping occurrences leftmost first.
  */
 #ifndef DD_TAGGER_H
 #define DD_TAGGER_H
@@ -41,17 +58,46 @@ typedef struct dd_tag {
 	int manual;   /* 1 if a person set the tag; the tagger always writes 0 */
 } dd_tag_t;
 
-/* Loads the taxonomy and its tagging terms from taxonomy_path.
+/* Loads the taxonomy and its tagging terms from taxonomy_path, and the
+ * learned weights next to it when that file exists (dd_tagger_weights_path).
  * Returns DD_OK and a new tagger in *out (free it with dd_tagger_free);
- * DD_ERR_IO if the file cannot be read; DD_ERR_INVALID if it is not JSON or
- * breaks the format (the message names the file and the topic at fault);
- * DD_ERR_NOMEM if memory runs out.  On failure *out is set to NULL. */
+ * DD_ERR_IO if the taxonomy cannot be read; DD_ERR_INVALID if it is not JSON
+ * or breaks the format (the message names the file and the topic at fault),
+ * or if the weights file exists but is malformed or stale (the message
+ * names it and the line); DD_ERR_NOMEM if memory runs out.  On failure
+ * *out is set to NULL. */
 dd_status_t dd_tagger_load(const char *taxonomy_path, dd_tagger_t **out, dd_error_t *err);
+
+/* The same, with the hand weights only: no weights file is read. */
+dd_status_t dd_tagger_load_hand(const char *taxonomy_path, dd_tagger_t **out, dd_error_t *err);
+
+/* Writes into out (size bytes) the weights file that goes with a taxonomy:
+ * its path with ".json" replaced by (or, without it, followed by)
+ * ".weights.tsv".  Returns 0, or -1 if it does not fit. */
+int dd_tagger_weights_path(const char *taxonomy_path, char *out, size_t size);
+
+/* Puts the weights of the file at path in effect (over the hand weights:
+ * what the file leaves out gets its hand value).  Returns DD_OK;
+ * DD_ERR_NOT_FOUND if there is no such file; DD_ERR_IO if it cannot be read;
+ * DD_ERR_INVALID, with "PATH:LINE: what is wrong", if a line is malformed,
+ * names a topic or term the taxonomy lacks, or repeats a setting; the
+ * tagger is unchanged on failure. */
+dd_status_t dd_tagger_read_weights(dd_tagger_t *tagger, const char *path, dd_error_t *err);
+
+/* Writes the weights in effect to path in the format above, comment (may
+ * be NULL; may span lines) as '#' lines on top.  DD_ERR_IO if it cannot be
+ * written, DD_ERR_INVALID if a term holds a tab or line break. */
+dd_status_t dd_tagger_write_weights(const dd_tagger_t *tagger, const char *path, const char *comment, dd_error_t *err);
+
+/* Puts weights in effect: term_weights[dd_tagger_term_count] and
+ * thresholds[dd_tagger_topic_count] (each > 0); NULL for either restores the
+ * hand values. */
+void dd_tagger_set_weights(dd_tagger_t *tagger, const double *term_weights, const double *thresholds);
 
 /* Frees a tagger; NULL is allowed. */
 void dd_tagger_free(dd_tagger_t *tagger);
 
-/* Number of topics, and the key / Chinese name / threshold of topic i
+/* Number of topics, and the key / Chinese name / threshold in effect of topic i
  * (0 <= i < count; strings are owned by the tagger). */
 size_t dd_tagger_topic_count(const dd_tagger_t *tagger);
 const char *dd_tagger_topic_key(const dd_tagger_t *tagger, size_t i);
@@ -60,6 +106,23 @@ double dd_tagger_topic_threshold(const dd_tagger_t *tagger, size_t i);
 
 /* Index of the topic with this key, or -1. */
 int dd_tagger_find_topic(const dd_tagger_t *tagger, const char *key);
+
+/* The terms of all topics are numbered 0 .. dd_tagger_term_count - 1, topic
+ * after topic, each topic's in file order.  dd_tagger_term_text returns the
+ * text of term (owned by the tagger; NULL if out of range) and, when the
+ * pointers are not NULL, its topic and the weight in effect. */
+size_t dd_tagger_term_count(const dd_tagger_t *tagger);
+const char *dd_tagger_term_text(const dd_tagger_t *tagger, size_t term, size_t *topic, double *weight);
+
+/* counts[term] = non-overlapping occurrences of each term in text (NULL:
+ * none), leftmost first.  Returns 0, or -1 if memory runs out. */
+int dd_tagger_count_terms(const dd_tagger_t *tagger, const char *text, size_t *counts);
+
+/* Evidence of each term in one note: evidence[term] = log2(1 + hits), hits
+ * counting title occurrences title_weight times (0 when absent).  Returns
+ * the length divisor, so that a topic's score is the sum over its terms of
+ * weight * evidence / divisor.  When memory runs out every evidence is 0. */
+double dd_tagger_evidence(const dd_tagger_t *tagger, const char *title, const char *body, double *evidence);
 
 /* Raw score of every topic for one note, written to scores[0 ..
  * topic_count-1] (the caller's array).  Useful to study thresholds. */

@@ -302,6 +302,157 @@ static void test_title_hit_weighs_more_than_body_hit(void **state)
 	dd_tagger_free(tagger);
 }
 
+/* --- the matcher --------------------------------------------------------- */
+
+/* What the tagger counted before its automaton, kept here as the reference:
+ * strstr again from the end of each hit. */
+static size_t strstr_count(const char *text, const char *term)
+{
+	size_t hits = 0, length = strlen(term);
+	for (const char *p = strstr(text, term); p; p = strstr(p + length, term))
+		hits++;
+	return hits;
+}
+
+/* Every term's count in text equals strstr's. */
+static void expect_counts_as_strstr(const dd_tagger_t *tagger, const char *text, const char *what)
+{
+	size_t n = dd_tagger_term_count(tagger);
+	size_t *counts = calloc(n, sizeof *counts);
+	assert_non_null(counts);
+	assert_int_equal(dd_tagger_count_terms(tagger, text, counts), 0);
+	for (size_t t = 0; t < n; t++) {
+		const char *term = dd_tagger_term_text(tagger, t, NULL, NULL);
+		if (counts[t] != strstr_count(text, term))
+			fail_msg("%s: term %s counted %zu times, strstr says %zu", what, term, counts[t],
+			         strstr_count(text, term));
+	}
+	free(counts);
+}
+
+/* A taxonomy whose terms overlap and nest; count of each term in text. */
+static const char *nested_taxonomy = "{\"topics\": ["
+                                     "{\"key\": \"water\", \"name\": \"饮水\", \"terms\": "
+                                     "{\"自来水\": 1, \"来水\": 1, \"水\": 1, \"水水\": 1, \"自来水厂\": 1}},"
+                                     "{\"key\": \"ascii\", \"name\": \"英文\", \"terms\": "
+                                     "{\"aa\": 1, \"aab\": 1, \"b\": 1, \"水\": 1}}]}";
+
+static size_t count_of(const dd_tagger_t *tagger, const char *text, const char *topic_key, const char *term)
+{
+	size_t n = dd_tagger_term_count(tagger), topic, result = SIZE_MAX;
+	size_t *counts = calloc(n, sizeof *counts);
+	assert_non_null(counts);
+	assert_int_equal(dd_tagger_count_terms(tagger, text, counts), 0);
+	for (size_t t = 0; t < n; t++)
+		if (strcmp(dd_tagger_term_text(tagger, t, &topic, NULL), term) == 0 &&
+		    strcmp(dd_tagger_topic_key(tagger, topic), topic_key) == 0)
+			result = counts[t];
+	free(counts);
+	assert_true(result != SIZE_MAX);
+	return result;
+}
+
+static void test_matcher_overlapping_and_nested_terms(void **state)
+{
+	(void)state;
+	dd_error_t err;
+	dd_tagger_t *tagger;
+	assert_int_equal(load_text(nested_taxonomy, &tagger, &err), DD_OK);
+	assert_int_equal(dd_tagger_term_count(tagger), 9);
+	const char *text = "自来水厂的自来水，水水水。aaab aab";
+	/* nested: 自来水厂 holds 自来水 holds 来水 holds 水, each counted */
+	assert_int_equal(count_of(tagger, text, "water", "自来水厂"), 1);
+	assert_int_equal(count_of(tagger, text, "water", "自来水"), 2);
+	assert_int_equal(count_of(tagger, text, "water", "来水"), 2);
+	assert_int_equal(count_of(tagger, text, "water", "水"), 5);
+	/* a term overlapping itself counts leftmost non-overlapping hits */
+	assert_int_equal(count_of(tagger, text, "water", "水水"), 1);
+	assert_int_equal(count_of(tagger, text, "ascii", "aa"), 2);
+	assert_int_equal(count_of(tagger, text, "ascii", "aab"), 2);
+	assert_int_equal(count_of(tagger, text, "ascii", "b"), 2);
+	/* the same text in two topics is counted for both */
+	assert_int_equal(count_of(tagger, text, "ascii", "水"), 5);
+	expect_counts_as_strstr(tagger, text, "nested");
+	expect_counts_as_strstr(tagger, "aaaaaaab水水水水水水水", "runs");
+	dd_tagger_free(tagger);
+}
+
+static void test_matcher_multibyte_boundaries(void **state)
+{
+	(void)state;
+	dd_error_t err;
+	dd_tagger_t *tagger;
+	assert_int_equal(load_text(nested_taxonomy, &tagger, &err), DD_OK);
+	/* 尴 is E5 B0 B4 and 水 E6 B0 B4: the shared tail bytes are no hit */
+	assert_int_equal(count_of(tagger, "尴尬", "water", "水"), 0);
+	assert_int_equal(count_of(tagger, "尴水尬", "water", "水"), 1);
+	/* broken UTF-8 around a term: still found, as strstr finds it */
+	const char broken[] = { (char)0xE6, (char)0xB0, 'a',        'a',        (char)0xE6,
+		                (char)0xB0, (char)0xB4, (char)0xB4, (char)0xFF, 0 };
+	assert_int_equal(count_of(tagger, broken, "water", "水"), 1);
+	expect_counts_as_strstr(tagger, broken, "broken UTF-8");
+	dd_tagger_free(tagger);
+}
+
+static void test_matcher_empty_and_huge_note(void **state)
+{
+	const dd_tagger_t *tagger = *state;
+	expect_counts_as_strstr(tagger, "", "empty");
+	size_t n = dd_tagger_term_count(tagger);
+	size_t *counts = calloc(n, sizeof *counts);
+	assert_non_null(counts);
+	assert_int_equal(dd_tagger_count_terms(tagger, NULL, counts), 0);
+	for (size_t t = 0; t < n; t++)
+		assert_int_equal(counts[t], 0);
+
+	/* 8 MB: 自来水 and 挑水 every 30 bytes, nothing else of the taxonomy */
+	const char *unit = "自来水挑水，一二三四五。";
+	size_t unit_length = strlen(unit), repeats = (8u << 20) / unit_length;
+	char *huge = malloc(repeats * unit_length + 1);
+	assert_non_null(huge);
+	for (size_t i = 0; i < repeats; i++)
+		memcpy(huge + i * unit_length, unit, unit_length);
+	huge[repeats * unit_length] = '\0';
+	assert_int_equal(dd_tagger_count_terms(tagger, huge, counts), 0);
+	size_t water = (size_t)dd_tagger_find_topic(tagger, "water"), topic, found = 0;
+	for (size_t t = 0; t < n; t++) {
+		const char *term = dd_tagger_term_text(tagger, t, &topic, NULL);
+		if (topic == water && (strcmp(term, "自来水") == 0 || strcmp(term, "挑水") == 0)) {
+			assert_int_equal(counts[t], repeats);
+			found++;
+		}
+	}
+	assert_int_equal(found, 2);
+	/* scored whole: water leads (the length divisor keeps it under its
+	 * threshold, so no tag) */
+	double scores[64];
+	assert_true(dd_tagger_topic_count(tagger) <= 64);
+	dd_tagger_score(tagger, "", huge, scores);
+	assert_true(scores[water] > 0);
+	for (size_t i = 0; i < dd_tagger_topic_count(tagger); i++)
+		assert_true(i == water || scores[i] < scores[water]);
+	free(huge);
+	free(counts);
+}
+
+/* The automaton counts every term of the bundled taxonomy in every bundled
+ * note (title and body) exactly as the strstr scan it replaced did. */
+static void test_matcher_equals_strstr_on_corpus(void **state)
+{
+	const dd_tagger_t *tagger = *state;
+	int checked = 0;
+	for (int id = 1; id <= 500; id++) {
+		char name[16], *title, *body;
+		snprintf(name, sizeof name, "N%04d", id);
+		char *text = read_note(name, &title, &body);
+		expect_counts_as_strstr(tagger, title, name);
+		expect_counts_as_strstr(tagger, body, name);
+		free(text);
+		checked++;
+	}
+	assert_int_equal(checked, 500);
+}
+
 /* --- bundled corpus notes with obvious topics ---------------------------- */
 
 static void expect_note_tags(const dd_tagger_t *tagger, const char *id, const char **expected, size_t expected_count)
@@ -350,6 +501,10 @@ int main(void)
 		cmocka_unit_test(test_new_topic_needs_no_code),
 		cmocka_unit_test(test_title_hit_weighs_more_than_body_hit),
 		cmocka_unit_test_setup_teardown(test_bundled_notes, setup_bundled, teardown_bundled),
+		cmocka_unit_test(test_matcher_overlapping_and_nested_terms),
+		cmocka_unit_test(test_matcher_multibyte_boundaries),
+		cmocka_unit_test_setup_teardown(test_matcher_empty_and_huge_note, setup_bundled, teardown_bundled),
+		cmocka_unit_test_setup_teardown(test_matcher_equals_strstr_on_corpus, setup_bundled, teardown_bundled),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
