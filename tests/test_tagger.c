@@ -18,6 +18,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -453,6 +454,176 @@ static void test_matcher_equals_strstr_on_corpus(void **state)
 	assert_int_equal(checked, 500);
 }
 
+/* --- learned weights ----------------------------------------------------- */
+
+static const char *tourism_taxonomy = "{ \"tagging\": { \"threshold\": 2.0 },\n"
+                                      "  \"topics\": [\n"
+                                      "   { \"key\": \"water\", \"name\": \"饮水安全\",\n"
+                                      "     \"terms\": { \"自来水\": 2, \"水窖\": 2 } },\n"
+                                      "   { \"key\": \"tourism\", \"name\": \"乡村旅游\", \"threshold\": 4.0,\n"
+                                      "     \"terms\": { \"农家乐\": 2, \"游客\": 1.5, \"民宿\": 2 } }\n"
+                                      "  ] }\n";
+
+/* Writes text to path (or removes path when text is NULL). */
+static void write_file(const char *path, const char *text)
+{
+	if (!text) {
+		unlink(path);
+		return;
+	}
+	FILE *file = fopen(path, "w");
+	assert_non_null(file);
+	fputs(text, file);
+	fclose(file);
+}
+
+/* Loads the tourism taxonomy with weights (NULL: no weights file). */
+static dd_status_t load_with_weights(const char *weights, dd_tagger_t **tagger, dd_error_t *err, char *weights_path)
+{
+	char path[64];
+	write_temp_file(path, tourism_taxonomy);
+	assert_int_equal(dd_tagger_weights_path(path, weights_path, 128), 0);
+	write_file(weights_path, weights);
+	dd_status_t status = dd_tagger_load(path, tagger, err);
+	unlink(path);
+	unlink(weights_path);
+	return status;
+}
+
+static void test_weights_path_follows_taxonomy(void **state)
+{
+	(void)state;
+	char path[64];
+	assert_int_equal(dd_tagger_weights_path("corpus/taxonomy.json", path, sizeof path), 0);
+	assert_string_equal(path, "corpus/taxonomy.weights.tsv");
+	assert_int_equal(dd_tagger_weights_path("/tmp/topics", path, sizeof path), 0);
+	assert_string_equal(path, "/tmp/topics.weights.tsv");
+	assert_int_equal(dd_tagger_weights_path("corpus/taxonomy.json", path, 20), -1);
+}
+
+static void test_weights_missing_file_keeps_hand_weights(void **state)
+{
+	(void)state;
+	dd_error_t err;
+	dd_tagger_t *tagger;
+	char weights_path[128];
+	assert_int_equal(load_with_weights(NULL, &tagger, &err, weights_path), DD_OK);
+	assert_true(dd_tagger_topic_threshold(tagger, 1) == 4.0);
+	dd_tag_t tags[4];
+	assert_int_equal(dd_tagger_tag(tagger, "", "来了一个游客，问了问路。", tags, 4), 0);
+	/* named but missing: not found, the tagger unchanged */
+	assert_int_equal(dd_tagger_read_weights(tagger, "/nonexistent/t.weights.tsv", &err), DD_ERR_NOT_FOUND);
+	assert_true(dd_tagger_topic_threshold(tagger, 1) == 4.0);
+	dd_tagger_free(tagger);
+}
+
+static void test_weights_file_changes_tags(void **state)
+{
+	(void)state;
+	dd_error_t err;
+	dd_tagger_t *tagger;
+	char weights_path[128];
+	const char *weights = "# learned\n"
+	                      "threshold\ttourism\t1.5\n"
+	                      "weight\ttourism\t游客\t4\r\n"
+	                      "\n"
+	                      "weight\twater\t水窖\t-1\n";
+	assert_int_equal(load_with_weights(weights, &tagger, &err, weights_path), DD_OK);
+	assert_true(dd_tagger_topic_threshold(tagger, 1) == 1.5);
+	assert_true(dd_tagger_topic_threshold(tagger, 0) == 2.0); /* left out: the hand value */
+	double weight;
+	assert_string_equal(dd_tagger_term_text(tagger, 1, NULL, &weight), "水窖");
+	assert_true(weight == -1);
+	assert_string_equal(dd_tagger_term_text(tagger, 0, NULL, &weight), "自来水");
+	assert_true(weight == 2);
+	/* one tourist is now enough */
+	dd_tag_t tags[4];
+	assert_int_equal(dd_tagger_tag(tagger, "", "来了一个游客，问了问路。", tags, 4), 1);
+	assert_string_equal(tags[0].key, "tourism");
+	/* and the hand weights come back on request */
+	dd_tagger_set_weights(tagger, NULL, NULL);
+	assert_int_equal(dd_tagger_tag(tagger, "", "来了一个游客，问了问路。", tags, 4), 0);
+	dd_tagger_free(tagger);
+}
+
+static void test_weights_malformed_file_is_refused(void **state)
+{
+	(void)state;
+	const struct {
+		const char *text, *says;
+	} bad[] = {
+		{ "threshold\ttourism\n", ":1: expected" },
+		{ "# c\nweight\ttourism\t游客\n", ":2: expected" },
+		{ "size\ttourism\t3\n", ":1: expected" },
+		{ "weight\ttourism\t游客\t3\textra\n", ":1: expected" },
+		{ "weight\ttourism\t游客\theavy\n", ":1: \"heavy\" is not a weight" },
+		{ "weight\ttourism\t游客\tnan\n", ":1: \"nan\" is not a weight" },
+		{ "weight\ttourism\t游客\t\n", ":1: \"\" is not a weight" },
+		{ "threshold\ttourism\t0\n", ":1: \"0\" is not a threshold" },
+		{ "threshold\ttourism\t1e999\n", ":1: \"1e999\" is not a threshold" },
+		{ "threshold\troads\t3\n", ":1: no topic \"roads\" in the taxonomy (stale weights" },
+		{ "weight\twater\t游客\t3\n", ":1: topic \"water\" has no term \"游客\"" },
+		{ "weight\twater\t水窖\t3\nweight\twater\t水窖\t2\n",
+		  ":2: weight of topic \"water\", term \"水窖\" given twice" },
+		{ "threshold\twater\t3\nthreshold\twater\t3\n", ":2: threshold of topic \"water\" given twice" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		dd_error_t err;
+		dd_tagger_t *tagger = (dd_tagger_t *)1;
+		char weights_path[128], expected[256];
+		assert_int_equal(load_with_weights(bad[i].text, &tagger, &err, weights_path), DD_ERR_INVALID);
+		assert_null(tagger);
+		snprintf(expected, sizeof expected, "%s%s", weights_path, bad[i].says);
+		if (strncmp(err.message, expected, strlen(expected)) != 0)
+			fail_msg("case %zu: message \"%s\", expected it to start \"%s\"", i, err.message, expected);
+		assert_null(strchr(err.message, '\n'));
+	}
+}
+
+static void test_weights_written_then_read_back(void **state)
+{
+	(void)state;
+	dd_error_t err;
+	dd_tagger_t *tagger, *other;
+	assert_int_equal(load_text(tourism_taxonomy, &tagger, &err), DD_OK);
+	assert_int_equal(load_text(tourism_taxonomy, &other, &err), DD_OK);
+	double weights[5] = { 2.5, -0.25, 1.125, 3, 0.5 }, thresholds[2] = { 2.75, 1.0 / 3 };
+	assert_int_equal(dd_tagger_term_count(tagger), 5);
+	dd_tagger_set_weights(tagger, weights, thresholds);
+	char path[64];
+	write_temp_file(path, "");
+	assert_int_equal(dd_tagger_write_weights(tagger, path, "two lines\nof comment", &err), DD_OK);
+	assert_int_equal(dd_tagger_read_weights(other, path, &err), DD_OK);
+	unlink(path);
+	for (size_t t = 0; t < 5; t++) {
+		double weight;
+		assert_non_null(dd_tagger_term_text(other, t, NULL, &weight));
+		assert_true(fabs(weight - weights[t]) < 1e-5);
+	}
+	assert_true(fabs(dd_tagger_topic_threshold(other, 1) - 1.0 / 3) < 1e-5);
+	assert_int_equal(dd_tagger_write_weights(tagger, "/nonexistent/dir/w.tsv", NULL, &err), DD_ERR_IO);
+	dd_tagger_free(tagger);
+	dd_tagger_free(other);
+}
+
+/* The bundled taxonomy comes with learned weights, and they are in effect. */
+static void test_bundled_weights_are_loaded(void **state)
+{
+	const dd_tagger_t *tagger = *state;
+	dd_error_t err;
+	dd_tagger_t *hand;
+	assert_int_equal(dd_tagger_load_hand(TAXONOMY_PATH, &hand, &err), DD_OK);
+	size_t differ = 0;
+	for (size_t t = 0; t < dd_tagger_term_count(tagger); t++) {
+		double learned, written;
+		assert_string_equal(dd_tagger_term_text(tagger, t, NULL, &learned),
+		                    dd_tagger_term_text(hand, t, NULL, &written));
+		differ += learned != written;
+	}
+	assert_true(differ > 0);
+	dd_tagger_free(hand);
+}
+
 /* --- bundled corpus notes with obvious topics ---------------------------- */
 
 static void expect_note_tags(const dd_tagger_t *tagger, const char *id, const char **expected, size_t expected_count)
@@ -501,6 +672,12 @@ int main(void)
 		cmocka_unit_test(test_new_topic_needs_no_code),
 		cmocka_unit_test(test_title_hit_weighs_more_than_body_hit),
 		cmocka_unit_test_setup_teardown(test_bundled_notes, setup_bundled, teardown_bundled),
+		cmocka_unit_test(test_weights_path_follows_taxonomy),
+		cmocka_unit_test(test_weights_missing_file_keeps_hand_weights),
+		cmocka_unit_test(test_weights_file_changes_tags),
+		cmocka_unit_test(test_weights_malformed_file_is_refused),
+		cmocka_unit_test(test_weights_written_then_read_back),
+		cmocka_unit_test_setup_teardown(test_bundled_weights_are_loaded, setup_bundled, teardown_bundled),
 		cmocka_unit_test(test_matcher_overlapping_and_nested_terms),
 		cmocka_unit_test(test_matcher_multibyte_boundaries),
 		cmocka_unit_test_setup_teardown(test_matcher_empty_and_huge_note, setup_bundled, teardown_bundled),
