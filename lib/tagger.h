@@ -125,7 +125,8 @@ int dd_tagger_count_terms(const dd_tagger_t *tagger, const char *text, size_t *c
 double dd_tagger_evidence(const dd_tagger_t *tagger, const char *title, const char *body, double *evidence);
 
 /* Raw score of every topic for one note, written to scores[0 ..
- * topic_count-1] (the caller's array).  Useful to study thresholds. */
+ * topic_count-1] (the caller's array; all 0 if memory runs out, so the
+ * note gets no tag).  Useful to study thresholds. */
 void dd_tagger_score(const dd_tagger_t *tagger, const char *title, const char *body, double *scores);
 
 /* Tags one note: title and body are its UTF-8 text (either may be NULL).
