@@ -253,7 +253,7 @@ static void test_search_equals_single_index(void **state)
 	expect_same((const char *[]){ "--json", "--limit", "40", "--sort", "date", "修路", NULL }, 0);
 	/* text output too (snippets and marks), and nothing found */
 	expect_same((const char *[]){ "合作医疗", NULL }, 0);
-	expect_same((const char *[]){ "--json", "没有这个词语", NULL }, 1);
+	expect_same((const char *[]){ "--json", "county:无此县", NULL }, 1);
 	/* more like this: relevance feedback over the shards' statistics */
 	expect_same((const char *[]){ "--json", "--like", "N0001", NULL }, 0);
 	expect_same((const char *[]){ "--json", "--like", "N0002", NULL }, 0);
