@@ -12,8 +12,8 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
-#include <climits>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
@@ -992,6 +992,66 @@ char *dd_query_describe(const dd_query_t *q)
 	}
 }
 
+// The weighting of opts on enquire, and its query.
+static void prepare(Xapian::Enquire &enquire, const dd_query_t *q, const dd_search_options_t *opts)
+{
+	enquire.set_query(q->q);
+	/* k1 and b as given (ranking.h chooses them); k2, k3 and
+	 * min_normlen at Xapian's own defaults */
+	if (opts->bm25_k1 > 0 || opts->bm25_b > 0)
+		enquire.set_weighting_scheme(Xapian::BM25Weight(opts->bm25_k1, 0, 1, opts->bm25_b, 0.5));
+}
+
+// Hits [first, first + count) of a match in relevance order into r, hits
+// of equal weight ordered by value slot `slot` rather than by Xapian's
+// document number (which depends on the order of indexing and on the
+// shards).  Xapian could sort so itself (relevance then value), but it
+// would read the value of every candidate; here only ties are read, in
+// the page.  A tie may straddle the end of the page, and Xapian then keeps
+// the tied hits of lowest document number: the match is asked one hit
+// more than the page, and again for more while the hit past the page ties
+// with the page's last one.  m holds the first match (made by enquire,
+// which carries the match spies); again makes the others.
+static void ranked_page(Xapian::MSet m, Xapian::Enquire &again, Xapian::doccount first, Xapian::doccount count,
+                        Xapian::doccount asked, Xapian::doccount check, Xapian::doccount docs, unsigned slot,
+                        dd_results &r)
+{
+	Xapian::doccount want = first + count;
+	while (want > 0 && m.size() == asked && m.size() > want && m[want].get_weight() == m[want - 1].get_weight() &&
+	       asked <= docs) {
+		asked = asked > docs / 2 ? docs + 1 : asked * 2;
+		m = again.get_mset(0, asked, check > asked ? check : asked);
+	}
+	if (count == 0 || first >= m.size())
+		return;
+	struct hit {
+		double weight;
+		Xapian::docid docid;
+		std::string key;
+	};
+	std::vector<hit> hits;
+	Xapian::doccount end = m.size() < want ? m.size() : want, from = first;
+	while (from > 0 && m[from - 1].get_weight() == m[from].get_weight())
+		from--;
+	while (end < m.size() && m[end].get_weight() == m[end - 1].get_weight())
+		end++;
+	for (Xapian::doccount i = from; i < end; i++) {
+		Xapian::MSetIterator it = m[i];
+		hits.push_back({ it.get_weight(), *it, std::string() });
+		bool tied = (i > from && m[i - 1].get_weight() == it.get_weight()) ||
+		            (i + 1 < end && m[i + 1].get_weight() == it.get_weight());
+		if (tied)
+			hits.back().key = it.get_document().get_value(slot);
+	}
+	std::stable_sort(hits.begin(), hits.end(), [](const hit &a, const hit &b) {
+		return a.weight != b.weight ? a.weight > b.weight : a.key < b.key;
+	});
+	for (Xapian::doccount i = first - from; i < hits.size() && i < want - from; i++) {
+		r.scores.push_back(hits[i].weight);
+		r.docids.push_back(hits[i].docid);
+	}
+}
+
 dd_status_t dd_db_search(dd_db_t *db, const dd_query_t *q, const dd_search_options_t *opts, dd_results_t **out,
                          dd_error_t *err)
 {
@@ -1000,43 +1060,48 @@ dd_status_t dd_db_search(dd_db_t *db, const dd_query_t *q, const dd_search_optio
 		std::unique_ptr<dd_results> r(new dd_results);
 		r->db = *db->read;
 		r->path = db->path;
-		Xapian::Enquire enquire(*db->read);
-		enquire.set_query(q->q);
-		/* k1 and b as given (ranking.h chooses them); k2, k3 and
-		 * min_normlen at Xapian's own defaults */
-		if (opts->bm25_k1 > 0 || opts->bm25_b > 0)
-			enquire.set_weighting_scheme(Xapian::BM25Weight(opts->bm25_k1, 0, 1, opts->bm25_b, 0.5));
+		Xapian::Enquire enquire(*db->read), again(*db->read), counting(*db->read);
+		prepare(enquire, q, opts);
+		prepare(again, q, opts);
+		counting.set_query(q->q);
 		if (opts->sort_by_value)
 			enquire.set_sort_by_value_then_relevance(opts->sort_slot, opts->sort_descending != 0);
-		else if (opts->tie_break)
-			enquire.set_sort_by_relevance_then_value(opts->tie_slot, false);
 		r->facets.resize(opts->facet_slot_count);
 		std::vector<std::unique_ptr<Xapian::ValueCountMatchSpy>> spies;
-		// Xapian 1.4 counts a remote shard's hits twice when the order is
-		// not relevance alone (its matcher shows the hits the shard sent
-		// back to the spies again, though the shard counted them): over
-		// remote shards the facets are counted by a match of their own,
-		// in relevance order.
-		bool apart = db->remote && (opts->sort_by_value || opts->tie_break);
-		Xapian::Enquire counting(*db->read);
-		counting.set_query(q->q);
+		// Xapian 1.4 counts a remote shard's hits twice when sorting by
+		// value (its matcher shows the hits the shard sent back to the
+		// spies again, though the shard counted them): then the facets
+		// are counted by a match of their own, in relevance order.
+		bool apart = db->remote && opts->sort_by_value;
 		for (size_t f = 0; f < opts->facet_slot_count; f++) {
 			spies.emplace_back(new Xapian::ValueCountMatchSpy(opts->facet_slots[f]));
 			(apart ? counting : enquire).add_matchspy(spies.back().get());
 		}
-		Xapian::doccount check = opts->check_at_least ? opts->check_at_least : 0;
+		Xapian::doccount docs = db->read->get_doccount();
+		Xapian::doccount check = opts->check_at_least ? static_cast<Xapian::doccount>(opts->check_at_least) : 0;
 		if (opts->facet_slot_count)
-			check = db->read->get_doccount();
+			check = docs;
 		if (apart && opts->facet_slot_count)
 			counting.get_mset(0, 0, check);
-		Xapian::MSet mset = enquire.get_mset(opts->offset, opts->limit, check);
+		// offset and limit are at most DD_SEARCH_MAX_OFFSET (searching.h)
+		// or the number of notes: first + count + 1 fits a doccount
+		Xapian::doccount first = static_cast<Xapian::doccount>(opts->offset < docs ? opts->offset : docs);
+		Xapian::doccount count = static_cast<Xapian::doccount>(opts->limit < docs ? opts->limit : docs);
+		if (opts->sort_by_value || !opts->tie_break) {
+			Xapian::MSet mset = enquire.get_mset(first, count, check);
+			r->total = mset.get_matches_estimated();
+			for (auto m = mset.begin(); m != mset.end(); ++m) {
+				r->scores.push_back(m.get_weight());
+				r->docids.push_back(*m);
+			}
+		} else {
+			Xapian::doccount asked = first + count + 1;
+			Xapian::MSet mset = enquire.get_mset(0, asked, check > asked ? check : asked);
+			r->total = mset.get_matches_estimated();
+			ranked_page(mset, again, first, count, asked, check, docs, opts->tie_slot, *r);
+		}
 		for (size_t f = 0; f < spies.size(); f++)
 			add_facet_counts(*spies[f], &r->facets[f]);
-		r->total = mset.get_matches_estimated();
-		for (auto m = mset.begin(); m != mset.end(); ++m) {
-			r->scores.push_back(m.get_weight());
-			r->docids.push_back(*m);
-		}
 		*out = r.release();
 		return DD_OK;
 	} catch (...) {

@@ -54,8 +54,9 @@ dd_status_t dd_db_open_write(const char *path, dd_db_t **out, dd_error_t *err);
 
 /* Opens an existing index for reading.  DD_ERR_NOT_FOUND if nothing is at
  * path or it is an empty folder; DD_ERR_INVALID if path is a folder
- * holding something other than an index; DD_ERR_INDEX / DD_ERR_IO when the
- * index is damaged or unreadable.
+ * holding something other than an index, or a file that is not a stub
+ * ("'PATH' is a file, not a dundian index"); DD_ERR_INDEX / DD_ERR_IO when
+ * the index is damaged or unreadable.
  *
  * path may also be a stub: a text file listing the shards of one index,
  * one a line, in Xapian's stub format ('#' starts a comment line):

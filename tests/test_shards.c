@@ -277,6 +277,65 @@ static void assert_one_line_with(const char *text, const char *needle)
 	assert_null(strchr(text, '\n') + 1 == text + strlen(text) ? NULL : strchr(strchr(text, '\n') + 1, '\n'));
 }
 
+/* Notes that score the same: a single index lists them in the order they
+ * were indexed (Xapian's document numbers), shards interleave them; both
+ * must give id order, on every page, whatever the file names. */
+static void test_ties_in_id_order(void **state)
+{
+	(void)state;
+	char root[4400], notes[4500], one[4500], parts[2][4500], stub[4600];
+	snprintf(root, sizeof root, "%s/ties", area);
+	snprintf(notes, sizeof notes, "%s/notes", root);
+	assert_int_equal(mkdir(root, 0755), 0);
+	assert_int_equal(mkdir(notes, 0755), 0);
+	/* file names in the reverse order of the ids: indexing goes by path */
+	for (int i = 0; i < 24; i++) {
+		char name[32], text[512];
+		snprintf(name, sizeof name, "f%02d.md", 23 - i);
+		snprintf(text, sizeof text,
+		         "---\nid: T%02d\ntitle: 同一天\ndate: 2007-05-01\ncounty: 平县\n---\n村里修路，路面硬化了。\n",
+		         i);
+		assert_int_equal(cli_write_file(notes, name, text), 0);
+	}
+	snprintf(one, sizeof one, "%s/one", root);
+	cli_result_t r = cli_run("dundian-index", "--quiet", "--db", one, notes, (char *)NULL);
+	assert_int_equal(r.status, 0);
+	cli_result_free(&r);
+	for (int k = 0; k < 2; k++) {
+		char shard[8];
+		snprintf(shard, sizeof shard, "%d/2", k + 1);
+		snprintf(parts[k], sizeof parts[k], "%s/part%d", root, k + 1);
+		r = cli_run("dundian-index", "--quiet", "--shard", shard, "--db", parts[k], notes, (char *)NULL);
+		assert_int_equal(r.status, 0);
+		cli_result_free(&r);
+	}
+	assert_int_equal(cli_write_file(root, "ties.stub", "auto part1\nauto part2\n"), 0);
+	snprintf(stub, sizeof stub, "%s/ties.stub", root);
+	static const char *const pages[][2] = { { "0", "24" }, { "0", "5" }, { "3", "5" }, { "20", "10" } };
+	static const char *const queries[] = { "修路", "county:平县", "\"路面\"" };
+	for (size_t q = 0; q < sizeof queries / sizeof *queries; q++) {
+		for (size_t p = 0; p < sizeof pages / sizeof *pages; p++) {
+			const char *args[] = { "--json",    "--offset", pages[p][0], "--limit",
+				               pages[p][1], queries[q], NULL };
+			char *a = answer(one, args, 0), *b = answer(stub, args, 0);
+			char *ids = cli_hit_ids(a), want[256] = "";
+			int from = atoi(pages[p][0]), n = atoi(pages[p][1]);
+			for (int i = from; i < from + n && i < 24; i++) {
+				char id[24];
+				snprintf(id, sizeof id, "%sT%02d", want[0] ? " " : "", i);
+				strcat(want, id);
+			}
+			if (strcmp(ids, want) != 0)
+				fail_msg("%s, page %s+%s: %s, not in id order %s", queries[q], pages[p][0], pages[p][1],
+				         ids, want);
+			assert_string_equal(a, b);
+			free(ids);
+			free(a);
+			free(b);
+		}
+	}
+}
+
 static void test_bad_stubs(void **state)
 {
 	(void)state;
@@ -370,6 +429,7 @@ int main(void)
 		cmocka_unit_test(test_shards_split_the_notes),
 		cmocka_unit_test(test_search_equals_single_index),
 		cmocka_unit_test(test_excerpt_and_report_equal_single_index),
+		cmocka_unit_test(test_ties_in_id_order),
 		cmocka_unit_test(test_bad_stubs),
 		cmocka_unit_test(test_shard_option), /* last: it turns the single index into a shard */
 	};
