@@ -254,16 +254,36 @@ static void on_rejected(const char *message, void *ctx)
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: dundian-index [--db DIR] [--vocabulary DIR] [--quiet] [PATH...]\n"
+	        "usage: dundian-index [--db DIR] [--vocabulary DIR] [--shard K/N] [--quiet] [PATH...]\n"
 	        "  PATH        a note (.md or .txt) or a folder searched recursively for them\n"
 	        "              (default: the bundled corpus, %s/corpus/notes)\n"
 	        "  --db DIR    the index folder (default: $DUNDIAN_DB, else ./index)\n"
 	        "  --vocabulary DIR  where dictionary.txt, thesaurus.txt and taxonomy.json are\n"
 	        "              (default: %s/corpus; all three must be there)\n"
+	        "  --shard K/N index only shard K of N (1 <= K <= N <= 4096): the notes whose id\n"
+	        "              hashes to it (FNV-1a of the id, modulo N); see README.md\n"
 	        "  --quiet     no progress bar\n"
 	        "exit status: 0 all indexed, 1 some notes rejected or paths skipped, 2 usage error (or a wrong\n"
 	        "vocabulary folder), 3 the index could not be updated\n",
 	        DD_SOURCE_DIR, DD_SOURCE_DIR);
+}
+
+/* "K/N" with 1 <= K <= N <= 4096 into *k (from 0) and *n; -1 if not. */
+static int parse_shard(const char *text, unsigned *k, unsigned *n)
+{
+	char *end;
+	errno = 0;
+	if (text[0] < '1' || text[0] > '9')
+		return -1;
+	unsigned long a = strtoul(text, &end, 10);
+	if (errno || *end != '/' || end[1] < '1' || end[1] > '9')
+		return -1;
+	unsigned long b = strtoul(end + 1, &end, 10);
+	if (errno || *end || a > b || b > 4096)
+		return -1;
+	*k = (unsigned)a - 1;
+	*n = (unsigned)b;
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -271,7 +291,9 @@ int main(int argc, char **argv)
 	const char *db_path = getenv("DUNDIAN_DB") ? getenv("DUNDIAN_DB") : "index";
 	const char *vocabulary_dir = DD_SOURCE_DIR "/corpus";
 	int quiet = 0;
+	unsigned shard = 0, n_shards = 1;
 	static const struct option options[] = { { "db", required_argument, NULL, 'd' },
+		                                 { "shard", required_argument, NULL, 's' },
 		                                 { "vocabulary", required_argument, NULL, 'v' },
 		                                 { "quiet", no_argument, NULL, 'q' },
 		                                 { "help", no_argument, NULL, 'h' },
@@ -287,6 +309,15 @@ int main(int argc, char **argv)
 			break;
 		case 'q':
 			quiet = 1;
+			break;
+		case 's':
+			if (parse_shard(optarg, &shard, &n_shards) != 0) {
+				fprintf(
+				    stderr,
+				    "dundian-index: bad --shard '%s': give K/N, shard K of N, 1 <= K <= N <= 4096\n",
+				    optarg);
+				return EXIT_USAGE;
+			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -326,7 +357,8 @@ int main(int argc, char **argv)
 	int show_progress = !quiet && isatty(STDERR_FILENO);
 	dd_sync_events_t events = { on_file, on_rejected, &show_progress };
 	dd_sync_counts_t done;
-	int fatal = dd_sync_mirror(db, &ix, (const char *const *)w.files.v, w.files.n, &events, &done, &err) != DD_OK;
+	int fatal = dd_sync_mirror_shard(db, &ix, shard, n_shards, (const char *const *)w.files.v, w.files.n, &events,
+	                                 &done, &err) != DD_OK;
 	if (show_progress)
 		fprintf(stderr, "\r\033[K");
 	if (fatal)
@@ -338,8 +370,11 @@ int main(int argc, char **argv)
 	if (fatal)
 		return EXIT_FATAL;
 	size_t rejected = done.rejected + w.skipped;
-	printf("%zu added, %zu updated, %zu removed, %zu unchanged, %zu rejected in %.2f s; %s holds %zu note%s\n",
-	       done.added, done.updated, done.removed, done.unchanged, rejected, now_seconds() - started, db_path,
-	       total, total == 1 ? "" : "s");
+	char elsewhere[64] = "";
+	if (n_shards > 1)
+		snprintf(elsewhere, sizeof elsewhere, ", %zu in other shards", done.elsewhere);
+	printf("%zu added, %zu updated, %zu removed, %zu unchanged, %zu rejected%s in %.2f s; %s holds %zu note%s\n",
+	       done.added, done.updated, done.removed, done.unchanged, rejected, elsewhere, now_seconds() - started,
+	       db_path, total, total == 1 ? "" : "s");
 	return rejected ? EXIT_REJECTED : 0;
 }

@@ -339,17 +339,18 @@ dd_status_t dd_note_document(dd_indexing_t *ix, const dd_note_t *note, uint64_t 
 			strcat(topics, "\n");
 		strcat(topics, tags[i].key);
 	}
-	char hash[32];
+	char hash[32], date_id[160];
 	snprintf(hash, sizeof hash, "%016" PRIx64, fingerprint);
+	/* ids are at most 64 bytes and dates 10 (note.c) */
+	snprintf(date_id, sizeof date_id, "%s\t%s", note->date ? note->date : "", note->id);
 	const struct {
 		unsigned slot;
 		const char *value;
 		size_t len;
 	} values[] = {
-		{ DD_SLOT_TOPICS, topics, strlen(topics) },
-		{ DD_SLOT_PATH, note->path, strlen(note->path) },
-		{ DD_SLOT_BODY, note->body, note->body_len },
-		{ DD_SLOT_HASH, hash, strlen(hash) },
+		{ DD_SLOT_TOPICS, topics, strlen(topics) },   { DD_SLOT_PATH, note->path, strlen(note->path) },
+		{ DD_SLOT_BODY, note->body, note->body_len }, { DD_SLOT_HASH, hash, strlen(hash) },
+		{ DD_SLOT_ID, note->id, strlen(note->id) },   { DD_SLOT_DATE_ID, date_id, strlen(date_id) },
 	};
 	for (size_t i = 0; st == DD_OK && i < sizeof values / sizeof *values; i++)
 		st = dd_doc_set_value(doc, values[i].slot, values[i].value, values[i].len, err);

@@ -65,6 +65,9 @@ void dd_ranking_search_options(const dd_ranking_t *r, dd_search_options_t *opts,
 	opts->limit = limit;
 	opts->bm25_k1 = r->bm25_k1;
 	opts->bm25_b = r->bm25_b;
+	/* equal scores by note id: the same order whatever the shards */
+	opts->tie_break = 1;
+	opts->tie_slot = DD_SLOT_ID;
 }
 
 double dd_ranking_passage_score(double coverage, size_t cover, double hits, size_t chars)

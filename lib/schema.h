@@ -35,7 +35,7 @@
 /* Bumped whenever the terms or values a note gives change: an index built
  * with another version is refused by searching (re-index it) and every
  * note of it is rebuilt by the next indexing run. */
-#define DD_SCHEMA_VERSION "dundian-schema-6"
+#define DD_SCHEMA_VERSION "dundian-schema-7"
 
 /* Xapian refuses terms longer than this (xapian_wrap.h); longer field
  * values are indexed by a hash (see dd_schema_filter_term). */
@@ -53,8 +53,12 @@ typedef enum {
 	DD_SLOT_VILLAGE = 8,
 	DD_SLOT_TOWNSHIP = 9,
 	DD_SLOT_POST = 10,
-	DD_SLOT_BODY = 11 /* the body text, kept apart from the data so
-	                     listing hits never reads whole notes */
+	DD_SLOT_BODY = 11, /* the body text, kept apart from the data so
+	                      listing hits never reads whole notes */
+	/* Orders that do not depend on how notes were indexed or sharded:
+	 * Xapian's document numbers do, so ties are broken by these. */
+	DD_SLOT_ID = 12,     /* the note id: equal relevance, by id */
+	DD_SLOT_DATE_ID = 13 /* date, tab, id: by date, then id */
 } dd_slot_t;
 
 #define DD_NO_SLOT (-1)

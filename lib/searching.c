@@ -254,9 +254,9 @@ dd_status_t dd_search(dd_engine_t *e, const dd_search_request_t *req, dd_search_
 	dd_engine_search_options(&opts, req->offset, req->limit == DD_SEARCH_ALL ? doc_count : req->limit);
 	opts.check_at_least = req->check_at_least == DD_SEARCH_ALL ? doc_count : req->check_at_least;
 	if (req->sort == DD_SORT_DATE || !ranked) {
-		/* nothing to rank by: oldest first */
+		/* nothing to rank by: oldest first (same day: by id) */
 		opts.sort_by_value = 1;
-		opts.sort_slot = DD_SLOT_DATE;
+		opts.sort_slot = DD_SLOT_DATE_ID;
 		opts.sort_descending = 0;
 	}
 	opts.facet_slots = slots;

@@ -197,6 +197,14 @@ void dd_sync_withdraw(dd_sync_t *s, size_t file)
 	release_claim(s, file);
 }
 
+void dd_sync_elsewhere(dd_sync_t *s, size_t file)
+{
+	if (file >= s->n_paths || s->action[file] == DD_SYNC_ELSEWHERE)
+		return;
+	s->action[file] = DD_SYNC_ELSEWHERE;
+	s->counts.elsewhere++;
+}
+
 int dd_sync_removes(const dd_sync_t *s, size_t k)
 {
 	if (k >= s->n_known || s->seen[k])
@@ -204,7 +212,19 @@ int dd_sync_removes(const dd_sync_t *s, size_t k)
 	if (!s->known[k].exists)
 		return 1;
 	long file = find_file(s, s->known[k].path);
-	return file >= 0 && s->claims[file].id != NULL;
+	return file >= 0 && (s->claims[file].id != NULL || s->action[file] == DD_SYNC_ELSEWHERE);
+}
+
+unsigned dd_sync_shard_of(const char *id, unsigned n_shards)
+{
+	if (n_shards < 2)
+		return 0;
+	uint64_t h = 14695981039346656037u; /* FNV-1a, 64 bits */
+	for (const unsigned char *p = (const unsigned char *)id; *p; p++) {
+		h ^= *p;
+		h *= 1099511628211u;
+	}
+	return (unsigned)(h % n_shards);
 }
 
 dd_sync_counts_t dd_sync_counts(const dd_sync_t *s)
@@ -306,8 +326,8 @@ static void tell_rejected(const dd_sync_events_t *ev, const char *line)
 /* Reads, decides and writes file i.  A note that cannot be read or made
  * into a document (even for want of memory: it may be a huge file) is
  * rejected; only a failure of the index or of the plan ends the run. */
-static dd_status_t mirror_file(dd_sync_t *plan, dd_db_t *db, dd_indexing_t *ix, const char *path, size_t i,
-                               const dd_sync_events_t *ev, dd_error_t *err)
+static dd_status_t mirror_file(dd_sync_t *plan, dd_db_t *db, dd_indexing_t *ix, const unsigned shard[2],
+                               const char *path, size_t i, const dd_sync_events_t *ev, dd_error_t *err)
 {
 	dd_error_t note_err;
 	dd_note_t *note;
@@ -315,6 +335,11 @@ static dd_status_t mirror_file(dd_sync_t *plan, dd_db_t *db, dd_indexing_t *ix, 
 	if (dd_note_load(path, &note, &note_err) != DD_OK) {
 		tell_rejected(ev, note_err.message);
 		return dd_sync_decide(plan, i, NULL, NULL, &d, err);
+	}
+	if (dd_sync_shard_of(note->id, shard[1]) != shard[0]) {
+		dd_sync_elsewhere(plan, i);
+		dd_note_free(note);
+		return DD_OK;
 	}
 	char term[DD_TERM_MAX + 32], hash[32];
 	dd_schema_id_term(note->id, term, sizeof term);
@@ -344,18 +369,55 @@ static dd_status_t mirror_file(dd_sync_t *plan, dd_db_t *db, dd_indexing_t *ix, 
 	return st;
 }
 
+/* Moves the known notes of other shards (by their id term, DD_PREFIX_ID
+ * and the id) behind the others, keeping each part in id order; *ours
+ * gets how many are this shard's.  DD_ERR_NOMEM. */
+static dd_status_t keep_shard(known_list_t *k, const unsigned shard[2], size_t *ours, dd_error_t *err)
+{
+	size_t prefix = strlen(DD_PREFIX_ID), n_others = 0;
+	*ours = 0;
+	if (shard[1] < 2) {
+		*ours = k->n;
+		return DD_OK;
+	}
+	dd_sync_known_t *others = malloc((k->n ? k->n : 1) * sizeof *others);
+	if (!others)
+		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < k->n; i++) {
+		if (dd_sync_shard_of(k->v[i].id + prefix, shard[1]) == shard[0])
+			k->v[(*ours)++] = k->v[i];
+		else
+			others[n_others++] = k->v[i];
+	}
+	memcpy(k->v + *ours, others, n_others * sizeof *others);
+	free(others);
+	return DD_OK;
+}
+
 dd_status_t dd_sync_mirror(dd_db_t *db, dd_indexing_t *ix, const char *const *paths, size_t n,
                            const dd_sync_events_t *events, dd_sync_counts_t *counts, dd_error_t *err)
 {
+	return dd_sync_mirror_shard(db, ix, 0, 1, paths, n, events, counts, err);
+}
+
+dd_status_t dd_sync_mirror_shard(dd_db_t *db, dd_indexing_t *ix, unsigned shard_index, unsigned n_shards,
+                                 const char *const *paths, size_t n, const dd_sync_events_t *events,
+                                 dd_sync_counts_t *counts, dd_error_t *err)
+{
 	*counts = (dd_sync_counts_t){ 0 };
+	const unsigned shard[2] = { shard_index, n_shards };
 	known_list_t known = { NULL, 0, 0, db, DD_OK };
 	dd_status_t st = dd_db_foreach_term(db, DD_PREFIX_ID, collect_known, &known, err);
 	if (st == DD_OK && known.status != DD_OK)
 		st = dd_error_set(err, known.status, "out of memory");
 	dd_sync_t *plan = NULL;
+	size_t ours = 0;
 	if (st == DD_OK) {
 		check_known_files(&known, paths, n);
-		st = dd_sync_new(known.v, known.n, paths, n, &plan, err);
+		st = keep_shard(&known, shard, &ours, err);
+	}
+	if (st == DD_OK) {
+		st = dd_sync_new(known.v, ours, paths, n, &plan, err);
 	}
 	if (st != DD_OK) {
 		free_known(&known);
@@ -365,10 +427,10 @@ dd_status_t dd_sync_mirror(dd_db_t *db, dd_indexing_t *ix, const char *const *pa
 	for (size_t i = 0; st == DD_OK && i < n; i++) {
 		if (events && events->file)
 			events->file(i, n, paths[i], events->ctx);
-		st = mirror_file(plan, db, ix, paths[i], i, events, err);
+		st = mirror_file(plan, db, ix, shard, paths[i], i, events, err);
 	}
 	for (size_t k = 0; st == DD_OK && k < known.n; k++)
-		if (dd_sync_removes(plan, k))
+		if (k >= ours || dd_sync_removes(plan, k))
 			st = dd_db_delete_doc(db, known.v[k].id, err);
 	if (st == DD_OK)
 		st = dd_db_set_metadata(db, DD_META_DICTIONARY, ix->dictionary_text, err);
@@ -382,8 +444,10 @@ dd_status_t dd_sync_mirror(dd_db_t *db, dd_indexing_t *ix, const char *const *pa
 		st = dd_db_commit(db, err);
 	if (st != DD_OK)
 		dd_db_cancel(db);
-	else
+	if (st == DD_OK) {
 		*counts = dd_sync_counts(plan);
+		counts->removed += known.n - ours;
+	}
 	dd_sync_free(plan);
 	free_known(&known);
 	return st;

@@ -53,7 +53,8 @@ typedef enum {
 	DD_SYNC_UPDATE,    /* a known id whose note changed (or moved): replace it */
 	DD_SYNC_UNCHANGED, /* leave it */
 	DD_SYNC_DUPLICATE, /* rejected: its id is held by another file */
-	DD_SYNC_REJECTED   /* rejected before it had an id (or withdrawn) */
+	DD_SYNC_REJECTED,  /* rejected before it had an id (or withdrawn) */
+	DD_SYNC_ELSEWHERE  /* its note belongs to another shard (dd_sync_elsewhere) */
 } dd_sync_action_t;
 
 typedef struct dd_sync_decision {
@@ -68,7 +69,16 @@ typedef struct dd_sync_decision {
 
 typedef struct dd_sync_counts {
 	size_t added, updated, removed, unchanged, rejected;
+	size_t elsewhere; /* notes left to other shards */
 } dd_sync_counts_t;
+
+/* ---- shards ---------------------------------------------------------- */
+
+/* The shard, 0 .. n_shards-1, that the note id belongs to: the 64-bit
+ * FNV-1a hash of the id's bytes modulo n_shards (stable across runs,
+ * machines and versions; `dundian-index --shard K/N` keeps the notes of
+ * shard K-1).  0 when n_shards < 2. */
+unsigned dd_sync_shard_of(const char *id, unsigned n_shards);
 
 /* ---- the plan (pure) ------------------------------------------------ */
 
@@ -94,6 +104,12 @@ dd_status_t dd_sync_decide(dd_sync_t *s, size_t file, const char *id, const char
  * document could not be built): it counts as rejected, a later file may
  * claim its id, and the index keeps the note's previous version. */
 void dd_sync_withdraw(dd_sync_t *s, size_t file);
+
+/* The note of file belongs to another shard: it claims no id here, is
+ * counted as elsewhere, and a note the index holds for that file is
+ * removed (its file now holds a note of another shard), as for a file
+ * holding another id.  Called instead of dd_sync_decide. */
+void dd_sync_elsewhere(dd_sync_t *s, size_t file);
 
 /* Whether known note k is removed by the run (meaningful once every file
  * is decided). */
@@ -122,5 +138,15 @@ typedef struct dd_sync_events {
  * nothing of the run is kept: the index stays as the last run left it. */
 dd_status_t dd_sync_mirror(dd_db_t *db, dd_indexing_t *ix, const char *const *paths, size_t n,
                            const dd_sync_events_t *events, dd_sync_counts_t *counts, dd_error_t *err);
+
+/* The same for shard `shard` (0 .. n_shards-1) of an index split in
+ * n_shards by dd_sync_shard_of: the notes of other shards are left out
+ * (counted in counts->elsewhere, neither rejected nor removed), and a note
+ * the index holds that belongs to another shard (the index was built
+ * unsharded, or in another number of shards) is removed.  dd_sync_mirror
+ * is shard 0 of 1. */
+dd_status_t dd_sync_mirror_shard(dd_db_t *db, dd_indexing_t *ix, unsigned shard, unsigned n_shards,
+                                 const char *const *paths, size_t n, const dd_sync_events_t *events,
+                                 dd_sync_counts_t *counts, dd_error_t *err);
 
 #endif

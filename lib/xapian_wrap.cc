@@ -12,11 +12,13 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <new>
@@ -38,6 +40,12 @@ struct dd_db {
 	bool created = false, folder_created = false, committed = false;
 	std::set<std::string> names_before;
 	std::map<std::string, off_t> sizes;
+	// Read side over a stub: each shard on its own (sharing its internals
+	// with *read, which combines them), named for messages as the stub
+	// lists it.  Empty for a plain index folder.
+	std::vector<Xapian::Database> shards;
+	std::vector<std::string> shard_names;
+	bool remote = false; // some shard is served by xapian-tcpsrv
 };
 
 struct dd_doc {
@@ -53,30 +61,6 @@ struct facet_counts {
 	std::map<std::string, size_t> counts;
 };
 
-// Counts the values of one slot over all matches; a value holding several
-// entries separated by '\n' (a note's topics) counts each entry once.
-class MultiValueSpy : public Xapian::MatchSpy
-{
-	Xapian::valueno slot;
-
-      public:
-	facet_counts *out;
-	MultiValueSpy(Xapian::valueno s, facet_counts *o) : slot(s), out(o) {}
-	void operator()(const Xapian::Document &doc, double) override
-	{
-		std::string v = doc.get_value(slot);
-		size_t start = 0;
-		while (start < v.size()) {
-			size_t end = v.find('\n', start);
-			if (end == std::string::npos)
-				end = v.size();
-			if (end > start)
-				out->counts[v.substr(start, end - start)]++;
-			start = end + 1;
-		}
-	}
-};
-
 struct dd_results {
 	size_t total = 0;
 	std::vector<double> scores;
@@ -90,6 +74,27 @@ struct dd_results {
 	std::vector<facet_counts> facets;
 	dd_error_t first_failure{}; // of a lazy read (dd_results_error)
 };
+
+// Adds the counts of a ValueCountMatchSpy to out, a value holding several
+// entries separated by '\n' (a note's topics) counting for each entry.
+// Xapian's own spy, not a subclass: xapian-tcpsrv can run only the spies
+// it knows, and counting whole values then splitting them gives the same
+// figures.
+static void add_facet_counts(const Xapian::ValueCountMatchSpy &spy, facet_counts *out)
+{
+	for (auto v = spy.values_begin(); v != spy.values_end(); ++v) {
+		const std::string &value = *v;
+		size_t start = 0;
+		while (start < value.size()) {
+			size_t end = value.find('\n', start);
+			if (end == std::string::npos)
+				end = value.size();
+			if (end > start)
+				out->counts[value.substr(start, end - start)] += v.get_termfreq();
+			start = end + 1;
+		}
+	}
+}
 
 // ---- errors --------------------------------------------------------------
 
@@ -292,6 +297,130 @@ static dd_status_t check_not_a_file(const char *path, dd_error_t *err)
 	return DD_OK;
 }
 
+// ---- stubs: one index in shards ---------------------------------------------
+
+// One line of a stub: a local index folder, or host:port of xapian-tcpsrv.
+struct stub_shard {
+	unsigned line = 0;
+	bool remote = false;
+	std::string path, host; // path: as resolved; host: remote only
+	unsigned port = 0;
+	std::string name; // for messages: the path, or host:port
+};
+
+// Parses "HOST:PORT" ("[v6]:PORT" too) into s; false if it is not one.
+static bool parse_host_port(const std::string &text, stub_shard &s)
+{
+	size_t colon = text.rfind(':');
+	if (colon == std::string::npos || colon == 0 || colon + 1 >= text.size() || colon + 6 < text.size())
+		return false;
+	unsigned long port = 0;
+	for (size_t i = colon + 1; i < text.size(); i++) {
+		if (text[i] < '0' || text[i] > '9')
+			return false;
+		port = port * 10 + static_cast<unsigned long>(text[i] - '0');
+	}
+	if (port == 0 || port > 65535)
+		return false;
+	std::string host = text.substr(0, colon);
+	if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+		host = host.substr(1, host.size() - 2);
+	if (host.empty() || host.find_first_of(" \t[]") != std::string::npos)
+		return false;
+	s.remote = true;
+	s.host = host;
+	s.port = static_cast<unsigned>(port);
+	s.name = text;
+	return true;
+}
+
+// Reads the stub file at path into out.  A file whose first line is not a
+// stub's is "a file, not a dundian index" (DD_ERR_INVALID), as before stubs
+// were read; a later bad line is named.
+static dd_status_t read_stub(const char *path, std::vector<stub_shard> &out, dd_error_t *err)
+{
+	struct stat st;
+	std::ifstream in(path);
+	// a stub is a few lines: a large file is something else given by mistake
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > 65536 || !in)
+		return dd_error_set(err, DD_ERR_INVALID, "'%s' is a file, not a dundian index", path);
+	std::string folder(path);
+	size_t slash = folder.rfind('/');
+	folder = slash == std::string::npos ? "." : folder.substr(0, slash ? slash : 1);
+	std::string line;
+	unsigned number = 0;
+	while (std::getline(in, line)) {
+		number++;
+		if (!line.empty() && line.back() == '\r')
+			line.pop_back();
+		if (line.empty() || line[0] == '#')
+			continue;
+		size_t space = line.find(' ');
+		std::string type = line.substr(0, space),
+		            rest = space == std::string::npos ? "" : line.substr(space + 1);
+		stub_shard s;
+		s.line = number;
+		bool ok = false;
+		if ((type == "auto" || type == "glass") && !rest.empty()) {
+			s.path = rest[0] == '/' ? rest : folder + "/" + rest;
+			s.name = rest;
+			ok = true;
+		} else if (type == "remote") {
+			if (rest.compare(0, 4, "tcp ") == 0)
+				rest.erase(0, 4);
+			ok = parse_host_port(rest, s);
+		}
+		if (!ok && out.empty() && type != "auto" && type != "glass" && type != "remote")
+			return dd_error_set(err, DD_ERR_INVALID, "'%s' is a file, not a dundian index", path);
+		if (!ok)
+			return dd_error_set(err, DD_ERR_INVALID,
+			                    "%s:%u: a stub line is 'auto PATH' or 'remote HOST:PORT' (one shard each)",
+			                    path, number);
+		out.push_back(s);
+	}
+	if (out.empty())
+		return dd_error_set(err, DD_ERR_INVALID, "'%s' is a stub that lists no shard", path);
+	return DD_OK;
+}
+
+// Opens every shard the stub at path lists, into db->shards and a
+// combined db->read.
+static dd_status_t open_stub(dd_db *db, const char *path, dd_error_t *err)
+{
+	std::vector<stub_shard> listed;
+	dd_status_t st = read_stub(path, listed, err);
+	if (st != DD_OK)
+		return st;
+	Xapian::Database combined;
+	for (const stub_shard &s : listed) {
+		try {
+			struct stat info;
+			if (!s.remote && (stat(s.path.c_str(), &info) != 0 || !S_ISDIR(info.st_mode) ||
+			                  access((s.path + "/iamglass").c_str(), F_OK) != 0))
+				return dd_error_set(
+				    err, DD_ERR_INDEX,
+				    "%s:%u: no index at '%s': build the shard with dundian-index --shard "
+				    "K/N --db %s",
+				    path, s.line, s.path.c_str(), s.path.c_str());
+			// 10 s to connect and per exchange: a dead machine is
+			// reported, not waited for
+			Xapian::Database shard =
+			    s.remote ? Xapian::Remote::open(s.host, s.port, 10000, 10000) : Xapian::Database(s.path);
+			combined.add_database(shard);
+			db->remote |= s.remote;
+			db->shards.push_back(shard);
+			db->shard_names.push_back(s.name);
+		} catch (const Xapian::NetworkError &e) {
+			return dd_error_set(err, DD_ERR_INDEX, "%s:%u: cannot reach the shard at %s: %s", path, s.line,
+			                    s.name.c_str(), e.get_msg().c_str());
+		} catch (...) {
+			return failure(err, s.path.empty() ? s.name.c_str() : s.path.c_str(), "open the shard");
+		}
+	}
+	db->read = new Xapian::Database(combined);
+	return DD_OK;
+}
+
 extern "C" {
 
 dd_status_t dd_db_open_write(const char *path, dd_db_t **out, dd_error_t *err)
@@ -332,11 +461,16 @@ dd_status_t dd_db_open_write(const char *path, dd_db_t **out, dd_error_t *err)
 dd_status_t dd_db_open_read(const char *path, dd_db_t **out, dd_error_t *err)
 {
 	*out = nullptr;
-	if (check_not_a_file(path, err) != DD_OK)
-		return DD_ERR_INVALID;
 	try {
 		std::unique_ptr<dd_db> db(new dd_db);
 		db->path = path;
+		struct stat st;
+		if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode)) {
+			dd_status_t opened = open_stub(db.get(), path, err);
+			if (opened == DD_OK)
+				*out = db.release();
+			return opened;
+		}
 		db->read = new Xapian::Database(path);
 		*out = db.release();
 		return DD_OK;
@@ -360,9 +494,32 @@ dd_status_t dd_db_reopen(dd_db_t *db, int *changed, dd_error_t *err)
 	try {
 		*changed = db->read->reopen() ? 1 : 0;
 		return DD_OK;
+	} catch (const Xapian::NetworkError &) {
+		if (db->shards.empty())
+			return failure(err, db->path.c_str(), "reopen the index");
 	} catch (...) {
 		return failure(err, db->path.c_str(), "reopen the index");
 	}
+	// A remote shard hung up (xapian-tcpsrv closes idle connections):
+	// connect to every shard again.  Results already handed out keep the
+	// old handles, whose reads then fail and say so.
+	std::unique_ptr<dd_db> fresh;
+	try {
+		fresh.reset(new dd_db);
+		fresh->path = db->path;
+	} catch (...) {
+		return failure(err, db->path.c_str(), "reopen the index");
+	}
+	dd_status_t st = open_stub(fresh.get(), db->path.c_str(), err);
+	if (st != DD_OK)
+		return st;
+	std::swap(db->read, fresh->read);
+	std::swap(db->shards, fresh->shards);
+	std::swap(db->shard_names, fresh->shard_names);
+	db->remote = fresh->remote;
+	delete fresh->read;
+	*changed = 1;
+	return DD_OK;
 }
 
 void dd_db_close(dd_db_t *db)
@@ -460,7 +617,20 @@ dd_status_t dd_db_set_metadata(dd_db_t *db, const char *key, const char *value, 
 char *dd_db_get_metadata(dd_db_t *db, const char *key, dd_error_t *err)
 {
 	try {
-		char *s = dup_string(db->read->get_metadata(key));
+		// Xapian reads a combined database's metadata from its first
+		// shard only: every shard must agree.
+		std::string value = db->read->get_metadata(key);
+		for (size_t i = 1; i < db->shards.size(); i++) {
+			if (db->shards[i].get_metadata(key) != value) {
+				dd_error_set(err, DD_ERR_INDEX,
+				             "the shards of '%s' hold different %s (%s and %s): index every shard with "
+				             "the same dundian and vocabulary",
+				             db->path.c_str(), key, db->shard_names[0].c_str(),
+				             db->shard_names[i].c_str());
+				return nullptr;
+			}
+		}
+		char *s = dup_string(value);
 		if (!s)
 			dd_error_set(err, DD_ERR_NOMEM, "out of memory");
 		return s;
@@ -822,6 +992,66 @@ char *dd_query_describe(const dd_query_t *q)
 	}
 }
 
+// The weighting of opts on enquire, and its query.
+static void prepare(Xapian::Enquire &enquire, const dd_query_t *q, const dd_search_options_t *opts)
+{
+	enquire.set_query(q->q);
+	/* k1 and b as given (ranking.h chooses them); k2, k3 and
+	 * min_normlen at Xapian's own defaults */
+	if (opts->bm25_k1 > 0 || opts->bm25_b > 0)
+		enquire.set_weighting_scheme(Xapian::BM25Weight(opts->bm25_k1, 0, 1, opts->bm25_b, 0.5));
+}
+
+// Hits [first, first + count) of a match in relevance order into r, hits
+// of equal weight ordered by value slot `slot` rather than by Xapian's
+// document number (which depends on the order of indexing and on the
+// shards).  Xapian could sort so itself (relevance then value), but it
+// would read the value of every candidate; here only ties are read, in
+// the page.  A tie may straddle the end of the page, and Xapian then keeps
+// the tied hits of lowest document number: the match is asked one hit
+// more than the page, and again for more while the hit past the page ties
+// with the page's last one.  m holds the first match (made by enquire,
+// which carries the match spies); again makes the others.
+static void ranked_page(Xapian::MSet m, Xapian::Enquire &again, Xapian::doccount first, Xapian::doccount count,
+                        Xapian::doccount asked, Xapian::doccount check, Xapian::doccount docs, unsigned slot,
+                        dd_results &r)
+{
+	Xapian::doccount want = first + count;
+	while (want > 0 && m.size() == asked && m.size() > want && m[want].get_weight() == m[want - 1].get_weight() &&
+	       asked <= docs) {
+		asked = asked > docs / 2 ? docs + 1 : asked * 2;
+		m = again.get_mset(0, asked, check > asked ? check : asked);
+	}
+	if (count == 0 || first >= m.size())
+		return;
+	struct hit {
+		double weight;
+		Xapian::docid docid;
+		std::string key;
+	};
+	std::vector<hit> hits;
+	Xapian::doccount end = m.size() < want ? m.size() : want, from = first;
+	while (from > 0 && m[from - 1].get_weight() == m[from].get_weight())
+		from--;
+	while (end < m.size() && m[end].get_weight() == m[end - 1].get_weight())
+		end++;
+	for (Xapian::doccount i = from; i < end; i++) {
+		Xapian::MSetIterator it = m[i];
+		hits.push_back({ it.get_weight(), *it, std::string() });
+		bool tied = (i > from && m[i - 1].get_weight() == it.get_weight()) ||
+		            (i + 1 < end && m[i + 1].get_weight() == it.get_weight());
+		if (tied)
+			hits.back().key = it.get_document().get_value(slot);
+	}
+	std::stable_sort(hits.begin(), hits.end(), [](const hit &a, const hit &b) {
+		return a.weight != b.weight ? a.weight > b.weight : a.key < b.key;
+	});
+	for (Xapian::doccount i = first - from; i < hits.size() && i < want - from; i++) {
+		r.scores.push_back(hits[i].weight);
+		r.docids.push_back(hits[i].docid);
+	}
+}
+
 dd_status_t dd_db_search(dd_db_t *db, const dd_query_t *q, const dd_search_options_t *opts, dd_results_t **out,
                          dd_error_t *err)
 {
@@ -830,29 +1060,48 @@ dd_status_t dd_db_search(dd_db_t *db, const dd_query_t *q, const dd_search_optio
 		std::unique_ptr<dd_results> r(new dd_results);
 		r->db = *db->read;
 		r->path = db->path;
-		Xapian::Enquire enquire(*db->read);
-		enquire.set_query(q->q);
-		/* k1 and b as given (ranking.h chooses them); k2, k3 and
-		 * min_normlen at Xapian's own defaults */
-		if (opts->bm25_k1 > 0 || opts->bm25_b > 0)
-			enquire.set_weighting_scheme(Xapian::BM25Weight(opts->bm25_k1, 0, 1, opts->bm25_b, 0.5));
+		Xapian::Enquire enquire(*db->read), again(*db->read), counting(*db->read);
+		prepare(enquire, q, opts);
+		prepare(again, q, opts);
+		counting.set_query(q->q);
 		if (opts->sort_by_value)
 			enquire.set_sort_by_value_then_relevance(opts->sort_slot, opts->sort_descending != 0);
 		r->facets.resize(opts->facet_slot_count);
-		std::vector<std::unique_ptr<MultiValueSpy>> spies;
+		std::vector<std::unique_ptr<Xapian::ValueCountMatchSpy>> spies;
+		// Xapian 1.4 counts a remote shard's hits twice when sorting by
+		// value (its matcher shows the hits the shard sent back to the
+		// spies again, though the shard counted them): then the facets
+		// are counted by a match of their own, in relevance order.
+		bool apart = db->remote && opts->sort_by_value;
 		for (size_t f = 0; f < opts->facet_slot_count; f++) {
-			spies.emplace_back(new MultiValueSpy(opts->facet_slots[f], &r->facets[f]));
-			enquire.add_matchspy(spies.back().get());
+			spies.emplace_back(new Xapian::ValueCountMatchSpy(opts->facet_slots[f]));
+			(apart ? counting : enquire).add_matchspy(spies.back().get());
 		}
-		Xapian::doccount check = opts->check_at_least ? opts->check_at_least : 0;
+		Xapian::doccount docs = db->read->get_doccount();
+		Xapian::doccount check = opts->check_at_least ? static_cast<Xapian::doccount>(opts->check_at_least) : 0;
 		if (opts->facet_slot_count)
-			check = db->read->get_doccount();
-		Xapian::MSet mset = enquire.get_mset(opts->offset, opts->limit, check);
-		r->total = mset.get_matches_estimated();
-		for (auto m = mset.begin(); m != mset.end(); ++m) {
-			r->scores.push_back(m.get_weight());
-			r->docids.push_back(*m);
+			check = docs;
+		if (apart && opts->facet_slot_count)
+			counting.get_mset(0, 0, check);
+		// offset and limit are at most DD_SEARCH_MAX_OFFSET (searching.h)
+		// or the number of notes: first + count + 1 fits a doccount
+		Xapian::doccount first = static_cast<Xapian::doccount>(opts->offset < docs ? opts->offset : docs);
+		Xapian::doccount count = static_cast<Xapian::doccount>(opts->limit < docs ? opts->limit : docs);
+		if (opts->sort_by_value || !opts->tie_break) {
+			Xapian::MSet mset = enquire.get_mset(first, count, check);
+			r->total = mset.get_matches_estimated();
+			for (auto m = mset.begin(); m != mset.end(); ++m) {
+				r->scores.push_back(m.get_weight());
+				r->docids.push_back(*m);
+			}
+		} else {
+			Xapian::doccount asked = first + count + 1;
+			Xapian::MSet mset = enquire.get_mset(0, asked, check > asked ? check : asked);
+			r->total = mset.get_matches_estimated();
+			ranked_page(mset, again, first, count, asked, check, docs, opts->tie_slot, *r);
 		}
+		for (size_t f = 0; f < spies.size(); f++)
+			add_facet_counts(*spies[f], &r->facets[f]);
 		*out = r.release();
 		return DD_OK;
 	} catch (...) {
@@ -1002,7 +1251,10 @@ dd_status_t dd_db_like_query(dd_db_t *db, const char *const *idterms, size_t n_i
 		enquire.set_query(Xapian::Query::MatchAll);
 		std::vector<std::string> pre(prefixes, prefixes + n_prefixes);
 		PrefixDecider decider(pre);
-		Xapian::ESet eset = enquire.get_eset(nterms, rset, &decider);
+		// exact term frequencies: over shards Xapian would otherwise
+		// estimate them from the seeds' shard, and weigh terms otherwise
+		// than a single index does
+		Xapian::ESet eset = enquire.get_eset(nterms, rset, Xapian::Enquire::USE_EXACT_TERMFREQ, &decider);
 		std::vector<Xapian::Query> terms;
 		for (auto t = eset.begin(); t != eset.end(); ++t)
 			terms.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(*t), t.get_weight());

@@ -53,16 +53,29 @@ typedef struct dd_results dd_results_t;
 dd_status_t dd_db_open_write(const char *path, dd_db_t **out, dd_error_t *err);
 
 /* Opens an existing index for reading.  DD_ERR_NOT_FOUND if nothing is at
- * path or it is an empty folder; DD_ERR_INVALID if path is a file or a
- * folder holding something other than an index; DD_ERR_INDEX / DD_ERR_IO
- * when the index is damaged or unreadable. */
+ * path or it is an empty folder; DD_ERR_INVALID if path is a folder
+ * holding something other than an index, or a file that is not a stub
+ * ("'PATH' is a file, not a dundian index"); DD_ERR_INDEX / DD_ERR_IO when
+ * the index is damaged or unreadable.
+ *
+ * path may also be a stub: a text file listing the shards of one index,
+ * one a line, in Xapian's stub format ('#' starts a comment line):
+ *   auto PATH         an index folder (relative to the stub's folder)
+ *   remote HOST:PORT  an index served by xapian-tcpsrv (also written
+ *                     "remote tcp HOST:PORT"; an IPv6 HOST in [brackets])
+ * The shards are searched as one index (Xapian combines their statistics,
+ * so scores are a single index's).  DD_ERR_INVALID for a line that is
+ * none of these or a stub listing no shard (the message names the line);
+ * DD_ERR_INDEX when a shard cannot be opened or reached (naming it). */
 dd_status_t dd_db_open_read(const char *path, dd_db_t **out, dd_error_t *err);
 
 /* Brings a database opened for reading to the latest committed revision
  * (a long-lived reader, such as the server's, calls it before each request
  * so the indexer's commits show and its old revisions are not read after
  * they are recycled).  *changed = 1 when there was a newer revision.
- * DD_ERR_INDEX if the index cannot be read any more. */
+ * Over a stub, a remote shard that dropped the connection (xapian-tcpsrv
+ * closes idle ones) is connected again and the stub read again (*changed
+ * = 1).  DD_ERR_INDEX if the index cannot be read any more. */
 dd_status_t dd_db_reopen(dd_db_t *db, int *changed, dd_error_t *err);
 
 /* Closes the database; an open transaction is cancelled, not committed.
@@ -88,7 +101,10 @@ dd_status_t dd_db_commit(dd_db_t *db, dd_error_t *err);
 void dd_db_cancel(dd_db_t *db);
 
 /* Metadata: small named strings stored with the index.  get returns a
- * malloc'd string ("" when unset) or NULL on error. */
+ * malloc'd string ("" when unset) or NULL on error.  Over a stub every
+ * shard is read: shards holding different values are an error
+ * (DD_ERR_INDEX, naming the key and the shards), so an index whose shards
+ * were built with another schema or vocabulary is never half used. */
 dd_status_t dd_db_set_metadata(dd_db_t *db, const char *key, const char *value, dd_error_t *err);
 char *dd_db_get_metadata(dd_db_t *db, const char *key, dd_error_t *err);
 
@@ -180,6 +196,11 @@ typedef struct dd_search_options {
 	int sort_by_value; /* 0: relevance; else sort by value slot sort_slot */
 	unsigned sort_slot;
 	int sort_descending;
+	/* relevance order only: when tie_break, hits of equal weight are
+	 * ordered by value slot tie_slot (ascending), not by Xapian's document
+	 * number, which depends on the order of indexing and on the shards */
+	int tie_break;
+	unsigned tie_slot;
 	double bm25_k1, bm25_b;      /* used as given; both 0: Xapian's defaults */
 	size_t check_at_least;       /* exact total up to this many (0: default) */
 	const unsigned *facet_slots; /* value slots to count over all matches */

@@ -21,6 +21,8 @@ static void usage(FILE *f)
 	        "       dundian-search excerpt|show|report|serve ...   (see README.md; `help excerpt` and so on)\n"
 	        "query: words, \"exact strings\", AND OR NOT -word ( ), county: author: post: city: township:\n"
 	        "       village: topic: id: date:2007-04 date:2007-03-01..2007-03-31\n"
+	        "  --db DIR          the index (default $DUNDIAN_DB, else ./index), or a stub file listing\n"
+	        "                    its shards ('auto PATH', 'remote HOST:PORT' lines; README.md)\n"
 	        "  --limit N         hits to show (default 10, at most 100000)\n"
 	        "  --offset N        skip the first N hits\n"
 	        "  --sort S          relevance (default) or date (oldest first; also when the query has no words)\n"

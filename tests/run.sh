@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages="build-essential cmake pkg-config clang-format cppcheck libxapian-dev libicu-dev libcjson-dev libcmocka-dev libsqlite3-dev libmicrohttpd-dev clang libclang-rt-14-dev"
+packages="build-essential cmake pkg-config clang-format cppcheck libxapian-dev libicu-dev libcjson-dev libcmocka-dev libsqlite3-dev libmicrohttpd-dev clang libclang-rt-14-dev xapian-tools"
 missing=""
 for p in $packages; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

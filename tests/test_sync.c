@@ -236,6 +236,46 @@ static void test_file_now_holding_another_id(void **state)
 	dd_sync_free(p.s);
 }
 
+/* Notes of another shard: neither rejected nor removed when the index
+ * never held them; a note the index held for a file whose note now
+ * belongs to another shard is removed. */
+static void test_notes_of_other_shards(void **state)
+{
+	(void)state;
+	const dd_sync_known_t known[] = { { "QX1", "/n/x.md", "1", 1 } };
+	plan_t p;
+	for (size_t i = 0; i < MAX_FILES; i++)
+		p.paths[i] = NULL;
+	p.paths[0] = "/n/a.md";
+	p.paths[1] = "/n/x.md";
+	dd_error_t err;
+	assert_int_equal(dd_sync_new(known, N(known), p.paths, 2, &p.s, &err), DD_OK);
+	dd_sync_elsewhere(p.s, 0);
+	assert_int_equal(dd_sync_decide(p.s, 1, "QX1", "1", &p.d[1], &err), DD_OK);
+	assert_int_equal(p.d[1].action, DD_SYNC_UNCHANGED);
+	assert_false(dd_sync_removes(p.s, 0));
+	expect_counts(p.s, 0, 0, 0, 1, 0);
+	assert_int_equal(dd_sync_counts(p.s).elsewhere, 1);
+	dd_sync_free(p.s);
+
+	/* x.md now holds a note of another shard: its old note goes */
+	assert_int_equal(dd_sync_new(known, N(known), p.paths, 2, &p.s, &err), DD_OK);
+	dd_sync_elsewhere(p.s, 0);
+	dd_sync_elsewhere(p.s, 1);
+	dd_sync_elsewhere(p.s, 1); /* counted once */
+	assert_true(dd_sync_removes(p.s, 0));
+	expect_counts(p.s, 0, 0, 1, 0, 0);
+	assert_int_equal(dd_sync_counts(p.s).elsewhere, 2);
+	dd_sync_free(p.s);
+
+	/* the hash is stable (FNV-1a, documented) and within range */
+	assert_int_equal(dd_sync_shard_of("N0001", 1), 0);
+	assert_int_equal(dd_sync_shard_of("", 7), 14695981039346656037u % 7);
+	for (unsigned n = 2; n < 9; n++)
+		assert_true(dd_sync_shard_of("N0001", n) < n);
+	assert_int_equal(dd_sync_shard_of("a", 1000), 12638187200555641996u % 1000);
+}
+
 /* A note rejected after its decision (its document could not be built)
  * gives its id back and keeps its previous version. */
 static void test_withdrawn_note(void **state)
@@ -310,6 +350,7 @@ int main(void)
 		cmocka_unit_test(test_rejected_note_keeps_its_older_version),
 		cmocka_unit_test(test_file_now_holding_another_id),
 		cmocka_unit_test(test_withdrawn_note),
+		cmocka_unit_test(test_notes_of_other_shards),
 		cmocka_unit_test(test_order_checked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
