@@ -16,8 +16,14 @@
  *     values taken from notes drawn with the same generator.
  * One untimed round warms the caches, then --rounds timed rounds; it prints
  * p50 and p99 (nearest rank) per class, system and mode, and dundian's
- * ratio to each peer.  Figures only: nothing is asserted.
+ * ratio to each peer.  A last row per class, "dundian --batch", runs the
+ * same rounds through one `dundian-search --batch FILE --limit 10` process
+ * (the way a user times a batch of queries: README.md): the p50 and p99 of
+ * the elapsed_ms its JSON lines report, and after the hits the process's
+ * CPU time (user + system, start-up and JSON output included) per query,
+ * without and with snippets.  Figures only: nothing is asserted.
  */
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -25,8 +31,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <sqlite3.h>
 #include <unicode/uscript.h>
 #include <unicode/utf8.h>
@@ -370,6 +379,74 @@ static figure_t measure(systems_t *sys, int system, const query_set_t *qs, int s
 	return f;
 }
 
+/* The same rounds through one `dundian-search --batch` process: p50/p99
+ * of the elapsed_ms of its JSON lines (the first round untimed), and the
+ * process's CPU time per query in *cpu_ms. */
+static figure_t measure_batch(const char *root, const char *search_bin, const char *db, const query_set_t *qs,
+                              int snippets, int rounds, double *cpu_ms)
+{
+	figure_t f = { 0 };
+	char in_path[4200], out_path[4200];
+	snprintf(in_path, sizeof in_path, "%s/batch-queries.txt", root);
+	snprintf(out_path, sizeof out_path, "%s/batch-answers.jsonl", root);
+	FILE *in = fopen(in_path, "w");
+	for (int r = -1; in && r < rounds; r++)
+		for (size_t i = 0; i < qs->count; i++)
+			fprintf(in, "%s\n", qs->items[i].dundian);
+	if (!in || fclose(in) != 0)
+		return f;
+	char *argv[] = { (char *)search_bin,
+		         "--db",
+		         (char *)db,
+		         "--batch",
+		         in_path,
+		         "--limit",
+		         "10",
+		         snippets ? NULL : "--no-snippets",
+		         NULL };
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd >= 0)
+			dup2(fd, STDOUT_FILENO);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	int status = 0;
+	struct rusage ru;
+	if (pid < 0 || wait4(pid, &status, 0, &ru) < 0)
+		return f;
+	*cpu_ms = ((double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec) * 1e3 +
+	          ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) / 1e3;
+	*cpu_ms /= (double)(qs->count * (size_t)(rounds + 1));
+	char *data = NULL;
+	dd_error_t err;
+	if (dd_read_file(out_path, 1u << 30, &data, NULL, &err) != DD_OK)
+		return f;
+	double *ms = calloc(qs->count * (size_t)rounds + 1, sizeof *ms);
+	size_t n = 0, line = 0;
+	char *save = NULL;
+	for (char *l = strtok_r(data, "\n", &save); ms && l; l = strtok_r(NULL, "\n", &save), line++) {
+		cJSON *o = cJSON_Parse(l);
+		const cJSON *elapsed = cJSON_GetObjectItemCaseSensitive(o, "elapsed_ms");
+		if (!cJSON_IsNumber(elapsed))
+			f.failed++;
+		else if (line >= qs->count) {
+			ms[n++] = elapsed->valuedouble;
+			f.hits += cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(o, "hits"));
+		}
+		cJSON_Delete(o);
+	}
+	f.ran = 1;
+	f.hits = n ? f.hits / (double)n : 0;
+	f.p50 = dd_eval_quantile(ms, n, 0.50);
+	f.p99 = dd_eval_quantile(ms, n, 0.99);
+	free(ms);
+	free(data);
+	return f;
+}
+
 static void print_pair(const figure_t *f)
 {
 	if (f->ran)
@@ -450,8 +527,11 @@ failed:
 static int bench_size(const char *root, const char *index_bin, unsigned copies, int rounds, size_t n_strings,
                       uint64_t seed, int keep)
 {
-	char notes[4096];
+	char notes[4096], db[4096], search_bin[4200];
 	snprintf(notes, sizeof notes, "%s/notes-%ux", root, copies);
+	snprintf(db, sizeof db, "%s/dundian-%ux", root, copies);
+	snprintf(search_bin, sizeof search_bin, "%.*s/dundian-search", (int)(strrchr(index_bin, '/') - index_bin),
+	         index_bin);
 	dd_error_t err;
 	size_t made = 0, n_paths = 0;
 	char **paths = NULL;
@@ -516,6 +596,22 @@ static int bench_size(const char *root, const char *index_bin, unsigned copies, 
 					printf("  (%zu failed%s)", fig[s][snip].failed, snip ? ", snippets" : "");
 			printf("\n");
 		}
+		figure_t batch[2];
+		double cpu_ms[2] = { 0, 0 };
+		for (int snip = 0; snip < 2; snip++) {
+			fprintf(stderr, "dd-bench-query: %u×: %s, dundian-search --batch%s\n", copies, class_name[c],
+			        snip ? ", snippets" : "");
+			batch[snip] = measure_batch(root, search_bin, db, &sets[c], snip, rounds, &cpu_ms[snip]);
+			failed |= !batch[snip].ran || batch[snip].failed > 0;
+		}
+		printf("  %-22s%-21s", "", "dundian --batch");
+		print_pair(&batch[0]);
+		print_pair(&batch[1]);
+		printf("%36s%7.1f  cpu/query %.2f / %.2f ms", "", batch[0].hits, cpu_ms[0], cpu_ms[1]);
+		for (int snip = 0; snip < 2; snip++)
+			if (batch[snip].failed)
+				printf("  (%zu failed%s)", batch[snip].failed, snip ? ", snippets" : "");
+		printf("\n");
 		fflush(stdout);
 	}
 	systems_close(&sys);
@@ -597,9 +693,14 @@ int main(int argc, char **argv)
 	char *dir = dd_bench_program_dir(), index_bin[4200], root[2048];
 	snprintf(index_bin, sizeof index_bin, "%s/dundian-index", dir ? dir : ".");
 	free(dir);
-	if (access(index_bin, X_OK) != 0) {
-		fprintf(stderr, "dd-bench-query: %s is missing: build first (cmake --build build)\n", index_bin);
-		return 1;
+	for (int b = 0; b < 2; b++) {
+		char bin[4300];
+		snprintf(bin, sizeof bin, "%.*s/%s", (int)(strlen(index_bin) - strlen("/dundian-index")), index_bin,
+		         b ? "dundian-search" : "dundian-index");
+		if (access(bin, X_OK) != 0) {
+			fprintf(stderr, "dd-bench-query: %s is missing: build first (cmake --build build)\n", bin);
+			return 1;
+		}
 	}
 	snprintf(root, sizeof root, "%s/dd-bench-query-XXXXXX", dd_bench_tmpdir());
 	if (!mkdtemp(root)) {

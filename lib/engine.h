@@ -18,7 +18,9 @@
 typedef struct dd_engine dd_engine_t;
 
 /* Opens the index at path.  DD_ERR_NOT_FOUND with a message saying how to
- * build one when there is no index there. */
+ * build one when there is no index there.  With glibc it also raises the
+ * process's M_TRIM_THRESHOLD to 16 MB (engine.c says why): freed heap is
+ * kept for the next query rather than given back to the kernel. */
 dd_status_t dd_engine_open(const char *path, dd_engine_t **out, dd_error_t *err);
 void dd_engine_close(dd_engine_t *e);
 

@@ -46,6 +46,125 @@ static int match_word(const dd_token_t *tok, void *vctx)
 	return c->failed;
 }
 
+/* CJK punctuation after which ICU's word breaker always breaks, whatever
+ * precedes, and across which the tokenizer never merges (it merges only
+ * contiguous pieces, and punctuation is no piece).  Not the marks ICU may
+ * keep inside a word (’ . ' in "don’t", "3.5") nor a dash or quote of
+ * Latin text. */
+static int is_clause_mark(uint32_t cp)
+{
+	switch (cp) {
+	case '\n':
+	case 0x3000: /* ideographic space */
+	case 0x3001: /* 、 */
+	case 0x3002: /* 。 */
+	case 0xFF0C: /* ， */
+	case 0xFF1B: /* ； */
+	case 0xFF1A: /* ： */
+	case 0xFF01: /* ！ */
+	case 0xFF1F: /* ？ */
+	case 0x201C: /* “ */
+	case 0x201D: /* ” */
+	case 0x300C: /* 「 */
+	case 0x300D: /* 」 */
+	case 0x300E: /* 『 */
+	case 0x300F: /* 』 */
+	case 0xFF08: /* （ */
+	case 0xFF09: /* ） */
+	case 0x3010: /* 【 */
+	case 0x3011: /* 】 */
+	case 0x300A: /* 《 */
+	case 0x300B: /* 》 */
+	case 0x2026: /* … */
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* End of the clause starting at byte i: just past the next clause mark
+ * that is followed by a Han character, another mark or the end (so no
+ * combining mark or joiner after it could tie it to what follows), or len. */
+static size_t clause_end(const char *text, size_t len, size_t i)
+{
+	while (i < len) {
+		uint32_t cp = dd_utf8_next(text, &i);
+		if (!is_clause_mark(cp))
+			continue;
+		if (i == len || cp == '\n')
+			return i;
+		size_t j = i;
+		uint32_t next = dd_utf8_next(text, &j);
+		if (dd_is_han(next) || is_clause_mark(next))
+			return i;
+	}
+	return len;
+}
+
+/* Tokenizes text[start, end) and adds the spans of pq's words (offsets
+ * into the whole text). */
+static dd_status_t match_range(dd_tokenizer_t *tok, const dd_parsed_query_t *pq, const char *text, size_t start,
+                               size_t end, span_list_t *list, dd_error_t *err)
+{
+	size_t first = list->n;
+	word_match_ctx_t c = { pq, list, 0 };
+	dd_status_t st = dd_tokenize(tok, text + start, end - start, DD_TOKENIZE_INDEX, match_word, &c, err);
+	if (st == DD_OK && c.failed)
+		st = dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	for (size_t i = first; i < list->n; i++) {
+		list->v[i].start += start;
+		list->v[i].end += start;
+	}
+	return st;
+}
+
+/* The spans of pq's words in text: what tokenizing the whole text and
+ * keeping the tokens equal to a word gives, but only the clauses whose
+ * normalised text holds one of the words as a substring go through the
+ * tokenizer (a token is a run of normalised characters, normalisation is
+ * character by character, and a clause ends where the tokenizer's answer
+ * cannot depend on what lies beyond: see is_clause_mark).  Adjacent such
+ * clauses are tokenized together. */
+static dd_status_t match_words(dd_tokenizer_t *tok, const dd_parsed_query_t *pq, const char *text, size_t len,
+                               span_list_t *list, dd_error_t *err)
+{
+	char small[1024], *buf = small;
+	size_t buf_size = sizeof small;
+	size_t run_start = 0, run_end = 0; /* clauses waiting to be tokenized */
+	dd_status_t st = DD_OK;
+	for (size_t at = 0; at < len && st == DD_OK;) {
+		size_t end = clause_end(text, len, at);
+		size_t need = (end - at) * 6 + 16;
+		if (need > buf_size) {
+			char *b = realloc(buf == small ? NULL : buf, need);
+			if (!b) {
+				st = dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+				break;
+			}
+			buf = b;
+			buf_size = need;
+		}
+		int candidate = 0;
+		if (dd_normalize_into(text + at, end - at, buf, buf_size))
+			for (size_t i = 0; i < pq->n_words && !candidate; i++)
+				candidate = strstr(buf, pq->words[i]) != NULL;
+		if (candidate) {
+			if (run_end != at) {
+				if (run_end > run_start)
+					st = match_range(tok, pq, text, run_start, run_end, list, err);
+				run_start = at;
+			}
+			run_end = end;
+		}
+		at = end;
+	}
+	if (st == DD_OK && run_end > run_start)
+		st = match_range(tok, pq, text, run_start, run_end, list, err);
+	if (buf != small)
+		free(buf);
+	return st;
+}
+
 static int by_start_then_longest(const void *a, const void *b)
 {
 	const dd_span_t *x = a, *y = b;
@@ -61,11 +180,10 @@ dd_status_t dd_highlight_spans(dd_tokenizer_t *tok, const dd_parsed_query_t *pq,
 	*spans = NULL;
 	*n_spans = 0;
 	if (pq->n_words) {
-		word_match_ctx_t c = { pq, &list, 0 };
-		dd_status_t st = dd_tokenize(tok, text, len, DD_TOKENIZE_INDEX, match_word, &c, err);
-		if (st != DD_OK || c.failed) {
+		dd_status_t st = match_words(tok, pq, text, len, &list, err);
+		if (st != DD_OK) {
 			free(list.v);
-			return st != DD_OK ? st : dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+			return st;
 		}
 	}
 	if (pq->n_literals) {

@@ -3,7 +3,11 @@
  *
  * Matches are found with the same tokenizer that built the index (for
  * words) and by normalised substring search (for exact strings), so what
- * is marked is what matched.
+ * is marked is what matched.  Only the clauses (text between CJK
+ * punctuation) whose normalised text holds a query word go through the
+ * tokenizer: the spans are those of tokenizing the whole text, for a
+ * fraction of the work (tests/test_snippet_corpus.c checks it on the
+ * corpus).
  *
  * A sentence ends after 。！？!? (with any closing quotes or brackets and
  * repeated marks that follow), after an ellipsis …… that is followed by a

@@ -17,6 +17,10 @@ int dd_cmd_excerpt(int argc, char **argv);
 int dd_cmd_show(int argc, char **argv);
 int dd_cmd_report(int argc, char **argv);
 int dd_cmd_serve(int argc, char **argv);
+/* `dundian-search --batch PATH` (batch.c): each line of PATH ("-": stdin)
+ * answered as req's text, one JSON line each; has_query: QUERY words were
+ * given too (refused). */
+int dd_cmd_search_batch(const char *db_path, const dd_search_request_t *req, const char *path, int has_query);
 
 /* The index folder: --db, else $DUNDIAN_DB, else ./index. */
 const char *dd_default_db(void);

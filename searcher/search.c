@@ -18,6 +18,7 @@ static void usage(FILE *f)
 	        "usage: dundian-search [--db DIR] [--limit N] [--offset N] [--sort relevance|date] [--json]\n"
 	        "                      [--like ID] [--facets FIELD,...] [--no-snippets] [--marks OPEN,CLOSE]\n"
 	        "                      [--explain] [--version] QUERY...\n"
+	        "       dundian-search --batch FILE|- [options]   one query per line, one JSON line each\n"
 	        "       dundian-search excerpt|show|report|serve ...   (see README.md; `help excerpt` and so on)\n"
 	        "query: words, \"exact strings\", AND OR NOT -word ( ), county: author: post: city: township:\n"
 	        "       village: topic: id: date:2007-04 date:2007-03-01..2007-03-31\n"
@@ -33,7 +34,11 @@ static void usage(FILE *f)
 	        "                    terminal)\n"
 	        "  --json            one JSON object; each snippet's matches as \"highlights\" offsets\n"
 	        "  --explain         print the query as parsed (the plan) and the final Xapian query on "
-	        "stderr\n" DD_EXIT_HELP,
+	        "stderr\n"
+	        "  --batch FILE      answer each line of FILE (- standard input) as a query, in one process:\n"
+	        "                    one --json object per line, unformatted; a line that cannot be answered\n"
+	        "                    gets {\"line\", \"query\", \"error\"}; exit 0 every line answered, 2 some\n"
+	        "                    line refused or FILE unreadable, 3 the index failed\n" DD_EXIT_HELP,
 	        facet_names);
 }
 
@@ -136,25 +141,21 @@ static void print_summary(const dd_search_result_t *res, size_t offset)
 
 int dd_cmd_search(int argc, char **argv)
 {
-	const char *db_path = dd_default_db(), *facets_spec = NULL;
+	const char *db_path = dd_default_db(), *facets_spec = NULL, *batch_path = NULL;
 	dd_search_request_t req = { .limit = 10, .snippets = 1, .check_at_least = DD_SEARCH_ALL };
 	int json = 0, marks_given = 0;
 	dd_marks_t marks;
 	/* no short form that another subcommand gives another meaning
 	 * (-o is report's --output, -f excerpt's and report's --format) */
-	static const struct option options[] = { { "db", required_argument, NULL, 'd' },
-		                                 { "limit", required_argument, NULL, 'n' },
-		                                 { "offset", required_argument, NULL, 'O' },
-		                                 { "sort", required_argument, NULL, 's' },
-		                                 { "json", no_argument, NULL, 'j' },
-		                                 { "like", required_argument, NULL, 'L' },
-		                                 { "facets", required_argument, NULL, 'f' },
-		                                 { "explain", no_argument, NULL, 'x' },
-		                                 { "no-snippets", no_argument, NULL, 'S' },
-		                                 { "marks", required_argument, NULL, 'm' },
-		                                 { "version", no_argument, NULL, 'V' },
-		                                 { "help", no_argument, NULL, 'h' },
-		                                 { NULL, 0, NULL, 0 } };
+	static const struct option options[] = {
+		{ "db", required_argument, NULL, 'd' },     { "limit", required_argument, NULL, 'n' },
+		{ "offset", required_argument, NULL, 'O' }, { "sort", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },         { "like", required_argument, NULL, 'L' },
+		{ "facets", required_argument, NULL, 'f' }, { "explain", no_argument, NULL, 'x' },
+		{ "no-snippets", no_argument, NULL, 'S' },  { "marks", required_argument, NULL, 'm' },
+		{ "version", no_argument, NULL, 'V' },      { "help", no_argument, NULL, 'h' },
+		{ "batch", required_argument, NULL, 'B' },  { NULL, 0, NULL, 0 }
+	};
 	int c;
 	while ((c = getopt_long(argc, argv, "d:n:s:jxh", options, NULL)) != -1) {
 		switch (c) {
@@ -203,6 +204,9 @@ int dd_cmd_search(int argc, char **argv)
 			}
 			marks_given = 1;
 			break;
+		case 'B':
+			batch_path = optarg;
+			break;
 		case 'V':
 			dd_print_version();
 			return DD_EXIT_OK;
@@ -219,6 +223,11 @@ int dd_cmd_search(int argc, char **argv)
 	if (facets_copy)
 		req.n_facets = dd_split_facets(facets_copy, facet_names, sizeof facet_names / sizeof facet_names[0]);
 	req.facets = facet_names;
+	if (batch_path) {
+		int status = dd_cmd_search_batch(db_path, &req, batch_path, optind < argc);
+		free(facets_copy);
+		return status;
+	}
 	char *text = dd_join_args(argc, argv, optind);
 	if (!text || (!text[0] && !req.like_id)) {
 		free(text);
