@@ -19,7 +19,7 @@ typedef struct word_entry {
 } word_entry_t;
 
 typedef struct group {
-	char *topic; /* NULL for '-' */
+	char *topic;  /* NULL for '-' */
 	char **words; /* the synonyms, then the neighbours */
 	size_t n_words, n_synonyms;
 } group_t;

@@ -386,8 +386,7 @@ static dd_query_t *word_query(compiler_t *c, const dd_plan_node_t *n, const char
 			char term[DD_TERM_MAX + 32];
 			dd_schema_topic_rank_term(topic, term, sizeof term);
 			count_terms(c, 1);
-			qlist_push(c, &subs,
-			           dd_query_scale(dd_query_term(term, 1), ctx->weights.topic_weight * scale));
+			qlist_push(c, &subs, dd_query_scale(dd_query_term(term, 1), ctx->weights.topic_weight * scale));
 		}
 	}
 	free(syn);
@@ -860,7 +859,8 @@ dd_status_t dd_ranking_topic_feedback(const dd_ranking_t *r, dd_db_t *db, const 
 		return DD_OK;
 	char term[DD_TERM_MAX + 32];
 	dd_schema_topic_rank_term(topics[best], term, sizeof term);
-	dd_query_t *subs[2] = { pq->query, dd_query_scale(dd_query_term(term, 1), r->feedback_weight * share * pq->feedback_scale) };
+	dd_query_t *subs[2] = { pq->query, dd_query_scale(dd_query_term(term, 1),
+		                                          r->feedback_weight * share * pq->feedback_scale) };
 	pq->query = dd_query_combine(DD_QUERY_OR, subs, 2);
 	return pq->query ? DD_OK : dd_error_set(err, DD_ERR_NOMEM, "out of memory");
 }
