@@ -19,9 +19,9 @@ typedef struct word_entry {
 } word_entry_t;
 
 typedef struct group {
-	char *topic; /* NULL for '-' */
-	char **words;
-	size_t n_words;
+	char *topic;  /* NULL for '-' */
+	char **words; /* the synonyms, then the neighbours */
+	size_t n_words, n_synonyms;
 } group_t;
 
 struct dd_lexicon {
@@ -177,6 +177,11 @@ const char *dd_lexicon_group_word(const dd_lexicon_t *lex, size_t group, size_t 
 	return lex->groups[group].words[i];
 }
 
+size_t dd_lexicon_group_synonyms(const dd_lexicon_t *lex, size_t group)
+{
+	return lex->groups[group].n_synonyms;
+}
+
 const char *dd_lexicon_group_topic(const dd_lexicon_t *lex, size_t group)
 {
 	return lex->groups[group].topic;
@@ -268,7 +273,17 @@ static dd_status_t thesaurus_line(dd_lexicon_t *lex, char *line, size_t lineno, 
 	lex->n_groups++;
 	lex->fingerprint = dd_hash_bytes(lex->fingerprint, topic, strlen(topic) + 1);
 	char *save = NULL;
+	int bar = 0; /* the '|' between synonyms and neighbours was seen */
 	for (char *w = strtok_r(tab + 1, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+		if (strcmp(w, "|") == 0) {
+			if (bar || g->n_words == 0)
+				return dd_error_set(err, DD_ERR_INVALID, "%s:%zu: '|' must come once, after a synonym",
+				                    path, lineno);
+			bar = 1;
+			g->n_synonyms = g->n_words;
+			lex->fingerprint = dd_hash_bytes(lex->fingerprint, "|", 2);
+			continue;
+		}
 		char *norm = dd_normalize_string(w, strlen(w));
 		if (!norm)
 			return dd_error_set(err, DD_ERR_NOMEM, "out of memory reading %s", path);
@@ -286,6 +301,8 @@ static dd_status_t thesaurus_line(dd_lexicon_t *lex, char *line, size_t lineno, 
 			gl[e->n_groups++] = gi;
 		g->words[g->n_words++] = norm;
 	}
+	if (!bar)
+		g->n_synonyms = g->n_words;
 	if (g->n_words == 0)
 		return dd_error_set(err, DD_ERR_INVALID, "%s:%zu: group has no words", path, lineno);
 	return DD_OK;

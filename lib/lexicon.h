@@ -4,7 +4,12 @@
  *
  * Files (both UTF-8, '#' starts a comment line):
  *   dictionary.txt  one word per line
- *   thesaurus.txt   TOPIC<TAB>word word word ...   (TOPIC a key or '-')
+ *   thesaurus.txt   TOPIC<TAB>synonym synonym ... | neighbour neighbour ...
+ *                   (TOPIC a key or '-'; the '|' and the neighbours are
+ *                   optional: a line without '|' is all synonyms)
+ * A group's synonyms are ways of saying the same thing (饮水 吃水 自来水
+ * 供水); its neighbours are words of the same topic that mean something
+ * else (水井, 水费).  Ranking weighs the two apart.
  * Every thesaurus word is also a dictionary word.  Words are stored
  * normalised (see text.h), so lookups take normalised text.
  */
@@ -49,6 +54,9 @@ size_t dd_lexicon_group_count(const dd_lexicon_t *lex);
 size_t dd_lexicon_groups_of(const dd_lexicon_t *lex, const char *word, size_t *groups, size_t max);
 size_t dd_lexicon_group_size(const dd_lexicon_t *lex, size_t group);
 const char *dd_lexicon_group_word(const dd_lexicon_t *lex, size_t group, size_t i);
+/* The group's words [0, n) are its synonyms (before the '|'), the rest
+ * its neighbours: returns n (the group's size when it has no '|'). */
+size_t dd_lexicon_group_synonyms(const dd_lexicon_t *lex, size_t group);
 /* The group's topic key, or NULL for '-'. */
 const char *dd_lexicon_group_topic(const dd_lexicon_t *lex, size_t group);
 

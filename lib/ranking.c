@@ -4,6 +4,7 @@
  * typed at the end (global filters are compiled after the tree). */
 #include "ranking.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,10 +19,14 @@ void dd_ranking_defaults(dd_ranking_t *r)
 {
 	r->bm25_k1 = 1.2;
 	r->bm25_b = 0.75;
-	r->expansion_weight = 0.5;
-	r->topic_weight = 1.0;
+	r->expansion_weight = 1.0;
+	r->neighbour_weight = 0.6;
+	r->topic_weight = 0.5;
 	r->cooccurrence_weight = 1.0;
 	r->feedback_weight = 0.6;
+	r->evidence_half = 6.0;
+	r->sequence_weight = 1.0;
+	r->character_weight = 0.5;
 }
 
 void dd_ranking_tuned(dd_ranking_t *r)
@@ -49,6 +54,14 @@ void dd_ranking_tuned(dd_ranking_t *r)
 			r->feedback_weight = v;
 		else if (strcmp(kv, "cooccur") == 0)
 			r->cooccurrence_weight = v;
+		else if (strcmp(kv, "neighbour") == 0)
+			r->neighbour_weight = v;
+		else if (strcmp(kv, "half") == 0)
+			r->evidence_half = v;
+		else if (strcmp(kv, "sequence") == 0)
+			r->sequence_weight = v;
+		else if (strcmp(kv, "char") == 0)
+			r->character_weight = v;
 	}
 	free(copy);
 }
@@ -91,6 +104,7 @@ typedef struct compiler {
 	highlight_t *hl;
 	size_t n_hl, cap_hl;
 	size_t terms;
+	double evidence, evidence_max; /* idf of the typed words: sum, largest */
 	dd_error_t *err;
 	int failed;
 } compiler_t;
@@ -224,59 +238,354 @@ static dd_query_t *word_or_string(compiler_t *c, const dd_plan_node_t *n, const 
 	return dd_literal_query(w);
 }
 
-/* One typed word: itself, plus its thesaurus relatives and their groups'
- * topics at lower weight. */
-static dd_query_t *word_query(compiler_t *c, const dd_plan_node_t *n, const char *w)
+/* ---- how much the typed words already say ---- */
+
+/* How rare a typed word is: log(1 + N / df), with N the notes indexed; a
+ * word the index never saw counts as one in a single note; 1 without an
+ * index.  A one-character word counts at character_weight. */
+static double word_idf(const compiler_t *c, const char *w)
+{
+	if (!c->ctx->db)
+		return 1.0;
+	double docs = (double)dd_db_doc_count(c->ctx->db), df = (double)term_freq(c, w);
+	double idf = log(1.0 + docs / (df > 0 ? df : 1.0));
+	return dd_utf8_length(w, strlen(w)) == 1 ? idf * c->ctx->weights.character_weight : idf;
+}
+
+/* How much of its full weight the expansion of a word carrying idf counts:
+ * 1 when the other typed words say nothing, half when they sum to
+ * evidence_half, less the more and rarer they are.  A topical one-word
+ * query keeps its relatives; a description of twelve words that single
+ * out one note is not drowned by the relatives of each. */
+static double expansion_scale(const compiler_t *c, double idf)
+{
+	double others = c->evidence - idf, half = c->ctx->weights.evidence_half;
+	if (others <= 0 || half <= 0)
+		return 1.0;
+	return half / (half + others);
+}
+
+/* ---- one word and its relatives ---- */
+
+/* Adds w to the list l unless it is there already or is skip. */
+static void add_relative(compiler_t *c, const char ***l, size_t *n, size_t *cap, const char *w, const char *skip)
+{
+	if (strcmp(w, skip) == 0)
+		return;
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*l)[i], w) == 0)
+			return;
+	if (DD_ARRAY_RESERVE(*l, *n, *cap, 1) != 0) {
+		fail_nomem(c);
+		return;
+	}
+	(*l)[(*n)++] = w;
+}
+
+/* words[0..n) the index holds, as one term (Xapian's synonym operator:
+ * their occurrences counted together, one idf for the lot), scaled by
+ * weight; each highlighted as a relative of n.  NULL when none is in the
+ * index. */
+static dd_query_t *relatives_query(compiler_t *c, const dd_plan_node_t *n, const char *const *words, size_t count,
+                                   double weight, int as_one)
+{
+	qlist_t terms = { 0 };
+	for (size_t i = 0; i < count && !c->failed; i++) {
+		if (term_freq(c, words[i]) == 0)
+			continue;
+		count_terms(c, 1);
+		qlist_push(c, &terms, dd_query_term(words[i], 1));
+		highlight(c, n, 0, words[i]);
+	}
+	if (terms.n == 0 || c->failed) {
+		qlist_free(&terms);
+		return NULL;
+	}
+	if (!as_one) {
+		for (size_t i = 0; i < terms.n; i++)
+			terms.v[i] = dd_query_scale(terms.v[i], weight);
+		return qlist_combine(&terms, DD_QUERY_OR);
+	}
+	return dd_query_scale(qlist_combine(&terms, DD_QUERY_SYNONYM), weight);
+}
+
+/* Is w a synonym in one of its groups? */
+static int is_synonym(const dd_lexicon_t *lex, const char *w)
+{
+	size_t ng = dd_lexicon_groups_of(lex, w, NULL, 0);
+	size_t groups[8];
+	ng = dd_lexicon_groups_of(lex, w, groups, ng < 8 ? ng : 8);
+	for (size_t g = 0; g < ng && g < 8; g++)
+		for (size_t i = 0; i < dd_lexicon_group_synonyms(lex, groups[g]); i++)
+			if (strcmp(dd_lexicon_group_word(lex, groups[g], i), w) == 0)
+				return 1;
+	return 0;
+}
+
+/* One typed word plus, scaled by what the other typed words already say,
+ * its synonyms as one term at expansion_weight (Xapian's synonym operator:
+ * one idf for the lot), its topic neighbours at neighbour_weight (a typed
+ * neighbour brings in its whole group there) and its groups' topics at
+ * topic_weight.  part (see sequences): 1, a one-character word inside a
+ * sequence, counts at character_weight; 2, a piece of an unknown word,
+ * counts at character_weight without relatives or topics, unless it is a
+ * topic's synonym (征地 in 征地补偿: the compound asks for the topic). */
+static dd_query_t *word_query(compiler_t *c, const dd_plan_node_t *n, const char *w, int part)
 {
 	const dd_ranking_context_t *ctx = c->ctx;
+	int expand = n->expand && ctx->lexicon != NULL;
+	if (part == 2 && expand && is_synonym(ctx->lexicon, w))
+		part = 0;
 	dd_query_t *main_q = word_or_string(c, n, w, 1);
-	if (!n->expand || !ctx->lexicon)
+	if (part)
+		main_q = dd_query_scale(main_q, ctx->weights.character_weight);
+	if (!expand || part == 2)
 		return main_q;
 	size_t ng = dd_lexicon_groups_of(ctx->lexicon, w, NULL, 0);
-	size_t *groups = ng ? malloc(sizeof *groups * ng) : NULL;
-	if (ng && !groups) {
+	if (ng == 0)
+		return main_q;
+	size_t *groups = malloc(sizeof *groups * ng);
+	if (!groups) {
 		fail_nomem(c);
 		return main_q;
 	}
-	if (ng)
-		ng = dd_lexicon_groups_of(ctx->lexicon, w, groups, ng);
-	qlist_t subs = { 0 };
-	qlist_push(c, &subs, main_q);
+	ng = dd_lexicon_groups_of(ctx->lexicon, w, groups, ng);
+	const char **syn = NULL, **nb = NULL;
+	size_t n_syn = 0, cap_syn = 0, n_nb = 0, cap_nb = 0;
 	for (size_t g = 0; g < ng && !c->failed; g++) {
 		size_t size = dd_lexicon_group_size(ctx->lexicon, groups[g]);
+		size_t n_synonyms = dd_lexicon_group_synonyms(ctx->lexicon, groups[g]);
+		int typed_synonym = 0;
+		for (size_t i = 0; i < n_synonyms; i++)
+			typed_synonym |= strcmp(dd_lexicon_group_word(ctx->lexicon, groups[g], i), w) == 0;
 		for (size_t i = 0; i < size && !c->failed; i++) {
 			const char *v = dd_lexicon_group_word(ctx->lexicon, groups[g], i);
-			if (strcmp(v, w) == 0 || term_freq(c, v) == 0)
-				continue;
-			count_terms(c, 1);
-			qlist_push(c, &subs, dd_query_scale(dd_query_term(v, 1), ctx->weights.expansion_weight));
-			highlight(c, n, 0, v);
+			if (typed_synonym && i < n_synonyms)
+				add_relative(c, &syn, &n_syn, &cap_syn, v, w);
+			else
+				add_relative(c, &nb, &n_nb, &cap_nb, v, w);
 		}
+	}
+	/* a word both a synonym and a neighbour (two groups) is a synonym */
+	size_t kept = 0;
+	for (size_t i = 0; i < n_nb; i++) {
+		int dup = 0;
+		for (size_t j = 0; j < n_syn && !dup; j++)
+			dup = strcmp(nb[i], syn[j]) == 0;
+		if (!dup)
+			nb[kept++] = nb[i];
+	}
+	n_nb = kept;
+	double scale = expansion_scale(c, word_idf(c, w));
+	qlist_t subs = { 0 };
+	qlist_push(c, &subs, main_q);
+	if (!c->failed && n_syn)
+		qlist_push(c, &subs, relatives_query(c, n, syn, n_syn, ctx->weights.expansion_weight * scale, 1));
+	if (!c->failed && n_nb)
+		qlist_push(c, &subs, relatives_query(c, n, nb, n_nb, ctx->weights.neighbour_weight * scale, 0));
+	for (size_t g = 0; g < ng && !c->failed; g++) {
 		const char *topic = dd_lexicon_group_topic(ctx->lexicon, groups[g]);
 		if (topic) {
 			char term[DD_TERM_MAX + 32];
 			dd_schema_topic_rank_term(topic, term, sizeof term);
 			count_terms(c, 1);
-			qlist_push(c, &subs, dd_query_scale(dd_query_term(term, 1), ctx->weights.topic_weight));
+			qlist_push(c, &subs, dd_query_scale(dd_query_term(term, 1), ctx->weights.topic_weight * scale));
 		}
 	}
+	free(syn);
+	free(nb);
 	free(groups);
 	return qlist_combine(&subs, DD_QUERY_OR);
 }
 
-/* Plain text: its words OR-ed.  When one chunk holds several words
- * (河道污染 → 河道 污染), notes holding all of them are ranked up: a note
- * about river pollution beats one that mentions river channels many
- * times. */
+/* ---- a chunk of words ---- */
+
+/* Most characters of a run of adjacent words matched as one sequence. */
+#define SEQUENCE_MAX_CHARS 6
+
+static int all_non_ascii(const char *w)
+{
+	for (const unsigned char *p = (const unsigned char *)w; *p; p++)
+		if (*p < 0x80)
+			return 0;
+	return 1;
+}
+
+/* Is items[a..b] (inclusive) a run the user typed without a break (the
+ * concatenation occurs in the normalised chunk), of at most
+ * SEQUENCE_MAX_CHARS characters, with no ASCII and not itself a term?
+ * Then *out is the malloc'd concatenation. */
+static int sequence_of(compiler_t *c, const dd_plan_node_t *n, const char *chunk, size_t a, size_t b, char **out)
+{
+	*out = NULL;
+	size_t bytes = 0, chars = 0;
+	for (size_t i = a; i <= b; i++) {
+		if (!all_non_ascii(n->items[i]))
+			return 0;
+		bytes += strlen(n->items[i]);
+		chars += dd_utf8_length(n->items[i], strlen(n->items[i]));
+	}
+	if (chars > SEQUENCE_MAX_CHARS)
+		return 0;
+	char *seq = malloc(bytes + 1);
+	if (!seq) {
+		fail_nomem(c);
+		return 0;
+	}
+	seq[0] = '\0';
+	for (size_t i = a; i <= b; i++)
+		strcat(seq, n->items[i]);
+	if (!strstr(chunk, seq) || term_freq(c, seq) > 0) {
+		free(seq);
+		return 0;
+	}
+	*out = seq;
+	return 1;
+}
+
+/* A short chunk typed as one word that neither the dictionary nor the
+ * index knows (五保户, split into 五保 户): its malloc'd normalised
+ * sequence, or NULL. */
+static char *unknown_word(compiler_t *c, const dd_plan_node_t *n)
+{
+	if (n->n_items < 2)
+		return NULL;
+	char *chunk = dd_normalize_string(n->text, strlen(n->text)), *seq = NULL;
+	if (!chunk)
+		fail_nomem(c);
+	else if (sequence_of(c, n, chunk, 0, n->n_items - 1, &seq) && strcmp(seq, chunk) != 0) {
+		/* typed with a break inside (a space, a mark): not one word */
+		free(seq);
+		seq = NULL;
+	}
+	free(chunk);
+	return seq;
+}
+
+/* What a sequence the index never holds as a term says: it is at most as
+ * common as its rarest character pair (B term). */
+static double sequence_idf(const compiler_t *c, const char *seq)
+{
+	if (!c->ctx->db)
+		return 1.0;
+	size_t len = strlen(seq), i = 0, rarest = (size_t)-1;
+	while (i < len) {
+		size_t j = i;
+		dd_utf8_next(seq, &j);
+		if (j >= len)
+			break;
+		size_t k = j;
+		dd_utf8_next(seq, &k);
+		char term[64];
+		snprintf(term, sizeof term, "%s%.*s", DD_PREFIX_BIGRAM, (int)(k - i), seq + i);
+		size_t df = term_freq(c, term);
+		if (df < rarest)
+			rarest = df;
+		i = j;
+	}
+	double docs = (double)dd_db_doc_count(c->ctx->db);
+	return log(1.0 + docs / (rarest > 0 && rarest != (size_t)-1 ? (double)rarest : 1.0));
+}
+
+/* The exact character sequences of a chunk's adjacent words (as much as
+ * one word each: a phrase weighs the sum of its character pairs, so it is
+ * divided by their number).  An unknown word (above) is matched whole
+ * first: its pieces are marked 2 in part and count at character_weight,
+ * relatives and topics included, so the notes holding 五保户 come before
+ * those about 五保 in general.  In a longer chunk each pair of adjacent
+ * words is a sequence, and a one-character word in one is marked 1 (it
+ * counts at character_weight; the sequence carries it). */
+static void sequences(compiler_t *c, const dd_plan_node_t *n, qlist_t *out, char *part)
+{
+	double weight = c->ctx->weights.sequence_weight;
+	if (n->n_items < 2 || weight <= 0)
+		return;
+	char *whole = unknown_word(c, n);
+	if (whole) {
+		size_t chars = dd_utf8_length(whole, strlen(whole));
+		count_terms(c, chars);
+		qlist_push(c, out, dd_query_scale(dd_literal_query(whole), weight));
+		highlight(c, n, 1, whole);
+		memset(part, 2, n->n_items);
+		free(whole);
+		return;
+	}
+	char *chunk = dd_normalize_string(n->text, strlen(n->text));
+	if (!chunk) {
+		fail_nomem(c);
+		return;
+	}
+	for (size_t i = 0; i + 1 < n->n_items && !c->failed; i++) {
+		char *seq;
+		if (!sequence_of(c, n, chunk, i, i + 1, &seq))
+			continue;
+		size_t chars = dd_utf8_length(seq, strlen(seq));
+		count_terms(c, chars);
+		qlist_push(c, out, dd_query_scale(dd_literal_query(seq), weight / (double)(chars - 1)));
+		highlight(c, n, 1, seq);
+		for (size_t k = i; k <= i + 1; k++)
+			if (dd_utf8_length(n->items[k], strlen(n->items[k])) == 1)
+				part[k] = 1;
+		free(seq);
+	}
+	free(chunk);
+}
+
+/* Sums word_idf over the different words of the expanded chunks (the
+ * words whose relatives and topics the query brings in), an unknown word
+ * (above) counting as one. */
+static void gather_evidence(compiler_t *c, const dd_plan_node_t *n)
+{
+	if (n->kind == DD_PLAN_NOT)
+		return;
+	for (size_t i = 0; i < n->n_children; i++)
+		gather_evidence(c, n->children[i]);
+	if (n->kind != DD_PLAN_WORDS || !n->expand)
+		return;
+	char *whole = unknown_word(c, n);
+	if (whole) {
+		/* an unknown word says what its sequence says */
+		double idf = sequence_idf(c, whole);
+		free(whole);
+		c->evidence += idf;
+		if (idf > c->evidence_max)
+			c->evidence_max = idf;
+		return;
+	}
+	for (size_t i = 0; i < n->n_items; i++) {
+		int seen = 0;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = strcmp(n->items[i], n->items[j]) == 0;
+		if (!seen) {
+			double idf = word_idf(c, n->items[i]);
+			c->evidence += idf;
+			if (idf > c->evidence_max)
+				c->evidence_max = idf;
+		}
+	}
+}
+
+/* Plain text: its words OR-ed, with their exact sequences (above).  When
+ * one chunk holds several words (河道污染 → 河道 污染), notes holding all
+ * of them are ranked up: a note about river pollution beats one that
+ * mentions river channels many times. */
 static dd_query_t *words_query(compiler_t *c, const dd_plan_node_t *n)
 {
 	qlist_t subs = { 0 }, mains = { 0 };
 	int together = n->n_items >= 2 && n->expand && c->ctx->weights.cooccurrence_weight > 0;
+	char *part = calloc(n->n_items, 1);
+	if (!part) {
+		fail_nomem(c);
+		return NULL;
+	}
+	if (n->expand)
+		sequences(c, n, &subs, part);
 	for (size_t i = 0; i < n->n_items && !c->failed; i++) {
 		if (together)
 			qlist_push(c, &mains, word_or_string(c, n, n->items[i], 0));
-		qlist_push(c, &subs, word_query(c, n, n->items[i]));
+		qlist_push(c, &subs, word_query(c, n, n->items[i], part[i]));
 	}
+	free(part);
 	if (c->failed) {
 		qlist_free(&subs);
 		qlist_free(&mains);
@@ -465,7 +774,10 @@ dd_status_t dd_ranking_compile(const dd_ranking_context_t *ctx, dd_plan_t *plan,
 {
 	memset(out, 0, sizeof *out);
 	out->plan = plan;
-	compiler_t c = { ctx, plan->text, NULL, 0, 0, 0, err, 0 };
+	compiler_t c = { ctx, plan->text, NULL, 0, 0, 0, 0, 0, err, 0 };
+	if (plan->root)
+		gather_evidence(&c, plan->root);
+	out->feedback_scale = expansion_scale(&c, c.evidence_max);
 	dd_query_t *q = plan->root ? compile_node(&c, plan->root) : dd_query_match_all();
 	if (!c.failed && !q)
 		fail_nomem(&c);
@@ -550,7 +862,8 @@ dd_status_t dd_ranking_topic_feedback(const dd_ranking_t *r, dd_db_t *db, const 
 		return DD_OK;
 	char term[DD_TERM_MAX + 32];
 	dd_schema_topic_rank_term(topics[best], term, sizeof term);
-	dd_query_t *subs[2] = { pq->query, dd_query_scale(dd_query_term(term, 1), r->feedback_weight * share) };
+	dd_query_t *subs[2] = { pq->query, dd_query_scale(dd_query_term(term, 1),
+		                                          r->feedback_weight * share * pq->feedback_scale) };
 	pq->query = dd_query_combine(DD_QUERY_OR, subs, 2);
 	return pq->query ? DD_OK : dd_error_set(err, DD_ERR_NOMEM, "out of memory");
 }

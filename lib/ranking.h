@@ -8,8 +8,9 @@
  * ranking.c); bench/quality and bench/tagging measure the effect.
  *
  * The defaults were chosen with bench/quality.  The variable
- * DUNDIAN_TUNE="k1=1.2,b=0.75,expand=0.5,topic=1,feedback=0.6,cooccur=1"
- * overrides the search-time ones (dd_ranking_tuned), for parameter sweeps.
+ * DUNDIAN_TUNE="k1=1.2,b=0.75,expand=1,neighbour=0.6,topic=0.5,feedback=0.6,
+ * cooccur=1,half=6,sequence=1,char=0.5" overrides the search-time ones
+ * (dd_ranking_tuned), for parameter sweeps.
  */
 #ifndef DD_RANKING_H
 #define DD_RANKING_H
@@ -34,10 +35,15 @@ unsigned dd_ranking_tag_wdf(double score);
 
 typedef struct dd_ranking {
 	double bm25_k1, bm25_b;     /* BM25 (Xapian's k2 = 0, k3 = 1, min_normlen = 0.5) */
-	double expansion_weight;    /* a thesaurus relative, relative to the typed word */
+	double expansion_weight;    /* a typed word's synonyms, as one term, relative to the word */
+	double neighbour_weight;    /* its topic neighbours (or, for a neighbour, its whole group) */
 	double topic_weight;        /* the XK term of a typed word's thesaurus group */
 	double cooccurrence_weight; /* all words of one chunk together */
 	double feedback_weight;     /* topic feedback, times the topic's share */
+	double evidence_half;       /* idf the other typed words sum to when a word's
+	                               relatives and topic count half (see below) */
+	double sequence_weight;     /* adjacent typed words as their exact character sequence */
+	double character_weight;    /* a one-character word inside such a sequence */
 } dd_ranking_t;
 
 /* The chosen defaults. */
@@ -65,7 +71,8 @@ typedef struct dd_parsed_query {
 	size_t n_words;
 	char **literals;
 	size_t n_literals;
-	dd_plan_t *plan; /* what it was compiled from (owned) */
+	dd_plan_t *plan;       /* what it was compiled from (owned) */
+	double feedback_scale; /* topic feedback counts this share of its weight */
 } dd_parsed_query_t;
 
 void dd_parsed_query_free(dd_parsed_query_t *pq);
@@ -82,13 +89,29 @@ typedef struct dd_ranking_context {
 #define DD_RANKING_MAX_TERMS 20000
 
 /* Compiles plan (taking ownership: it ends in out->plan, or is freed on
- * failure) into out.  A typed word the index holds is a term, one it has
- * never seen its exact string; a word that is not excluded brings in its
- * thesaurus relatives at expansion_weight and its groups' topics at
- * topic_weight; a chunk of several words ranks up notes holding all of them
- * (cooccurrence_weight); a field operand matches without weight; global
- * filters restrict (one field's values OR-ed, fields AND-ed, exclusions
- * removed).  DD_ERR_INVALID past DD_RANKING_MAX_TERMS, DD_ERR_NOMEM. */
+ * failure) into out.
+ *   - A typed word the index holds is a term, one it has never seen its
+ *     exact string.
+ *   - A word that is not excluded brings in, from its thesaurus groups
+ *     (lexicon.h), its synonyms as one term (DD_QUERY_SYNONYM) at
+ *     expansion_weight, its neighbours at neighbour_weight, and its groups'
+ *     topics (XK terms) at topic_weight: all three times
+ *     evidence_half / (evidence_half + E), E the idf (log(1 + N/df)) summed
+ *     over the other different typed words, so the expansion and the topic
+ *     prior step back as the typed words grow in number and rarity.  Topic
+ *     feedback is scaled alike (feedback_scale).
+ *   - An unknown word (a short chunk typed as one, of several words, that
+ *     is not a term itself: 五保户 → 五保 户) is matched as its exact
+ *     character sequence at sequence_weight; its pieces count at
+ *     character_weight without relatives or topics, unless a piece is a
+ *     topic's synonym (征地 in 征地补偿).  In a longer chunk each pair of
+ *     adjacent words is matched as its sequence too (as much as one word),
+ *     a one-character word in one counting at character_weight.
+ *   - A chunk of several words ranks up notes holding all of them
+ *     (cooccurrence_weight); a field operand matches without weight; global
+ *     filters restrict (one field's values OR-ed, fields AND-ed, exclusions
+ *     removed).
+ * DD_ERR_INVALID past DD_RANKING_MAX_TERMS, DD_ERR_NOMEM. */
 dd_status_t dd_ranking_compile(const dd_ranking_context_t *ctx, dd_plan_t *plan, dd_parsed_query_t *out,
                                dd_error_t *err);
 
@@ -104,7 +127,7 @@ dd_query_t *dd_literal_query(const char *normalized);
 /* Topic feedback: searches pq's query for the DD_FEEDBACK_DOCS best notes
  * and, when one topic (of topics[0..n_topics)) holds at least
  * DD_FEEDBACK_SHARE of their scores, ORs in that topic's XK term at
- * feedback_weight times its share, so a word outside the thesaurus still
+ * feedback_weight times its share times pq->feedback_scale, so a word outside the thesaurus still
  * finds the notes about its topic.  Only for plain queries; changes
  * pq->query.  The search's status on failure. */
 dd_status_t dd_ranking_topic_feedback(const dd_ranking_t *r, dd_db_t *db, const char *const *topics, size_t n_topics,

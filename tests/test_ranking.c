@@ -94,7 +94,7 @@ static int teardown(void **state)
 
 static dd_ranking_context_t context(void)
 {
-	dd_ranking_context_t ctx = { lexicon, db, { 0, 0, 0, 0, 0, 0 } };
+	dd_ranking_context_t ctx = { .lexicon = lexicon, .db = db };
 	dd_ranking_defaults(&ctx.weights);
 	return ctx;
 }
@@ -172,7 +172,7 @@ static void test_expansion_at_its_weight(void **state)
 {
 	(void)state;
 	dd_ranking_context_t ctx = context();
-	expect_described(&ctx, "饮水", "Query((饮水 OR 0.5 * 吃水 OR 1 * XKwater))");
+	expect_described(&ctx, "饮水", "Query((饮水 OR 1 * 吃水 OR 0.5 * XKwater))");
 	ctx.weights.expansion_weight = 0.25;
 	ctx.weights.topic_weight = 2;
 	expect_described(&ctx, "饮水", "Query((饮水 OR 0.25 * 吃水 OR 2 * XKwater))");
@@ -187,9 +187,13 @@ static void test_cooccurrence_and_unknown_words(void **state)
 	(void)state;
 	dd_ranking_context_t ctx = context();
 	ctx.lexicon = NULL;
-	/* one chunk of two words: all of them together ranked up */
-	expect_described(&ctx, "村里吃水", "Query(((村里 OR 吃水) OR 1 * (村里 AND 吃水)))");
+	/* one chunk of two words: all of them together ranked up; typed as
+	 * one word the index does not know, its sequence first */
+	expect_described(&ctx, "村里吃水",
+	                 "Query(((1 * (B村里 PHRASE 3 B里吃 PHRASE 3 B吃水) OR 0.5 * 村里 OR 0.5 * 吃水) OR 1 * "
+	                 "(村里 AND 吃水)))");
 	ctx.weights.cooccurrence_weight = 0;
+	ctx.weights.sequence_weight = 0;
 	expect_described(&ctx, "村里吃水", "Query((村里 OR 吃水))");
 	/* a word the index never saw: its exact string, highlighted as one */
 	dd_parsed_query_t pq;
@@ -249,7 +253,7 @@ static void test_work_bound(void **state)
 		snprintf(line + strlen(line), sizeof line - strlen(line), "%sg%d", i ? " " : "", i);
 	dd_error_t err;
 	assert_int_equal(dd_lexicon_parse_thesaurus(lex, line, "big", &err), DD_OK);
-	dd_ranking_context_t ctx = { lex, NULL, { 0, 0, 0, 0, 0, 0 } };
+	dd_ranking_context_t ctx = { .lexicon = lex, .db = NULL };
 	dd_ranking_defaults(&ctx.weights);
 	dd_plan_options_t popts = { tokenizer, NULL, 0 };
 	char q[4096] = "";
@@ -292,6 +296,110 @@ static void test_highlight_lists_in_typed_order(void **state)
 	assert_string_equal(pq.words[3], "公路");
 	assert_true(pq.plain);
 	dd_parsed_query_free(&pq);
+}
+
+/* --- evidence that scales with the query ------------------------------------ */
+
+/* The ids of the best notes for text in db, best first, space-separated
+ * (static), with the given weights and lexicon. */
+static const char *ranked(dd_db_t *in, const dd_lexicon_t *lex, const dd_ranking_t *weights, const char *text)
+{
+	static char ids[256];
+	dd_tokenizer_t *tok;
+	dd_error_t err;
+	assert_int_equal(dd_tokenizer_new(lex, &tok, &err), DD_OK);
+	dd_ranking_context_t ctx = { .lexicon = lex, .db = in, .weights = *weights };
+	dd_plan_options_t popts = { tok, NULL, 0 };
+	dd_parsed_query_t pq;
+	if (dd_ranking_parse(&popts, &ctx, text, &pq, &err) != DD_OK)
+		fail_msg("%s", err.message);
+	dd_search_options_t opts;
+	dd_ranking_search_options(weights, &opts, 0, 4);
+	dd_results_t *res;
+	assert_int_equal(dd_db_search(in, pq.query, &opts, &res, &err), DD_OK);
+	ids[0] = '\0';
+	for (size_t i = 0; i < dd_results_count(res); i++) {
+		size_t len;
+		const char *id = dd_results_data(res, i, &len);
+		snprintf(ids + strlen(ids), sizeof ids - strlen(ids), "%s%.*s", i ? " " : "", (int)len, id);
+	}
+	dd_results_free(res);
+	dd_parsed_query_free(&pq);
+	dd_tokenizer_free(tok);
+	return ids;
+}
+
+/* A specific query of several words is not drowned by the topic group of
+ * one of them: the note holding the rare typed words beats the notes rich
+ * in 果农's topic neighbours.  With the expansion at full weight whatever
+ * the other words say (evidence_half 0), the topic-rich notes win: the
+ * scaling is what makes the difference. */
+static void test_specific_words_beat_topic_group(void **state)
+{
+	(void)state;
+	dd_lexicon_t *lex = dd_lexicon_new();
+	dd_error_t err;
+	assert_int_equal(dd_lexicon_parse_thesaurus(
+	                     lex, "farming\t特色农业 | 果农 冷库 茶叶 茶园 合作社 收购 销路 品牌\n", "thesaurus", &err),
+	                 DD_OK);
+	char path[4096];
+	assert_true(cli_scratch("ranking-specific", path, sizeof path));
+	strcat(path, "/db");
+	dd_db_t *w, *r;
+	assert_int_equal(dd_db_open_write(path, &w, &err), DD_OK);
+	assert_int_equal(dd_db_begin(w, &err), DD_OK);
+	put_doc(w, "rare", "紫菜 贩子 村里 晒场 开会 干部 路 村里", "", "");
+	put_doc(w, "t1", "果农 冷库 茶叶 茶园 合作社 收购 销路 品牌", "", "farming");
+	put_doc(w, "t2", "果农 冷库 茶叶 合作社 收购 销路 品牌 茶园", "", "farming");
+	put_doc(w, "t3", "果农 茶园 合作社 收购 冷库 品牌 销路 茶叶", "", "farming");
+	/* 贩子 is not unique to one note */
+	put_doc(w, "f1", "村里 干部 开会 贩子", "", "");
+	put_doc(w, "f2", "村里 干部 开会 贩子", "", "");
+	assert_int_equal(dd_db_commit(w, &err), DD_OK);
+	dd_db_close(w);
+	assert_int_equal(dd_db_open_read(path, &r, &err), DD_OK);
+	dd_ranking_t weights;
+	dd_ranking_defaults(&weights);
+	const char *q = "果农 紫菜 贩子";
+	assert_int_equal(strncmp(ranked(r, lex, &weights, q), "rare ", 5), 0);
+	weights.evidence_half = 0;
+	assert_int_not_equal(strncmp(ranked(r, lex, &weights, q), "rare ", 5), 0);
+	/* alone, 果农 still brings in its topic: the rich notes first */
+	dd_ranking_defaults(&weights);
+	assert_int_equal(strncmp(ranked(r, lex, &weights, "果农"), "t", 1), 0);
+	dd_db_close(r);
+	dd_lexicon_free(lex);
+}
+
+/* A typed synonym brings in its group's synonyms as one term (one idf),
+ * and its neighbours each apart at the lower weight; a typed neighbour
+ * brings in the whole group at the neighbour weight. */
+static void test_synonyms_one_term_neighbours_apart(void **state)
+{
+	(void)state;
+	dd_lexicon_t *lex = dd_lexicon_new();
+	dd_error_t err;
+	assert_int_equal(dd_lexicon_parse_thesaurus(lex, "water\t饮水 吃水 水井 | 井水 水管\n", "thesaurus", &err),
+	                 DD_OK);
+	assert_int_equal(dd_lexicon_group_synonyms(lex, 0), 3);
+	assert_int_equal(dd_lexicon_group_size(lex, 0), 5);
+	dd_ranking_context_t ctx = { .lexicon = lex, .db = NULL };
+	dd_ranking_defaults(&ctx.weights);
+	ctx.weights.expansion_weight = 0.5;
+	ctx.weights.neighbour_weight = 0.25;
+	ctx.weights.topic_weight = 2;
+	expect_described(&ctx, "饮水",
+	                 "Query((饮水 OR 0.5 * (吃水 SYNONYM 水井) OR (0.25 * 井水 OR 0.25 * 水管) OR 2 * XKwater))");
+	expect_described(&ctx, "井水",
+	                 "Query((井水 OR (0.25 * 饮水 OR 0.25 * 吃水 OR 0.25 * 水井 OR 0.25 * 水管) OR 2 * XKwater))");
+	/* a misplaced '|' is refused, naming the line */
+	dd_lexicon_t *bad = dd_lexicon_new();
+	assert_int_equal(dd_lexicon_parse_thesaurus(bad, "water\t饮水\nroads\t| 修路\n", "t.txt", &err),
+	                 DD_ERR_INVALID);
+	assert_non_null(strstr(err.message, "t.txt:2"));
+	assert_int_equal(dd_lexicon_parse_thesaurus(bad, "roads\t修路 | 公路 | 路面\n", "t.txt", &err), DD_ERR_INVALID);
+	dd_lexicon_free(bad);
+	dd_lexicon_free(lex);
 }
 
 /* --- feedback and weights -------------------------------------------------- */
@@ -340,11 +448,18 @@ static void test_weights(void **state)
 	dd_ranking_t r;
 	unsetenv("DUNDIAN_TUNE");
 	dd_ranking_tuned(&r);
-	assert_true(r.bm25_k1 == 1.2 && r.bm25_b == 0.75 && r.expansion_weight == 0.5);
-	assert_true(r.topic_weight == 1.0 && r.feedback_weight == 0.6 && r.cooccurrence_weight == 1.0);
-	setenv("DUNDIAN_TUNE", "k1=2,expand=0.3,bogus,feedback=0", 1);
+	dd_ranking_t d;
+	dd_ranking_defaults(&d);
+	assert_true(r.bm25_k1 == d.bm25_k1 && r.expansion_weight == d.expansion_weight);
+	assert_true(r.topic_weight == d.topic_weight && r.feedback_weight == d.feedback_weight);
+	/* relatives count less than the word, neighbours less than synonyms */
+	assert_true(d.neighbour_weight < d.expansion_weight && d.expansion_weight <= 1);
+	assert_true(d.character_weight < 1 && d.evidence_half > 0);
+	setenv("DUNDIAN_TUNE", "k1=2,expand=0.3,bogus,feedback=0,neighbour=0.1,half=3,sequence=2,char=0.25", 1);
 	dd_ranking_tuned(&r);
 	assert_true(r.bm25_k1 == 2 && r.bm25_b == 0.75 && r.expansion_weight == 0.3 && r.feedback_weight == 0);
+	assert_true(r.neighbour_weight == 0.1 && r.evidence_half == 3 && r.sequence_weight == 2 &&
+	            r.character_weight == 0.25);
 	unsetenv("DUNDIAN_TUNE");
 	dd_search_options_t opts;
 	dd_ranking_search_options(&r, &opts, 5, 7);
@@ -372,6 +487,8 @@ int main(void)
 		cmocka_unit_test(test_long_and_is_exact),
 		cmocka_unit_test(test_work_bound),
 		cmocka_unit_test(test_highlight_lists_in_typed_order),
+		cmocka_unit_test(test_specific_words_beat_topic_group),
+		cmocka_unit_test(test_synonyms_one_term_neighbours_apart),
 		cmocka_unit_test(test_topic_feedback),
 		cmocka_unit_test(test_weights),
 	};

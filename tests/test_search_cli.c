@@ -283,6 +283,49 @@ static void test_homestead_first(void **state)
 	expect_topical_top5("宅基地", "homestead");
 }
 
+/* Issue 9: a word neither the dictionary nor the index knows (五保户,
+ * split into 五保 户; 危房改造) is matched whole first: the notes holding
+ * it come before the notes about 五保 or 危房 in general, however many
+ * relatives those hold.  Before, the 15 notes holding 五保户 lay between
+ * ranks 2 and 66. */
+static int contains_literal(const corpus_note_t *c, const void *arg);
+
+static void expect_whole_first(const char *word)
+{
+	char *want = corpus_id_set(contains_literal, word);
+	size_t n = want[0] ? 1 : 0;
+	for (const char *p = want; *p; p++)
+		n += *p == ' ';
+	assert_true(n >= 5); /* the corpus holds the word in several notes */
+	char limit[16];
+	snprintf(limit, sizeof limit, "%zu", n);
+	cJSON *root = SEARCH(corpus_db, "--limit", limit, "--no-snippets", word);
+	assert_true(total_of(root) > n); /* its pieces find more notes */
+	assert_same_set(hit_id_set(root), want, word);
+	cJSON_Delete(root);
+}
+
+static void test_unknown_word_whole_first(void **state)
+{
+	(void)state;
+	expect_whole_first("五保户");
+	expect_whole_first("危房改造");
+}
+
+/* The group of a typed synonym is one term in the explanation. */
+static void test_explain_shows_synonyms_as_one_term(void **state)
+{
+	(void)state;
+	const char *args[] = { "--db", corpus_db, "--explain", "--no-snippets", "--limit", "1", "饮水", NULL };
+	cli_result_t r = cli_run_argv("dundian-search", args);
+	assert_int_equal(r.status, 0);
+	assert_non_null(r.err);
+	assert_non_null(strstr(r.err, "吃水 SYNONYM "));
+	assert_null(strstr(r.err, "SYNONYM 水井")); /* a neighbour, not a synonym */
+	assert_non_null(strstr(r.err, " * 水井"));
+	cli_result_free(&r);
+}
+
 /* --- exact strings ------------------------------------------------------------ */
 
 static int contains_literal(const corpus_note_t *c, const void *arg)
@@ -994,6 +1037,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_water_first),
 		cmocka_unit_test(test_homestead_first),
+		cmocka_unit_test(test_unknown_word_whole_first),
+		cmocka_unit_test(test_explain_shows_synonyms_as_one_term),
 		cmocka_unit_test(test_quoted_exact_sets),
 		cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_json_contract),
