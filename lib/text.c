@@ -1,4 +1,5 @@
-/* text.c - UTF-8 helpers and NFKC + lower-case normalisation (see text.h). */
+/* text.c - UTF-8 helpers and the normalisation: NFKC, lower case, and
+ * traditional Han characters folded to simplified (see text.h). */
 #include "text.h"
 
 #include <stdlib.h>
@@ -142,6 +143,54 @@ int dd_is_han(uint32_t cp)
 	return uscript_getScript((UChar32)cp, &status) == USCRIPT_HAN && U_SUCCESS(status);
 }
 
+/* ICU's Traditional-Simplified transform, one character at a time, as a
+ * table written at build time (han_fold_gen.c, which says why and which
+ * characters it leaves alone): dd_han_fold[cp - HAN_FOLD_FIRST] is what cp
+ * folds to, 0 if it is left as written.  Every entry is a character of
+ * the same range, so folding never changes a text's length in bytes. */
+#define HAN_FOLD_FIRST 0x3400
+#define HAN_FOLD_LAST 0x9FFF
+extern const uint16_t dd_han_fold[HAN_FOLD_LAST - HAN_FOLD_FIRST + 1];
+
+uint32_t dd_han_fold_char(uint32_t cp)
+{
+	if (cp < HAN_FOLD_FIRST || cp > HAN_FOLD_LAST)
+		return cp;
+	uint16_t to = dd_han_fold[cp - HAN_FOLD_FIRST];
+	return to ? to : cp;
+}
+
+const char *dd_han_folded(const char *s, size_t len, char **scratch, size_t *cap)
+{
+	/* Only a 3-byte sequence led by 0xE3...0xE9 (U+3000...U+9FFF) can
+	 * fold, and those bytes never continue a sequence: look at nothing
+	 * else, byte by byte (this runs over every text the tokenizer reads). */
+	const unsigned char *p = (const unsigned char *)s;
+	char *out = NULL;
+	for (size_t i = 0; i + 2 < len; i++) {
+		if (p[i] < 0xE3 || p[i] > 0xE9)
+			continue;
+		uint32_t cp = ((uint32_t)(p[i] & 0x0F) << 12) | ((uint32_t)(p[i + 1] & 0x3F) << 6) | (p[i + 2] & 0x3F);
+		uint32_t to = dd_han_fold_char(cp);
+		if (to != cp) {
+			if (!out) { /* the first character that folds: copy the text */
+				if (*cap < len) {
+					char *grown = realloc(*scratch, len);
+					if (!grown)
+						return NULL;
+					*scratch = grown;
+					*cap = len;
+				}
+				out = *scratch;
+				memcpy(out, s, len);
+			}
+			dd_utf8_put(out + i, to); /* same length: both in U+3400...U+9FFF */
+		}
+		i += 2;
+	}
+	return out ? out : s;
+}
+
 /* Appends normalised form of one code point; the common cases (ASCII and
  * characters NFKC leaves alone) skip ICU's normaliser entirely. */
 static size_t normalize_char(const UNormalizer2 *nfkc, uint32_t cp, char *out, size_t room)
@@ -150,10 +199,14 @@ static size_t normalize_char(const UNormalizer2 *nfkc, uint32_t cp, char *out, s
 		out[0] = (char)((cp >= 'A' && cp <= 'Z') ? cp + 32 : cp);
 		return 1;
 	}
-	/* Han ideographs and most CJK punctuation are their own NFKC form and
-	 * have no case: the bulk of a note, so skip ICU for them. */
-	if ((cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x3001 && cp <= 0x3035) ||
-	    (cp >= 0x2018 && cp <= 0x2023))
+	/* Han ideographs are their own NFKC form and have no case: the bulk
+	 * of a note, so they only go through the fold table. */
+	if (cp >= HAN_FOLD_FIRST && cp <= HAN_FOLD_LAST) {
+		uint16_t to = dd_han_fold[cp - HAN_FOLD_FIRST];
+		return dd_utf8_put(out, to ? to : cp);
+	}
+	/* so are most CJK punctuation marks */
+	if ((cp >= 0x3001 && cp <= 0x3035) || (cp >= 0x2018 && cp <= 0x2023))
 		return dd_utf8_put(out, cp);
 	UErrorCode status = U_ZERO_ERROR;
 	UChar src[2], norm[32], lower[64];
@@ -179,7 +232,9 @@ static size_t normalize_char(const UNormalizer2 *nfkc, uint32_t cp, char *out, s
 		U16_NEXT(lower, k, llen, c);
 		if (w + 4 > room)
 			break;
-		w += dd_utf8_put(out + w, (uint32_t)c);
+		/* a compatibility ideograph (U+F900...) or Kangxi radical NFKC
+		 * turned into a unified one is folded like any other */
+		w += dd_utf8_put(out + w, dd_han_fold_char((uint32_t)c));
 	}
 	return w;
 }

@@ -1,6 +1,11 @@
 /* text.h - UTF-8 checks and the one normalisation every part of dundian
  * uses for matching: NFKC (full-width digits and letters become ASCII,
- * compatibility forms fold) followed by lower-casing.
+ * compatibility forms fold), lower-casing, and traditional Han characters
+ * folded to simplified ones (ICU's Traditional-Simplified transform applied
+ * character by character: 飲水 -> 饮水, 醫保 -> 医保, 鎮裏 -> 镇里).  The
+ * indexer, the query parser, quoted strings and highlighting all go through
+ * it, so a traditional note is found by a simplified query and the other way
+ * round.
  *
  * The original text is kept for display; a dd_normalized_t remembers, for
  * every code point of the normalised text, where it came from in the
@@ -39,6 +44,20 @@ size_t dd_display_width(const char *s, size_t len);
 
 /* Han (CJK ideograph) code point? */
 int dd_is_han(uint32_t cp);
+
+/* The simplified character the normalisation folds Han character cp to
+ * (飲 -> 饮), or cp itself (simplified characters, characters the fold
+ * leaves alone, anything not Han).  The result is always a code point of
+ * the same UTF-8 length; folding it again changes nothing. */
+uint32_t dd_han_fold_char(uint32_t cp);
+
+/* s[0..len) (valid UTF-8) with only its Han characters folded, byte for
+ * byte as long as the original, so that offsets into it are offsets into
+ * s: what the word breaker reads, so a traditional text breaks as its
+ * simplified form does.  Returns s itself when nothing folds, else a copy
+ * in *scratch (grown as needed, *cap its size; the caller frees it), or
+ * NULL when out of memory. */
+const char *dd_han_folded(const char *s, size_t len, char **scratch, size_t *cap);
 
 /* A normalised copy of a text.
  *   text      NUL-terminated normalised UTF-8

@@ -33,6 +33,8 @@ struct dd_tokenizer {
 	size_t buf_len, buf_cap;
 	char *word; /* scratch for candidate merges */
 	size_t word_cap;
+	char *folded; /* the text with traditional characters folded (text.h) */
+	size_t folded_cap;
 };
 
 dd_status_t dd_tokenizer_new(const dd_lexicon_t *lex, dd_tokenizer_t **out, dd_error_t *err)
@@ -65,6 +67,7 @@ void dd_tokenizer_free(dd_tokenizer_t *t)
 	free(t->pieces);
 	free(t->buf);
 	free(t->word);
+	free(t->folded);
 	free(t);
 }
 
@@ -87,7 +90,12 @@ static int reserve(char **p, size_t *cap, size_t need)
 static dd_status_t collect_pieces(dd_tokenizer_t *t, const char *text, size_t len, dd_error_t *err)
 {
 	UErrorCode status = U_ZERO_ERROR;
-	UText *ut = utext_openUTF8(NULL, text, (int64_t)len, &status);
+	/* ICU breaks the text with traditional characters folded (the same byte
+	 * offsets), so 飲水 breaks as 饮水 does */
+	const char *folded = dd_han_folded(text, len, &t->folded, &t->folded_cap);
+	if (!folded)
+		return dd_error_set(err, DD_ERR_NOMEM, "out of memory tokenizing");
+	UText *ut = utext_openUTF8(NULL, folded, (int64_t)len, &status);
 	if (U_FAILURE(status))
 		return dd_error_set(err, DD_ERR_ICU, "ICU cannot open text: %s", u_errorName(status));
 	ubrk_setUText(t->brk, ut, &status);
