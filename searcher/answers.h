@@ -29,6 +29,7 @@ typedef struct dd_note_view {
 	dd_paragraph_t *paragraphs;
 	size_t n_paragraphs, from, to;
 	dd_span_t *spans;
+	dd_match_kind_t *kinds; /* of each span: typed, relative or exact string */
 	size_t n_spans;
 	int highlighting;
 } dd_note_view_t;

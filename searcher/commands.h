@@ -68,22 +68,35 @@ dd_status_t dd_read_count(const char *name, const char *text, size_t lo, size_t 
  * overrides) replaced by U+FFFD. */
 void dd_print_text(FILE *out, const char *s, size_t len);
 
-/* How a match is marked in text output. */
+/* How a match is marked in text output: a word typed or an exact string
+ * with open/close, a thesaurus relative the query brought in with
+ * relative_open/relative_close, so the reader tells them apart. */
 typedef struct dd_marks {
 	const char *open, *close;
+	const char *relative_open, *relative_close;
 } dd_marks_t;
 
-/* Colour on a terminal, else ⟦ ⟧ (notes use 【】 themselves). */
+/* On a terminal, colour: typed words bold red, relatives cyan; else
+ * ⟦typed⟧ and ⟨relative⟩ (notes use 【】 themselves, and neither pair). */
 dd_marks_t dd_default_marks(int colour);
 
-/* "OPEN,CLOSE" (each non-empty, no control characters) into marks
- * (pointing into a static buffer); -1 if malformed. */
+/* --marks: "OPEN,CLOSE" marks every match alike; "OPEN,CLOSE,ROPEN,RCLOSE"
+ * marks relatives with the last two.  Each mark non-empty, without commas
+ * or control characters; marks point into a static buffer.  -1 if
+ * malformed (then print DD_MARKS_HELP). */
 int dd_parse_marks(const char *spec, dd_marks_t *marks);
+#define DD_MARKS_HELP "give OPEN,CLOSE or OPEN,CLOSE,RELATIVE_OPEN,RELATIVE_CLOSE (e.g. '<<,>>' or '<<,>>,<,>')"
+
+/* What each span matched (dd_match_kind): a malloc'd array indexed like
+ * spans, NULL when n_spans is 0 or memory runs out (NULL kinds: all typed). */
+dd_match_kind_t *dd_span_kinds(const dd_parsed_query_t *pq, const double *weights, const dd_span_t *spans,
+                               size_t n_spans);
 
 /* text[start, end) made safe with dd_print_text, each span lying wholly
- * inside wrapped in the marks. */
-void dd_print_marked(FILE *out, const char *text, size_t start, size_t end, const dd_span_t *spans, size_t n_spans,
-                     const dd_marks_t *marks);
+ * inside wrapped in the marks its kind takes (kinds indexed like spans;
+ * NULL: every span typed). */
+void dd_print_marked(FILE *out, const char *text, size_t start, size_t end, const dd_span_t *spans,
+                     const dd_match_kind_t *kinds, size_t n_spans, const dd_marks_t *marks);
 
 /* Adds a note's title, author, post, city, county, township, village and
  * date to a JSON object (the fields every JSON output shares). */

@@ -44,23 +44,25 @@ typedef struct excerpt_options {
 
 static void usage(FILE *f)
 {
-	fprintf(
-	    f,
-	    "usage: dundian-search excerpt [--db DIR] [--per-note N] [--context K] [--limit N]\n"
-	    "                              [--format text|markdown|json] QUERY...\n"
-	    "       dundian-search excerpt --kwic [--width N] [--db DIR] [--limit N] QUERY...\n"
-	    "  for each matching note (best first, as plain search ranks them) its best passages:\n"
-	    "  whole sentences, at most about %d characters, matched words marked, with a citation\n"
-	    "  (title, author, post, place, date, note id, paragraph, character offsets in the body).\n"
-	    "  --per-note N   passages per note (default 2)\n"
-	    "  --context K    K more sentences on each side of a passage (default 0)\n"
-	    "  --limit N      notes (default 10; with --kwic, every matching note)\n"
-	    "  --format F     text (default), markdown (block quotes with citations) or json\n"
-	    "  --kwic         a concordance: one line per occurrence of the words typed (not their\n"
-	    "                 thesaurus relatives), hits aligned in a column, note id first\n"
-	    "  --width N      characters of context on each side with --kwic (default 20)\n"
-	    "  --marks O,C    how matched words are marked in text (default ⟦,⟧; colour on a terminal)\n" DD_EXIT_HELP,
-	    EXCERPT_MAX_CHARS);
+	fprintf(f,
+	        "usage: dundian-search excerpt [--db DIR] [--per-note N] [--context K] [--limit N]\n"
+	        "                              [--format text|markdown|json] QUERY...\n"
+	        "       dundian-search excerpt --kwic [--width N] [--db DIR] [--limit N] QUERY...\n"
+	        "  for each matching note (best first, as plain search ranks them) its best passages:\n"
+	        "  whole sentences, at most about %d characters, matched words marked, with a citation\n"
+	        "  (title, author, post, place, date, note id, paragraph, character offsets in the body).\n"
+	        "  --per-note N   passages per note (default 2)\n"
+	        "  --context K    K more sentences on each side of a passage (default 0)\n"
+	        "  --limit N      notes (default 10; with --kwic, every matching note)\n"
+	        "  --format F     text (default), markdown (block quotes with citations) or json\n"
+	        "  --kwic         a concordance: one line per occurrence of the words typed (not their\n"
+	        "                 thesaurus relatives), hits aligned in a column, note id first\n"
+	        "  --width N      characters of context on each side with --kwic (default 20)\n"
+	        "  --marks O,C[,RO,RC]\n"
+	        "                 how matches are marked in text: O,C a word typed or an exact string, RO,RC a\n"
+	        "                 thesaurus relative the query brought in (default ⟦typed⟧ ⟨relative⟩; bold red\n"
+	        "                 and cyan on a terminal); O,C alone marks both alike\n" DD_EXIT_HELP,
+	        EXCERPT_MAX_CHARS);
 }
 
 static int parse_count(const char *name, const char *text, size_t lo, size_t hi, size_t *out)
@@ -72,6 +74,7 @@ static int parse_count(const char *name, const char *text, size_t lo, size_t hi,
 
 typedef struct note_passages {
 	dd_span_t *spans;
+	dd_match_kind_t *kinds; /* of each span, for the text marks (NULL: all typed) */
 	size_t n_spans;
 	dd_passage_t *passages;
 	size_t n_passages;
@@ -80,6 +83,7 @@ typedef struct note_passages {
 static void note_passages_free(note_passages_t *np)
 {
 	free(np->spans);
+	free(np->kinds);
 	free(np->passages);
 }
 
@@ -92,6 +96,9 @@ static dd_status_t find_passages(dd_engine_t *e, const dd_parsed_query_t *pq, co
 	    dd_highlight_spans(dd_engine_tokenizer(e), pq, note->body, note->body_len, &np->spans, &np->n_spans, err);
 	if (st != DD_OK)
 		return st;
+	np->kinds = dd_span_kinds(pq, weights, np->spans, np->n_spans);
+	if (np->n_spans && !np->kinds)
+		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
 	dd_passage_options_t popts = { per_note, EXCERPT_MAX_CHARS, context, weights, pq->n_words + pq->n_literals };
 	return dd_choose_passages(note->body, note->body_len, np->spans, np->n_spans, &popts, &np->passages,
 	                          &np->n_passages, err);
@@ -158,7 +165,8 @@ static void print_passage(const dd_stored_note_t *note, const note_passages_t *n
 	while (at < p->end) {
 		const char *nl = memchr(note->body + at, '\n', p->end - at);
 		size_t stop = nl ? (size_t)(nl - note->body) : p->end;
-		dd_print_marked(stdout, note->body, at, stop, np->spans + p->first_span, p->n_spans, marks);
+		dd_print_marked(stdout, note->body, at, stop, np->spans + p->first_span,
+		                np->kinds ? np->kinds + p->first_span : NULL, p->n_spans, marks);
 		if (nl)
 			printf("\n   > ");
 		at = nl ? stop + 1 : stop;
@@ -505,7 +513,9 @@ static int parse_options(int argc, char **argv, excerpt_options_t *o)
 		{ "width", required_argument, NULL, 'w' },   { "marks", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 }
 	};
-	*o = (excerpt_options_t){ dd_default_db(), 2, 0, 10, 20, 0, 0, 0, 0, 0, FORMAT_TEXT, { NULL, NULL } };
+	*o = (excerpt_options_t){
+		dd_default_db(), 2, 0, 10, 20, 0, 0, 0, 0, 0, FORMAT_TEXT, { NULL, NULL, NULL, NULL }
+	};
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "d:p:c:n:f:kw:h", options, NULL)) != -1) {
@@ -550,9 +560,7 @@ static int parse_options(int argc, char **argv, excerpt_options_t *o)
 			break;
 		case 'm':
 			if (dd_parse_marks(optarg, &o->marks) != 0) {
-				fprintf(stderr,
-				        "dundian-search excerpt: --marks '%s': give OPEN,CLOSE (e.g. '<<,>>')\n",
-				        optarg);
+				fprintf(stderr, "dundian-search excerpt: --marks '%s': " DD_MARKS_HELP "\n", optarg);
 				return DD_EXIT_USAGE;
 			}
 			o->marks_given = 1;

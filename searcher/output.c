@@ -35,42 +35,73 @@ void dd_print_text(FILE *out, const char *s, size_t len)
 	fwrite(s + from, 1, len - from, out);
 }
 
-void dd_print_marked(FILE *out, const char *text, size_t start, size_t end, const dd_span_t *spans, size_t n_spans,
-                     const dd_marks_t *marks)
+void dd_print_marked(FILE *out, const char *text, size_t start, size_t end, const dd_span_t *spans,
+                     const dd_match_kind_t *kinds, size_t n_spans, const dd_marks_t *marks)
 {
 	size_t at = start;
 	for (size_t i = 0; i < n_spans; i++) {
 		if (spans[i].start < at || spans[i].end > end)
 			continue;
+		int relative = kinds && kinds[i] == DD_MATCH_RELATIVE;
 		dd_print_text(out, text + at, spans[i].start - at);
-		fputs(marks->open, out);
+		fputs(relative ? marks->relative_open : marks->open, out);
 		dd_print_text(out, text + spans[i].start, spans[i].end - spans[i].start);
-		fputs(marks->close, out);
+		fputs(relative ? marks->relative_close : marks->close, out);
 		at = spans[i].end;
 	}
 	dd_print_text(out, text + at, end - at);
 }
 
+dd_match_kind_t *dd_span_kinds(const dd_parsed_query_t *pq, const double *weights, const dd_span_t *spans,
+                               size_t n_spans)
+{
+	dd_match_kind_t *kinds = n_spans ? malloc(sizeof *kinds * n_spans) : NULL;
+	for (size_t i = 0; kinds && i < n_spans; i++)
+		kinds[i] = dd_match_kind(pq, weights, spans[i].which);
+	return kinds;
+}
+
 dd_marks_t dd_default_marks(int colour)
 {
-	/* ⟦ ⟧ (mathematical white brackets): unlike 【】, which notes use
-	 * for their own headings, no note is written with them */
-	return colour ? (dd_marks_t){ "\033[1;31m", "\033[0m" } : (dd_marks_t){ "⟦", "⟧" };
+	/* ⟦ ⟧ (mathematical white square brackets) for what was typed, ⟨ ⟩
+	 * (mathematical angle brackets) for relatives: unlike 【】 and 〈〉,
+	 * which notes write themselves, no note is written with them.  On a
+	 * terminal relatives are cyan, not bold, as the web page shows them
+	 * in blue. */
+	return colour ? (dd_marks_t){ "\033[1;31m", "\033[0m", "\033[36m", "\033[0m" }
+	              : (dd_marks_t){ "⟦", "⟧", "⟨", "⟩" };
 }
 
 int dd_parse_marks(const char *spec, dd_marks_t *marks)
 {
 	static char buf[256];
-	const char *comma = strchr(spec, ',');
-	if (!comma || strchr(comma + 1, ',') || strlen(spec) >= sizeof buf || comma == spec || !comma[1])
+	if (strlen(spec) >= sizeof buf)
 		return -1;
 	for (const char *p = spec; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7F)
 			return -1;
 	memcpy(buf, spec, strlen(spec) + 1);
-	buf[comma - spec] = '\0';
-	marks->open = buf;
-	marks->close = buf + (comma - spec) + 1;
+	char *part[4];
+	size_t n = 0;
+	for (char *p = buf;; p++) {
+		char *comma = strchr(p, ',');
+		if (n == 4)
+			return -1; /* a fifth mark */
+		part[n++] = p;
+		if (!comma)
+			break;
+		*comma = '\0';
+		p = comma;
+	}
+	if (n != 2 && n != 4)
+		return -1;
+	for (size_t k = 0; k < n; k++)
+		if (!part[k][0])
+			return -1;
+	marks->open = part[0];
+	marks->close = part[1];
+	marks->relative_open = part[n == 4 ? 2 : 0];
+	marks->relative_close = part[n == 4 ? 3 : 1];
 	return 0;
 }
 

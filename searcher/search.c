@@ -16,7 +16,7 @@ static void usage(FILE *f)
 	dd_schema_field_names(DD_FIELD_FACET, facet_names, sizeof facet_names);
 	fprintf(f,
 	        "usage: dundian-search [--db DIR] [--limit N] [--offset N] [--sort relevance|date] [--json]\n"
-	        "                      [--like ID] [--facets FIELD,...] [--no-snippets] [--marks OPEN,CLOSE]\n"
+	        "                      [--like ID] [--facets FIELD,...] [--no-snippets] [--marks O,C[,RO,RC]]\n"
 	        "                      [--explain] [--version] QUERY...\n"
 	        "       dundian-search --batch FILE|- [options]   one query per line, one JSON line each\n"
 	        "       dundian-search excerpt|show|report|serve ...   (see README.md; `help excerpt` and so on)\n"
@@ -30,8 +30,11 @@ static void usage(FILE *f)
 	        "  --like ID         notes most like note ID (the query, if any, restricts them)\n"
 	        "  --facets F,...    counts over all matches of: %s\n"
 	        "  --no-snippets     no passages\n"
-	        "  --marks O,C       how a matched word is marked in text output (default ⟦,⟧; colour on a\n"
-	        "                    terminal)\n"
+	        "  --marks O,C[,RO,RC]\n"
+	        "                    how matches are marked in text output: O,C a word typed or an exact\n"
+	        "                    string, RO,RC a thesaurus relative the query brought in (default\n"
+	        "                    ⟦typed⟧ ⟨relative⟩; bold red and cyan on a terminal); O,C alone marks\n"
+	        "                    both alike\n"
 	        "  --json            one JSON object; each snippet's matches as \"highlights\" offsets\n"
 	        "  --explain         print the query as parsed (the plan) and the final Xapian query on "
 	        "stderr\n"
@@ -98,8 +101,10 @@ static void print_hit(const dd_search_hit_t *hit, int colour, int snippets, cons
 	/* the highlights are code point offsets: walk to their bytes */
 	const char *s = hit->snippet ? hit->snippet : "";
 	dd_span_t *spans = calloc(hit->n_highlights + 1, sizeof *spans);
+	dd_match_kind_t *kinds = calloc(hit->n_highlights + 1, sizeof *kinds);
 	size_t byte = 0, chars = 0, n_spans = 0;
-	for (size_t i = 0; spans && i < hit->n_highlights; i++) {
+	for (size_t i = 0; spans && kinds && i < hit->n_highlights; i++) {
+		kinds[n_spans] = hit->highlights[i].kind;
 		while (chars < hit->highlights[i].start && s[byte])
 			dd_utf8_next(s, &byte), chars++;
 		spans[n_spans].start = byte;
@@ -108,9 +113,10 @@ static void print_hit(const dd_search_hit_t *hit, int colour, int snippets, cons
 		spans[n_spans++].end = byte;
 	}
 	printf("   ");
-	dd_print_marked(stdout, s, 0, strlen(s), spans, n_spans, marks);
+	dd_print_marked(stdout, s, 0, strlen(s), spans, kinds, n_spans, marks);
 	printf("\n\n");
 	free(spans);
+	free(kinds);
 }
 
 static void print_facets(const dd_search_result_t *res)
@@ -198,8 +204,7 @@ int dd_cmd_search(int argc, char **argv)
 			break;
 		case 'm':
 			if (dd_parse_marks(optarg, &marks) != 0) {
-				fprintf(stderr, "dundian-search: --marks '%s': give OPEN,CLOSE (e.g. '<<,>>')\n",
-				        optarg);
+				fprintf(stderr, "dundian-search: --marks '%s': " DD_MARKS_HELP "\n", optarg);
 				return DD_EXIT_USAGE;
 			}
 			marks_given = 1;

@@ -28,12 +28,13 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: dundian-search show ID [--db DIR] [--para N] [--highlight QUERY] [--marks OPEN,CLOSE]\n"
+	fprintf(f, "usage: dundian-search show ID [--db DIR] [--para N] [--highlight QUERY] [--marks O,C[,RO,RC]]\n"
 	           "                           [--json]\n"
 	           "  prints note ID with its metadata, tags and numbered paragraphs (from 1)\n"
 	           "  --para N          only paragraph N\n"
-	           "  --highlight QUERY mark what QUERY matches (⟦ ⟧, or colour on a terminal)\n"
-	           "  --marks O,C       the marks to use instead\n"
+	           "  --highlight QUERY mark what QUERY matches: ⟦typed⟧ words and exact strings, ⟨relative⟩\n"
+	           "                    words the query brought in (bold red and cyan on a terminal)\n"
+	           "  --marks O,C[,RO,RC]  the marks to use instead (O,C alone: both alike)\n"
 	           "  --json            one JSON object, offsets in characters of the body\n"
 	           "exit: 0 shown, 2 bad usage, no note with that id, --para out of range or bad query,\n"
 	           "      3 the index could not be read\n");
@@ -153,7 +154,8 @@ static void print_note(const dd_note_view_t *view, const dd_marks_t *marks, int 
 		const dd_paragraph_t *p = &view->paragraphs[k];
 		size_t first, count = spans_of_paragraph(spans, n_spans, p, &next_span, &first);
 		printf("\n[%zu] ", p->number);
-		dd_print_marked(stdout, note->body, p->start, p->end, spans + first, count, marks);
+		dd_print_marked(stdout, note->body, p->start, p->end, spans + first,
+		                view->kinds ? view->kinds + first : NULL, count, marks);
 		printf("\n");
 	}
 }
@@ -233,8 +235,7 @@ int dd_cmd_show(int argc, char **argv)
 			break;
 		case 'm':
 			if (dd_parse_marks(optarg, &marks) != 0) {
-				fprintf(stderr, "dundian-search show: --marks '%s': give OPEN,CLOSE (e.g. '<<,>>')\n",
-				        optarg);
+				fprintf(stderr, "dundian-search show: --marks '%s': " DD_MARKS_HELP "\n", optarg);
 				return DD_EXIT_USAGE;
 			}
 			marks_given = 1;
@@ -311,6 +312,13 @@ dd_status_t dd_note_view_open(dd_engine_t *e, const char *id, size_t para, const
 	else if (highlight)
 		st = dd_highlight_spans(dd_engine_tokenizer(e), &pq, note->body, note->body_len, &view->spans,
 		                        &view->n_spans, err);
+	if (st == DD_OK && view->n_spans) {
+		double *weights = dd_query_word_weights(&pq, highlight);
+		view->kinds = dd_span_kinds(&pq, weights, view->spans, view->n_spans);
+		free(weights);
+		if (!view->kinds)
+			st = dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	}
 	if (st == DD_OK && paragraphs.n == 0)
 		st = dd_error_set(err, DD_ERR_INDEX, "note %s has an empty body", id);
 	view->from = para ? para - 1 : 0;
@@ -326,6 +334,7 @@ void dd_note_view_free(dd_note_view_t *view)
 {
 	dd_stored_note_free(&view->note);
 	free(view->spans);
+	free(view->kinds);
 	free(view->paragraphs);
 	memset(view, 0, sizeof *view);
 }
