@@ -389,7 +389,8 @@ static dd_status_t keep_shard(known_list_t *k, const unsigned shard[2], size_t *
 		else
 			others[n_others++] = k->v[i];
 	}
-	memcpy(k->v + *ours, others, n_others * sizeof *others);
+	if (n_others) /* k->v is NULL when the index is empty */
+		memcpy(k->v + *ours, others, n_others * sizeof *others);
 	free(others);
 	return DD_OK;
 }
