@@ -83,6 +83,11 @@ void dd_ranking_search_options(const dd_ranking_t *r, dd_search_options_t *opts,
 	opts->tie_slot = DD_SLOT_ID;
 }
 
+double dd_ranking_coverage(double typed, double related)
+{
+	return typed + DD_RELATIVE_CAP * (1.0 - exp(-related / DD_RELATIVE_CAP));
+}
+
 double dd_ranking_passage_score(double coverage, size_t cover, double hits, size_t chars)
 {
 	return 100.0 * coverage + 10.0 * 20.0 / (20.0 + (double)cover) + 3.0 * (hits > 5 ? 5 : hits) -
