@@ -83,6 +83,11 @@ void dd_ranking_search_options(const dd_ranking_t *r, dd_search_options_t *opts,
 	opts->tie_slot = DD_SLOT_ID;
 }
 
+double dd_ranking_coverage(double typed, double related)
+{
+	return typed + DD_RELATIVE_CAP * (1.0 - exp(-related / DD_RELATIVE_CAP));
+}
+
 double dd_ranking_passage_score(double coverage, size_t cover, double hits, size_t chars)
 {
 	return 100.0 * coverage + 10.0 * 20.0 / (20.0 + (double)cover) + 3.0 * (hits > 5 ? 5 : hits) -
@@ -95,7 +100,7 @@ double dd_ranking_passage_score(double coverage, size_t cover, double hits, size
 typedef struct highlight {
 	size_t at, seq;
 	int literal;
-	const char *text; /* borrowed from the plan */
+	const char *text; /* borrowed from the plan, or in owned */
 } highlight_t;
 
 typedef struct compiler {
@@ -105,6 +110,8 @@ typedef struct compiler {
 	size_t n_hl, cap_hl;
 	size_t terms;
 	double evidence, evidence_max; /* idf of the typed words: sum, largest */
+	char **owned;                  /* texts made here (sequences) that hl points into */
+	size_t n_owned, cap_owned;
 	dd_error_t *err;
 	int failed;
 } compiler_t;
@@ -137,6 +144,19 @@ static void highlight(compiler_t *c, const dd_plan_node_t *n, int literal, const
 	}
 	c->hl[c->n_hl] = (highlight_t){ n->start, c->n_hl, literal, text };
 	c->n_hl++;
+}
+
+/* Highlights text, a malloc'd string made while compiling: the compiler
+ * takes it and frees it at the end (the highlight lists copy it). */
+static void highlight_owned(compiler_t *c, const dd_plan_node_t *n, int literal, char *text)
+{
+	if (DD_ARRAY_RESERVE(c->owned, c->n_owned, c->cap_owned, 1) != 0) {
+		free(text);
+		fail_nomem(c);
+		return;
+	}
+	c->owned[c->n_owned++] = text;
+	highlight(c, n, literal, text);
 }
 
 static size_t term_freq(const compiler_t *c, const char *term)
@@ -505,9 +525,8 @@ static void sequences(compiler_t *c, const dd_plan_node_t *n, qlist_t *out, char
 		size_t chars = dd_utf8_length(whole, strlen(whole));
 		count_terms(c, chars);
 		qlist_push(c, out, dd_query_scale(dd_literal_query(whole), weight));
-		highlight(c, n, 1, whole);
+		highlight_owned(c, n, 1, whole);
 		memset(part, 2, n->n_items);
-		free(whole);
 		return;
 	}
 	char *chunk = dd_normalize_string(n->text, strlen(n->text));
@@ -522,11 +541,10 @@ static void sequences(compiler_t *c, const dd_plan_node_t *n, qlist_t *out, char
 		size_t chars = dd_utf8_length(seq, strlen(seq));
 		count_terms(c, chars);
 		qlist_push(c, out, dd_query_scale(dd_literal_query(seq), weight / (double)(chars - 1)));
-		highlight(c, n, 1, seq);
+		highlight_owned(c, n, 1, seq);
 		for (size_t k = i; k <= i + 1; k++)
 			if (dd_utf8_length(n->items[k], strlen(n->items[k])) == 1)
 				part[k] = 1;
-		free(seq);
 	}
 	free(chunk);
 }
@@ -774,7 +792,7 @@ dd_status_t dd_ranking_compile(const dd_ranking_context_t *ctx, dd_plan_t *plan,
 {
 	memset(out, 0, sizeof *out);
 	out->plan = plan;
-	compiler_t c = { ctx, plan->text, NULL, 0, 0, 0, 0, 0, err, 0 };
+	compiler_t c = { ctx, plan->text, NULL, 0, 0, 0, 0, 0, NULL, 0, 0, err, 0 };
 	if (plan->root)
 		gather_evidence(&c, plan->root);
 	out->feedback_scale = expansion_scale(&c, c.evidence_max);
@@ -795,6 +813,9 @@ dd_status_t dd_ranking_compile(const dd_ranking_context_t *ctx, dd_plan_t *plan,
 			fail_nomem(&c);
 	}
 	free(c.hl);
+	for (size_t i = 0; i < c.n_owned; i++)
+		free(c.owned[i]);
+	free(c.owned);
 	if (!c.failed && !(out->text = strdup(plan->text)))
 		fail_nomem(&c);
 	if (c.failed) {

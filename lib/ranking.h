@@ -140,6 +140,15 @@ dd_status_t dd_ranking_topic_feedback(const dd_ranking_t *r, dd_db_t *db, const 
 /* The best paragraphs (by a cheap count) that a snippet tokenizes. */
 #define DD_SNIPPET_PARAGRAPHS 2
 
+/* Whatever their number, the relatives in a passage count for less than
+ * this, so one typed word outweighs them all. */
+#define DD_RELATIVE_CAP 0.5
+/* The coverage of a passage holding typed words of total weight typed and
+ * relatives of total weight related (each different word once): typed
+ * plus related, with related bounded by DD_RELATIVE_CAP (about related
+ * while it is small, flattening as it grows). */
+double dd_ranking_coverage(double typed, double related);
+
 /* Score of a passage of chars characters holding words of total weight
  * coverage (each different word once), all within a stretch of cover
  * characters, with hits weighted occurrences: different words dominate,

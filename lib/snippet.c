@@ -458,7 +458,7 @@ static size_t shortest_cover(scorer_t *sc, size_t k, size_t distinct)
 static double window_score(scorer_t *sc, size_t a, size_t b, size_t chars)
 {
 	size_t lo = sc->sentences[a].start, hi = sc->sentences[b].end;
-	double coverage = 0, hits = 0;
+	double typed = 0, related = 0, hits = 0;
 	size_t k = 0, distinct = 0;
 	sc->window++;
 	for (size_t i = first_span_from(sc, lo); i < sc->n_spans && sc->spans[i].start < hi; i++) {
@@ -468,7 +468,7 @@ static double window_score(scorer_t *sc, size_t a, size_t b, size_t chars)
 		double w = weight_of(sc, s->which);
 		if (sc->stamp[s->which] != sc->window) {
 			sc->stamp[s->which] = sc->window;
-			coverage += w;
+			*(w >= 1.0 ? &typed : &related) += w;
 			distinct++;
 		}
 		hits += w;
@@ -477,7 +477,7 @@ static double window_score(scorer_t *sc, size_t a, size_t b, size_t chars)
 	if (k == 0)
 		return NO_HIT;
 	size_t cover = shortest_cover(sc, k, distinct);
-	return dd_ranking_passage_score(coverage, cover, hits, chars);
+	return dd_ranking_passage_score(dd_ranking_coverage(typed, related), cover, hits, chars);
 }
 
 /* The spans lying wholly inside [lo, hi): first index and count. */

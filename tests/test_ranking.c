@@ -371,6 +371,41 @@ static void test_specific_words_beat_topic_group(void **state)
 	dd_lexicon_free(lex);
 }
 
+/* An unknown word (五保户: the tokenizer gives 五保 户, the index has no
+ * such term) is matched whole first: the note holding the sequence beats
+ * notes holding 五保 often, with its relatives, but never 五保户. */
+static void test_unknown_word_whole_first(void **state)
+{
+	(void)state;
+	dd_lexicon_t *lex = dd_lexicon_new();
+	dd_error_t err;
+	assert_int_equal(dd_lexicon_parse_thesaurus(lex, "relief\t困难户 | 五保 低保 救助 民政\n", "thesaurus", &err),
+	                 DD_OK);
+	char path[4096];
+	assert_true(cli_scratch("ranking-unknown", path, sizeof path));
+	strcat(path, "/db");
+	dd_db_t *w, *r;
+	assert_int_equal(dd_db_open_write(path, &w, &err), DD_OK);
+	assert_int_equal(dd_db_begin(w, &err), DD_OK);
+	/* the words with the character pairs at their positions, as the index
+	 * holds them (only the pairs matter to the phrase) */
+	put_doc(w, "whole", "村里 B村里 有 B里有 五保 B有五 户 B五保 B保户 两 B户两", "", "");
+	put_doc(w, "apart", "五保 五保 低保 救助 民政 户 困难户 B五保 B保对 B对象", "", "relief");
+	put_doc(w, "many", "五保 低保 低保 救助 民政 困难户 户 B五保 B保和", "", "relief");
+	put_doc(w, "other", "村里 修路 B村里 B里修 B修路", "", "");
+	assert_int_equal(dd_db_commit(w, &err), DD_OK);
+	dd_db_close(w);
+	assert_int_equal(dd_db_open_read(path, &r, &err), DD_OK);
+	dd_ranking_t weights;
+	dd_ranking_defaults(&weights);
+	assert_int_equal(strncmp(ranked(r, lex, &weights, "五保户"), "whole ", 6), 0);
+	/* without the sequence, the notes rich in 五保 and its relatives win */
+	weights.sequence_weight = 0;
+	assert_int_not_equal(strncmp(ranked(r, lex, &weights, "五保户"), "whole ", 6), 0);
+	dd_db_close(r);
+	dd_lexicon_free(lex);
+}
+
 /* A typed synonym brings in its group's synonyms as one term (one idf),
  * and its neighbours each apart at the lower weight; a typed neighbour
  * brings in the whole group at the neighbour weight. */
@@ -488,6 +523,7 @@ int main(void)
 		cmocka_unit_test(test_work_bound),
 		cmocka_unit_test(test_highlight_lists_in_typed_order),
 		cmocka_unit_test(test_specific_words_beat_topic_group),
+		cmocka_unit_test(test_unknown_word_whole_first),
 		cmocka_unit_test(test_synonyms_one_term_neighbours_apart),
 		cmocka_unit_test(test_topic_feedback),
 		cmocka_unit_test(test_weights),

@@ -342,6 +342,37 @@ static void test_typed_word_beats_many_relatives(void **state)
 	free(p);
 }
 
+/* Issue 9: an editor's excerpt prefers the passage holding the typed word
+ * to one holding only relatives, however many: eleven different relatives
+ * (at DD_RELATIVE_WEIGHT, 1.1 together) used to outweigh one typed word. */
+static void test_typed_word_beats_a_dozen_relatives(void **state)
+{
+	(void)state;
+	const char *text = "报销、住院、起付线、封顶线、大病、医药费、结报、病种、统筹、参合、医保都讲了。\n\n"
+	                   "这个村的合作医疗办得好。";
+	const char *words[] = { "合作医疗", "报销", "住院", "起付线", "封顶线", "大病",
+		                "医药费",   "结报", "病种", "统筹",   "参合",   "医保" };
+	dd_span_t spans[16];
+	size_t n_spans = find_spans(text, words, 12, spans, 16);
+	assert_int_equal(n_spans, 12);
+	double weights[12];
+	weights[0] = 1.0;
+	for (int i = 1; i < 12; i++)
+		weights[i] = DD_RELATIVE_WEIGHT;
+	assert_true(11 * DD_RELATIVE_WEIGHT > 1.0); /* the case the bound is for */
+	dd_passage_options_t opts = { 1, 200, 0, weights, 12 };
+	dd_passage_t *p;
+	size_t n;
+	assert_int_equal(dd_choose_passages(text, strlen(text), spans, n_spans, &opts, &p, &n, NULL), DD_OK);
+	char *t = passage_text(text, &p[0]);
+	assert_string_equal(t, "这个村的合作医疗办得好。");
+	free(t);
+	free(p);
+	/* the bound keeps relatives counting among themselves */
+	assert_true(dd_ranking_coverage(0, 0.3) > dd_ranking_coverage(0, 0.2));
+	assert_true(dd_ranking_coverage(1, 0) > dd_ranking_coverage(0, 100));
+}
+
 static void test_no_hits_gives_the_opening(void **state)
 {
 	(void)state;
@@ -419,6 +450,7 @@ int main(void)
 		cmocka_unit_test(test_exact_string_over_sentences_longer_than_max_chars),
 		cmocka_unit_test(test_max_chars_limits_the_window),
 		cmocka_unit_test(test_typed_word_beats_many_relatives),
+		cmocka_unit_test(test_typed_word_beats_a_dozen_relatives),
 		cmocka_unit_test(test_no_hits_gives_the_opening),
 		cmocka_unit_test(test_mark_spans),
 		cmocka_unit_test(test_query_word_weights),
