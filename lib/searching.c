@@ -272,7 +272,7 @@ dd_status_t dd_search(dd_engine_t *e, const dd_search_request_t *req, dd_search_
 		st = read_facets(e, req, slots, found, res, err);
 	dd_results_free(found);
 	if (st == DD_OK && req->suggest && res->query.plan)
-		st = dd_suggest(e, &res->query, &res->suggestion, err);
+		st = dd_suggest(e, &res->query, res->total, &res->suggestion, err);
 	if (st != DD_OK) {
 		dd_search_result_free(res);
 		return st;

@@ -25,6 +25,7 @@ typedef struct suggester {
 	size_t n_edits, cap_edits;
 	dd_buffer_t notes; /* "no county 石林" parts of the message */
 	size_t checks;
+	int found_nothing;  /* the query matched no note */
 	dd_status_t status; /* the first failure */
 	dd_error_t *err;
 } suggester_t;
@@ -102,14 +103,21 @@ static int collect_token(const dd_token_t *tok, void *vctx)
 	return 0;
 }
 
+static int ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 0;
+	return 1;
+}
+
 /* The chunk (normalised) with its slips corrected (malloc'd), or NULL:
  * the whole chunk first, else each run of single characters the
- * tokenizer fell back to. */
+ * tokenizer fell back to.  Chinese text the word breaker takes for words
+ * (矿山, a word no note holds) is no slip: only a chunk where it fell back
+ * to single characters (饮 说, 合 做 医疗) is looked at. */
 static char *correct_chunk(suggester_t *sg, const char *norm)
 {
-	char *whole = correct_word(sg, norm);
-	if (whole)
-		return whole;
 	token_list_t toks = { 0 };
 	dd_error_t err;
 	if (dd_tokenize(dd_engine_tokenizer(sg->e), norm, strlen(norm), DD_TOKENIZE_QUERY, collect_token, &toks,
@@ -117,6 +125,14 @@ static char *correct_chunk(suggester_t *sg, const char *norm)
 	    toks.failed) {
 		free(toks.v);
 		return NULL; /* the plan tokenized it already: only memory can fail */
+	}
+	int fell_back = ascii(norm) || sg->found_nothing;
+	for (size_t i = 0; i < toks.n; i++)
+		fell_back |= toks.v[i].single;
+	char *whole = fell_back ? correct_word(sg, norm) : NULL;
+	if (whole || !fell_back) {
+		free(toks.v);
+		return whole;
 	}
 	dd_buffer_t out = { 0 };
 	size_t at = 0;
@@ -156,7 +172,8 @@ static void words_slip(suggester_t *sg, const dd_plan_node_t *n)
 		fail(sg, DD_ERR_NOMEM, "out of memory");
 		return;
 	}
-	char *better = correct_chunk(sg, norm);
+	char *better =
+	    dd_utf8_length(norm, strlen(norm)) <= DD_SUGGEST_MAX_CHUNK_CHARS ? correct_chunk(sg, norm) : NULL;
 	free(norm);
 	if (better)
 		add_edit(sg, n->start, n->end, better);
@@ -286,13 +303,13 @@ static int finds_notes(dd_engine_t *e, const char *query)
 	return found;
 }
 
-dd_status_t dd_suggest(dd_engine_t *e, const dd_parsed_query_t *pq, dd_suggestion_t *out, dd_error_t *err)
+dd_status_t dd_suggest(dd_engine_t *e, const dd_parsed_query_t *pq, size_t total, dd_suggestion_t *out, dd_error_t *err)
 {
 	memset(out, 0, sizeof *out);
 	const dd_plan_t *plan = pq->plan;
 	if (!plan || !plan->text)
 		return DD_OK;
-	suggester_t sg = { e, dd_engine_db(e), NULL, 0, 0, { 0 }, 0, DD_OK, err };
+	suggester_t sg = { e, dd_engine_db(e), NULL, 0, 0, { 0 }, 0, total == 0, DD_OK, err };
 	visit(&sg, plan->root);
 	for (size_t i = 0; i < plan->n_filters; i++)
 		if (!plan->filters[i].negated)

@@ -87,6 +87,18 @@ static void test_typo_gets_a_suggestion(void **state)
 	cJSON_Delete(root);
 	cli_result_free(&r);
 
+	/* a word the word breaker knows is no typo, unless nothing matched */
+	root = search_json(corpus_db, "矿山", &r);
+	assert_int_equal(r.status, 1);
+	const char *meant = string_item(root, "suggestion");
+	assert_non_null(meant);
+	cli_result_t again = cli_run("dundian-search", "--db", corpus_db, meant, (char *)NULL);
+	assert_int_equal(again.status, 0);
+	assert_string_equal(again.err, "");
+	cli_result_free(&again);
+	cJSON_Delete(root);
+	cli_result_free(&r);
+
 	/* excerpt says it too */
 	r = cli_run("dundian-search", "excerpt", "--db", corpus_db, "--limit", "1", "饮说", (char *)NULL);
 	assert_string_equal(r.err, "dundian-search excerpt: did you mean 饮水?\n");
@@ -175,6 +187,83 @@ static void test_spelling_follows_reindexing(void **state)
 	r = cli_run("dundian-search", "--db", db, "吃说", (char *)NULL);
 	assert_string_equal(r.err, "dundian-search: did you mean 吃水?\n");
 	cli_result_free(&r);
+}
+
+/* The wrapper's spelling calls on an index built here: counts per note,
+ * taken out again, and the choice among the closest words. */
+static void test_spelling_data_and_choice(void **state)
+{
+	(void)state;
+	char dir[4096];
+	assert_non_null(cli_scratch("spelling_wrap", dir, sizeof dir));
+	strncat(dir, "/db", sizeof dir - strlen(dir) - 1);
+	dd_db_t *db;
+	dd_error_t err;
+	assert_int_equal(dd_db_open_write(dir, &db, &err), DD_OK);
+	dd_spelling_t *sp = dd_spelling_new();
+	assert_non_null(sp);
+	assert_int_equal(dd_db_begin(db, &err), DD_OK);
+	/* 听说 in five notes, 饮水 in three; terms that are no words are left out */
+	for (int i = 0; i < 8; i++) {
+		char id[16];
+		snprintf(id, sizeof id, "QS%d", i);
+		dd_doc_t *doc = dd_doc_new();
+		assert_non_null(doc);
+		assert_int_equal(dd_doc_add_posting(doc, i < 5 ? "听说" : "饮水", 1, 1, &err), DD_OK);
+		assert_int_equal(dd_doc_add_posting(doc, i < 5 ? "听说" : "饮水", 2, 1, &err),
+		                 DD_OK); /* twice: counts once */
+		assert_int_equal(dd_doc_add_term(doc, "B饮水", 1, &err), DD_OK);
+		assert_int_equal(dd_doc_add_term(doc, "水", 1, &err), DD_OK);
+		assert_int_equal(dd_doc_add_term(doc, "2007", 1, &err), DD_OK);
+		assert_int_equal(dd_spelling_uncount_indexed(sp, db, id, &err), DD_OK);
+		assert_int_equal(dd_spelling_count_doc(sp, doc, &err), DD_OK);
+		assert_int_equal(dd_db_replace_doc(db, id, doc, &err), DD_OK);
+		dd_doc_free(doc);
+	}
+	assert_int_equal(dd_spelling_apply(sp, db, &err), DD_OK);
+	assert_int_equal(dd_db_commit(db, &err), DD_OK);
+	assert_int_equal(dd_db_spelling_freq(db, "听说"), 5);
+	assert_int_equal(dd_db_spelling_freq(db, "饮水"), 3);
+	assert_int_equal(dd_db_spelling_freq(db, "水"), 0);
+	assert_int_equal(dd_db_spelling_freq(db, "2007"), 0);
+	assert_int_equal(dd_db_spelling_freq(db, "B饮水"), 0);
+	/* 饮说 is one edit from both: the one keeping its first character wins
+	 * over the more frequent one (Xapian's own choice would be 听说) */
+	char *s = dd_db_spelling_suggestion(db, "饮说", 1);
+	assert_string_equal(s, "饮水");
+	free(s);
+	s = dd_db_spelling_suggestion(db, "听水", 1);
+	assert_string_equal(s, "听说");
+	free(s);
+	s = dd_db_spelling_suggestion(db, "饮水问", 1);
+	assert_string_equal(s, "饮水");
+	free(s);
+	assert_null(dd_db_spelling_suggestion(db, "饮水", 1)); /* a word as typed */
+	assert_null(dd_db_spelling_suggestion(db, "一二", 1)); /* two edits */
+	assert_null(dd_db_spelling_suggestion(db, "饮", 1));   /* too short */
+	/* two notes of 饮水 deleted, one changed to 听说 */
+	assert_int_equal(dd_db_begin(db, &err), DD_OK);
+	for (int i = 5; i < 7; i++) {
+		char id[16];
+		snprintf(id, sizeof id, "QS%d", i);
+		assert_int_equal(dd_spelling_uncount_indexed(sp, db, id, &err), DD_OK);
+		assert_int_equal(dd_db_delete_doc(db, id, &err), DD_OK);
+	}
+	dd_doc_t *doc = dd_doc_new();
+	assert_int_equal(dd_doc_add_posting(doc, "听说", 1, 1, &err), DD_OK);
+	assert_int_equal(dd_spelling_uncount_indexed(sp, db, "QS7", &err), DD_OK);
+	assert_int_equal(dd_spelling_count_doc(sp, doc, &err), DD_OK);
+	assert_int_equal(dd_db_replace_doc(db, "QS7", doc, &err), DD_OK);
+	dd_doc_free(doc);
+	assert_int_equal(dd_spelling_apply(sp, db, &err), DD_OK);
+	assert_int_equal(dd_db_commit(db, &err), DD_OK);
+	assert_int_equal(dd_db_spelling_freq(db, "听说"), 6);
+	assert_int_equal(dd_db_spelling_freq(db, "饮水"), 0);
+	s = dd_db_spelling_suggestion(db, "饮说", 1);
+	assert_string_equal(s, "听说");
+	free(s);
+	dd_spelling_free(sp);
+	dd_db_close(db);
 }
 
 /* ---- prefixes ---- */
@@ -346,9 +435,13 @@ static void test_field_value_hint(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_typo_gets_a_suggestion), cmocka_unit_test(test_spelling_follows_reindexing),
-		cmocka_unit_test(test_prefix_search),          cmocka_unit_test(test_bad_prefixes),
-		cmocka_unit_test(test_topic_by_name),          cmocka_unit_test(test_field_value_hint),
+		cmocka_unit_test(test_typo_gets_a_suggestion),
+		cmocka_unit_test(test_spelling_follows_reindexing),
+		cmocka_unit_test(test_spelling_data_and_choice),
+		cmocka_unit_test(test_prefix_search),
+		cmocka_unit_test(test_bad_prefixes),
+		cmocka_unit_test(test_topic_by_name),
+		cmocka_unit_test(test_field_value_hint),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
