@@ -109,6 +109,7 @@ typedef struct compiler {
 	int failed;
 	char **owned; /* words made while compiling (prefixes), freed at the end */
 	size_t n_owned, cap_owned;
+	size_t scanned; /* words the query's prefixes listed, together */
 } compiler_t;
 
 static void fail_nomem(compiler_t *c)
@@ -629,7 +630,7 @@ typedef struct prefix_scan {
 static int scan_prefixed_word(const char *suffix, void *vctx)
 {
 	prefix_scan_t *s = vctx;
-	if (++s->seen > DD_PREFIX_MAX_SCAN)
+	if (++s->seen + s->c->scanned > DD_PREFIX_MAX_SCAN)
 		return 1;
 	size_t pl = strlen(s->prefix), sl = strlen(suffix);
 	char *w = malloc(pl + sl + 1);
@@ -661,10 +662,12 @@ static dd_query_t *prefix_query(compiler_t *c, const dd_plan_node_t *n)
 		dd_query_error(c->err, err.status, c->src, "%s", err.message);
 		c->failed = 1;
 	}
-	if (s.seen > DD_PREFIX_MAX_SCAN && !c->failed) {
+	c->scanned += s.seen;
+	if (c->scanned > DD_PREFIX_MAX_SCAN && !c->failed) {
 		dd_query_error(c->err, DD_ERR_INVALID, c->src,
-		               "prefix '%s*' matches too many words (more than %d): type more of the word", n->text,
-		               DD_PREFIX_MAX_SCAN);
+		               "prefix '%s*' matches too many words (the query's prefixes more than %d together): "
+		               "type more of the word",
+		               n->text, DD_PREFIX_MAX_SCAN);
 		c->failed = 1;
 	}
 	/* keep the most frequent: a partial selection sort, the list is short */
@@ -882,7 +885,7 @@ dd_status_t dd_ranking_compile(const dd_ranking_context_t *ctx, dd_plan_t *plan,
 {
 	memset(out, 0, sizeof *out);
 	out->plan = plan;
-	compiler_t c = { ctx, plan->text, NULL, 0, 0, 0, 0, 0, err, 0, NULL, 0, 0 };
+	compiler_t c = { ctx, plan->text, NULL, 0, 0, 0, 0, 0, err, 0, NULL, 0, 0, 0 };
 	if (plan->root)
 		gather_evidence(&c, plan->root);
 	out->feedback_scale = expansion_scale(&c, c.evidence_max);

@@ -95,8 +95,9 @@ typedef struct dd_ranking_context {
 /* A prefix (自来*) matches the DD_PREFIX_MAX_WORDS most frequent words of
  * the index starting with it, scored as one term (Xapian's synonym
  * operator) so a prefix weighs like one word however many it brings in.
- * Past DD_PREFIX_MAX_SCAN words starting with it, the query is refused
- * (DD_ERR_INVALID "prefix ... matches too many words"). */
+ * When the query's prefixes list more than DD_PREFIX_MAX_SCAN words
+ * together, it is refused (DD_ERR_INVALID "prefix ... matches too many
+ * words"), so a query of a thousand prefixes stays quick. */
 #define DD_PREFIX_MAX_WORDS 64
 #define DD_PREFIX_MAX_SCAN 20000
 

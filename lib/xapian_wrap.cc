@@ -1465,13 +1465,9 @@ char *dd_db_spelling_suggestion(dd_db_t *db, const char *word, unsigned max_edit
 size_t dd_db_spelling_freq(dd_db_t *db, const char *word)
 {
 	try {
-		for (auto t = db->read->spellings_begin(); t != db->read->spellings_end(); ++t) {
-			t.skip_to(word);
-			if (t == db->read->spellings_end() || *t != word)
-				return 0;
-			return t.get_termfreq();
-		}
-		return 0;
+		Xapian::TermIterator t = db->read->spellings_begin();
+		t.skip_to(word);
+		return t != db->read->spellings_end() && *t == word ? t.get_termfreq() : 0;
 	} catch (...) {
 		return 0;
 	}
