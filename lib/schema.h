@@ -37,7 +37,7 @@
 /* Bumped whenever the terms or values a note gives change: an index built
  * with another version is refused by searching (re-index it) and every
  * note of it is rebuilt by the next indexing run. */
-#define DD_SCHEMA_VERSION "dundian-schema-7"
+#define DD_SCHEMA_VERSION "dundian-schema-8"
 
 /* Xapian refuses terms longer than this (xapian_wrap.h); longer field
  * values are indexed by a hash (see dd_schema_filter_term). */

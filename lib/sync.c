@@ -327,8 +327,8 @@ static void tell_rejected(const dd_sync_events_t *ev, const char *line)
  * into a document (even for want of memory: it may be a huge file) is
  * rejected; only a failure of the index or of the plan ends the run. */
 static dd_status_t mirror_file(dd_sync_t *plan, dd_db_t *db, dd_indexing_t *ix, const unsigned shard[2],
-                               dd_spelling_t *spelling,
-                               const char *path, size_t i, const dd_sync_events_t *ev, dd_error_t *err)
+                               dd_spelling_t *spelling, const char *path, size_t i, const dd_sync_events_t *ev,
+                               dd_error_t *err)
 {
 	dd_error_t note_err;
 	dd_note_t *note;
