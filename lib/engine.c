@@ -147,7 +147,7 @@ const char *dd_engine_topic_label(const dd_engine_t *e, const char *key)
 
 dd_status_t dd_engine_parse(dd_engine_t *e, const char *text, dd_parsed_query_t *out, dd_error_t *err)
 {
-	dd_plan_options_t popts = { e->tokenizer, e->keys, e->n_topics };
+	dd_plan_options_t popts = { e->tokenizer, e->keys, e->n_topics, e->names };
 	dd_ranking_context_t rctx;
 	rctx.lexicon = e->lexicon;
 	rctx.db = e->db;

@@ -147,6 +147,7 @@ void dd_plan_free(dd_plan_t *plan)
 typedef enum {
 	ITEM_END,
 	ITEM_WORDS,
+	ITEM_PREFIX, /* a word ending in a star: its text without the star */
 	ITEM_QUOTED,
 	ITEM_FIELD,
 	ITEM_AND,
@@ -265,6 +266,18 @@ static char *read_quoted(parser_t *ps)
 
 static void lex_item(parser_t *ps);
 
+/* Whether [p, e) holds a star ('*' or the full-width '＊'); *at gets the
+ * offset of the first. */
+static int star_at(const char *p, const char *e, size_t *at)
+{
+	for (const char *c = p; c < e; c++)
+		if (*c == '*' || (e - c >= 3 && memcmp(c, "\xEF\xBC\x8A", 3) == 0)) {
+			*at = (size_t)(c - p);
+			return 1;
+		}
+	return 0;
+}
+
 static void next_item(parser_t *ps)
 {
 	ps->prev_kind = ps->cur.kind;
@@ -346,6 +359,23 @@ static void lex_item(parser_t *ps)
 		return;
 	}
 	ps->cur.kind = ITEM_WORDS;
+	size_t at;
+	if (star_at(p, e, &at) && !ps->failed) {
+		/* 自来*: a prefix; a star anywhere else is refused rather than
+		 * dropped, which would silently search something else */
+		size_t star_len = p[at] == '*' ? 1 : 3;
+		if (at == 0 && star_len == len) {
+			fail(ps, "a bare '*' matches every word: put at least %d characters before it, as in 自来*",
+			     DD_PLAN_MIN_PREFIX_CHARS);
+			return;
+		}
+		if (at + star_len != len) {
+			fail(ps, "'*' may only end a word, as in 自来* (put the query in quotes to search a '*')");
+			return;
+		}
+		ps->cur.kind = ITEM_PREFIX;
+		len = at;
+	}
 	if (!(ps->cur.text = strndup(p, len)))
 		fail_nomem(ps);
 	ps->p = e;
@@ -390,6 +420,29 @@ static dd_plan_node_t *words_node(parser_t *ps, int expand)
 	if (st != DD_OK)
 		fail(ps, "%s", err.message);
 	if (ps->failed || n->n_items == 0) {
+		node_free(n);
+		return NULL;
+	}
+	return n;
+}
+
+/* word*: a PREFIX node of the normalised word (NULL after failing). */
+static dd_plan_node_t *prefix_node(parser_t *ps)
+{
+	dd_plan_node_t *n = node_new(DD_PLAN_PREFIX, ps->cur.start, ps->cur.end);
+	char *norm = dd_normalize_string(ps->cur.text, strlen(ps->cur.text));
+	if (!n || !norm || !(n->text = strdup(ps->cur.text)) || push_ptr((void ***)&n->items, &n->n_items, norm) != 0) {
+		free(norm);
+		node_free(n);
+		fail_nomem(ps);
+		return NULL;
+	}
+	if (dd_utf8_length(norm, strlen(norm)) < DD_PLAN_MIN_PREFIX_CHARS)
+		fail(ps, "prefix '%s*' is too short: put at least %d characters before the '*'", n->text,
+		     DD_PLAN_MIN_PREFIX_CHARS);
+	else
+		count_item(ps);
+	if (ps->failed) {
 		node_free(n);
 		return NULL;
 	}
@@ -495,6 +548,21 @@ static dd_plan_node_t *field_node(parser_t *ps)
 		int known = 0;
 		for (size_t i = 0; i < ps->opts->n_topics; i++)
 			known |= strcmp(ps->opts->topics[i], value) == 0;
+		/* the name results show stands for its key */
+		for (size_t i = 0; !known && ps->opts->topic_names && i < ps->opts->n_topics; i++) {
+			const char *name = ps->opts->topic_names[i];
+			if (name && name[0] && strcmp(name, value) == 0) {
+				char *key = strdup(ps->opts->topics[i]);
+				if (!key) {
+					node_free(n);
+					fail_nomem(ps);
+					return NULL;
+				}
+				free(n->text);
+				n->text = key;
+				known = 1;
+			}
+		}
 		if (!known) {
 			char list[1024] = "";
 			for (size_t i = 0; i < ps->opts->n_topics; i++)
@@ -593,6 +661,11 @@ static dd_plan_node_t *parse_unary(parser_t *ps, int depth, int *negative, size_
 	case ITEM_WORDS:
 		ps->text_items += !*negative;
 		n = words_node(ps, !*negative);
+		next_item(ps);
+		return n;
+	case ITEM_PREFIX:
+		ps->text_items += !*negative;
+		n = prefix_node(ps);
 		next_item(ps);
 		return n;
 	case ITEM_QUOTED:
@@ -806,7 +879,7 @@ dd_status_t dd_plan_parse(const dd_plan_options_t *opts, const char *text, dd_pl
 
 /* ---- description ---- */
 
-static const char *const kind_names[] = { "WORDS", "LITERAL", "FIELD", "DATE", "AND", "OR", "NOT", "GROUP" };
+static const char *const kind_names[] = { "WORDS", "LITERAL", "FIELD", "DATE", "AND", "OR", "NOT", "GROUP", "PREFIX" };
 
 static void describe_node(dd_buffer_t *b, const dd_plan_node_t *n, int indent)
 {
@@ -821,6 +894,9 @@ static void describe_node(dd_buffer_t *b, const dd_plan_node_t *n, int indent)
 		break;
 	case DD_PLAN_FIELD:
 		dd_buffer_printf(b, " %s:%s", n->field, n->text);
+		break;
+	case DD_PLAN_PREFIX:
+		dd_buffer_printf(b, " %s*", n->items[0]);
 		break;
 	case DD_PLAN_DATE:
 		if (n->date_kind == DD_DATE_RANGE)

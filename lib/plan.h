@@ -2,11 +2,15 @@
  *
  *   饮水 自来水          words (split by the tokenizer); a note holding more of
  *                       them ranks higher, none is required
+ *   自来*               a prefix: any word of the index starting with it (at
+ *                       least DD_PLAN_MIN_PREFIX_CHARS characters before the
+ *                       '*' or '＊'; a star anywhere else in a word is refused)
  *   "镇里"               exact string: notes whose normalised title or body
  *                       contains it, whatever the word boundaries
  *   a AND b, a OR b, NOT a, -a, ( ... )
  *   county:石林县 author:… post:… city:… township:… village:… id:N0001
- *   topic:water          notes tagged with a topic
+ *   topic:water          notes tagged with a topic, by key or by the name
+ *                       results show (topic:饮水安全)
  *   date:2007-04-09  date:2007-04  date:2007  date:2007-03-01..2007-03-31
  *                       (either end of a range may be left open)
  *
@@ -38,6 +42,8 @@
 #define DD_PLAN_MAX_BYTES 4096
 #define DD_PLAN_MAX_DEPTH 32
 #define DD_PLAN_MAX_ITEMS 1024
+/* Characters (code points) a prefix needs before its '*'. */
+#define DD_PLAN_MIN_PREFIX_CHARS 2
 
 typedef enum {
 	DD_PLAN_WORDS,   /* a chunk of plain text, as its normalised words */
@@ -47,7 +53,8 @@ typedef enum {
 	DD_PLAN_AND,     /* every positive child; NOT children excluded */
 	DD_PLAN_OR,      /* any positive child; NOT children excluded */
 	DD_PLAN_NOT,     /* one child, excluded (alone: everything but it) */
-	DD_PLAN_GROUP    /* ( ... ): one child */
+	DD_PLAN_GROUP,   /* ( ... ): one child */
+	DD_PLAN_PREFIX   /* word*: items[0] the normalised prefix */
 } dd_plan_kind_t;
 
 typedef enum { DD_DATE_DAY, DD_DATE_MONTH, DD_DATE_YEAR, DD_DATE_RANGE } dd_plan_date_kind_t;
@@ -61,8 +68,11 @@ struct dd_plan_node {
 	dd_plan_kind_t kind;
 	size_t start, end; /* bytes [start, end) of the query text */
 	char *text;        /* WORDS: the chunk as typed; LITERAL: inside the quotes;
-	                      FIELD / DATE: the value as typed */
-	char **items;      /* WORDS: words; LITERAL: pieces (normalised) */
+	                      FIELD / DATE: the value as typed (topic: the key,
+	                      when a topic's name was typed); PREFIX: the word as
+	                      typed, without its star */
+	char **items;      /* WORDS: words; LITERAL: pieces (normalised);
+	                      PREFIX: the prefix (normalised) */
 	size_t n_items;
 	int expand;     /* WORDS: bring in thesaurus relatives (not when excluded) */
 	char field[16]; /* FIELD: lower-case field name ("date" for DATE) */
@@ -93,13 +103,17 @@ typedef struct dd_plan_options {
 	dd_tokenizer_t *tokenizer; /* splits word chunks (required) */
 	const char *const *topics; /* known topic keys, for topic: */
 	size_t n_topics;           /* 0: any topic is taken as given */
+	/* their names (topic:饮水安全 is topic:water), n_topics of them, or
+	 * NULL: keys only */
+	const char *const *topic_names;
 } dd_plan_options_t;
 
 /* Parses text into *out (free with dd_plan_free).  DD_ERR_INVALID with the
  * one-line message "query 'TEXT': what is wrong" for a malformed query
  * (unbalanced quote or parenthesis, unknown field, bad date, dangling
  * operator, unknown topic, empty query, invalid UTF-8, past a bound,
- * the tokenizer failing); DD_ERR_NOMEM. */
+ * the tokenizer failing, a bare '*', a prefix too short or a star inside a
+ * word); DD_ERR_NOMEM. */
 dd_status_t dd_plan_parse(const dd_plan_options_t *opts, const char *text, dd_plan_t **out, dd_error_t *err);
 void dd_plan_free(dd_plan_t *plan);
 

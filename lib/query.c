@@ -15,7 +15,7 @@ void dd_query_context_defaults(dd_query_context_t *ctx)
 
 dd_status_t dd_query_parse(const dd_query_context_t *ctx, const char *text, dd_parsed_query_t *out, dd_error_t *err)
 {
-	dd_plan_options_t popts = { ctx->tokenizer, ctx->topics, ctx->n_topics };
+	dd_plan_options_t popts = { ctx->tokenizer, ctx->topics, ctx->n_topics, NULL };
 	dd_ranking_context_t rctx;
 	rctx.lexicon = ctx->lexicon;
 	rctx.db = ctx->db;

@@ -110,10 +110,11 @@ typedef struct compiler {
 	size_t n_hl, cap_hl;
 	size_t terms;
 	double evidence, evidence_max; /* idf of the typed words: sum, largest */
-	char **owned;                  /* texts made here (sequences) that hl points into */
+	char **owned;                  /* texts made here (sequences, prefix words) that hl points into */
 	size_t n_owned, cap_owned;
 	dd_error_t *err;
 	int failed;
+	size_t scanned; /* words the query's prefixes listed, together */
 } compiler_t;
 
 static void fail_nomem(compiler_t *c)
@@ -628,6 +629,98 @@ static dd_query_t *literal_query(compiler_t *c, const dd_plan_node_t *n)
 	return qlist_combine(&parts, DD_QUERY_AND);
 }
 
+/* ---- prefixes (自来*) ---- */
+
+typedef struct prefixed_word {
+	char *word;
+	size_t freq;
+} prefixed_word_t;
+
+typedef struct prefix_scan {
+	compiler_t *c;
+	const char *prefix;
+	prefixed_word_t *v;
+	size_t n, cap, seen;
+} prefix_scan_t;
+
+static int scan_prefixed_word(const char *suffix, void *vctx)
+{
+	prefix_scan_t *s = vctx;
+	if (++s->seen + s->c->scanned > DD_PREFIX_MAX_SCAN)
+		return 1;
+	size_t pl = strlen(s->prefix), sl = strlen(suffix);
+	char *w = malloc(pl + sl + 1);
+	if (!w || DD_ARRAY_RESERVE(s->v, s->n, s->cap, 1) != 0) {
+		free(w);
+		fail_nomem(s->c);
+		return 1;
+	}
+	memcpy(w, s->prefix, pl);
+	memcpy(w + pl, suffix, sl + 1);
+	s->v[s->n++] = (prefixed_word_t){ w, term_freq(s->c, w) };
+	return 0;
+}
+
+/* The words of the index starting with the prefix: the most frequent
+ * DD_PREFIX_MAX_WORDS as one synonym, each highlighted as typed. */
+static dd_query_t *prefix_query(compiler_t *c, const dd_plan_node_t *n)
+{
+	const char *prefix = n->items[0];
+	prefix_scan_t s = { c, prefix, NULL, 0, 0, 0 };
+	if (!c->ctx->db) {
+		/* no index to list words from: the prefix as a word */
+		highlight(c, n, 0, prefix);
+		count_terms(c, 1);
+		return dd_query_term(prefix, 1);
+	}
+	dd_error_t err;
+	if (dd_db_foreach_term(c->ctx->db, prefix, scan_prefixed_word, &s, &err) != DD_OK && !c->failed) {
+		dd_query_error(c->err, err.status, c->src, "%s", err.message);
+		c->failed = 1;
+	}
+	c->scanned += s.seen;
+	if (c->scanned > DD_PREFIX_MAX_SCAN && !c->failed) {
+		dd_query_error(c->err, DD_ERR_INVALID, c->src,
+		               "prefix '%s*' matches too many words (the query's prefixes more than %d together): "
+		               "type more of the word",
+		               n->text, DD_PREFIX_MAX_SCAN);
+		c->failed = 1;
+	}
+	/* keep the most frequent: a partial selection sort, the list is short */
+	size_t keep = s.n < DD_PREFIX_MAX_WORDS ? s.n : DD_PREFIX_MAX_WORDS;
+	for (size_t i = 0; i < keep; i++) {
+		size_t best = i;
+		for (size_t j = i + 1; j < s.n; j++)
+			if (s.v[j].freq > s.v[best].freq)
+				best = j;
+		prefixed_word_t w = s.v[i];
+		s.v[i] = s.v[best];
+		s.v[best] = w;
+	}
+	qlist_t terms = { 0 };
+	for (size_t i = 0; i < keep && !c->failed; i++) {
+		count_terms(c, 1);
+		qlist_push(c, &terms, dd_query_term(s.v[i].word, 1));
+	}
+	if (!c->failed && DD_ARRAY_RESERVE(c->owned, c->n_owned, c->cap_owned, keep) != 0)
+		fail_nomem(c);
+	for (size_t i = 0; i < s.n; i++) {
+		if (i < keep && !c->failed) {
+			/* the compiler keeps the words until highlighting is done */
+			highlight(c, n, 0, s.v[i].word);
+			c->owned[c->n_owned++] = s.v[i].word;
+		} else {
+			free(s.v[i].word);
+		}
+	}
+	free(s.v);
+	if (c->failed) {
+		qlist_free(&terms);
+		return NULL;
+	}
+	return qlist_combine(&terms, DD_QUERY_SYNONYM);
+}
+
 static dd_query_t *field_query(compiler_t *c, const dd_plan_node_t *n)
 {
 	count_terms(c, 1);
@@ -679,6 +772,8 @@ static dd_query_t *compile_node(compiler_t *c, const dd_plan_node_t *n)
 		return words_query(c, n);
 	case DD_PLAN_LITERAL:
 		return literal_query(c, n);
+	case DD_PLAN_PREFIX:
+		return prefix_query(c, n);
 	case DD_PLAN_FIELD:
 	case DD_PLAN_DATE:
 		/* an operand: it selects, the words rank */
@@ -773,6 +868,17 @@ static int add_unique(char ***list, size_t *n, const char *s)
 	return 0;
 }
 
+/* The prefixes typed (not excluded), into out->prefixes. */
+static void collect_prefixes(compiler_t *c, const dd_plan_node_t *n, dd_parsed_query_t *out)
+{
+	if (!n || c->failed || n->kind == DD_PLAN_NOT)
+		return;
+	if (n->kind == DD_PLAN_PREFIX && add_unique(&out->prefixes, &out->n_prefixes, n->items[0]) != 0)
+		fail_nomem(c);
+	for (size_t i = 0; i < n->n_children; i++)
+		collect_prefixes(c, n->children[i], out);
+}
+
 void dd_parsed_query_free(dd_parsed_query_t *pq)
 {
 	dd_query_free(pq->query);
@@ -780,8 +886,11 @@ void dd_parsed_query_free(dd_parsed_query_t *pq)
 		free(pq->words[i]);
 	for (size_t i = 0; i < pq->n_literals; i++)
 		free(pq->literals[i]);
+	for (size_t i = 0; i < pq->n_prefixes; i++)
+		free(pq->prefixes[i]);
 	free(pq->words);
 	free(pq->literals);
+	free(pq->prefixes);
 	free(pq->text);
 	dd_plan_free(pq->plan);
 	memset(pq, 0, sizeof *pq);
@@ -792,7 +901,7 @@ dd_status_t dd_ranking_compile(const dd_ranking_context_t *ctx, dd_plan_t *plan,
 {
 	memset(out, 0, sizeof *out);
 	out->plan = plan;
-	compiler_t c = { ctx, plan->text, NULL, 0, 0, 0, 0, 0, NULL, 0, 0, err, 0 };
+	compiler_t c = { .ctx = ctx, .src = plan->text, .err = err };
 	if (plan->root)
 		gather_evidence(&c, plan->root);
 	out->feedback_scale = expansion_scale(&c, c.evidence_max);
@@ -816,6 +925,10 @@ dd_status_t dd_ranking_compile(const dd_ranking_context_t *ctx, dd_plan_t *plan,
 	for (size_t i = 0; i < c.n_owned; i++)
 		free(c.owned[i]);
 	free(c.owned);
+	if (!c.failed)
+		collect_prefixes(&c, plan->root, out);
+	for (size_t i = 0; i < plan->n_filters; i++)
+		collect_prefixes(&c, plan->filters[i].node, out);
 	if (!c.failed && !(out->text = strdup(plan->text)))
 		fail_nomem(&c);
 	if (c.failed) {

@@ -71,6 +71,10 @@ typedef struct dd_parsed_query {
 	size_t n_words;
 	char **literals;
 	size_t n_literals;
+	/* The prefixes typed (自来 of 自来*), normalised: the words they
+	 * brought in are among words and count as typed. */
+	char **prefixes;
+	size_t n_prefixes;
 	dd_plan_t *plan;       /* what it was compiled from (owned) */
 	double feedback_scale; /* topic feedback counts this share of its weight */
 } dd_parsed_query_t;
@@ -87,6 +91,15 @@ typedef struct dd_ranking_context {
  * strings): past it DD_ERR_INVALID "query '...': too complex", so a query
  * cannot make the search run for minutes. */
 #define DD_RANKING_MAX_TERMS 20000
+
+/* A prefix (自来*) matches the DD_PREFIX_MAX_WORDS most frequent words of
+ * the index starting with it, scored as one term (Xapian's synonym
+ * operator) so a prefix weighs like one word however many it brings in.
+ * When the query's prefixes list more than DD_PREFIX_MAX_SCAN words
+ * together, it is refused (DD_ERR_INVALID "prefix ... matches too many
+ * words"), so a query of a thousand prefixes stays quick. */
+#define DD_PREFIX_MAX_WORDS 64
+#define DD_PREFIX_MAX_SCAN 20000
 
 /* Compiles plan (taking ownership: it ends in out->plan, or is freed on
  * failure) into out.

@@ -19,7 +19,9 @@
  * Values are the dd_slot_t below.  The document data is a JSON object:
  *   {"id","title","author","post","city","county","township","village",
  *    "date","path","tags":[{"key","score","manual"}]}; the body is in value
- * DD_SLOT_BODY.
+ * DD_SLOT_BODY.  The index's spelling data holds every word of the notes
+ * with the number of notes holding it ("did you mean", suggest.h), kept
+ * right by each indexing run (sync.c, xapian_wrap.h).
  *
  * Adding a query filter or facet over a front matter key the note already
  * has is one row of the field table in schema.c.
@@ -35,7 +37,7 @@
 /* Bumped whenever the terms or values a note gives change: an index built
  * with another version is refused by searching (re-index it) and every
  * note of it is rebuilt by the next indexing run. */
-#define DD_SCHEMA_VERSION "dundian-schema-8" /* 8: traditional Han folded to simplified */
+#define DD_SCHEMA_VERSION "dundian-schema-9" /* 8: traditional Han folded; 9: spelling data */
 
 /* Xapian refuses terms longer than this (xapian_wrap.h); longer field
  * values are indexed by a hash (see dd_schema_filter_term). */

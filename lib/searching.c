@@ -271,6 +271,8 @@ dd_status_t dd_search(dd_engine_t *e, const dd_search_request_t *req, dd_search_
 	if (st == DD_OK)
 		st = read_facets(e, req, slots, found, res, err);
 	dd_results_free(found);
+	if (st == DD_OK && req->suggest && res->query.plan)
+		st = dd_suggest(e, &res->query, res->total, &res->suggestion, err);
 	if (st != DD_OK) {
 		dd_search_result_free(res);
 		return st;
@@ -295,5 +297,6 @@ void dd_search_result_free(dd_search_result_t *res)
 	free(res->facets);
 	dd_parsed_query_free(&res->query);
 	free(res->explain);
+	dd_suggestion_free(&res->suggestion);
 	memset(res, 0, sizeof *res);
 }

@@ -24,6 +24,7 @@
 #include "query.h"
 #include "snippet.h"
 #include "status.h"
+#include "suggest.h"
 
 /* limit / check_at_least: every note of the index. */
 #define DD_SEARCH_ALL SIZE_MAX
@@ -53,6 +54,8 @@ typedef struct dd_search_request {
 	size_t check_at_least; /* total is exact up to this many (0: Xapian's default;
 	                          DD_SEARCH_ALL: always exact) */
 	int explain;           /* 1: result.explain holds the final query */
+	int suggest;           /* 1: result.suggestion says what the query was probably
+	                          meant to be, when it holds a slip (suggest.h) */
 } dd_search_request_t;
 
 /* A highlighted run of a snippet: code point offsets, start inclusive,
@@ -89,10 +92,11 @@ typedef struct dd_search_result {
 	size_t n_hits;
 	dd_facet_t *facets; /* one per requested field, in the order asked */
 	size_t n_facets;
-	double elapsed_ms;       /* answering (parse, search, hits, snippets), not opening the index */
-	dd_parsed_query_t query; /* the parsed text (words and strings for highlighting);
-	                            all zero when there was no text */
-	char *explain;           /* the final query described, when asked */
+	double elapsed_ms;          /* answering (parse, search, hits, snippets), not opening the index */
+	dd_parsed_query_t query;    /* the parsed text (words and strings for highlighting);
+	                               all zero when there was no text */
+	char *explain;              /* the final query described, when asked */
+	dd_suggestion_t suggestion; /* "did you mean", when asked (all NULL: none) */
 } dd_search_result_t;
 
 /* Runs the request.  On failure res is empty (safe to free) and:

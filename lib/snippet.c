@@ -237,8 +237,13 @@ double *dd_query_word_weights(const dd_parsed_query_t *pq, const char *query_tex
 		free(typed);
 		return NULL;
 	}
-	for (size_t i = 0; i < pq->n_words; i++)
+	for (size_t i = 0; i < pq->n_words; i++) {
 		weights[i] = strstr(typed, pq->words[i]) ? 1.0 : DD_RELATIVE_WEIGHT;
+		/* a word a typed prefix (自来*) brought in counts as typed */
+		for (size_t k = 0; k < pq->n_prefixes; k++)
+			if (strncmp(pq->words[i], pq->prefixes[k], strlen(pq->prefixes[k])) == 0)
+				weights[i] = 1.0;
+	}
 	for (size_t i = 0; i < pq->n_literals; i++)
 		weights[pq->n_words + i] = 1.0;
 	free(typed);

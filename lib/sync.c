@@ -327,7 +327,8 @@ static void tell_rejected(const dd_sync_events_t *ev, const char *line)
  * into a document (even for want of memory: it may be a huge file) is
  * rejected; only a failure of the index or of the plan ends the run. */
 static dd_status_t mirror_file(dd_sync_t *plan, dd_db_t *db, dd_indexing_t *ix, const unsigned shard[2],
-                               const char *path, size_t i, const dd_sync_events_t *ev, dd_error_t *err)
+                               dd_spelling_t *spelling, const char *path, size_t i, const dd_sync_events_t *ev,
+                               dd_error_t *err)
 {
 	dd_error_t note_err;
 	dd_note_t *note;
@@ -363,7 +364,10 @@ static dd_status_t mirror_file(dd_sync_t *plan, dd_db_t *db, dd_indexing_t *ix, 
 		return DD_OK;
 	}
 	dd_note_free(note);
-	if ((st = dd_db_replace_doc(db, term, doc, &note_err)) != DD_OK)
+	/* the spelling data: the words of the version replaced out, the new in */
+	if ((st = dd_spelling_uncount_indexed(spelling, db, term, err)) == DD_OK &&
+	    (st = dd_spelling_count_doc(spelling, doc, err)) == DD_OK &&
+	    (st = dd_db_replace_doc(db, term, doc, &note_err)) != DD_OK)
 		dd_error_set(err, st, "%s: %s", path, note_err.message);
 	dd_doc_free(doc);
 	return st;
@@ -424,15 +428,20 @@ dd_status_t dd_sync_mirror_shard(dd_db_t *db, dd_indexing_t *ix, unsigned shard_
 		free_known(&known);
 		return st;
 	}
-	st = dd_db_begin(db, err);
+	dd_spelling_t *spelling = dd_spelling_new();
+	st = spelling ? dd_db_begin(db, err) : dd_error_set(err, DD_ERR_NOMEM, "out of memory");
 	for (size_t i = 0; st == DD_OK && i < n; i++) {
 		if (events && events->file)
 			events->file(i, n, paths[i], events->ctx);
-		st = mirror_file(plan, db, ix, shard, paths[i], i, events, err);
+		st = mirror_file(plan, db, ix, shard, spelling, paths[i], i, events, err);
 	}
 	for (size_t k = 0; st == DD_OK && k < known.n; k++)
-		if (k >= ours || dd_sync_removes(plan, k))
+		if ((k >= ours || dd_sync_removes(plan, k)) &&
+		    (st = dd_spelling_uncount_indexed(spelling, db, known.v[k].id, err)) == DD_OK)
 			st = dd_db_delete_doc(db, known.v[k].id, err);
+	if (st == DD_OK)
+		st = dd_spelling_apply(spelling, db, err);
+	dd_spelling_free(spelling);
 	if (st == DD_OK)
 		st = dd_db_set_metadata(db, DD_META_DICTIONARY, ix->dictionary_text, err);
 	if (st == DD_OK)

@@ -246,6 +246,40 @@ void dd_results_foreach_facet(const dd_results_t *r, size_t f, void (*fn)(const 
 dd_status_t dd_db_like_query(dd_db_t *db, const char *const *idterms, size_t n_ids, size_t nterms,
                              const char *const *prefixes, size_t n_prefixes, dd_query_t **out, dd_error_t *err);
 
+/* ---- spelling ("did you mean") ------------------------------------ */
+
+/* The index's spelling data holds each word of its notes (an unprefixed
+ * term of DD_SPELLING_MIN_CHARS to DD_SPELLING_MAX_BYTES, without ASCII
+ * digits) with the number of notes holding it.  An indexing run counts
+ * what it adds and removes in memory (a dd_spelling_t) and writes the
+ * differences in one pass before its commit: no call per word. */
+#define DD_SPELLING_MIN_CHARS 2
+#define DD_SPELLING_MAX_BYTES 64
+
+typedef struct dd_spelling dd_spelling_t;
+
+/* A new empty count, or NULL when out of memory. */
+dd_spelling_t *dd_spelling_new(void);
+void dd_spelling_free(dd_spelling_t *s);
+/* +1 for each word of doc (a document about to be stored).  DD_ERR_NOMEM. */
+dd_status_t dd_spelling_count_doc(dd_spelling_t *s, const dd_doc_t *doc, dd_error_t *err);
+/* -1 for each word of the document db holds with unique term idterm
+ * (nothing when there is none): called before it is replaced or deleted.
+ * DD_ERR_INDEX / DD_ERR_NOMEM. */
+dd_status_t dd_spelling_uncount_indexed(dd_spelling_t *s, dd_db_t *db, const char *idterm, dd_error_t *err);
+/* Writes the counts into db's spelling data (inside its transaction, so
+ * they are committed or dropped with it) and empties s. */
+dd_status_t dd_spelling_apply(dd_spelling_t *s, dd_db_t *db, dd_error_t *err);
+
+/* The word of the spelling data closest to word within max_edit_distance
+ * (edits counted in code points; among the closest, the one sharing the
+ * longest beginning with word, then the one in most notes), or NULL when
+ * there is none, word is itself a word of it or shorter than
+ * DD_SPELLING_MIN_CHARS, or on error.  Malloc'd. */
+char *dd_db_spelling_suggestion(dd_db_t *db, const char *word, unsigned max_edit_distance);
+/* Number of notes the spelling data counts for word (0: not in it). */
+size_t dd_db_spelling_freq(dd_db_t *db, const char *word);
+
 #ifdef __cplusplus
 }
 #endif

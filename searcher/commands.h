@@ -108,4 +108,10 @@ void *dd_json_tags(const dd_stored_note_t *n);
 /* The JSON object of a search (README.md's contract). */
 void *dd_json_search(const dd_search_request_t *req, const dd_search_result_t *res);
 
+/* "Did you mean" (suggest.h) into a JSON object: "suggestion", the query
+ * corrected, and "hint", the line saying so, each when there is one. */
+void dd_json_add_suggestion(void *cjson_object, const dd_suggestion_t *s);
+/* The hint on stderr, one line after "program: ", when there is one. */
+void dd_print_hint(const char *program, const char *hint);
+
 #endif

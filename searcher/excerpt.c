@@ -343,7 +343,9 @@ void *dd_json_excerpts(dd_engine_t *e, const char *text, size_t limit, size_t pe
 		return NULL;
 	}
 	/* notes ranked exactly as plain search ranks them */
-	dd_search_request_t req = { .text = text, .limit = limit, .bodies = 1, .check_at_least = DD_SEARCH_ALL };
+	dd_search_request_t req = {
+		.text = text, .limit = limit, .bodies = 1, .check_at_least = DD_SEARCH_ALL, .suggest = 1
+	};
 	dd_search_result_t res;
 	if (dd_search(e, &req, &res, err) != DD_OK)
 		return NULL;
@@ -351,6 +353,7 @@ void *dd_json_excerpts(dd_engine_t *e, const char *text, size_t limit, size_t pe
 	cJSON *root = cJSON_CreateObject();
 	cJSON_AddStringToObject(root, "query", text);
 	cJSON_AddNumberToObject(root, "total", (double)res.total);
+	dd_json_add_suggestion(root, &res.suggestion);
 	cJSON *excerpts = cJSON_AddArrayToObject(root, "excerpts");
 	for (size_t i = 0; root && i < res.n_hits; i++) {
 		const dd_stored_note_t *note = &res.hits[i].note;
@@ -608,6 +611,8 @@ int dd_cmd_excerpt(int argc, char **argv)
 		cJSON *root = dd_json_excerpts(e, text, o.limit, o.per_note, o.context, 0, &err);
 		if (root) {
 			cJSON *total = cJSON_GetObjectItemCaseSensitive(root, "total");
+			const cJSON *hint = cJSON_GetObjectItemCaseSensitive(root, "hint");
+			dd_print_hint("dundian-search excerpt", cJSON_IsString(hint) ? hint->valuestring : NULL);
 			status = cJSON_IsNumber(total) && total->valuedouble > 0 ? DD_EXIT_OK : DD_EXIT_NONE;
 			dd_print_json(root);
 		} else {
@@ -622,7 +627,8 @@ int dd_cmd_excerpt(int argc, char **argv)
 	dd_search_request_t req = { .text = text,
 		                    .limit = o.kwic && !o.limit_given ? DD_SEARCH_ALL : o.limit,
 		                    .bodies = 1,
-		                    .check_at_least = DD_SEARCH_ALL };
+		                    .check_at_least = DD_SEARCH_ALL,
+		                    .suggest = 1 };
 	dd_search_result_t res;
 	dd_status_t st = dd_search(e, &req, &res, &err);
 	if (st != DD_OK) {
@@ -631,6 +637,7 @@ int dd_cmd_excerpt(int argc, char **argv)
 		free(text);
 		return st == DD_ERR_INVALID ? DD_EXIT_USAGE : DD_EXIT_INDEX;
 	}
+	dd_print_hint("dundian-search excerpt", res.suggestion.message);
 	const dd_parsed_query_t *pq = &res.query;
 	double *weights = dd_query_word_weights(pq, text);
 	int colour = o.format == FORMAT_TEXT && dd_use_colour();

@@ -154,6 +154,24 @@ static cJSON *json_hit(const dd_search_hit_t *hit, int snippets)
 	return h;
 }
 
+void dd_json_add_suggestion(void *object, const dd_suggestion_t *s)
+{
+	if (s->query)
+		cJSON_AddStringToObject(object, "suggestion", s->query);
+	if (s->message)
+		cJSON_AddStringToObject(object, "hint", s->message);
+}
+
+void dd_print_hint(const char *program, const char *hint)
+{
+	if (!hint)
+		return;
+	/* the hint quotes the query: shown like any text of it, on one line */
+	fprintf(stderr, "%s: ", program);
+	dd_print_text(stderr, hint, strlen(hint));
+	fputc('\n', stderr);
+}
+
 void *dd_json_search(const dd_search_request_t *req, const dd_search_result_t *res)
 {
 	cJSON *root = cJSON_CreateObject();
@@ -161,6 +179,7 @@ void *dd_json_search(const dd_search_request_t *req, const dd_search_result_t *r
 	if (req->like_id)
 		cJSON_AddStringToObject(root, "like", req->like_id);
 	cJSON_AddNumberToObject(root, "total", (double)res->total);
+	dd_json_add_suggestion(root, &res->suggestion);
 	cJSON *hits = cJSON_AddArrayToObject(root, "hits");
 	for (size_t i = 0; i < res->n_hits; i++)
 		cJSON_AddItemToArray(hits, json_hit(&res->hits[i], req->snippets));

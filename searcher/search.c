@@ -148,7 +148,7 @@ static void print_summary(const dd_search_result_t *res, size_t offset)
 int dd_cmd_search(int argc, char **argv)
 {
 	const char *db_path = dd_default_db(), *facets_spec = NULL, *batch_path = NULL;
-	dd_search_request_t req = { .limit = 10, .snippets = 1, .check_at_least = DD_SEARCH_ALL };
+	dd_search_request_t req = { .limit = 10, .snippets = 1, .check_at_least = DD_SEARCH_ALL, .suggest = 1 };
 	int json = 0, marks_given = 0;
 	dd_marks_t marks;
 	/* no short form that another subcommand gives another meaning
@@ -260,6 +260,7 @@ int dd_cmd_search(int argc, char **argv)
 	} else {
 		if (res.explain)
 			fprintf(stderr, "%s\n", res.explain);
+		dd_print_hint("dundian-search", res.suggestion.message);
 		if (json) {
 			dd_print_json(dd_json_search(&req, &res));
 		} else {

@@ -156,7 +156,7 @@ static dd_status_t api_search(dd_engine_t *e, struct MHD_Connection *c, const ch
 {
 	(void)id;
 	/* the command line's defaults, so the same query answers the same */
-	dd_search_request_t req = { .limit = 10, .snippets = 1, .check_at_least = DD_SEARCH_ALL };
+	dd_search_request_t req = { .limit = 10, .snippets = 1, .check_at_least = DD_SEARCH_ALL, .suggest = 1 };
 	const char *sort, *facets;
 	dd_status_t st;
 	if ((st = param(c, "q", MAX_QUERY_BYTES, &req.text, err)) != DD_OK ||

@@ -26,6 +26,7 @@ static dd_lexicon_t *lexicon;
 static dd_tokenizer_t *tokenizer;
 static dd_plan_options_t options;
 static const char *const topics[] = { "water", "homestead", "roads" };
+static const char *const topic_names[] = { "饮水安全", "宅基地", "道路交通" };
 
 static int setup(void **state)
 {
@@ -34,7 +35,7 @@ static int setup(void **state)
 	if (!(lexicon = dd_lexicon_new()) || dd_lexicon_parse_dictionary(lexicon, "宅基地\n", "dict", &err) != DD_OK ||
 	    dd_tokenizer_new(lexicon, &tokenizer, &err) != DD_OK)
 		return -1;
-	options = (dd_plan_options_t){ tokenizer, topics, 3 };
+	options = (dd_plan_options_t){ tokenizer, topics, 3, topic_names };
 	return 0;
 }
 
@@ -358,6 +359,67 @@ static void test_error_messages_one_line(void **state)
 	assert_non_null(strstr(parse_error(state, "村\xE6"), "UTF-8"));
 }
 
+/* --- prefixes and topic names --------------------------------------------------- */
+
+static void test_prefixes(void **state)
+{
+	dd_plan_t *p = parse_ok(state, "自来* 饮水");
+	assert_int_equal(p->root->kind, DD_PLAN_OR);
+	const dd_plan_node_t *n = p->root->children[0];
+	expect_node(n, DD_PLAN_PREFIX, 0, 7, 0);
+	assert_int_equal(n->n_items, 1);
+	assert_string_equal(n->items[0], "自来");
+	assert_string_equal(n->text, "自来");
+	assert_true(p->has_text);
+	assert_false(p->plain);
+	dd_plan_free(p);
+	/* normalised (full-width letters, upper case); the full-width star too */
+	p = parse_ok(state, "ＡＢ＊");
+	assert_int_equal(p->root->kind, DD_PLAN_PREFIX);
+	assert_string_equal(p->root->items[0], "ab");
+	dd_plan_free(p);
+	/* excluded, and inside operators */
+	p = parse_ok(state, "饮水 -自来*");
+	assert_int_equal(p->n_filters, 1);
+	assert_true(p->filters[0].negated);
+	assert_int_equal(p->filters[0].node->kind, DD_PLAN_PREFIX);
+	dd_plan_free(p);
+	char *d = NULL;
+	p = parse_ok(state, "(自来* OR 吃水) AND 村里");
+	assert_non_null(d = dd_plan_describe(p));
+	assert_non_null(strstr(d, "PREFIX [1,8) 自来*"));
+	free(d);
+	dd_plan_free(p);
+	/* quoted, a star is searched as it is */
+	p = parse_ok(state, "\"自来*\"");
+	assert_int_equal(p->root->kind, DD_PLAN_LITERAL);
+	dd_plan_free(p);
+	/* refused, each with one line */
+	assert_non_null(strstr(parse_error(state, "*"), "a bare '*' matches every word"));
+	assert_non_null(strstr(parse_error(state, "饮水 ＊"), "a bare '*'"));
+	assert_non_null(strstr(parse_error(state, "自*"), "prefix '自*' is too short"));
+	assert_non_null(strstr(parse_error(state, "a*"), "too short"));
+	assert_non_null(strstr(parse_error(state, "自*来"), "'*' may only end a word"));
+	assert_non_null(strstr(parse_error(state, "自来**"), "'*' may only end a word"));
+	assert_non_null(strstr(parse_error(state, "**"), "'*' may only end a word"));
+}
+
+static void test_topic_names(void **state)
+{
+	dd_plan_t *by_name = parse_ok(state, "topic:饮水安全"), *by_key = parse_ok(state, "topic:water");
+	assert_int_equal(by_name->n_filters, 1);
+	assert_string_equal(by_name->filters[0].node->text, "water");
+	assert_string_equal(by_key->filters[0].node->text, "water");
+	assert_string_equal(by_name->filters[0].name, by_key->filters[0].name);
+	dd_plan_free(by_name);
+	dd_plan_free(by_key);
+	/* a name that is also a word elsewhere does not confuse the key list */
+	by_name = parse_ok(state, "饮水 OR topic:宅基地");
+	assert_string_equal(by_name->root->children[1]->text, "homestead");
+	dd_plan_free(by_name);
+	assert_non_null(strstr(parse_error(state, "topic:饮水"), "unknown topic '饮水'"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -365,6 +427,7 @@ int main(void)
 		cmocka_unit_test(test_literals),        cmocka_unit_test(test_fields_and_filters),
 		cmocka_unit_test(test_describe),        cmocka_unit_test(test_long_and_is_exact),
 		cmocka_unit_test(test_bounds_refused),  cmocka_unit_test(test_error_messages_one_line),
+		cmocka_unit_test(test_prefixes),        cmocka_unit_test(test_topic_names),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -101,7 +101,7 @@ static dd_ranking_context_t context(void)
 
 static void compile(const dd_ranking_context_t *ctx, const char *text, dd_parsed_query_t *pq)
 {
-	dd_plan_options_t popts = { tokenizer, topics, 2 };
+	dd_plan_options_t popts = { tokenizer, topics, 2, NULL };
 	dd_error_t err;
 	if (dd_ranking_parse(&popts, ctx, text, pq, &err) != DD_OK)
 		fail_msg("query '%.100s': %s", text, err.message);
@@ -255,7 +255,7 @@ static void test_work_bound(void **state)
 	assert_int_equal(dd_lexicon_parse_thesaurus(lex, line, "big", &err), DD_OK);
 	dd_ranking_context_t ctx = { .lexicon = lex, .db = NULL };
 	dd_ranking_defaults(&ctx.weights);
-	dd_plan_options_t popts = { tokenizer, NULL, 0 };
+	dd_plan_options_t popts = { tokenizer, NULL, 0, NULL };
 	char q[4096] = "";
 	for (int i = 0; i < 600; i++)
 		strcat(q, "g1 ");
@@ -309,7 +309,7 @@ static const char *ranked(dd_db_t *in, const dd_lexicon_t *lex, const dd_ranking
 	dd_error_t err;
 	assert_int_equal(dd_tokenizer_new(lex, &tok, &err), DD_OK);
 	dd_ranking_context_t ctx = { .lexicon = lex, .db = in, .weights = *weights };
-	dd_plan_options_t popts = { tok, NULL, 0 };
+	dd_plan_options_t popts = { tok, NULL, 0, NULL };
 	dd_parsed_query_t pq;
 	if (dd_ranking_parse(&popts, &ctx, text, &pq, &err) != DD_OK)
 		fail_msg("%s", err.message);

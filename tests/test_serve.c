@@ -246,6 +246,15 @@ static void test_search_equals_cli(void **state)
 	expect_same_as_cli("/api/search?like=N0229&limit=5",
 	                   (const char *[]){ "--db", db, "--json", "--like", "N0229", "--limit", "5", NULL });
 	expect_same_as_cli("/api/search?q=zzzqqq", (const char *[]){ "--db", db, "--json", "zzzqqq", NULL });
+	/* did you mean: 饮说 = %E9%A5%AE%E8%AF%B4 */
+	expect_same_as_cli("/api/search?q=%E9%A5%AE%E8%AF%B4", (const char *[]){ "--db", db, "--json", "饮说", NULL });
+	response_t r = get("/api/search?q=%E9%A5%AE%E8%AF%B4");
+	cJSON *o = json_of(&r);
+	const cJSON *suggestion = cJSON_GetObjectItemCaseSensitive(o, "suggestion");
+	assert_true(cJSON_IsString(suggestion));
+	assert_string_equal(suggestion->valuestring, "饮水");
+	cJSON_Delete(o);
+	response_free(&r);
 }
 
 static void test_search_errors(void **state)

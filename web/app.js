@@ -277,11 +277,21 @@
       facetsPanel(o.facets || {}, s),
       el('section', { class: 'results-col' },
         summaryBar(o, s, total),
-        o.suggestion ? el('p', { class: 'suggestion' }, '您是不是要找：',
-          el('a', { href: link({ q: String(o.suggestion) }), text: String(o.suggestion) })) : null,
+        didYouMean(o, s),
         hits.length ? el('ol', { class: 'results', start: (s.page - 1) * PAGE_SIZE + 1 }, hits.map((h) => hitItem(h, s)))
           : el('p', { class: 'empty', text: '没有找到相符的手记。试试更少的词，或去掉一些筛选条件。' }),
         pager(total, s))));
+  }
+
+  /* "Did you mean": the corrected query as a link (same view), or the
+   * server's hint alone (values a filter may have been meant as). */
+  function didYouMean(o, s) {
+    if (typeof o.suggestion === 'string' && o.suggestion) {
+      return el('p', { class: 'suggestion', id: 'suggestion' }, '您是不是要找：',
+        el('a', { href: link({ view: s.view, q: o.suggestion }), text: o.suggestion }));
+    }
+    if (typeof o.hint === 'string' && o.hint) return el('p', { class: 'suggestion', id: 'suggestion', text: o.hint });
+    return null;
   }
 
   function summaryBar(o, s, total) {
@@ -489,6 +499,8 @@
       el('span', { class: 'total' }, '共 ', el('b', { text: Number(o.total) || 0 }), ' 篇相符，摘录前 ', el('b', { text: notes.length }), ' 篇'),
       el('span', { class: 'muted', text: '“复制引文”复制 Markdown 格式的段落和出处' }),
       legend(notes.flatMap((e) => (e.passages || []).map((p) => p.highlights)))));
+    const hint = didYouMean(o, s);
+    if (hint) main.appendChild(hint);
     if (!notes.length) main.appendChild(el('p', { class: 'empty', text: '没有可摘录的段落。' }));
     for (const e of notes) {
       main.appendChild(el('section', { class: 'excerpt', 'data-id': e.id },
