@@ -67,6 +67,16 @@ dd_status_t dd_indexing_load(dd_indexing_t *ix, const char *corpus_dir, dd_error
 	ix->vocabulary = dd_hash_bytes(ix->vocabulary, ix->thesaurus_text, strlen(ix->thesaurus_text) + 1);
 	ix->vocabulary = dd_hash_bytes(ix->vocabulary, taxonomy, strlen(taxonomy));
 	free(taxonomy);
+	/* the learned tagging weights, when there are any, tag as much as the
+	 * taxonomy does */
+	char weights_path[4200];
+	char *weights = NULL;
+	if (dd_tagger_weights_path(path, weights_path, sizeof weights_path) == 0 && file_exists(weights_path)) {
+		if ((st = slurp(weights_path, &weights, err)) != DD_OK)
+			goto fail;
+		ix->vocabulary = dd_hash_bytes(ix->vocabulary, weights, strlen(weights));
+		free(weights);
+	}
 	if (file_exists(path) && (st = dd_tagger_load(path, &ix->tagger, err)) != DD_OK)
 		goto fail;
 	size_t n_topics = ix->tagger ? dd_tagger_topic_count(ix->tagger) : 0, cap = 1;
@@ -112,7 +122,7 @@ uint64_t dd_note_fingerprint(const dd_note_t *n, uint64_t vocabulary)
 
 typedef struct word_ctx {
 	dd_doc_t *doc;
-	unsigned base, wdf;
+	unsigned wdf;
 	dd_status_t status; /* of the last word added: a failure stops the tokenizer */
 	dd_error_t *err;
 } word_ctx_t;
@@ -124,7 +134,9 @@ static int add_word(const dd_token_t *tok, void *vctx)
 	 * prefixed terms; normalised text is lower-case, so none do. */
 	if (tok->len > 240)
 		return 0; /* Xapian's term length limit */
-	c->status = dd_doc_add_posting(c->doc, tok->text, c->base + tok->position, c->wdf, c->err);
+	/* No position: only the character bigrams' phrases read positions
+	 * (quoted strings); a word query is a plain term. */
+	c->status = dd_doc_add_term(c->doc, tok->text, c->wdf, c->err);
 	return c->status != DD_OK;
 }
 
@@ -295,12 +307,11 @@ dd_status_t dd_note_document(dd_indexing_t *ix, const dd_note_t *note, uint64_t 
 	dd_doc_t *doc = dd_doc_new();
 	if (!doc)
 		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
-	word_ctx_t wc = { doc, 0, DD_TITLE_WDF, DD_OK, err };
+	word_ctx_t wc = { doc, DD_TITLE_WDF, DD_OK, err };
 	if ((st = dd_tokenize(ix->tokenizer, note->title, strlen(note->title), DD_TOKENIZE_INDEX, add_word, &wc, err)))
 		goto fail;
 	if ((st = wc.status))
 		goto doc_fail;
-	wc.base = DD_BODY_WORD_OFFSET;
 	wc.wdf = 1;
 	if ((st = dd_tokenize(ix->tokenizer, note->body, note->body_len, DD_TOKENIZE_INDEX, add_word, &wc, err)))
 		goto fail;
@@ -339,18 +350,20 @@ dd_status_t dd_note_document(dd_indexing_t *ix, const dd_note_t *note, uint64_t 
 			strcat(topics, "\n");
 		strcat(topics, tags[i].key);
 	}
-	char hash[32], date_id[160];
+	char hash[32], date_id[160], id_term[DD_TERM_MAX + 32];
 	snprintf(hash, sizeof hash, "%016" PRIx64, fingerprint);
 	/* ids are at most 64 bytes and dates 10 (note.c) */
 	snprintf(date_id, sizeof date_id, "%s\t%s", note->date ? note->date : "", note->id);
+	dd_schema_id_term(note->id, id_term, sizeof id_term);
 	const struct {
 		unsigned slot;
 		const char *value;
 		size_t len;
 	} values[] = {
-		{ DD_SLOT_TOPICS, topics, strlen(topics) },   { DD_SLOT_PATH, note->path, strlen(note->path) },
-		{ DD_SLOT_BODY, note->body, note->body_len }, { DD_SLOT_HASH, hash, strlen(hash) },
-		{ DD_SLOT_ID, note->id, strlen(note->id) },   { DD_SLOT_DATE_ID, date_id, strlen(date_id) },
+		{ DD_SLOT_TOPICS, topics, strlen(topics) },    { DD_SLOT_PATH, note->path, strlen(note->path) },
+		{ DD_SLOT_BODY, note->body, note->body_len },  { DD_SLOT_HASH, hash, strlen(hash) },
+		{ DD_SLOT_ID, note->id, strlen(note->id) },    { DD_SLOT_DATE_ID, date_id, strlen(date_id) },
+		{ DD_SLOT_ID_TERM, id_term, strlen(id_term) },
 	};
 	for (size_t i = 0; st == DD_OK && i < sizeof values / sizeof *values; i++)
 		st = dd_doc_set_value(doc, values[i].slot, values[i].value, values[i].len, err);

@@ -18,7 +18,6 @@
 /* Body characters are positioned after the title's, this far apart, so no
  * quoted string matches across the two. */
 #define DD_BODY_CHAR_OFFSET 100000u
-#define DD_BODY_WORD_OFFSET 1000u
 
 /* Everything indexing needs, loaded once. */
 typedef struct dd_indexing {

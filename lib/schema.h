@@ -3,7 +3,8 @@
  *
  * A note becomes one Xapian document (note_index.c writes it, the query
  * code asks for the same terms):
- *   word          title and body words (tokenizer.h), with positions
+ *   word          title and body words (tokenizer.h), without positions
+ *                 (no query reads them)
  *   B<2 chars>    every pair of adjacent non-space characters of the
  *                 normalised title and body, positioned by character: a
  *                 quoted string is a phrase of its pairs, so it matches
@@ -37,7 +38,8 @@
 /* Bumped whenever the terms or values a note gives change: an index built
  * with another version is refused by searching (re-index it) and every
  * note of it is rebuilt by the next indexing run. */
-#define DD_SCHEMA_VERSION "dundian-schema-9" /* 8: traditional Han folded; 9: spelling data */
+#define DD_SCHEMA_VERSION                                                                                              \
+	"dundian-schema-10" /* 8: Han folded; 9: spelling data; 10: file signatures, no word positions */
 
 /* Xapian refuses terms longer than this (xapian_wrap.h); longer field
  * values are indexed by a hash (see dd_schema_filter_term). */
@@ -59,8 +61,14 @@ typedef enum {
 	                      listing hits never reads whole notes */
 	/* Orders that do not depend on how notes were indexed or sharded:
 	 * Xapian's document numbers do, so ties are broken by these. */
-	DD_SLOT_ID = 12,     /* the note id: equal relevance, by id */
-	DD_SLOT_DATE_ID = 13 /* date, tab, id: by date, then id */
+	DD_SLOT_ID = 12,      /* the note id: equal relevance, by id */
+	DD_SLOT_DATE_ID = 13, /* date, tab, id: by date, then id */
+	DD_SLOT_FILE = 14,    /* the signature of the file as indexed (its size,
+	                         times and inode, with the vocabulary): a re-index
+	                         skips reading a file whose signature is the same;
+	                         "" for a file too fresh to trust (lib/sync.c) */
+	DD_SLOT_ID_TERM = 15  /* the id term (Q...), so listing every note
+	                         reads one value stream, not a look-up per note */
 } dd_slot_t;
 
 #define DD_NO_SLOT (-1)

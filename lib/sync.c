@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "buffer.h"
 #include "schema.h"
@@ -237,11 +238,15 @@ dd_sync_counts_t dd_sync_counts(const dd_sync_t *s)
 
 /* ---- the application ------------------------------------------------ */
 
-/* The notes of the index before the run, in id-term order. */
+/* The notes of the index before the run, in id-term order, with the
+ * file signature stored for each (see file_signature; "" when none) and
+ * their order by path (by_path: indexes into v), to find a file's note
+ * without reading the file. */
 typedef struct known_list {
 	dd_sync_known_t *v;
-	size_t n, cap;
-	dd_db_t *db;
+	char **signature;
+	size_t *by_path;
+	size_t n, cap, signature_cap, n_by_path;
 	dd_status_t status; /* DD_ERR_NOMEM when collecting ran out */
 } known_list_t;
 
@@ -251,39 +256,111 @@ static void free_known(known_list_t *k)
 		free((char *)k->v[i].id);
 		free((char *)k->v[i].path);
 		free((char *)k->v[i].fingerprint);
+		free(k->signature[i]);
 	}
 	free(k->v);
+	free(k->signature);
+	free(k->by_path);
 	k->v = NULL;
-	k->n = k->cap = 0;
+	k->signature = NULL;
+	k->by_path = NULL;
+	k->n = k->cap = k->signature_cap = 0;
 }
 
-/* One id term of the index: its note's path and fingerprint.  The key is
- * the whole id term, which for a very long id is a hash of it, and the
- * same term is asked of each note of the run. */
-static int collect_known(const char *suffix, void *vctx)
+/* One note of the index, by its id term: its path, fingerprint and file
+ * signature (values, in the order of known_slots). */
+static const unsigned known_slots[3] = { DD_SLOT_PATH, DD_SLOT_HASH, DD_SLOT_FILE };
+
+static int collect_known(const char *id_term, const char *const *values, void *vctx)
 {
 	known_list_t *k = vctx;
-	if (DD_ARRAY_RESERVE(k->v, k->n, k->cap, 1) != 0) {
-		k->status = DD_ERR_NOMEM;
-		return 1;
-	}
-	size_t len = strlen(DD_PREFIX_ID) + strlen(suffix) + 1;
-	char *term = malloc(len), *path = NULL, *hash = NULL;
-	if (!term) {
-		k->status = DD_ERR_NOMEM;
-		return 1;
-	}
-	snprintf(term, len, "%s%s", DD_PREFIX_ID, suffix);
 	/* a document without them is not a note this indexer wrote: the run
 	 * treats its id as new (and replaces the document if a note claims it) */
-	if (dd_db_get_value(k->db, term, DD_SLOT_PATH, &path, NULL) != DD_OK ||
-	    dd_db_get_value(k->db, term, DD_SLOT_HASH, &hash, NULL) != DD_OK) {
+	if (!values[0][0] || !values[1][0])
+		return 0;
+	if (DD_ARRAY_RESERVE(k->v, k->n, k->cap, 1) != 0 ||
+	    DD_ARRAY_RESERVE(k->signature, k->n, k->signature_cap, 1) != 0) {
+		k->status = DD_ERR_NOMEM;
+		return 1;
+	}
+	/* The key is the whole id term, which for a very long id is a hash of
+	 * it, and the same term is asked of each note of the run. */
+	char *term = strdup(id_term), *path = strdup(values[0]), *hash = strdup(values[1]),
+	     *signature = strdup(values[2]);
+	if (!term || !path || !hash || !signature) {
 		free(term);
 		free(path);
-		return 0;
+		free(hash);
+		free(signature);
+		k->status = DD_ERR_NOMEM;
+		return 1;
 	}
-	k->v[k->n++] = (dd_sync_known_t){ term, path, hash, 0 };
+	dd_sync_known_t *note = &k->v[k->n];
+	note->id = term;
+	note->path = path;
+	note->fingerprint = hash;
+	note->exists = 0;
+	k->signature[k->n++] = signature;
 	return 0;
+}
+
+static const known_list_t *sorting_known; /* qsort has no context argument */
+
+static int compare_known_paths(const void *a, const void *b)
+{
+	return strcmp(sorting_known->v[*(const size_t *)a].path, sorting_known->v[*(const size_t *)b].path);
+}
+
+/* Orders the first n known notes (this shard's) by path, after
+ * check_known_files settled them; known_at_path looks among them only. */
+static dd_status_t sort_known_by_path(known_list_t *k, size_t n, dd_error_t *err)
+{
+	if (!(k->by_path = malloc((n + 1) * sizeof *k->by_path)))
+		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		k->by_path[i] = i;
+	k->n_by_path = n;
+	sorting_known = k;
+	qsort(k->by_path, n, sizeof *k->by_path, compare_known_paths);
+	sorting_known = NULL;
+	return DD_OK;
+}
+
+/* The known note whose file is path, or -1 (the first when several are). */
+static long known_at_path(const known_list_t *k, const char *path)
+{
+	size_t lo = 0, hi = k->n_by_path;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(k->v[k->by_path[mid]].path, path) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < k->n_by_path && strcmp(k->v[k->by_path[lo]].path, path) == 0 ? (long)k->by_path[lo] : -1;
+}
+
+/* How long before the run's reading a file must have last changed for its
+ * signature to be trusted: file times have a coarse grain (a clock tick),
+ * so a file rewritten with the same size just after it was read could
+ * keep its times; one written this recently is read again next run. */
+#define SETTLED_SECONDS 2
+
+/* The file's signature: what identifies this version of the file without
+ * reading it (size, modification and change times, inode), with the
+ * vocabulary and the schema version, which a note's document depends on
+ * too.  "" when the file changed too recently to be trusted. */
+static void file_signature(const struct stat *st, uint64_t vocabulary, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	struct timespec now;
+	if (clock_gettime(CLOCK_REALTIME, &now) != 0 || now.tv_sec - st->st_ctim.tv_sec < SETTLED_SECONDS ||
+	    now.tv_sec - st->st_mtim.tv_sec < SETTLED_SECONDS)
+		return;
+	uint64_t v = dd_hash_bytes(vocabulary, DD_SCHEMA_VERSION, strlen(DD_SCHEMA_VERSION));
+	snprintf(buf, size, "%016" PRIx64 " %lld %lld.%09ld %lld.%09ld %llu", v, (long long)st->st_size,
+	         (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec, (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec,
+	         (unsigned long long)st->st_ino);
 }
 
 /* Is path among the run's paths (sorted)? */
@@ -294,16 +371,19 @@ static int in_run(const char *const *paths, size_t n, const char *path)
 
 /* Whether each known note's file is still there, and its path in canonical
  * form: an index written by an older dundian may hold a relative or
- * otherwise spelled path to a file of this run.  realpath is only asked
- * for files outside the run, so an unchanged re-index costs one stat per
- * note. */
+ * otherwise spelled path to a file of this run.  stat and realpath are
+ * only asked of files outside the run. */
 static void check_known_files(known_list_t *k, const char *const *paths, size_t n)
 {
 	for (size_t i = 0; i < k->n; i++) {
 		dd_sync_known_t *note = &k->v[i];
 		struct stat st;
+		if (in_run(paths, n, note->path)) {
+			note->exists = 1; /* the walk of the run has just seen it */
+			continue;
+		}
 		note->exists = stat(note->path, &st) == 0;
-		if (!note->exists || in_run(paths, n, note->path))
+		if (!note->exists)
 			continue;
 		char *canonical = realpath(note->path, NULL);
 		if (!canonical)
@@ -323,16 +403,40 @@ static void tell_rejected(const dd_sync_events_t *ev, const char *line)
 		ev->rejected(line, ev->ctx);
 }
 
+/* Decides file i UNCHANGED without reading it when it is the file of
+ * known note k, its signature is the one stored with the note and no
+ * earlier file of the run claimed the note's id; 1 when it did. */
+static int unchanged_by_signature(dd_sync_t *plan, const known_list_t *known, long k, size_t i, const char *signature,
+                                  dd_error_t *err, dd_status_t *st)
+{
+	if (k < 0 || !signature[0] || strcmp(known->signature[k], signature) != 0 ||
+	    holder_of(plan, i, known->v[k].id, k) != NULL)
+		return 0;
+	dd_sync_decision_t d;
+	*st = dd_sync_decide(plan, i, known->v[k].id, known->v[k].fingerprint, &d, err);
+	return 1;
+}
+
 /* Reads, decides and writes file i.  A note that cannot be read or made
  * into a document (even for want of memory: it may be a huge file) is
  * rejected; only a failure of the index or of the plan ends the run. */
-static dd_status_t mirror_file(dd_sync_t *plan, dd_db_t *db, dd_indexing_t *ix, const unsigned shard[2],
-                               dd_spelling_t *spelling, const char *path, size_t i, const dd_sync_events_t *ev,
-                               dd_error_t *err)
+static dd_status_t mirror_file(dd_sync_t *plan, const known_list_t *known, dd_db_t *db, dd_indexing_t *ix,
+                               const unsigned shard[2], dd_spelling_t *spelling, const char *path, size_t i,
+                               const dd_sync_events_t *ev, int *wrote, dd_error_t *err)
 {
 	dd_error_t note_err;
 	dd_note_t *note;
 	dd_sync_decision_t d;
+	/* stat before reading: a file changed meanwhile keeps a signature
+	 * that is not its own, and is read again next run */
+	char signature[160] = "";
+	struct stat st_file;
+	if (stat(path, &st_file) == 0)
+		file_signature(&st_file, ix->vocabulary, signature, sizeof signature);
+	long k_path = known_at_path(known, path);
+	dd_status_t st_known;
+	if (unchanged_by_signature(plan, known, k_path, i, signature, err, &st_known))
+		return st_known;
 	if (dd_note_load(path, &note, &note_err) != DD_OK) {
 		tell_rejected(ev, note_err.message);
 		return dd_sync_decide(plan, i, NULL, NULL, &d, err);
@@ -352,18 +456,29 @@ static dd_status_t mirror_file(dd_sync_t *plan, dd_db_t *db, dd_indexing_t *ix, 
 		snprintf(line, sizeof line, "%s: duplicate id '%s' (already used by %s)", path, note->id, d.holder);
 		tell_rejected(ev, line);
 	}
+	if (st == DD_OK && d.action == DD_SYNC_UNCHANGED && signature[0] &&
+	    strcmp(known->signature[d.known], signature) != 0) {
+		/* the same note, but a file not yet signed as it is now (new, or
+		 * touched): sign it, so the next run need not read it */
+		if ((st = dd_db_set_doc_value(db, term, DD_SLOT_FILE, signature, &note_err)) != DD_OK)
+			dd_error_set(err, st, "%s: %s", path, note_err.message);
+		*wrote = 1;
+	}
 	if (st != DD_OK || (d.action != DD_SYNC_ADD && d.action != DD_SYNC_UPDATE)) {
 		dd_note_free(note);
 		return st;
 	}
-	dd_doc_t *doc;
-	if (dd_note_document(ix, note, fingerprint, &doc, &note_err) != DD_OK) {
+	dd_doc_t *doc = NULL;
+	if (dd_note_document(ix, note, fingerprint, &doc, &note_err) != DD_OK ||
+	    dd_doc_set_value(doc, DD_SLOT_FILE, signature, strlen(signature), &note_err) != DD_OK) {
 		dd_note_free(note);
+		dd_doc_free(doc);
 		tell_rejected(ev, note_err.message);
 		dd_sync_withdraw(plan, i);
 		return DD_OK;
 	}
 	dd_note_free(note);
+	*wrote = 1;
 	/* the spelling data: the words of the version replaced out, the new in */
 	if ((st = dd_spelling_uncount_indexed(spelling, db, term, err)) == DD_OK &&
 	    (st = dd_spelling_count_doc(spelling, doc, err)) == DD_OK &&
@@ -385,18 +500,42 @@ static dd_status_t keep_shard(known_list_t *k, const unsigned shard[2], size_t *
 		return DD_OK;
 	}
 	dd_sync_known_t *others = malloc((k->n ? k->n : 1) * sizeof *others);
-	if (!others)
+	char **other_signatures = malloc((k->n ? k->n : 1) * sizeof *other_signatures);
+	if (!others || !other_signatures) {
+		free(others);
+		free(other_signatures);
 		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
-	for (size_t i = 0; i < k->n; i++) {
-		if (dd_sync_shard_of(k->v[i].id + prefix, shard[1]) == shard[0])
-			k->v[(*ours)++] = k->v[i];
-		else
-			others[n_others++] = k->v[i];
 	}
-	if (n_others) /* k->v is NULL when the index is empty */
+	for (size_t i = 0; i < k->n; i++) {
+		if (dd_sync_shard_of(k->v[i].id + prefix, shard[1]) == shard[0]) {
+			k->signature[*ours] = k->signature[i];
+			k->v[(*ours)++] = k->v[i];
+		} else {
+			other_signatures[n_others] = k->signature[i];
+			others[n_others++] = k->v[i];
+		}
+	}
+	if (n_others) { /* k->v is NULL when the index is empty */
 		memcpy(k->v + *ours, others, n_others * sizeof *others);
+		memcpy(k->signature + *ours, other_signatures, n_others * sizeof *other_signatures);
+	}
 	free(others);
+	free(other_signatures);
 	return DD_OK;
+}
+
+/* Stores metadata key = value unless the index holds that already. */
+static dd_status_t set_metadata_if_changed(dd_db_t *db, const char *key, const char *value, int *wrote, dd_error_t *err)
+{
+	char *held = dd_db_get_metadata(db, key, err);
+	if (!held)
+		return err ? err->status : DD_ERR_NOMEM;
+	int same = strcmp(held, value) == 0;
+	free(held);
+	if (same)
+		return DD_OK;
+	*wrote = 1;
+	return dd_db_set_metadata(db, key, value, err);
 }
 
 dd_status_t dd_sync_mirror(dd_db_t *db, dd_indexing_t *ix, const char *const *paths, size_t n,
@@ -411,8 +550,9 @@ dd_status_t dd_sync_mirror_shard(dd_db_t *db, dd_indexing_t *ix, unsigned shard_
 {
 	*counts = (dd_sync_counts_t){ 0 };
 	const unsigned shard[2] = { shard_index, n_shards };
-	known_list_t known = { NULL, 0, 0, db, DD_OK };
-	dd_status_t st = dd_db_foreach_term(db, DD_PREFIX_ID, collect_known, &known, err);
+	known_list_t known = { .status = DD_OK };
+	dd_status_t st =
+	    dd_db_foreach_term_values(db, DD_PREFIX_ID, DD_SLOT_ID_TERM, known_slots, 3, collect_known, &known, err);
 	if (st == DD_OK && known.status != DD_OK)
 		st = dd_error_set(err, known.status, "out of memory");
 	dd_sync_t *plan = NULL;
@@ -421,37 +561,43 @@ dd_status_t dd_sync_mirror_shard(dd_db_t *db, dd_indexing_t *ix, unsigned shard_
 		check_known_files(&known, paths, n);
 		st = keep_shard(&known, shard, &ours, err);
 	}
-	if (st == DD_OK) {
+	if (st == DD_OK)
+		st = sort_known_by_path(&known, ours, err);
+	if (st == DD_OK)
 		st = dd_sync_new(known.v, ours, paths, n, &plan, err);
-	}
 	if (st != DD_OK) {
 		free_known(&known);
 		return st;
 	}
 	dd_spelling_t *spelling = dd_spelling_new();
 	st = spelling ? dd_db_begin(db, err) : dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	int wrote = 0;
 	for (size_t i = 0; st == DD_OK && i < n; i++) {
 		if (events && events->file)
 			events->file(i, n, paths[i], events->ctx);
-		st = mirror_file(plan, db, ix, shard, spelling, paths[i], i, events, err);
+		st = mirror_file(plan, &known, db, ix, shard, spelling, paths[i], i, events, &wrote, err);
 	}
 	for (size_t k = 0; st == DD_OK && k < known.n; k++)
 		if ((k >= ours || dd_sync_removes(plan, k)) &&
-		    (st = dd_spelling_uncount_indexed(spelling, db, known.v[k].id, err)) == DD_OK)
+		    (st = dd_spelling_uncount_indexed(spelling, db, known.v[k].id, err)) == DD_OK) {
 			st = dd_db_delete_doc(db, known.v[k].id, err);
+			wrote = 1;
+		}
 	if (st == DD_OK)
 		st = dd_spelling_apply(spelling, db, err);
 	dd_spelling_free(spelling);
-	if (st == DD_OK)
-		st = dd_db_set_metadata(db, DD_META_DICTIONARY, ix->dictionary_text, err);
-	if (st == DD_OK)
-		st = dd_db_set_metadata(db, DD_META_THESAURUS, ix->thesaurus_text, err);
-	if (st == DD_OK)
-		st = dd_db_set_metadata(db, DD_META_TOPICS, ix->topics_text, err);
-	if (st == DD_OK)
-		st = dd_db_set_metadata(db, DD_META_SCHEMA, DD_SCHEMA_VERSION, err);
-	if (st == DD_OK)
+	const char *const metadata[][2] = { { DD_META_DICTIONARY, ix->dictionary_text },
+		                            { DD_META_THESAURUS, ix->thesaurus_text },
+		                            { DD_META_TOPICS, ix->topics_text },
+		                            { DD_META_SCHEMA, DD_SCHEMA_VERSION } };
+	for (size_t m = 0; st == DD_OK && m < sizeof metadata / sizeof *metadata; m++)
+		st = set_metadata_if_changed(db, metadata[m][0], metadata[m][1], &wrote, err);
+	/* a run that changes nothing commits nothing: no new revision to
+	 * write and sync */
+	if (st == DD_OK && wrote)
 		st = dd_db_commit(db, err);
+	else if (st == DD_OK)
+		dd_db_cancel(db);
 	if (st != DD_OK)
 		dd_db_cancel(db);
 	if (st == DD_OK) {

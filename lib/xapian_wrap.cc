@@ -26,6 +26,10 @@
 #include <string>
 #include <vector>
 
+// Documents whose postings Xapian buffers before writing them into its
+// tables (XAPIAN_FLUSH_THRESHOLD; see dd_db_open_write).
+#define DD_FLUSH_THRESHOLD "256"
+
 struct dd_db {
 	Xapian::Database *read = nullptr; // always set; == write when writable
 	Xapian::WritableDatabase *write = nullptr;
@@ -436,6 +440,14 @@ dd_status_t dd_db_open_write(const char *path, dd_db_t **out, dd_error_t *err)
 		db->folder_created = stat(path, &st) != 0;
 		db->names_before = folder_names(path);
 		db->created = db->names_before.count("iamglass") == 0;
+		// Glass buffers XAPIAN_FLUSH_THRESHOLD documents' postings in
+		// memory (default 10,000), even inside a transaction, and each
+		// insert slows as that buffer grows.  Flushing them into the
+		// tables every few hundred notes keeps memory bounded; inside the
+		// run's transaction the flushed blocks belong to no committed
+		// revision, so a killed run still leaves the previous index.  Read
+		// by Xapian when the database opens; the environment may set its own.
+		setenv("XAPIAN_FLUSH_THRESHOLD", DD_FLUSH_THRESHOLD, 0);
 		db->write = new Xapian::WritableDatabase(path, Xapian::DB_CREATE_OR_OPEN);
 		db->read = db->write;
 		record_sizes(db.get());
@@ -699,6 +711,83 @@ dd_status_t dd_db_get_value(dd_db_t *db, const char *idterm, unsigned slot, char
 		return *value ? DD_OK : dd_error_set(err, DD_ERR_NOMEM, "out of memory");
 	} catch (...) {
 		return failure(err, db->path.c_str(), std::string("read note ") + (idterm + 1));
+	}
+}
+
+dd_status_t dd_db_foreach_term_values(dd_db_t *db, const char *prefix, unsigned term_slot, const unsigned *slots,
+                                      size_t n, int (*fn)(const char *term, const char *const *values, void *ctx),
+                                      void *ctx, dd_error_t *err)
+{
+	try {
+		// the documents naming their term in term_slot, from its value
+		// stream; the terms of documents that do not (written before the
+		// slot existed), by a look-up each
+		std::map<std::string, Xapian::docid> docs;
+		size_t plen = std::strlen(prefix);
+		for (auto v = db->read->valuestream_begin(term_slot); v != db->read->valuestream_end(term_slot); ++v) {
+			std::string term = *v;
+			if (term.compare(0, plen, prefix) == 0)
+				docs.emplace(term, v.get_docid());
+		}
+		std::vector<std::pair<std::string, Xapian::docid>> terms;
+		for (auto t = db->read->allterms_begin(prefix); t != db->read->allterms_end(prefix); ++t) {
+			auto known = docs.find(*t);
+			if (known != docs.end()) {
+				terms.emplace_back(*t, known->second);
+				continue;
+			}
+			Xapian::PostingIterator p = db->read->postlist_begin(*t);
+			if (p != db->read->postlist_end(*t))
+				terms.emplace_back(*t, *p);
+		}
+		// then each slot's values in document order: a value stream reads
+		// its slot's chunks in turn, where a document's values cost a
+		// look-up per slot
+		std::vector<size_t> by_doc(terms.size());
+		for (size_t i = 0; i < by_doc.size(); i++)
+			by_doc[i] = i;
+		std::sort(by_doc.begin(), by_doc.end(),
+		          [&terms](size_t a, size_t b) { return terms[a].second < terms[b].second; });
+		std::vector<std::vector<std::string>> values(n, std::vector<std::string>(terms.size()));
+		for (size_t s = 0; s < n; s++) {
+			Xapian::ValueIterator v = db->read->valuestream_begin(slots[s]);
+			Xapian::ValueIterator end = db->read->valuestream_end(slots[s]);
+			for (size_t i : by_doc) {
+				if (v == end)
+					break;
+				v.skip_to(terms[i].second);
+				if (v != end && v.get_docid() == terms[i].second)
+					values[s][i] = *v;
+			}
+		}
+		std::vector<const char *> row(n + 1);
+		for (size_t i = 0; i < terms.size(); i++) {
+			for (size_t s = 0; s < n; s++)
+				row[s] = values[s][i].c_str();
+			if (fn(terms[i].first.c_str(), row.data(), ctx))
+				break;
+		}
+		return DD_OK;
+	} catch (...) {
+		return failure(err, db->path.c_str(), "list the index's notes");
+	}
+}
+
+dd_status_t dd_db_set_doc_value(dd_db_t *db, const char *idterm, unsigned slot, const char *value, dd_error_t *err)
+{
+	try {
+		Xapian::docid id = find_doc(db, idterm);
+		if (!id)
+			return dd_error_set(err, DD_ERR_NOT_FOUND, "no note %s in the index", idterm + 1);
+		// A document read from this database with only its values
+		// changed: glass rewrites the values, not the postings.
+		Xapian::Document doc = db->write->get_document(id);
+		doc.add_value(slot, value);
+		db->write->replace_document(id, doc);
+		db->committed |= !db->in_transaction; // Xapian commits it on close at the latest
+		return DD_OK;
+	} catch (...) {
+		return failure(err, db->path.c_str(), std::string("store note ") + (idterm + 1));
 	}
 }
 

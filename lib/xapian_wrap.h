@@ -49,7 +49,11 @@ typedef struct dd_results dd_results_t;
  *                   a read-only file system, no space left on the device
  *                   (the message names which, with the system's reason).
  * When it fails while creating a new index, the folder and files this call
- * created (lock file included) are removed again. */
+ * created (lock file included) are removed again.  Sets Xapian's
+ * XAPIAN_FLUSH_THRESHOLD (documents buffered in memory before their
+ * postings are written to the tables) to a few hundred unless the
+ * environment already sets it: memory stays bounded, and flushing inside a
+ * transaction commits nothing. */
 dd_status_t dd_db_open_write(const char *path, dd_db_t **out, dd_error_t *err);
 
 /* Opens an existing index for reading.  DD_ERR_NOT_FOUND if nothing is at
@@ -122,6 +126,23 @@ size_t dd_db_term_freq(dd_db_t *db, const char *term);
  * malloc'd, with their lengths in *len when len is not NULL. */
 dd_status_t dd_db_get_data(dd_db_t *db, const char *idterm, char **data, size_t *len, dd_error_t *err);
 dd_status_t dd_db_get_value(dd_db_t *db, const char *idterm, unsigned slot, char **value, dd_error_t *err);
+
+/* Calls fn(term, values, ctx) for every document with a value in slot
+ * term_slot that is a term of the document starting with prefix (a unique
+ * term the document's writer keeps in that slot too), and for every other
+ * term starting with prefix (found by a look-up), in term order, with the
+ * document's values slots[0..n) ("" where it has none; borrowed for the
+ * call).  Each slot is read in one pass, so listing every note of a big
+ * index costs no look-up per note.  Stops early when fn returns non-zero.
+ * DD_ERR_NOMEM, or the index's failure. */
+dd_status_t dd_db_foreach_term_values(dd_db_t *db, const char *prefix, unsigned term_slot, const unsigned *slots,
+                                      size_t n, int (*fn)(const char *term, const char *const *values, void *ctx),
+                                      void *ctx, dd_error_t *err);
+
+/* Sets value slot of the stored document holding idterm, leaving its
+ * terms and data as they are (Xapian then rewrites only its values).
+ * DD_ERR_NOT_FOUND if there is no such document. */
+dd_status_t dd_db_set_doc_value(dd_db_t *db, const char *idterm, unsigned slot, const char *value, dd_error_t *err);
 
 /* ---- documents (write side) ---------------------------------------- */
 

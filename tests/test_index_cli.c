@@ -878,6 +878,119 @@ static void test_wrong_vocabulary_refused(void **state)
 	cli_result_free(&r);
 }
 
+/* The file signature stored with note id ("" when none; malloc'd). */
+static char *stored_signature(const char *db_path, const char *id)
+{
+	dd_db_t *db = NULL;
+	dd_error_t err;
+	if (dd_db_open_read(db_path, &db, &err) != DD_OK)
+		fail_msg("%s", err.message);
+	char term[256], *value = NULL;
+	snprintf(term, sizeof term, "Q%s", id);
+	if (dd_db_get_value(db, term, DD_SLOT_FILE, &value, &err) != DD_OK)
+		fail_msg("%s", err.message);
+	dd_db_close(db);
+	return value;
+}
+
+static ino_t inode_of(const char *dir, const char *name)
+{
+	char path[4400];
+	struct stat st;
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_ino;
+}
+
+/* A re-index does not read a file whose size, times and inode are those
+ * it had when indexed, once it is old enough for its times to be trusted
+ * (lib/sync.c); any edit, a touch, or another vocabulary is still seen,
+ * and a run that changes nothing writes no new revision. */
+static void test_settled_files_not_read_again(void **state)
+{
+	(void)state;
+	area_t a;
+	make_area(&a, "index_signature");
+	write_md(&a, "S1.md", "S1", "村里吃水难", "村民每天挑水走两公里。");
+	write_md(&a, "S2.md", "S2", "修路的事", "村道还是土路，下雨走不了。");
+	write_md(&a, "S3.md", "S3", "合作医疗", "报账要跑县合管办。");
+	/* a file written just now is not signed: its times may not move on
+	 * the next edit */
+	cli_result_t r = run_index(&a, NULL);
+	expect_summary(&r, a.db, 3, 0, 0, 0, 0, 3);
+	cli_result_free(&r);
+	char *sig = stored_signature(a.db, "S1");
+	assert_string_equal(sig, "");
+	free(sig);
+
+	sleep(3);
+	/* the same notes, now settled: signed without being rewritten */
+	r = run_index(&a, NULL);
+	expect_summary(&r, a.db, 0, 0, 0, 3, 0, 3);
+	cli_result_free(&r);
+	char *first = stored_signature(a.db, "S2");
+	assert_true(first[0] != '\0');
+	char *data = stored_data(a.db, "S2");
+	assert_contains(data, "下雨走不了");
+	free(data);
+	assert_int_equal(notes_with_term(a.db, "下雨"), 1);
+
+	/* nothing changed: no file read, and no new revision (Xapian renames
+	 * a new version file into place for each) */
+	ino_t version = inode_of(a.db, "iamglass");
+	r = run_index(&a, NULL);
+	assert_int_equal(r.status, 0);
+	expect_summary(&r, a.db, 0, 0, 0, 3, 0, 3);
+	cli_result_free(&r);
+	assert_true(inode_of(a.db, "iamglass") == version);
+
+	/* an edit of the same size, right after the signing run, is seen */
+	write_md(&a, "S2.md", "S2", "修路的事", "村道还是土路，下雪走不了。");
+	r = run_index(&a, NULL);
+	expect_summary(&r, a.db, 0, 1, 0, 2, 0, 3);
+	cli_result_free(&r);
+	data = stored_data(a.db, "S2");
+	assert_contains(data, "下雪走不了");
+	free(data);
+	assert_int_equal(notes_with_term(a.db, "B下雪"), 1);
+	assert_int_equal(notes_with_term(a.db, "B下雨"), 0);
+
+	/* a touched file is read again, found unchanged, and signed anew once
+	 * settled, its document otherwise as it was */
+	char path[4400];
+	snprintf(path, sizeof path, "%s/S1.md", a.notes);
+	assert_int_equal(utimensat(AT_FDCWD, path, NULL, 0), 0);
+	char *before = stored_signature(a.db, "S1");
+	sleep(3);
+	r = run_index(&a, NULL);
+	expect_summary(&r, a.db, 0, 0, 0, 3, 0, 3);
+	cli_result_free(&r);
+	char *after = stored_signature(a.db, "S1");
+	assert_true(after[0] != '\0');
+	assert_string_not_equal(after, before);
+	free(before);
+	free(after);
+	data = stored_data(a.db, "S1");
+	assert_contains(data, "挑水走两公里");
+	free(data);
+	assert_int_equal(notes_with_term(a.db, "B挑水"), 1);
+	assert_int_equal(notes_with_term(a.db, "XCO石林县"), 3);
+
+	/* another vocabulary: every note is rebuilt, signed or not */
+	char vocabulary[4400], cmd[16384];
+	snprintf(vocabulary, sizeof vocabulary, "%s/vocabulary", a.root);
+	snprintf(cmd, sizeof cmd,
+	         "mkdir -p '%s' && cp '%s/corpus/dictionary.txt' '%s/corpus/thesaurus.txt' "
+	         "'%s/corpus/taxonomy.json' '%s'/ && echo 土路 >> '%s/dictionary.txt'",
+	         vocabulary, DD_SOURCE_DIR, DD_SOURCE_DIR, DD_SOURCE_DIR, vocabulary, vocabulary);
+	assert_int_equal(system(cmd), 0);
+	r = cli_run("dundian-index", "--quiet", "--db", a.db, "--vocabulary", vocabulary, a.notes, (char *)NULL);
+	assert_int_equal(r.status, 0);
+	expect_summary(&r, a.db, 0, 3, 0, 0, 0, 3);
+	cli_result_free(&r);
+	free(first);
+}
+
 int main(void)
 {
 	alarm(500); /* a hung program fails the test instead of stalling it */
@@ -898,6 +1011,7 @@ int main(void)
 		cmocka_unit_test(test_odd_entries_reported),
 		cmocka_unit_test(test_folder_links_followed_once),
 		cmocka_unit_test(test_wrong_vocabulary_refused),
+		cmocka_unit_test(test_settled_files_not_read_again),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
