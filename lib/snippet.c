@@ -165,6 +165,17 @@ static dd_status_t match_words(dd_tokenizer_t *tok, const dd_parsed_query_t *pq,
 	return st;
 }
 
+/* Whether a normalised string holds anything but spaces and control
+ * characters (NFKC has made every Unicode space an ASCII one): a string of
+ * blanks marks nothing a reader could see, and lies outside every sentence. */
+static int has_visible(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s > 0x20 && *s != 0x7f)
+			return 1;
+	return 0;
+}
+
 static int by_start_then_longest(const void *a, const void *b)
 {
 	const dd_span_t *x = a, *y = b;
@@ -195,7 +206,7 @@ dd_status_t dd_highlight_spans(dd_tokenizer_t *tok, const dd_parsed_query_t *pq,
 		}
 		for (size_t i = 0; i < pq->n_literals; i++) {
 			const char *lit = pq->literals[i];
-			size_t ll = strlen(lit);
+			size_t ll = has_visible(lit) ? strlen(lit) : 0;
 			for (const char *p = norm.text; ll && (p = strstr(p, lit)) != NULL; p++) {
 				size_t a = (size_t)(p - norm.text), b = a + ll;
 				/* the match must start and end on whole original characters */
