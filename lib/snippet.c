@@ -165,15 +165,12 @@ static dd_status_t match_words(dd_tokenizer_t *tok, const dd_parsed_query_t *pq,
 	return st;
 }
 
-/* Whether a normalised string holds anything but spaces and control
- * characters (NFKC has made every Unicode space an ASCII one): a string of
- * blanks marks nothing a reader could see, and lies outside every sentence. */
-static int has_visible(const char *s)
+/* Spaces and control characters (NFKC has made every Unicode space an
+ * ASCII one): a quoted string's match is marked without those at its ends,
+ * which a reader cannot see and which lie outside every sentence. */
+static int is_blank_byte(char c)
 {
-	for (; *s; s++)
-		if ((unsigned char)*s > 0x20 && *s != 0x7f)
-			return 1;
-	return 0;
+	return (unsigned char)c <= 0x20 || c == 0x7f;
 }
 
 static int by_start_then_longest(const void *a, const void *b)
@@ -206,12 +203,16 @@ dd_status_t dd_highlight_spans(dd_tokenizer_t *tok, const dd_parsed_query_t *pq,
 		}
 		for (size_t i = 0; i < pq->n_literals; i++) {
 			const char *lit = pq->literals[i];
-			size_t ll = has_visible(lit) ? strlen(lit) : 0;
+			size_t ll = strlen(lit);
 			for (const char *p = norm.text; ll && (p = strstr(p, lit)) != NULL; p++) {
 				size_t a = (size_t)(p - norm.text), b = a + ll;
 				/* the match must start and end on whole original characters */
 				size_t start = norm.origin[a];
 				size_t end = b < norm.len ? norm.origin[b] : len;
+				while (start < end && is_blank_byte(text[start]))
+					start++;
+				while (end > start && is_blank_byte(text[end - 1]))
+					end--;
 				if (end > start && push_span(&list, start, end, pq->n_words + i) != 0) {
 					dd_normalized_free(&norm);
 					free(list.v);
