@@ -39,8 +39,9 @@ size_t dd_split_facets(char *copy, const char **names, size_t max);
 /* Should output be coloured (stdout a terminal, NO_COLOR unset)? */
 int dd_use_colour(void);
 
-/* [a, b] as a JSON array of two numbers (offsets). */
-void *dd_json_pair(size_t a, size_t b);
+/* A highlight as JSON: [a, b, "typed"|"relative"|"literal"], the offsets
+ * and what matched there (the same form in search, excerpt and show). */
+void *dd_json_highlight(size_t a, size_t b, dd_match_kind_t kind);
 
 /* Prints a cJSON object followed by a newline and frees it. */
 void dd_print_json(void *cjson_object);

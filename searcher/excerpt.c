@@ -15,7 +15,8 @@
  *    "excerpts": [{"id", "title", "author", "post", "city", "county",
  *                  "township", "village", "date",
  *                  "passages": [{"text", "paragraph", "start", "end",
- *                                "highlights": [[start, end], …]}]}]}
+ *                                "highlights": [[start, end, kind], …]}]}]}
+ * kind is "typed", "relative" or "literal", as in search hits.
  */
 #include <getopt.h>
 #include <stdarg.h>
@@ -54,7 +55,8 @@ static void usage(FILE *f)
 	        "  --per-note N   passages per note (default 2)\n"
 	        "  --context K    K more sentences on each side of a passage (default 0)\n"
 	        "  --limit N      notes (default 10; with --kwic, every matching note)\n"
-	        "  --format F     text (default), markdown (block quotes with citations) or json\n"
+	        "  --format F     text (default), markdown (block quotes with citations; words typed and\n"
+	        "                 exact strings **bold**, thesaurus relatives *italic*) or json\n"
 	        "  --kwic         a concordance: one line per occurrence of the words typed (not their\n"
 	        "                 thesaurus relatives), hits aligned in a column, note id first\n"
 	        "  --width N      characters of context on each side with --kwic (default 20)\n"
@@ -216,6 +218,13 @@ static void add_markdown(dd_buffer_t *b, const char *s, size_t len)
 	}
 }
 
+/* The Markdown emphasis of span i: bold for a typed word or an exact
+ * string, italics for a thesaurus relative the query brought in. */
+static const char *markdown_mark(const note_passages_t *np, size_t i)
+{
+	return np->kinds && np->kinds[i] == DD_MATCH_RELATIVE ? "*" : "**";
+}
+
 /* Appends a passage line by line, each line a block quote line; a line
  * that would start a list or a heading has its first mark escaped. */
 static void add_quote(dd_buffer_t *b, const dd_stored_note_t *note, const note_passages_t *np, const dd_passage_t *p)
@@ -244,14 +253,18 @@ static void add_quote(dd_buffer_t *b, const dd_stored_note_t *note, const note_p
 		while (next_span < span_end && np->spans[next_span].start < pos)
 			next_span++; /* never happens with spans from dd_highlight_spans */
 		if (next_span < span_end && np->spans[next_span].start == pos) {
-			/* adjacent hits share one bold run: **住院统筹**, not **住院****统筹** */
-			dd_buffer_puts(b, "**");
-			while (next_span < span_end && np->spans[next_span].start == pos) {
+			/* typed words and exact strings in bold, relatives in italics;
+			 * adjacent hits of one kind share a run: **住院统筹**, not
+			 * **住院****统筹** */
+			const char *mark = markdown_mark(np, next_span);
+			dd_buffer_puts(b, mark);
+			while (next_span < span_end && np->spans[next_span].start == pos &&
+			       strcmp(markdown_mark(np, next_span), mark) == 0) {
 				const dd_span_t *s = &np->spans[next_span++];
 				add_markdown(b, note->body + s->start, s->end - s->start);
 				pos = s->end;
 			}
-			dd_buffer_puts(b, "**");
+			dd_buffer_puts(b, mark);
 			continue;
 		}
 		size_t stop = next_span < span_end ? np->spans[next_span].start : p->end;
@@ -323,7 +336,9 @@ static cJSON *json_excerpt(const dd_stored_note_t *note, const note_passages_t *
 		cJSON *highlights = cJSON_AddArrayToObject(jp, "highlights");
 		for (size_t i = p->first_span; i < p->first_span + p->n_spans; i++) {
 			const dd_span_t *s = &np->spans[i];
-			cJSON_AddItemToArray(highlights, dd_json_pair(char_at(note, s->start), char_at(note, s->end)));
+			dd_match_kind_t kind = np->kinds ? np->kinds[i] : DD_MATCH_TYPED;
+			cJSON_AddItemToArray(highlights,
+			                     dd_json_highlight(char_at(note, s->start), char_at(note, s->end), kind));
 		}
 		if (with_markdown) {
 			char *block = passage_markdown(note, np, k);

@@ -86,12 +86,13 @@ int dd_use_colour(void)
 	return isatty(STDOUT_FILENO) && !(no && no[0]);
 }
 
-void *dd_json_pair(size_t a, size_t b)
+void *dd_json_highlight(size_t a, size_t b, dd_match_kind_t kind)
 {
-	cJSON *pair = cJSON_CreateArray();
-	cJSON_AddItemToArray(pair, cJSON_CreateNumber((double)a));
-	cJSON_AddItemToArray(pair, cJSON_CreateNumber((double)b));
-	return pair;
+	cJSON *span = cJSON_CreateArray();
+	cJSON_AddItemToArray(span, cJSON_CreateNumber((double)a));
+	cJSON_AddItemToArray(span, cJSON_CreateNumber((double)b));
+	cJSON_AddItemToArray(span, cJSON_CreateString(dd_match_kind_name(kind)));
+	return span;
 }
 
 void dd_print_json(void *object)

@@ -146,9 +146,8 @@ static cJSON *json_hit(const dd_search_hit_t *hit, int snippets)
 	cJSON_AddStringToObject(h, "snippet", hit->snippet ? hit->snippet : "");
 	cJSON *highlights = cJSON_AddArrayToObject(h, "highlights");
 	for (size_t i = 0; snippets && i < hit->n_highlights; i++) {
-		cJSON *span = dd_json_pair(hit->highlights[i].start, hit->highlights[i].end);
-		cJSON_AddItemToArray(span, cJSON_CreateString(dd_match_kind_name(hit->highlights[i].kind)));
-		cJSON_AddItemToArray(highlights, span);
+		const dd_highlight_t *s = &hit->highlights[i];
+		cJSON_AddItemToArray(highlights, dd_json_highlight(s->start, s->end, s->kind));
 	}
 	cJSON_AddItemToObject(h, "tags", dd_json_tags(&hit->note));
 	return h;

@@ -8,11 +8,12 @@
  *    "tags": [{"key", "name", "score", "manual"}],
  *    "paragraph_count": N,
  *    "paragraphs": [{"number", "start", "end", "text",
- *                    "highlights": [[start, end], …]}]}
+ *                    "highlights": [[start, end, kind], …]}]}
  * body is always the whole stored body; paragraphs holds every paragraph,
  * or only the one --para asked for.  Offsets are character (code point)
  * offsets into body, start inclusive, end exclusive, the same as
- * `excerpt --format json` prints; highlights appear with --highlight.
+ * `excerpt --format json` prints; highlights appear with --highlight, kind
+ * "typed", "relative" or "literal" as in search hits.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -190,7 +191,9 @@ void *dd_json_note_view(const dd_note_view_t *view)
 		size_t first, count = spans_of_paragraph(spans, n_spans, p, &next_span, &first);
 		for (size_t i = first; highlights && i < first + count; i++) {
 			size_t from = chars_before(&counter, spans[i].start);
-			cJSON_AddItemToArray(highlights, dd_json_pair(from, chars_before(&counter, spans[i].end)));
+			dd_match_kind_t kind = view->kinds ? view->kinds[i] : DD_MATCH_TYPED;
+			cJSON_AddItemToArray(highlights,
+			                     dd_json_highlight(from, chars_before(&counter, spans[i].end), kind));
 		}
 		cJSON_AddItemToArray(list, jp);
 	}

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "cli_util.h"
 
 /* 自来水 and 吃水 are relatives of 饮水 in corpus/thesaurus.txt (group water). */
@@ -114,6 +116,58 @@ static void test_marks_option(void **state)
 	free(json);
 }
 
+/* The kinds of the highlights listed at path (an array of [start, end,
+ * kind]) as one string, "typed,relative". */
+static void kinds_of(const cJSON *highlights, char *out, size_t size)
+{
+	const cJSON *h;
+	out[0] = '\0';
+	cJSON_ArrayForEach(h, highlights)
+	{
+		assert_int_equal(cJSON_GetArraySize(h), 3);
+		const cJSON *kind = cJSON_GetArrayItem(h, 2);
+		assert_true(cJSON_IsString(kind));
+		if (out[0])
+			strncat(out, ",", size - strlen(out) - 1);
+		strncat(out, kind->valuestring, size - strlen(out) - 1);
+	}
+}
+
+static void test_json_kinds_in_excerpt_and_show(void **state)
+{
+	(void)state;
+	char kinds[64];
+	char *out = output("excerpt", "--format", "json", "饮水", (char *)NULL);
+	cJSON *o = cJSON_Parse(out);
+	const cJSON *passage =
+	    cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
+	                           cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(o, "excerpts"), 0), "passages"),
+	                       0);
+	kinds_of(cJSON_GetObjectItemCaseSensitive(passage, "highlights"), kinds, sizeof kinds);
+	assert_string_equal(kinds, "typed,relative");
+	cJSON_Delete(o);
+	free(out);
+	/* typed 自来水 and a quoted 老井: the kinds follow what was typed */
+	out = output("show", "M1", "--json", "--highlight", "自来水 \"老井\"", (char *)NULL);
+	o = cJSON_Parse(out);
+	const cJSON *para = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(o, "paragraphs"), 0);
+	kinds_of(cJSON_GetObjectItemCaseSensitive(para, "highlights"), kinds, sizeof kinds);
+	assert_string_equal(kinds, "relative,literal,typed");
+	cJSON_Delete(o);
+	free(out);
+}
+
+static void test_markdown_marks_relatives_apart(void **state)
+{
+	(void)state;
+	char *out = output("excerpt", "--format", "markdown", "饮水", (char *)NULL);
+	expect(out, "> 全村**饮水**靠一口老井，去年才通了*自来水*。");
+	free(out);
+	out = output("excerpt", "--format", "markdown", "饮水", "\"老井\"", (char *)NULL);
+	expect(out, "> 全村**饮水**靠一口**老井**，去年才通了*自来水*。");
+	free(out);
+}
+
 static void test_bad_marks(void **state)
 {
 	(void)state;
@@ -147,6 +201,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default_marks),
 		cmocka_unit_test(test_marks_option),
+		cmocka_unit_test(test_json_kinds_in_excerpt_and_show),
+		cmocka_unit_test(test_markdown_marks_relatives_apart),
 		cmocka_unit_test(test_bad_marks),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
