@@ -396,6 +396,10 @@ static dd_status_t open_stub(dd_db *db, const char *path, dd_error_t *err)
 	if (st != DD_OK)
 		return st;
 	Xapian::Database combined;
+	// a shard listed twice would count its notes twice: the same folder
+	// (by device and inode, whatever the spelling) or the same host:port
+	std::set<std::pair<dev_t, ino_t>> folders;
+	std::set<std::string> servers;
 	for (const stub_shard &s : listed) {
 		try {
 			struct stat info;
@@ -406,6 +410,11 @@ static dd_status_t open_stub(dd_db *db, const char *path, dd_error_t *err)
 				    "%s:%u: no index at '%s': build the shard with dundian-index --shard "
 				    "K/N --db %s",
 				    path, s.line, s.path.c_str(), s.path.c_str());
+			bool again = s.remote ? !servers.insert(s.host + ":" + std::to_string(s.port)).second
+			                      : !folders.insert({ info.st_dev, info.st_ino }).second;
+			if (again)
+				return dd_error_set(err, DD_ERR_INVALID, "%s:%u: the shard %s is listed twice", path,
+				                    s.line, s.name.c_str());
 			// 10 s to connect and per exchange: a dead machine is
 			// reported, not waited for
 			Xapian::Database shard =
@@ -477,8 +486,12 @@ dd_status_t dd_db_open_read(const char *path, dd_db_t **out, dd_error_t *err)
 		std::unique_ptr<dd_db> db(new dd_db);
 		db->path = path;
 		struct stat st;
-		if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode)) {
-			dd_status_t opened = open_stub(db.get(), path, err);
+		// a stub file, or a folder holding one as Xapian's XAPIANDB: its
+		// shards are opened one by one, so each is checked like any index
+		std::string stub = std::string(path) + "/XAPIANDB";
+		bool stub_folder = stat(path, &st) == 0 && S_ISDIR(st.st_mode) && access(stub.c_str(), F_OK) == 0;
+		if (stub_folder || (stat(path, &st) == 0 && !S_ISDIR(st.st_mode))) {
+			dd_status_t opened = open_stub(db.get(), stub_folder ? stub.c_str() : path, err);
 			if (opened == DD_OK)
 				*out = db.release();
 			return opened;

@@ -384,6 +384,46 @@ static void test_bad_stubs(void **state)
 	assert_int_equal(r.status, 3);
 	assert_one_line_with(r.err, "hold different dictionary");
 	cli_result_free(&r);
+	/* the same stub as Xapian's stub folder (XAPIANDB): checked alike */
+	char folder[4500];
+	snprintf(folder, sizeof folder, "%s/mixedvocab.d", area);
+	assert_int_equal(mkdir(folder, 0755), 0);
+	assert_int_equal(cli_write_file(folder, "XAPIANDB", "auto ../shard1\nauto ../shard3\n"), 0);
+	r = cli_run("dundian-search", "--db", folder, "饮水", (char *)NULL);
+	assert_int_equal(r.status, 3);
+	assert_one_line_with(r.err, "hold different dictionary");
+	cli_result_free(&r);
+	/* a shard listed twice, however spelled, would count its notes twice */
+	snprintf(text, sizeof text, "auto shard1\nauto shard2\nauto ./shard1/\n");
+	assert_int_equal(cli_write_file(area, "twice.stub", text), 0);
+	snprintf(path, sizeof path, "%s/twice.stub", area);
+	r = cli_run("dundian-search", "--db", path, "饮水", (char *)NULL);
+	assert_int_equal(r.status, 3);
+	assert_one_line_with(r.err, "twice.stub:3: the shard ./shard1/ is listed twice");
+	cli_result_free(&r);
+	snprintf(text, sizeof text, "remote 127.0.0.1:%d\nremote tcp 127.0.0.1:%d\n", ports[0], ports[0]);
+	assert_int_equal(cli_write_file(area, "twice-remote.stub", text), 0);
+	snprintf(path, sizeof path, "%s/twice-remote.stub", area);
+	r = cli_run("dundian-search", "--db", path, "饮水", (char *)NULL);
+	assert_int_equal(r.status, 3);
+	assert_one_line_with(r.err, "is listed twice");
+	cli_result_free(&r);
+}
+
+/* Xapian's own form of a stub, a folder holding XAPIANDB, answers as the
+ * stub file does. */
+static void test_stub_folder(void **state)
+{
+	(void)state;
+	char folder[4500];
+	snprintf(folder, sizeof folder, "%s/stubdir", area);
+	assert_int_equal(mkdir(folder, 0755), 0);
+	assert_int_equal(cli_write_file(folder, "XAPIANDB", "auto ../shard1\nauto ../shard2\n"), 0);
+	const char *args[] = { "--json", "--limit", "20", "合作医疗", NULL };
+	char *a = answer(single, args, 0), *b = answer(folder, args, 0);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
 }
 
 static void test_shard_option(void **state)
@@ -431,6 +471,7 @@ int main(void)
 		cmocka_unit_test(test_excerpt_and_report_equal_single_index),
 		cmocka_unit_test(test_ties_in_id_order),
 		cmocka_unit_test(test_bad_stubs),
+		cmocka_unit_test(test_stub_folder),
 		cmocka_unit_test(test_shard_option), /* last: it turns the single index into a shard */
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
