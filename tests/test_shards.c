@@ -336,6 +336,18 @@ static void test_ties_in_id_order(void **state)
 	}
 }
 
+/* A stub named name holding text is refused: exit 3, one line with message. */
+static void refused_stub(const char *name, const char *text, const char *message)
+{
+	char path[4400];
+	assert_int_equal(cli_write_file(area, name, text), 0);
+	snprintf(path, sizeof path, "%s/%s", area, name);
+	cli_result_t r = cli_run("dundian-search", "--db", path, "饮水", (char *)NULL);
+	assert_int_equal(r.status, 3);
+	assert_one_line_with(r.err, message);
+	cli_result_free(&r);
+}
+
 static void test_bad_stubs(void **state)
 {
 	(void)state;
@@ -394,20 +406,10 @@ static void test_bad_stubs(void **state)
 	assert_one_line_with(r.err, "hold different dictionary");
 	cli_result_free(&r);
 	/* a shard listed twice, however spelled, would count its notes twice */
-	snprintf(text, sizeof text, "auto shard1\nauto shard2\nauto ./shard1/\n");
-	assert_int_equal(cli_write_file(area, "twice.stub", text), 0);
-	snprintf(path, sizeof path, "%s/twice.stub", area);
-	r = cli_run("dundian-search", "--db", path, "饮水", (char *)NULL);
-	assert_int_equal(r.status, 3);
-	assert_one_line_with(r.err, "twice.stub:3: the shard ./shard1/ is listed twice");
-	cli_result_free(&r);
+	refused_stub("twice.stub", "auto shard1\nauto shard2\nauto ./shard1/\n",
+	             "twice.stub:3: the shard ./shard1/ is listed twice");
 	snprintf(text, sizeof text, "remote 127.0.0.1:%d\nremote tcp 127.0.0.1:%d\n", ports[0], ports[0]);
-	assert_int_equal(cli_write_file(area, "twice-remote.stub", text), 0);
-	snprintf(path, sizeof path, "%s/twice-remote.stub", area);
-	r = cli_run("dundian-search", "--db", path, "饮水", (char *)NULL);
-	assert_int_equal(r.status, 3);
-	assert_one_line_with(r.err, "is listed twice");
-	cli_result_free(&r);
+	refused_stub("twice-remote.stub", text, "is listed twice");
 }
 
 /* Xapian's own form of a stub, a folder holding XAPIANDB, answers as the
