@@ -134,18 +134,17 @@ static int add_word(const dd_token_t *tok, void *vctx)
 	 * prefixed terms; normalised text is lower-case, so none do. */
 	if (tok->len > 240)
 		return 0; /* Xapian's term length limit */
-	/* No position: only the character bigrams' phrases read positions
-	 * (quoted strings); a word query is a plain term. */
+	/* No position: no query reads one. */
 	c->status = dd_doc_add_term(c->doc, tok->text, c->wdf, c->err);
 	return c->status != DD_OK;
 }
 
-/* Character unigrams and positioned bigrams over normalised text. */
-static dd_status_t add_characters(dd_doc_t *doc, const char *text, size_t len, unsigned base, dd_error_t *err)
+/* Character unigrams and bigrams over normalised text, without positions:
+ * a quoted string is checked against the note's text (dd_literal_query). */
+static dd_status_t add_characters(dd_doc_t *doc, const char *text, size_t len, dd_error_t *err)
 {
 	char term[16];
 	size_t i = 0;
-	unsigned pos = base;
 	uint32_t prev = 0;
 	size_t prev_start = 0;
 	while (i < len) {
@@ -163,13 +162,12 @@ static dd_status_t add_characters(dd_doc_t *doc, const char *text, size_t len, u
 				term[0] = DD_PREFIX_BIGRAM[0];
 				memcpy(term + 1, text + prev_start, i - prev_start);
 				term[1 + i - prev_start] = '\0';
-				if ((st = dd_doc_add_posting(doc, term, pos - 1, 1, err)) != DD_OK)
+				if ((st = dd_doc_add_term(doc, term, 1, err)) != DD_OK)
 					return st;
 			}
 		}
 		prev = space ? 0 : cp;
 		prev_start = start;
-		pos++;
 	}
 	return DD_OK;
 }
@@ -326,9 +324,9 @@ dd_status_t dd_note_document(dd_indexing_t *ix, const dd_note_t *note, uint64_t 
 		st = dd_error_set(err, DD_ERR_NOMEM, "%s: out of memory", note->path);
 		goto fail;
 	}
-	st = add_characters(doc, nt, strlen(nt), 0, err);
+	st = add_characters(doc, nt, strlen(nt), err);
 	if (st == DD_OK)
-		st = add_characters(doc, nb, strlen(nb), DD_BODY_CHAR_OFFSET, err);
+		st = add_characters(doc, nb, strlen(nb), err);
 	free(nt);
 	free(nb);
 	/* From here on each step runs only while all before it succeeded, so

@@ -15,10 +15,6 @@
 #include "tokenizer.h"
 #include "xapian_wrap.h"
 
-/* Body characters are positioned after the title's, this far apart, so no
- * quoted string matches across the two. */
-#define DD_BODY_CHAR_OFFSET 100000u
-
 /* Everything indexing needs, loaded once. */
 typedef struct dd_indexing {
 	dd_lexicon_t *lexicon;

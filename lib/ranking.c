@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "buffer.h"
 #include "schema.h"
 #include "text.h"
@@ -198,11 +200,48 @@ static void qlist_free(qlist_t *l)
 	memset(l, 0, sizeof *l);
 }
 
-dd_query_t *dd_literal_query(const char *s)
+/* 1 when s occurs in text[0..len) once normalised: the normalisation goes
+ * character by character (text.h), so it is the index's own text. */
+static int occurs_normalised(const char *s, const char *text, size_t len)
+{
+	if (len == 0)
+		return 0;
+	char *norm = dd_normalize_string(text, len);
+	if (!norm)
+		return -1;
+	int found = strstr(norm, s) != NULL;
+	free(norm);
+	return found;
+}
+
+/* The check of an exact string's candidates (dd_query_checked): 1 when
+ * the note's normalised body or title holds s, which its character pairs,
+ * all in the note but perhaps apart, cannot tell. */
+static int note_holds(const char *s, dd_candidate_t *note)
+{
+	size_t len;
+	const char *body = dd_candidate_value(note, DD_SLOT_BODY, &len);
+	int found = occurs_normalised(s, body, len);
+	if (found != 0)
+		return found;
+	const char *data = dd_candidate_data(note, &len);
+	cJSON *o = cJSON_ParseWithLength(data, len);
+	const cJSON *title = cJSON_GetObjectItemCaseSensitive(o, "title");
+	if (cJSON_IsString(title))
+		found = occurs_normalised(s, title->valuestring, strlen(title->valuestring));
+	cJSON_Delete(o);
+	return found;
+}
+
+dd_query_t *dd_literal_query(dd_db_t *db, const char *s)
 {
 	size_t len = strlen(s), n = 0;
-	for (size_t i = 0; i < len; n++)
-		dd_utf8_next(s, &i);
+	for (size_t i = 0; i < len; n++) {
+		/* the index pairs no character with a space (note_index.c) */
+		uint32_t cp = dd_utf8_next(s, &i);
+		if (cp == ' ' || cp == '\n' || cp == '\t' || cp == '\r' || cp == 0x3000)
+			return dd_query_match_nothing();
+	}
 	if (n == 0)
 		return dd_query_match_nothing();
 	size_t *starts = malloc(sizeof *starts * (n + 1));
@@ -222,7 +261,9 @@ dd_query_t *dd_literal_query(const char *s)
 		free(starts);
 		return q;
 	}
-	/* the pairs of adjacent characters, as the index holds them (B terms) */
+	/* the pairs of adjacent characters, as the index holds them (B terms),
+	 * without positions: the notes holding them all are checked against
+	 * their text, unless s is one pair */
 	char **terms = calloc(n - 1, sizeof *terms);
 	int ok = terms != NULL;
 	for (size_t k = 0; ok && k + 1 < n; k++) {
@@ -234,8 +275,10 @@ dd_query_t *dd_literal_query(const char *s)
 		}
 		ok &= terms[k] != NULL;
 	}
-	if (ok)
-		q = dd_query_phrase((const char *const *)terms, n - 1, (unsigned)(n - 1));
+	if (ok && n == 2)
+		q = dd_query_term(terms[0], 1);
+	else if (ok)
+		q = dd_query_checked(db, (const char *const *)terms, n - 1, s, note_holds, DD_SLOT_ID_TERM);
 	for (size_t k = 0; terms && k + 1 < n; k++)
 		free(terms[k]);
 	free(terms);
@@ -256,7 +299,7 @@ static dd_query_t *word_or_string(compiler_t *c, const dd_plan_node_t *n, const 
 	if (highlighted)
 		highlight(c, n, 1, w);
 	count_terms(c, dd_utf8_length(w, strlen(w)));
-	return dd_literal_query(w);
+	return dd_literal_query(c->ctx->db, w);
 }
 
 /* ---- how much the typed words already say ---- */
@@ -525,7 +568,7 @@ static void sequences(compiler_t *c, const dd_plan_node_t *n, qlist_t *out, char
 	if (whole) {
 		size_t chars = dd_utf8_length(whole, strlen(whole));
 		count_terms(c, chars);
-		qlist_push(c, out, dd_query_scale(dd_literal_query(whole), weight));
+		qlist_push(c, out, dd_query_scale(dd_literal_query(c->ctx->db, whole), weight));
 		highlight_owned(c, n, 1, whole);
 		memset(part, 2, n->n_items);
 		return;
@@ -541,7 +584,7 @@ static void sequences(compiler_t *c, const dd_plan_node_t *n, qlist_t *out, char
 			continue;
 		size_t chars = dd_utf8_length(seq, strlen(seq));
 		count_terms(c, chars);
-		qlist_push(c, out, dd_query_scale(dd_literal_query(seq), weight / (double)(chars - 1)));
+		qlist_push(c, out, dd_query_scale(dd_literal_query(c->ctx->db, seq), weight / (double)(chars - 1)));
 		highlight_owned(c, n, 1, seq);
 		for (size_t k = i; k <= i + 1; k++)
 			if (dd_utf8_length(n->items[k], strlen(n->items[k])) == 1)
@@ -623,7 +666,7 @@ static dd_query_t *literal_query(compiler_t *c, const dd_plan_node_t *n)
 	qlist_t parts = { 0 };
 	for (size_t i = 0; i < n->n_items && !c->failed; i++) {
 		count_terms(c, dd_utf8_length(n->items[i], strlen(n->items[i])));
-		qlist_push(c, &parts, dd_literal_query(n->items[i]));
+		qlist_push(c, &parts, dd_literal_query(c->ctx->db, n->items[i]));
 		highlight(c, n, 1, n->items[i]);
 	}
 	return qlist_combine(&parts, DD_QUERY_AND);

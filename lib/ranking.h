@@ -133,9 +133,12 @@ dd_status_t dd_ranking_compile(const dd_ranking_context_t *ctx, dd_plan_t *plan,
 dd_status_t dd_ranking_parse(const dd_plan_options_t *popts, const dd_ranking_context_t *ctx, const char *text,
                              dd_parsed_query_t *out, dd_error_t *err);
 
-/* The exact-string query for normalised s (a phrase of its character
- * pairs, or its character when it has one; nothing for ""). */
-dd_query_t *dd_literal_query(const char *normalized);
+/* The exact-string query for normalised s over db (NULL: a local index):
+ * its character when it has one, its character pair when two, else the
+ * notes holding all its pairs whose normalised title or body holds s
+ * (dd_query_checked), weighted as the pairs' AND; nothing for "" or a
+ * string with a space (no pair holds one).  NULL when out of memory. */
+dd_query_t *dd_literal_query(dd_db_t *db, const char *normalized);
 
 /* Topic feedback: searches pq's query for the DD_FEEDBACK_DOCS best notes
  * and, when one topic (of topics[0..n_topics)) holds at least

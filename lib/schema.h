@@ -6,9 +6,10 @@
  *   word          title and body words (tokenizer.h), without positions
  *                 (no query reads them)
  *   B<2 chars>    every pair of adjacent non-space characters of the
- *                 normalised title and body, positioned by character: a
- *                 quoted string is a phrase of its pairs, so it matches
- *                 exactly the notes containing it, whatever the words
+ *                 normalised title and body, without positions: a quoted
+ *                 string matches the notes holding all its pairs whose
+ *                 normalised title or body, checked in the match, holds
+ *                 it exactly (dd_literal_query), whatever the words
  *   C<char>       every single character (for one-character quotes)
  *   Q<id>         the unique id term
  *   field terms   one boolean term per filter field of dd_schema_fields()
@@ -39,7 +40,8 @@
  * with another version is refused by searching (re-index it) and every
  * note of it is rebuilt by the next indexing run. */
 #define DD_SCHEMA_VERSION                                                                                              \
-	"dundian-schema-10" /* 8: Han folded; 9: spelling data; 10: file signatures, no word positions */
+	"dundian-schema-11" /* 8: Han folded; 9: spelling data; 10: file signatures, no word positions;                \
+	                       11: no bigram positions */
 
 /* Xapian refuses terms longer than this (xapian_wrap.h); longer field
  * values are indexed by a hash (see dd_schema_filter_term). */

@@ -50,7 +50,7 @@ static void add_edit(suggester_t *sg, size_t start, size_t end, char *text)
  * none does, -1 when the search failed. */
 static int occurs(suggester_t *sg, const char *s)
 {
-	dd_query_t *q = dd_literal_query(s);
+	dd_query_t *q = dd_literal_query(sg->db, s);
 	if (!q)
 		return -1;
 	dd_search_options_t opts;

@@ -24,6 +24,7 @@
 #include <new>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 // Documents whose postings Xapian buffers before writing them into its
@@ -984,6 +985,176 @@ dd_query_t *dd_query_phrase(const char *const *terms, size_t n, unsigned window)
 			return wrap(subs[0]);
 		return wrap(Xapian::Query(Xapian::Query::OP_PHRASE, subs.begin(), subs.end(),
 		                          window ? window : static_cast<Xapian::termcount>(n)));
+	} catch (...) {
+		return nullptr;
+	}
+}
+
+// ---- candidates checked one by one ----------------------------------------
+
+struct dd_candidate {
+	Xapian::Document doc;
+	std::string value, data;
+};
+
+const char *dd_candidate_value(dd_candidate_t *c, unsigned slot, size_t *len)
+{
+	c->value = c->doc.get_value(slot);
+	*len = c->value.size();
+	return c->value.c_str();
+}
+
+const char *dd_candidate_data(dd_candidate_t *c, size_t *len)
+{
+	c->data = c->doc.get_data();
+	*len = c->data.size();
+	return c->data.c_str();
+}
+
+// The documents holding every term that check accepts, as a posting list
+// Xapian's matcher drives (next, skip_to) or asks about one document
+// (check) when another part of the query already stands on it.  It weighs
+// nothing: the terms' AND beside it carries the weight.
+class CheckedSource : public Xapian::PostingSource
+{
+	std::vector<std::string> terms; // distinct
+	std::string key;
+	dd_candidate_check_t accept;
+	Xapian::Database db;
+	std::vector<Xapian::PostingIterator> its;
+	Xapian::docid current = 0; // 0: before the first
+	bool ended = false;
+	Xapian::doccount most = 0; // the rarest term's frequency
+
+	bool accepts(Xapian::docid did)
+	{
+		dd_candidate c{ db.get_document(did, Xapian::DOC_ASSUME_VALID), {}, {} };
+		int r = accept(key.c_str(), &c);
+		if (r < 0)
+			throw std::bad_alloc();
+		return r > 0;
+	}
+
+	// Moves to the first accepted document holding every term from did on.
+	void find_from(Xapian::docid did)
+	{
+		for (;;) {
+			bool moved = false;
+			for (auto &it : its) {
+				it.skip_to(did);
+				if (it == Xapian::PostingIterator()) {
+					ended = true;
+					return;
+				}
+				if (*it > did) {
+					did = *it;
+					moved = true;
+				}
+			}
+			if (moved)
+				continue;
+			if (accepts(did)) {
+				current = did;
+				return;
+			}
+			did++;
+		}
+	}
+
+      public:
+	CheckedSource(std::vector<std::string> t, std::string k, dd_candidate_check_t fn)
+	    : terms(std::move(t)), key(std::move(k)), accept(fn)
+	{
+	}
+	Xapian::PostingSource *clone() const override { return new CheckedSource(terms, key, accept); }
+	void init(const Xapian::Database &d) override
+	{
+		db = d;
+		its.clear();
+		current = 0;
+		ended = terms.empty();
+		most = db.get_doccount();
+		for (const auto &t : terms) {
+			most = std::min(most, db.get_termfreq(t));
+			its.push_back(db.postlist_begin(t));
+		}
+		ended |= most == 0;
+	}
+	Xapian::doccount get_termfreq_min() const override { return 0; }
+	Xapian::doccount get_termfreq_est() const override { return most; }
+	Xapian::doccount get_termfreq_max() const override { return most; }
+	void next(double) override
+	{
+		if (!ended)
+			find_from(current + 1);
+	}
+	void skip_to(Xapian::docid did, double) override
+	{
+		if (!ended && did > current)
+			find_from(did);
+	}
+	// Asked when the rest of the query stands on did: the text says, and
+	// when it says no, the position is left undetermined (return false).
+	bool check(Xapian::docid did, double) override
+	{
+		if (ended || did <= current)
+			return true;
+		current = did;
+		return accepts(did);
+	}
+	bool at_end() const override { return ended; }
+	Xapian::docid get_docid() const override { return current; }
+	std::string get_description() const override { return "CheckedSource(" + key + ")"; }
+};
+
+// Over a remote shard: the accepted documents found through db, by id term.
+static Xapian::Query checked_by_id(dd_db_t *db, const Xapian::Query &all, const std::string &key,
+                                   dd_candidate_check_t check, unsigned id_slot)
+{
+	Xapian::Enquire enquire(*db->read);
+	enquire.set_query(all);
+	enquire.set_weighting_scheme(Xapian::BoolWeight());
+	enquire.set_docid_order(Xapian::Enquire::ASCENDING);
+	Xapian::MSet m = enquire.get_mset(0, db->read->get_doccount());
+	std::vector<Xapian::Query> ids;
+	for (auto it = m.begin(); it != m.end(); ++it) {
+		dd_candidate c{ it.get_document(), {}, {} };
+		int r = check(key.c_str(), &c);
+		if (r < 0)
+			throw std::bad_alloc();
+		if (r > 0)
+			ids.emplace_back(c.doc.get_value(id_slot));
+	}
+	if (ids.empty())
+		return Xapian::Query::MatchNothing;
+	return Xapian::Query(Xapian::Query::OP_FILTER, all,
+	                     Xapian::Query(Xapian::Query::OP_OR, ids.begin(), ids.end()));
+}
+
+dd_query_t *dd_query_checked(dd_db_t *db, const char *const *terms, size_t n, const char *key,
+                             dd_candidate_check_t check, unsigned id_slot)
+{
+	try {
+		std::vector<Xapian::Query> subs;
+		std::vector<std::string> distinct;
+		for (size_t i = 0; i < n; i++) {
+			subs.emplace_back(terms[i]);
+			if (std::find(distinct.begin(), distinct.end(), terms[i]) == distinct.end())
+				distinct.emplace_back(terms[i]);
+		}
+		// every term as given, repeats too: weighted as a phrase of them was
+		Xapian::Query all(Xapian::Query::OP_AND, subs.begin(), subs.end());
+		if (db && db->remote) {
+			try {
+				return wrap(checked_by_id(db, all, key, check, id_slot));
+			} catch (const std::bad_alloc &) {
+				return nullptr;
+			} catch (...) {
+				// a shard that failed fails the search itself, with its message
+			}
+		}
+		auto *source = new CheckedSource(std::move(distinct), key, check);
+		return wrap(Xapian::Query(Xapian::Query::OP_FILTER, all, Xapian::Query(source->release())));
 	} catch (...) {
 		return nullptr;
 	}

@@ -192,6 +192,24 @@ typedef enum {
 dd_query_t *dd_query_term(const char *term, unsigned wqf);
 /* Terms at consecutive positions (window 0 = exactly adjacent). */
 dd_query_t *dd_query_phrase(const char *const *terms, size_t n, unsigned window);
+/* A document whose text a dd_query_checked query checks: its value in slot
+ * and its data ("" when it has none), valid until the next call on c. */
+typedef struct dd_candidate dd_candidate_t;
+const char *dd_candidate_value(dd_candidate_t *c, unsigned slot, size_t *len);
+const char *dd_candidate_data(dd_candidate_t *c, size_t *len);
+/* 1 when the document c holds key, 0 when it does not, -1 when out of
+ * memory (the search then fails). */
+typedef int (*dd_candidate_check_t)(const char *key, dd_candidate_t *c);
+
+/* The documents holding every term of terms[0..n) (weighted as their AND)
+ * that check accepts for key.  check runs inside the match, on each
+ * document holding all the terms, so totals, facets and pages count only
+ * the accepted ones.  xapian-tcpsrv cannot run check: when db is a stub
+ * with a remote shard, the accepted documents are found here (over db) and
+ * named by their id terms, read from value slot id_slot.  db may be NULL
+ * (a local index).  NULL when out of memory. */
+dd_query_t *dd_query_checked(dd_db_t *db, const char *const *terms, size_t n, const char *key,
+                             dd_candidate_check_t check, unsigned id_slot);
 /* Combines subs[0..n) (taking ownership; NULL entries are skipped).  An
  * empty combination is a query that matches nothing. */
 dd_query_t *dd_query_combine(dd_query_op_t op, dd_query_t **subs, size_t n);

@@ -206,8 +206,9 @@ static void test_quoted_strings(void **state)
 	fixture_t *f = *state;
 	expect_query(state, "\"镇里\"", "Query(B镇里)");
 	expect_query(state, "“镇里”", "Query(B镇里)"); /* Chinese quotes */
-	expect_query(state, "\"宅基地\"", "Query((B宅基 PHRASE 2 B基地))");
-	expect_query(state, "\"村里吃水难\"", "Query((B村里 PHRASE 4 B里吃 PHRASE 4 B吃水 PHRASE 4 B水难))");
+	expect_query(state, "\"宅基地\"", "Query(((B宅基 AND B基地) FILTER PostingSource(CheckedSource(宅基地))))");
+	expect_query(state, "\"村里吃水难\"",
+	             "Query(((B村里 AND B里吃 AND B吃水 AND B水难) FILTER PostingSource(CheckedSource(村里吃水难))))");
 	expect_query(state, "\"水\"", "Query(C水)");
 	expect_query(state, "\"ＡＢ\"", "Query(Bab)");
 	/* spaces split an exact string into pieces that must all occur */
@@ -226,13 +227,13 @@ static void test_quoted_strings(void **state)
 	assert_true(pq.has_text);
 	dd_parsed_query_free(&pq);
 
-	dd_query_t *q = dd_literal_query("abc");
+	dd_query_t *q = dd_literal_query(NULL, "abc");
 	char *d = dd_query_describe(q);
-	assert_string_equal(d, "Query((Bab PHRASE 2 Bbc))");
+	assert_string_equal(d, "Query(((Bab AND Bbc) FILTER PostingSource(CheckedSource(abc))))");
 	free(d);
 	dd_query_free(q);
 	/* nothing to match: the same as dd_query_match_nothing() */
-	q = dd_literal_query("");
+	q = dd_literal_query(NULL, "");
 	dd_query_t *nothing = dd_query_match_nothing();
 	d = dd_query_describe(q);
 	char *dn = dd_query_describe(nothing);
