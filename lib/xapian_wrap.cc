@@ -1024,6 +1024,7 @@ class CheckedSource : public Xapian::PostingSource
 	std::vector<Xapian::PostingIterator> its;
 	Xapian::docid current = 0; // 0: before the first
 	bool ended = false;
+	bool turned_away = false;  // check() stopped on current and refused it
 	Xapian::doccount most = 0; // the rarest term's frequency
 
 	bool accepts(Xapian::docid did)
@@ -1055,6 +1056,7 @@ class CheckedSource : public Xapian::PostingSource
 				continue;
 			if (accepts(did)) {
 				current = did;
+				turned_away = false;
 				return;
 			}
 			did++;
@@ -1072,6 +1074,7 @@ class CheckedSource : public Xapian::PostingSource
 		db = d;
 		its.clear();
 		current = 0;
+		turned_away = false;
 		ended = terms.empty();
 		most = db.get_doccount();
 		for (const auto &t : terms) {
@@ -1092,15 +1095,20 @@ class CheckedSource : public Xapian::PostingSource
 	{
 		if (!ended && did > current)
 			find_from(did);
+		else if (!ended && turned_away)
+			find_from(current + 1);
 	}
 	// Asked when the rest of the query stands on did: the text says, and
 	// when it says no, the position is left undetermined (return false).
 	bool check(Xapian::docid did, double) override
 	{
-		if (ended || did <= current)
+		if (ended)
 			return true;
+		if (did <= current)
+			return !turned_away; // where skip_to would stay, unless refused
 		current = did;
-		return accepts(did);
+		turned_away = !accepts(did);
+		return !turned_away;
 	}
 	bool at_end() const override { return ended; }
 	Xapian::docid get_docid() const override { return current; }

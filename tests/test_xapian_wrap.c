@@ -624,6 +624,56 @@ static void test_phrase_with_positions(void **state)
 	dd_db_close(db);
 }
 
+/* The check of dd_query_checked here: the document's id (in its data) is
+ * one of the letters of key. */
+static int id_in_key(const char *key, dd_candidate_t *c)
+{
+	size_t len;
+	const char *id = strstr(dd_candidate_data(c, &len), "\"id\":\"");
+	return id && strchr(key, id[6]) != NULL;
+}
+
+static dd_query_t *checked(const char *t1, const char *t2, const char *key)
+{
+	const char *terms[] = { t1, t2 };
+	return dd_query_checked(NULL, terms, t2 ? 2 : 1, key, id_in_key, 0);
+}
+
+/* Candidates checked one by one inside the match, whether the checked
+ * query drives the match or is asked about documents others found. */
+static void test_checked_candidates(void **state)
+{
+	(void)state;
+	dd_db_t *db = open_shared();
+	/* 吃水: a b d; 村里: a b c; 公路: c e; 水质: d */
+	assert_ids(search_id_set(db, checked("吃水", NULL, "ad")), "a d");
+	assert_ids(search_id_set(db, checked("吃水", "村里", "abcd")), "a b");
+	assert_ids(search_id_set(db, checked("吃水", "村里", "bcd")), "b");
+	assert_ids(search_id_set(db, checked("无此", NULL, "abcde")), "");
+	assert_ids(search_id_set(db, and2(DD_QUERY_OR, checked("吃水", NULL, "a"), dd_query_term("公路", 1))), "a c e");
+	assert_ids(search_id_set(db, and2(DD_QUERY_AND, checked("吃水", NULL, "ad"), dd_query_term("水质", 1))), "d");
+	assert_ids(search_id_set(db, and2(DD_QUERY_AND, checked("吃水", NULL, "ab"), dd_query_term("水质", 1))), "");
+	assert_ids(search_id_set(db, and2(DD_QUERY_AND_NOT, dd_query_term("吃水", 1), checked("吃水", NULL, "a"))),
+	           "b d");
+	assert_ids(search_id_set(db, and2(DD_QUERY_AND, checked("吃水", NULL, "abd"), checked("村里", NULL, "bc"))),
+	           "b");
+	/* weighted as the terms' AND; the total counts the accepted only */
+	dd_search_options_t opts;
+	memset(&opts, 0, sizeof opts);
+	opts.limit = 1;
+	opts.check_at_least = 100;
+	dd_results_t *r;
+	dd_error_t err;
+	dd_query_t *q = checked("吃水", NULL, "bd");
+	assert_int_equal(dd_db_search(db, q, &opts, &r, &err), DD_OK);
+	assert_int_equal(dd_results_total(r), 2);
+	assert_string_equal(dd_results_id(r, 0), "d"); /* 吃水 twice */
+	assert_true(dd_results_score(r, 0) > 0);
+	dd_results_free(r);
+	dd_query_free(q);
+	dd_db_close(db);
+}
+
 static void test_value_range_and_sort(void **state)
 {
 	(void)state;
@@ -834,6 +884,7 @@ int main(void)
 		cmocka_unit_test(test_term_and_operators),
 		cmocka_unit_test(test_ranking_and_scale),
 		cmocka_unit_test(test_phrase_with_positions),
+		cmocka_unit_test(test_checked_candidates),
 		cmocka_unit_test(test_value_range_and_sort),
 		cmocka_unit_test(test_boolean_filter),
 		cmocka_unit_test(test_facets_multi_valued),
