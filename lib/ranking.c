@@ -200,13 +200,23 @@ static void qlist_free(qlist_t *l)
 	memset(l, 0, sizeof *l);
 }
 
-/* 1 when s occurs in text[0..len) once normalised: the normalisation goes
- * character by character (text.h), so it is the index's own text. */
-static int occurs_normalised(const char *s, const char *text, size_t len)
+/* 1 when s occurs in text[0..len) (NUL-terminated) once normalised, -1 when out of
+ * memory.  The normalisation goes character by character (text.h), so
+ * when s is its own normalised form and occurs in the text as stored, it
+ * occurs in the normalised text: most notes that hold s need no copy. */
+static int occurs_normalised(const char *s, int s_is_normal, const char *text, size_t len)
 {
-	if (len == 0)
+	size_t sl = strlen(s);
+	if (len == 0 || sl == 0)
 		return 0;
-	char *norm = dd_normalize_string(text, len);
+	if (s_is_normal && strstr(text, s)) /* text is NUL-terminated */
+		return 1;
+	size_t size = len * 4 + 64;
+	char *norm = malloc(size);
+	if (norm && dd_normalize_into(text, len, norm, size) == 0) {
+		free(norm);
+		norm = dd_normalize_string(text, len);
+	}
 	if (!norm)
 		return -1;
 	int found = strstr(norm, s) != NULL;
@@ -219,16 +229,19 @@ static int occurs_normalised(const char *s, const char *text, size_t len)
  * all in the note but perhaps apart, cannot tell. */
 static int note_holds(const char *s, dd_candidate_t *note)
 {
-	size_t len;
+	char again[256];
+	size_t len = strlen(s);
+	int normal =
+	    len < sizeof again && dd_normalize_into(s, len, again, sizeof again) == len && memcmp(again, s, len) == 0;
 	const char *body = dd_candidate_value(note, DD_SLOT_BODY, &len);
-	int found = occurs_normalised(s, body, len);
+	int found = occurs_normalised(s, normal, body, len);
 	if (found != 0)
 		return found;
 	const char *data = dd_candidate_data(note, &len);
 	cJSON *o = cJSON_ParseWithLength(data, len);
 	const cJSON *title = cJSON_GetObjectItemCaseSensitive(o, "title");
 	if (cJSON_IsString(title))
-		found = occurs_normalised(s, title->valuestring, strlen(title->valuestring));
+		found = occurs_normalised(s, normal, title->valuestring, strlen(title->valuestring));
 	cJSON_Delete(o);
 	return found;
 }
