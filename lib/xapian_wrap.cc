@@ -1249,7 +1249,8 @@ const char *dd_results_data(const dd_results_t *r, size_t i, size_t *len)
 			w->have_data.assign(w->docids.size(), 0);
 		}
 		if (!w->have_data[i]) {
-			w->data[i] = w->db.get_document(w->docids[i]).get_data();
+			// a hit of this handle's match: no need to check it exists
+			w->data[i] = w->db.get_document(w->docids[i], Xapian::DOC_ASSUME_VALID).get_data();
 			w->have_data[i] = 1;
 		}
 		if (len)
