@@ -2,7 +2,9 @@
  *
  * Words live in an open-addressing hash table of owned strings; the table
  * is kept at most half full.  Each word entry also lists the thesaurus
- * groups it belongs to.
+ * groups it belongs to.  A second table holds the hashes of every proper
+ * prefix of every word (ending on a character boundary), so the tokenizer
+ * stops extending a candidate as soon as no word can start with it.
  */
 #include "lexicon.h"
 
@@ -14,6 +16,7 @@
 
 typedef struct word_entry {
 	char *word; /* NULL: empty slot */
+	size_t len; /* strlen(word) */
 	size_t *groups;
 	size_t n_groups;
 } word_entry_t;
@@ -27,6 +30,10 @@ typedef struct group {
 struct dd_lexicon {
 	word_entry_t *slots;
 	size_t n_slots, n_words, max_word_bytes;
+	/* hashes of the proper prefixes (open addressing, at most half full,
+	 * 0 marks an empty slot: a prefix hashing to 0 is stored as 1) */
+	uint64_t *prefixes;
+	size_t n_prefix_slots, n_prefixes;
 	group_t *groups;
 	size_t n_groups;
 	uint64_t fingerprint;
@@ -49,7 +56,11 @@ dd_lexicon_t *dd_lexicon_new(void)
 		return NULL;
 	lex->n_slots = 1024;
 	lex->slots = calloc(lex->n_slots, sizeof *lex->slots);
-	if (!lex->slots) {
+	lex->n_prefix_slots = 1024;
+	lex->prefixes = calloc(lex->n_prefix_slots, sizeof *lex->prefixes);
+	if (!lex->slots || !lex->prefixes) {
+		free(lex->slots);
+		free(lex->prefixes);
 		free(lex);
 		return NULL;
 	}
@@ -73,6 +84,7 @@ void dd_lexicon_free(dd_lexicon_t *lex)
 	}
 	free(lex->groups);
 	free(lex->slots);
+	free(lex->prefixes);
 	free(lex);
 }
 
@@ -82,7 +94,7 @@ static word_entry_t *find_slot(const dd_lexicon_t *lex, const char *word, size_t
 	size_t i = (size_t)dd_hash_bytes(DD_HASH_INIT, word, len) & mask;
 	for (;;) {
 		word_entry_t *e = &lex->slots[i];
-		if (!e->word || (strlen(e->word) == len && memcmp(e->word, word, len) == 0))
+		if (!e->word || (e->len == len && memcmp(e->word, word, len) == 0))
 			return e;
 		i = (i + 1) & mask;
 	}
@@ -101,8 +113,55 @@ static int grow(dd_lexicon_t *lex)
 	}
 	for (size_t i = 0; i < old_n; i++)
 		if (old[i].word)
-			*find_slot(lex, old[i].word, strlen(old[i].word)) = old[i];
+			*find_slot(lex, old[i].word, old[i].len) = old[i];
 	free(old);
+	return 0;
+}
+
+static uint64_t prefix_hash(const char *word, size_t len)
+{
+	uint64_t h = dd_hash_bytes(DD_HASH_INIT, word, len);
+	return h ? h : 1;
+}
+
+/* The slot holding h, or the empty slot where it would go. */
+static uint64_t *find_prefix(const dd_lexicon_t *lex, uint64_t h)
+{
+	size_t mask = lex->n_prefix_slots - 1;
+	for (size_t i = (size_t)h & mask;; i = (i + 1) & mask)
+		if (lex->prefixes[i] == 0 || lex->prefixes[i] == h)
+			return &lex->prefixes[i];
+}
+
+static int add_prefix(dd_lexicon_t *lex, uint64_t h)
+{
+	if ((lex->n_prefixes + 1) * 2 > lex->n_prefix_slots) {
+		uint64_t *old = lex->prefixes;
+		size_t old_n = lex->n_prefix_slots;
+		if (!(lex->prefixes = calloc(old_n * 2, sizeof *lex->prefixes))) {
+			lex->prefixes = old;
+			return -1;
+		}
+		lex->n_prefix_slots = old_n * 2;
+		for (size_t i = 0; i < old_n; i++)
+			if (old[i])
+				*find_prefix(lex, old[i]) = old[i];
+		free(old);
+	}
+	uint64_t *slot = find_prefix(lex, h);
+	if (!*slot) {
+		*slot = h;
+		lex->n_prefixes++;
+	}
+	return 0;
+}
+
+/* Records every proper prefix of word that ends on a character boundary. */
+static int add_prefixes(dd_lexicon_t *lex, const char *word, size_t len)
+{
+	for (size_t k = 1; k < len; k++)
+		if (((unsigned char)word[k] & 0xC0) != 0x80 && add_prefix(lex, prefix_hash(word, k)) != 0)
+			return -1;
 	return 0;
 }
 
@@ -114,8 +173,9 @@ static word_entry_t *add_normalized(dd_lexicon_t *lex, const char *word)
 		return NULL;
 	word_entry_t *e = find_slot(lex, word, len);
 	if (!e->word) {
-		if (!(e->word = strdup(word)))
+		if (add_prefixes(lex, word, len) != 0 || !(e->word = strdup(word)))
 			return NULL;
+		e->len = len;
 		lex->n_words++;
 		if (len > lex->max_word_bytes)
 			lex->max_word_bytes = len;
@@ -138,6 +198,11 @@ dd_status_t dd_lexicon_add_word(dd_lexicon_t *lex, const char *word, dd_error_t 
 int dd_lexicon_has_word(const dd_lexicon_t *lex, const char *word, size_t len)
 {
 	return len > 0 && find_slot(lex, word, len)->word != NULL;
+}
+
+int dd_lexicon_may_extend(const dd_lexicon_t *lex, const char *word, size_t len)
+{
+	return len == 0 || *find_prefix(lex, prefix_hash(word, len)) != 0;
 }
 
 size_t dd_lexicon_max_word_bytes(const dd_lexicon_t *lex)

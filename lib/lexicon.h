@@ -43,6 +43,11 @@ dd_status_t dd_lexicon_add_word(dd_lexicon_t *lex, const char *word, dd_error_t 
 /* Is the normalised word[0..len) a dictionary word? */
 int dd_lexicon_has_word(const dd_lexicon_t *lex, const char *word, size_t len);
 
+/* 0 when no dictionary word starts with the normalised word[0..len) and
+ * is longer (so a caller extending a candidate can stop); 1 when one may
+ * (a hash of the prefixes: rarely 1 without one, never 0 with one). */
+int dd_lexicon_may_extend(const dd_lexicon_t *lex, const char *word, size_t len);
+
 /* Longest dictionary word, in bytes. */
 size_t dd_lexicon_max_word_bytes(const dd_lexicon_t *lex);
 

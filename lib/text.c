@@ -300,8 +300,14 @@ size_t dd_normalize_into(const char *s, size_t len, char *buf, size_t size)
 		return 0;
 	size_t i = 0, w = 0;
 	while (i < len) {
+		uint32_t cp = dd_utf8_next(s, &i);
+		/* straight into buf while it has room for the longest expansion */
+		if (size - w > 129) {
+			w += normalize_char(nfkc, cp, buf + w, 128);
+			continue;
+		}
 		char one[128];
-		size_t n = normalize_char(nfkc, dd_utf8_next(s, &i), one, sizeof one);
+		size_t n = normalize_char(nfkc, cp, one, sizeof one);
 		if (w + n + 1 > size)
 			return 0;
 		memcpy(buf + w, one, n);

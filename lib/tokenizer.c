@@ -225,6 +225,9 @@ static int dictionary_words_across(dd_tokenizer_t *t, dd_token_fn fn, void *ctx)
 					if (fn(&tok, ctx))
 						return 1;
 				}
+				/* no longer word starts so: nothing more from c */
+				if (!dd_lexicon_may_extend(t->lex, word, wl))
+					break;
 				if (at_end) {
 					j++;
 					off = 0;
@@ -260,6 +263,9 @@ dd_status_t dd_tokenize(dd_tokenizer_t *t, const char *text, size_t len, dd_toke
 					break;
 				if (dd_lexicon_has_word(t->lex, t->word, wl))
 					best = b;
+				/* no longer word starts so: a longer merge spells none */
+				if (!dd_lexicon_may_extend(t->lex, t->word, wl))
+					break;
 			}
 		}
 		size_t wl = spell(t, a, best);

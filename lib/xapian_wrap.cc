@@ -24,6 +24,7 @@
 #include <new>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -51,7 +52,14 @@ struct dd_db {
 	std::vector<Xapian::Database> shards;
 	std::vector<std::string> shard_names;
 	bool remote = false; // some shard is served by xapian-tcpsrv
+	// Read side only: term frequencies asked at this revision (a query's
+	// words and their thesaurus relatives come back query after query),
+	// emptied when the handle moves to another revision.
+	std::unordered_map<std::string, Xapian::doccount> term_freqs;
 };
+
+// At most this many term frequencies are kept (then the cache starts over).
+#define DD_TERM_FREQ_CACHE 65536
 
 struct dd_doc {
 	Xapian::Document doc;
@@ -519,6 +527,8 @@ dd_status_t dd_db_reopen(dd_db_t *db, int *changed, dd_error_t *err)
 	*changed = 0;
 	try {
 		*changed = db->read->reopen() ? 1 : 0;
+		if (*changed)
+			db->term_freqs.clear();
 		return DD_OK;
 	} catch (const Xapian::NetworkError &) {
 		if (db->shards.empty())
@@ -544,6 +554,7 @@ dd_status_t dd_db_reopen(dd_db_t *db, int *changed, dd_error_t *err)
 	std::swap(db->shard_names, fresh->shard_names);
 	db->remote = fresh->remote;
 	delete fresh->read;
+	db->term_freqs.clear();
 	*changed = 1;
 	return DD_OK;
 }
@@ -685,7 +696,16 @@ dd_status_t dd_db_foreach_term(dd_db_t *db, const char *prefix, int (*fn)(const 
 size_t dd_db_term_freq(dd_db_t *db, const char *term)
 {
 	try {
-		return db->read->get_termfreq(term);
+		if (db->write)
+			return db->write->get_termfreq(term);
+		auto known = db->term_freqs.find(term);
+		if (known != db->term_freqs.end())
+			return known->second;
+		Xapian::doccount freq = db->read->get_termfreq(term);
+		if (db->term_freqs.size() >= DD_TERM_FREQ_CACHE)
+			db->term_freqs.clear();
+		db->term_freqs.emplace(term, freq);
+		return freq;
 	} catch (...) {
 		return 0; // documented: a damaged index holds no term here
 	}
@@ -1428,7 +1448,8 @@ const char *dd_results_data(const dd_results_t *r, size_t i, size_t *len)
 			w->have_data.assign(w->docids.size(), 0);
 		}
 		if (!w->have_data[i]) {
-			w->data[i] = w->db.get_document(w->docids[i]).get_data();
+			// a hit of this handle's match: no need to check it exists
+			w->data[i] = w->db.get_document(w->docids[i], Xapian::DOC_ASSUME_VALID).get_data();
 			w->have_data[i] = 1;
 		}
 		if (len)

@@ -8,6 +8,7 @@
  * length; increasing positions; punctuation never a token; thesaurus groups
  * and topics; errors naming file and line; the normalisation origin map.
  */
+#include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buffer.h"
 #include "cli_util.h"
 
 #include "lexicon.h"
@@ -306,6 +308,58 @@ static void test_dictionary_words_normalised(void **state)
 	dd_lexicon_free(lex);
 }
 
+/* The tokenizer stops extending a candidate word when the lexicon says no
+ * longer word starts with it: that must hold for every prefix of every
+ * word of the bundled dictionary and thesaurus, else a merge or a part
+ * would be lost. */
+static int all_prefixes_extend(const dd_lexicon_t *lex, const char *word)
+{
+	char *norm = dd_normalize_string(word, strlen(word));
+	size_t len = norm ? strlen(norm) : 0;
+	int ok = norm != NULL;
+	for (size_t k = 1; ok && k < len; k++)
+		if (((unsigned char)norm[k] & 0xC0) != 0x80)
+			ok = dd_lexicon_may_extend(lex, norm, k);
+	free(norm);
+	return ok;
+}
+
+static void test_lexicon_prefixes(void **state)
+{
+	(void)state;
+	dd_lexicon_t *lex = dd_lexicon_new();
+	dd_error_t err;
+	assert_int_equal(dd_lexicon_add_word(lex, "自来水厂", &err), DD_OK);
+	assert_int_equal(dd_lexicon_add_word(lex, "自来水", &err), DD_OK);
+	assert_true(dd_lexicon_may_extend(lex, "自", strlen("自")));
+	assert_true(dd_lexicon_may_extend(lex, "自来水", strlen("自来水")));
+	assert_false(dd_lexicon_may_extend(lex, "自来水厂", strlen("自来水厂")));
+	assert_false(dd_lexicon_may_extend(lex, "来水", strlen("来水")));
+	assert_false(dd_lexicon_may_extend(lex, "水厂", strlen("水厂")));
+	dd_lexicon_free(lex);
+
+	lex = dd_lexicon_new();
+	assert_int_equal(dd_lexicon_load_dictionary(lex, DD_SOURCE_DIR "/corpus/dictionary.txt", &err), DD_OK);
+	assert_int_equal(dd_lexicon_load_thesaurus(lex, DD_SOURCE_DIR "/corpus/thesaurus.txt", &err), DD_OK);
+	size_t checked = 0;
+	for (size_t g = 0; g < dd_lexicon_group_count(lex); g++)
+		for (size_t i = 0; i < dd_lexicon_group_size(lex, g); i++, checked++)
+			assert_true(all_prefixes_extend(lex, dd_lexicon_group_word(lex, g, i)));
+	char *data = NULL;
+	assert_int_equal(dd_read_file(DD_SOURCE_DIR "/corpus/dictionary.txt", 1 << 22, &data, NULL, &err), DD_OK);
+	char *save = NULL;
+	for (char *line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		line[strcspn(line, "\r#")] = '\0';
+		if (line[0] && !isspace((unsigned char)line[0])) {
+			assert_true(all_prefixes_extend(lex, line));
+			checked++;
+		}
+	}
+	free(data);
+	assert_true(checked > 500);
+	dd_lexicon_free(lex);
+}
+
 /* --- thesaurus ------------------------------------------------------------- */
 
 static int group_has(const dd_lexicon_t *lex, size_t g, const char *word)
@@ -516,6 +570,7 @@ int main(void)
 		cmocka_unit_test(test_positions_increase_and_punctuation_skipped),
 		cmocka_unit_test(test_callback_stops),
 		cmocka_unit_test(test_dictionary_words_normalised),
+		cmocka_unit_test(test_lexicon_prefixes),
 		cmocka_unit_test(test_thesaurus_groups_and_topics),
 		cmocka_unit_test(test_thesaurus_word_merges_in_tokenizer),
 		cmocka_unit_test(test_thesaurus_errors),

@@ -241,6 +241,40 @@ static void test_create_add_replace_delete(void **state)
 	dd_db_close(r);
 }
 
+/* A reader keeps the term frequencies it was asked (the query compiler
+ * asks the same words query after query) only while it stays at one
+ * revision: after a reopen it answers for the new one. */
+static void test_reader_term_freq_follows_reopen(void **state)
+{
+	(void)state;
+	char path[4096];
+	scratch_db("xapian_wrap_freq_reopen", path, sizeof path);
+	dd_db_t *w = open_write(path);
+	dd_error_t err;
+	assert_int_equal(dd_db_begin(w, &err), DD_OK);
+	put_doc(w, "N1", "村里 吃水", NULL, "2007-04-09", "first");
+	assert_int_equal(dd_db_commit(w, &err), DD_OK);
+	dd_db_t *r = NULL;
+	assert_int_equal(dd_db_open_read(path, &r, &err), DD_OK);
+	assert_int_equal(dd_db_term_freq(r, "吃水"), 1);
+	assert_int_equal(dd_db_term_freq(r, "修路"), 0);
+
+	assert_int_equal(dd_db_begin(w, &err), DD_OK);
+	put_doc(w, "N2", "吃水 修路", NULL, "2007-05-01", "second");
+	assert_int_equal(dd_db_commit(w, &err), DD_OK);
+	/* not reopened: still the revision it opened */
+	assert_int_equal(dd_db_term_freq(r, "吃水"), 1);
+	assert_int_equal(dd_db_term_freq(r, "修路"), 0);
+	int changed = 0;
+	assert_int_equal(dd_db_reopen(r, &changed, &err), DD_OK);
+	assert_int_equal(changed, 1);
+	assert_int_equal(dd_db_term_freq(r, "吃水"), 2);
+	assert_int_equal(dd_db_term_freq(r, "修路"), 1);
+	assert_int_equal(dd_db_term_freq(w, "修路"), 1);
+	dd_db_close(r);
+	dd_db_close(w);
+}
+
 static void test_transaction_cancelled_is_invisible(void **state)
 {
 	(void)state;
@@ -872,6 +906,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_create_add_replace_delete),
+		cmocka_unit_test(test_reader_term_freq_follows_reopen),
 		cmocka_unit_test(test_transaction_cancelled_is_invisible),
 		cmocka_unit_test(test_metadata_and_terms),
 		cmocka_unit_test(test_foreach_term),
