@@ -315,6 +315,44 @@ static dd_query_t *word_or_string(compiler_t *c, const dd_plan_node_t *n, const 
 	return dd_literal_query(c->ctx->db, w);
 }
 
+static int all_non_ascii(const char *w)
+{
+	for (const unsigned char *p = (const unsigned char *)w; *p; p++)
+		if (*p < 0x80)
+			return 0;
+	return 1;
+}
+
+/* An unknown Han word (织袜, a word of the tokenizer's dictionary no note
+ * holds) matched as its exact string q, or failing that by its characters
+ * (袜 in 袜机 and 袜厂) at character_weight each: the last resort, so a
+ * note holding the string comes first and one holding its characters
+ * before one holding neither.  Other words: q.  (A word the thesaurus
+ * knows, 道路交通, is matched through its relatives instead.) */
+static dd_query_t *with_characters(compiler_t *c, const char *w, dd_query_t *q)
+{
+	size_t len = strlen(w), chars = dd_utf8_length(w, len);
+	double weight = c->ctx->weights.character_weight;
+	if (chars < 2 || weight <= 0 || !all_non_ascii(w) || !q)
+		return q;
+	qlist_t parts = { 0 };
+	for (size_t i = 0; i < len && !c->failed;) {
+		size_t j = i;
+		dd_utf8_next(w, &j);
+		char term[16];
+		snprintf(term, sizeof term, "%s%.*s", DD_PREFIX_CHAR, (int)(j - i), w + i);
+		count_terms(c, 1);
+		qlist_push(c, &parts, dd_query_term(term, 1));
+		i = j;
+	}
+	if (c->failed) {
+		qlist_free(&parts);
+		return q;
+	}
+	dd_query_t *subs[2] = { q, dd_query_scale(qlist_combine(&parts, DD_QUERY_OR), weight) };
+	return dd_query_combine(DD_QUERY_OR, subs, 2);
+}
+
 /* ---- how much the typed words already say ---- */
 
 /* How rare a typed word is: log(1 + N / df), with N the notes indexed; a
@@ -414,6 +452,8 @@ static dd_query_t *word_query(compiler_t *c, const dd_plan_node_t *n, const char
 	if (part == 2 && expand && is_synonym(ctx->lexicon, w))
 		part = 0;
 	dd_query_t *main_q = word_or_string(c, n, w, 1);
+	if (term_freq(c, w) == 0 && !(expand && dd_lexicon_groups_of(ctx->lexicon, w, NULL, 0) > 0))
+		main_q = with_characters(c, w, main_q);
 	if (part)
 		main_q = dd_query_scale(main_q, ctx->weights.character_weight);
 	if (!expand || part == 2)
@@ -479,14 +519,6 @@ static dd_query_t *word_query(compiler_t *c, const dd_plan_node_t *n, const char
 
 /* Most characters of a run of adjacent words matched as one sequence. */
 #define SEQUENCE_MAX_CHARS 6
-
-static int all_non_ascii(const char *w)
-{
-	for (const unsigned char *p = (const unsigned char *)w; *p; p++)
-		if (*p < 0x80)
-			return 0;
-	return 1;
-}
 
 /* Is items[a..b] (inclusive) a run the user typed without a break (the
  * concatenation occurs in the normalised chunk), of at most

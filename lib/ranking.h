@@ -104,7 +104,9 @@ typedef struct dd_ranking_context {
 /* Compiles plan (taking ownership: it ends in out->plan, or is freed on
  * failure) into out.
  *   - A typed word the index holds is a term, one it has never seen its
- *     exact string.
+ *     exact string; a Han word of that kind the thesaurus does not know
+ *     (织袜) also matches its characters at character_weight, a last
+ *     resort (袜 in 袜机).
  *   - A word that is not excluded brings in, from its thesaurus groups
  *     (lexicon.h), its synonyms as one term (DD_QUERY_SYNONYM) at
  *     expansion_weight, its neighbours at neighbour_weight, and its groups'
