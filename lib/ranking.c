@@ -327,7 +327,8 @@ static int all_non_ascii(const char *w)
  * holds) matched as its exact string q, or failing that by its characters
  * (袜 in 袜机 and 袜厂) at character_weight each: the last resort, so a
  * note holding the string comes first and one holding its characters
- * before one holding neither.  Other words: q.  (A word the thesaurus
+ * before one holding neither; a character in most notes is left out.
+ * Other words: q.  (A word the thesaurus
  * knows, 道路交通, is matched through its relatives instead.) */
 static dd_query_t *with_characters(compiler_t *c, const char *w, dd_query_t *q)
 {
@@ -341,11 +342,15 @@ static dd_query_t *with_characters(compiler_t *c, const char *w, dd_query_t *q)
 		dd_utf8_next(w, &j);
 		char term[16];
 		snprintf(term, sizeof term, "%s%.*s", DD_PREFIX_CHAR, (int)(j - i), w + i);
+		i = j;
+		/* a character in most notes (有 of 你有) singles out none: not
+		 * worth reading its long posting list */
+		if (c->ctx->db && 2 * term_freq(c, term) > dd_db_doc_count(c->ctx->db))
+			continue;
 		count_terms(c, 1);
 		qlist_push(c, &parts, dd_query_term(term, 1));
-		i = j;
 	}
-	if (c->failed) {
+	if (c->failed || parts.n == 0) {
 		qlist_free(&parts);
 		return q;
 	}

@@ -451,6 +451,13 @@ static void test_unknown_word_characters_last(void **state)
 	char *d = described(&ctx, "起火");
 	assert_null(strstr(d, "C起"));
 	free(d);
+	/* a character in most notes (人, in two of three) is left out */
+	d = described(&ctx, "织袜");
+	assert_string_equal(d, "Query((B织袜 OR 0.5 * (C织 OR C袜)))");
+	free(d);
+	d = described(&ctx, "人员");
+	assert_string_equal(d, "Query((B人员 OR 0.5 * C员))");
+	free(d);
 	dd_db_close(r);
 	dd_lexicon_free(lex);
 }
