@@ -457,7 +457,8 @@ static dd_query_t *word_query(compiler_t *c, const dd_plan_node_t *n, const char
 	if (part == 2 && expand && is_synonym(ctx->lexicon, w))
 		part = 0;
 	dd_query_t *main_q = word_or_string(c, n, w, 1);
-	if (term_freq(c, w) == 0 && !(expand && dd_lexicon_groups_of(ctx->lexicon, w, NULL, 0) > 0))
+	/* not for an excluded word: -织袜 removes the notes holding 织袜 only */
+	if (n->expand && term_freq(c, w) == 0 && !(expand && dd_lexicon_groups_of(ctx->lexicon, w, NULL, 0) > 0))
 		main_q = with_characters(c, w, main_q);
 	if (part)
 		main_q = dd_query_scale(main_q, ctx->weights.character_weight);
