@@ -105,6 +105,12 @@ typedef struct highlight {
 	const char *text; /* borrowed from the plan, or in owned */
 } highlight_t;
 
+/* A growable list of sub-queries. */
+typedef struct qlist {
+	dd_query_t **v;
+	size_t n, cap;
+} qlist_t;
+
 typedef struct compiler {
 	const dd_ranking_context_t *ctx;
 	const char *src;
@@ -117,6 +123,7 @@ typedef struct compiler {
 	dd_error_t *err;
 	int failed;
 	size_t scanned; /* words the query's prefixes listed, together */
+	qlist_t boosts; /* what only ranks up what the rest matches */
 } compiler_t;
 
 static void fail_nomem(compiler_t *c)
@@ -166,12 +173,6 @@ static size_t term_freq(const compiler_t *c, const char *term)
 {
 	return c->ctx->db ? dd_db_term_freq(c->ctx->db, term) : 1;
 }
-
-/* A growable list of sub-queries. */
-typedef struct qlist {
-	dd_query_t **v;
-	size_t n, cap;
-} qlist_t;
 
 static void qlist_push(compiler_t *c, qlist_t *l, dd_query_t *q)
 {
@@ -315,6 +316,47 @@ static dd_query_t *word_or_string(compiler_t *c, const dd_plan_node_t *n, const 
 	return dd_literal_query(c->ctx->db, w);
 }
 
+static int all_non_ascii(const char *w)
+{
+	for (const unsigned char *p = (const unsigned char *)w; *p; p++)
+		if (*p < 0x80)
+			return 0;
+	return 1;
+}
+
+/* An unknown Han word (织袜, a word of the tokenizer's dictionary no note
+ * holds) is matched as its exact string, and its characters (袜 in 袜机
+ * and 袜厂) rank up at weight each the notes the rest of the query
+ * matches: the last resort, so a note holding the string comes first and
+ * one holding its characters before one holding neither, while a query
+ * whose words no note holds still finds nothing (and gets its "did you
+ * mean").  A character in most notes is left out. */
+static void characters_boost(compiler_t *c, const char *w, double weight)
+{
+	size_t len = strlen(w), chars = dd_utf8_length(w, len);
+	if (chars < 2 || weight <= 0 || !all_non_ascii(w))
+		return;
+	qlist_t parts = { 0 };
+	for (size_t i = 0; i < len && !c->failed;) {
+		size_t j = i;
+		dd_utf8_next(w, &j);
+		char term[16];
+		snprintf(term, sizeof term, "%s%.*s", DD_PREFIX_CHAR, (int)(j - i), w + i);
+		i = j;
+		/* a character in most notes (有 of 你有) singles out none: not
+		 * worth reading its long posting list */
+		if (c->ctx->db && 2 * term_freq(c, term) > dd_db_doc_count(c->ctx->db))
+			continue;
+		count_terms(c, 1);
+		qlist_push(c, &parts, dd_query_term(term, 1));
+	}
+	if (c->failed || parts.n == 0) {
+		qlist_free(&parts);
+		return;
+	}
+	qlist_push(c, &c->boosts, dd_query_scale(qlist_combine(&parts, DD_QUERY_OR), weight));
+}
+
 /* ---- how much the typed words already say ---- */
 
 /* How rare a typed word is: log(1 + N / df), with N the notes indexed; a
@@ -414,6 +456,10 @@ static dd_query_t *word_query(compiler_t *c, const dd_plan_node_t *n, const char
 	if (part == 2 && expand && is_synonym(ctx->lexicon, w))
 		part = 0;
 	dd_query_t *main_q = word_or_string(c, n, w, 1);
+	/* not for an excluded word (-织袜 removes the notes holding 织袜 only),
+	 * nor for one the thesaurus knows (道路交通: its relatives) */
+	if (n->expand && term_freq(c, w) == 0 && !(expand && dd_lexicon_groups_of(ctx->lexicon, w, NULL, 0) > 0))
+		characters_boost(c, w, ctx->weights.character_weight * (part ? ctx->weights.character_weight : 1));
 	if (part)
 		main_q = dd_query_scale(main_q, ctx->weights.character_weight);
 	if (!expand || part == 2)
@@ -479,14 +525,6 @@ static dd_query_t *word_query(compiler_t *c, const dd_plan_node_t *n, const char
 
 /* Most characters of a run of adjacent words matched as one sequence. */
 #define SEQUENCE_MAX_CHARS 6
-
-static int all_non_ascii(const char *w)
-{
-	for (const unsigned char *p = (const unsigned char *)w; *p; p++)
-		if (*p < 0x80)
-			return 0;
-	return 1;
-}
 
 /* Is items[a..b] (inclusive) a run the user typed without a break (the
  * concatenation occurs in the normalised chunk), of at most
@@ -964,6 +1002,13 @@ dd_status_t dd_ranking_compile(const dd_ranking_context_t *ctx, dd_plan_t *plan,
 	dd_query_t *q = plan->root ? compile_node(&c, plan->root) : dd_query_match_all();
 	if (!c.failed && !q)
 		fail_nomem(&c);
+	if (!c.failed && c.boosts.n) {
+		dd_query_t *subs[2] = { q, qlist_combine(&c.boosts, DD_QUERY_OR) };
+		q = dd_query_combine(DD_QUERY_AND_MAYBE, subs, 2);
+		if (!q)
+			fail_nomem(&c);
+	}
+	qlist_free(&c.boosts);
 	q = c.failed ? (dd_query_free(q), NULL) : apply_filters(&c, plan, q);
 	if (!c.failed && !q)
 		fail_nomem(&c);

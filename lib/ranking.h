@@ -104,7 +104,10 @@ typedef struct dd_ranking_context {
 /* Compiles plan (taking ownership: it ends in out->plan, or is freed on
  * failure) into out.
  *   - A typed word the index holds is a term, one it has never seen its
- *     exact string.
+ *     exact string; the characters of a Han word of that kind the
+ *     thesaurus does not know (织袜) rank up at character_weight the notes
+ *     the rest of the query matches (袜 in 袜机), a last resort that
+ *     finds nothing alone (a character in most notes left out).
  *   - A word that is not excluded brings in, from its thesaurus groups
  *     (lexicon.h), its synonyms as one term (DD_QUERY_SYNONYM) at
  *     expansion_weight, its neighbours at neighbour_weight, and its groups'

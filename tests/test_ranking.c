@@ -415,6 +415,58 @@ static void test_unknown_word_whole_first(void **state)
 	dd_lexicon_free(lex);
 }
 
+/* A Han word no note holds and the thesaurus does not know (织袜: notes
+ * write 袜机, 袜厂) falls back on its characters at character_weight: the
+ * note holding 袜 beats one holding the other typed word more often; the
+ * characters alone match nothing.  A word the thesaurus knows is
+ * matched through its relatives, not its characters. */
+static void test_unknown_word_characters_last(void **state)
+{
+	(void)state;
+	dd_lexicon_t *lex = dd_lexicon_new();
+	dd_error_t err;
+	assert_int_equal(dd_lexicon_parse_thesaurus(lex, "safety\t起火 | 着火 消防\n", "thesaurus", &err), DD_OK);
+	char path[4096];
+	assert_true(cli_scratch("ranking-characters", path, sizeof path));
+	strcat(path, "/db");
+	dd_db_t *w, *r;
+	assert_int_equal(dd_db_open_write(path, &w, &err), DD_OK);
+	assert_int_equal(dd_db_begin(w, &err), DD_OK);
+	put_doc(w, "socks", "工人 袜机 C工 C人 C袜 C机 B工人 B袜机", "", "");
+	put_doc(w, "workers", "工人 工人 工人 作坊 C工 C人 C作 C坊 B工人 B作坊", "", "");
+	put_doc(w, "other", "村里 修路 C村 C里 C修 C路 B村里 B修路", "", "");
+	assert_int_equal(dd_db_commit(w, &err), DD_OK);
+	dd_db_close(w);
+	assert_int_equal(dd_db_open_read(path, &r, &err), DD_OK);
+	dd_ranking_t weights;
+	dd_ranking_defaults(&weights);
+	const char *q = "织袜 工人";
+	assert_string_equal(ranked(r, lex, &weights, q), "socks workers");
+	/* the characters only rank up what the rest matches: alone, the word
+	 * no note holds finds nothing */
+	assert_string_equal(ranked(r, lex, &weights, "织袜"), "");
+	/* without the characters, the other word decides */
+	weights.character_weight = 0;
+	assert_string_equal(ranked(r, lex, &weights, q), "workers socks");
+	/* a word of the thesaurus: its relatives, not its characters */
+	dd_ranking_defaults(&weights);
+	dd_ranking_context_t ctx = { .lexicon = lex, .db = r, .weights = weights };
+	char *d = described(&ctx, "起火");
+	assert_null(strstr(d, "C起"));
+	free(d);
+	/* a character in most notes (人, in two of three) is left out */
+	d = described(&ctx, "织袜");
+	assert_string_equal(d, "Query((B织袜 AND_MAYBE 0.5 * (C织 OR C袜)))");
+	free(d);
+	d = described(&ctx, "人员");
+	assert_string_equal(d, "Query((B人员 AND_MAYBE 0.5 * C员))");
+	free(d);
+	/* excluded, it removes the notes holding the word, not its characters */
+	assert_string_equal(ranked(r, lex, &weights, "工人 -织袜"), "workers socks");
+	dd_db_close(r);
+	dd_lexicon_free(lex);
+}
+
 /* A typed synonym brings in its group's synonyms as one term (one idf),
  * and its neighbours each apart at the lower weight; a typed neighbour
  * brings in the whole group at the neighbour weight. */
@@ -533,6 +585,7 @@ int main(void)
 		cmocka_unit_test(test_highlight_lists_in_typed_order),
 		cmocka_unit_test(test_specific_words_beat_topic_group),
 		cmocka_unit_test(test_unknown_word_whole_first),
+		cmocka_unit_test(test_unknown_word_characters_last),
 		cmocka_unit_test(test_synonyms_one_term_neighbours_apart),
 		cmocka_unit_test(test_topic_feedback),
 		cmocka_unit_test(test_weights),
