@@ -4,12 +4,14 @@
 
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "buffer.h"
 #include "schema.h"
@@ -417,74 +419,310 @@ static int unchanged_by_signature(dd_sync_t *plan, const known_list_t *known, lo
 	return 1;
 }
 
-/* Reads, decides and writes file i.  A note that cannot be read or made
- * into a document (even for want of memory: it may be a huge file) is
- * rejected; only a failure of the index or of the plan ends the run. */
-static dd_status_t mirror_file(dd_sync_t *plan, const known_list_t *known, dd_db_t *db, dd_indexing_t *ix,
-                               const unsigned shard[2], dd_spelling_t *spelling, const char *path, size_t i,
-                               const dd_sync_events_t *ev, int *wrote, dd_error_t *err)
+/* ---- a file in two halves: analysed, then written ------------------- */
+
+/* What reading and analysing a file found: everything the run needs of it
+ * that depends neither on the plan (the earlier files' decisions) nor on
+ * the index being written, so it can be made on another thread ahead of
+ * the writes (analyse_file), then decided and written in file order
+ * (write_file).  The document is built whenever the decision can be ADD
+ * or UPDATE: unless the index holds the note's id with its fingerprint. */
+typedef struct analysed {
+	char signature[160]; /* file_signature, "" when none */
+	long k_path;         /* the known note whose file this is, or -1 */
+	int signed_same;     /* k_path's stored signature is this one: not read */
+	int rejected;        /* the note could not be read: error says why */
+	int elsewhere;       /* the note belongs to another shard */
+	dd_note_t *note;     /* otherwise the note */
+	char term[DD_TERM_MAX + 32], hash[32];
+	uint64_t fingerprint; /* of note; hash in hex */
+	dd_doc_t *doc;        /* its document, when it may be written */
+	int doc_failed;       /* building it failed: error says why */
+	dd_error_t error;
+} analysed_t;
+
+/* What analysing reads and never changes during the writes. */
+typedef struct run_view {
+	const known_list_t *known;
+	size_t ours; /* known->v[0..ours): this shard's notes, in id order */
+	unsigned shard[2];
+} run_view_t;
+
+static void analysed_clear(analysed_t *a)
 {
-	dd_error_t note_err;
-	dd_note_t *note;
-	dd_sync_decision_t d;
+	dd_note_free(a->note);
+	dd_doc_free(a->doc);
+	a->note = NULL;
+	a->doc = NULL;
+}
+
+/* The known note of this shard whose id term is term, or -1. */
+static long known_by_id(const run_view_t *view, const char *term)
+{
+	const dd_sync_known_t *k =
+	    view->ours ? bsearch(term, view->known->v, view->ours, sizeof *view->known->v, compare_known_id) : NULL;
+	return k ? (long)(k - view->known->v) : -1;
+}
+
+/* Reads and analyses the file at path into *a (cleared first) with ix,
+ * whose tokenizer only the calling thread uses.  may_skip: a file whose
+ * signature is stored with its known note is not read (signed_same).
+ * Never fails: what goes wrong is kept in *a for write_file to tell. */
+static void analyse_file(const run_view_t *view, dd_indexing_t *ix, const char *path, int may_skip, analysed_t *a)
+{
+	analysed_clear(a);
+	a->signature[0] = '\0';
+	a->signed_same = a->rejected = a->elsewhere = a->doc_failed = 0;
 	/* stat before reading: a file changed meanwhile keeps a signature
 	 * that is not its own, and is read again next run */
-	char signature[160] = "";
 	struct stat st_file;
 	if (stat(path, &st_file) == 0)
-		file_signature(&st_file, ix->vocabulary, signature, sizeof signature);
-	long k_path = known_at_path(known, path);
-	dd_status_t st_known;
-	if (unchanged_by_signature(plan, known, k_path, i, signature, err, &st_known))
-		return st_known;
-	if (dd_note_load(path, &note, &note_err) != DD_OK) {
-		tell_rejected(ev, note_err.message);
+		file_signature(&st_file, ix->vocabulary, a->signature, sizeof a->signature);
+	a->k_path = known_at_path(view->known, path);
+	if (may_skip && a->k_path >= 0 && a->signature[0] &&
+	    strcmp(view->known->signature[a->k_path], a->signature) == 0) {
+		a->signed_same = 1;
+		return;
+	}
+	if (dd_note_load(path, &a->note, &a->error) != DD_OK) {
+		a->note = NULL;
+		a->rejected = 1;
+		return;
+	}
+	if (dd_sync_shard_of(a->note->id, view->shard[1]) != view->shard[0]) {
+		a->elsewhere = 1;
+		analysed_clear(a);
+		return;
+	}
+	dd_schema_id_term(a->note->id, a->term, sizeof a->term);
+	a->fingerprint = dd_note_fingerprint(a->note, ix->vocabulary);
+	snprintf(a->hash, sizeof a->hash, "%016" PRIx64, a->fingerprint);
+	long k = known_by_id(view, a->term);
+	if (k >= 0 && strcmp(view->known->v[k].fingerprint, a->hash) == 0)
+		return; /* UNCHANGED, or a DUPLICATE: no document either way */
+	if (dd_note_document(ix, a->note, a->fingerprint, &a->doc, &a->error) != DD_OK ||
+	    dd_doc_set_value(a->doc, DD_SLOT_FILE, a->signature, strlen(a->signature), &a->error) != DD_OK) {
+		dd_doc_free(a->doc);
+		a->doc = NULL;
+		a->doc_failed = 1;
+	}
+}
+
+/* Decides and writes file i from its analysis *a, on the thread that owns
+ * db (ix: that thread's, for a file analysed again).  A note that cannot
+ * be read or made into a document (even for want of memory: it may be a
+ * huge file) is rejected; only a failure of the index or of the plan ends
+ * the run. */
+static dd_status_t write_file(dd_sync_t *plan, const run_view_t *view, dd_db_t *db, dd_indexing_t *ix,
+                              dd_spelling_t *spelling, const char *path, size_t i, analysed_t *a,
+                              const dd_sync_events_t *ev, int *wrote, dd_error_t *err)
+{
+	const known_list_t *known = view->known;
+	dd_sync_decision_t d;
+	dd_status_t st;
+	if (a->signed_same) {
+		if (unchanged_by_signature(plan, known, a->k_path, i, a->signature, err, &st))
+			return st;
+		/* an earlier file of the run claimed the id: read it after all */
+		analyse_file(view, ix, path, 0, a);
+	}
+	if (a->rejected) {
+		tell_rejected(ev, a->error.message);
 		return dd_sync_decide(plan, i, NULL, NULL, &d, err);
 	}
-	if (dd_sync_shard_of(note->id, shard[1]) != shard[0]) {
+	if (a->elsewhere) {
 		dd_sync_elsewhere(plan, i);
-		dd_note_free(note);
 		return DD_OK;
 	}
-	char term[DD_TERM_MAX + 32], hash[32];
-	dd_schema_id_term(note->id, term, sizeof term);
-	uint64_t fingerprint = dd_note_fingerprint(note, ix->vocabulary);
-	snprintf(hash, sizeof hash, "%016" PRIx64, fingerprint);
-	dd_status_t st = dd_sync_decide(plan, i, term, hash, &d, err);
+	st = dd_sync_decide(plan, i, a->term, a->hash, &d, err);
 	if (st == DD_OK && d.action == DD_SYNC_DUPLICATE) {
 		char line[8192];
-		snprintf(line, sizeof line, "%s: duplicate id '%s' (already used by %s)", path, note->id, d.holder);
+		snprintf(line, sizeof line, "%s: duplicate id '%s' (already used by %s)", path, a->note->id, d.holder);
 		tell_rejected(ev, line);
 	}
-	if (st == DD_OK && d.action == DD_SYNC_UNCHANGED && signature[0] &&
-	    strcmp(known->signature[d.known], signature) != 0) {
+	if (st == DD_OK && d.action == DD_SYNC_UNCHANGED && a->signature[0] &&
+	    strcmp(known->signature[d.known], a->signature) != 0) {
 		/* the same note, but a file not yet signed as it is now (new, or
 		 * touched): sign it, so the next run need not read it */
-		if ((st = dd_db_set_doc_value(db, term, DD_SLOT_FILE, signature, &note_err)) != DD_OK)
-			dd_error_set(err, st, "%s: %s", path, note_err.message);
+		dd_error_t db_err;
+		if ((st = dd_db_set_doc_value(db, a->term, DD_SLOT_FILE, a->signature, &db_err)) != DD_OK)
+			dd_error_set(err, st, "%s: %s", path, db_err.message);
 		*wrote = 1;
 	}
-	if (st != DD_OK || (d.action != DD_SYNC_ADD && d.action != DD_SYNC_UPDATE)) {
-		dd_note_free(note);
+	if (st != DD_OK || (d.action != DD_SYNC_ADD && d.action != DD_SYNC_UPDATE))
 		return st;
-	}
-	dd_doc_t *doc = NULL;
-	if (dd_note_document(ix, note, fingerprint, &doc, &note_err) != DD_OK ||
-	    dd_doc_set_value(doc, DD_SLOT_FILE, signature, strlen(signature), &note_err) != DD_OK) {
-		dd_note_free(note);
-		dd_doc_free(doc);
-		tell_rejected(ev, note_err.message);
+	if (!a->doc && !a->doc_failed) /* not foreseen by analyse_file: cannot happen, but stay correct */
+		analyse_file(view, ix, path, 0, a);
+	if (!a->doc) {
+		tell_rejected(ev, a->error.message);
 		dd_sync_withdraw(plan, i);
 		return DD_OK;
 	}
-	dd_note_free(note);
 	*wrote = 1;
 	/* the spelling data: the words of the version replaced out, the new in */
-	if ((st = dd_spelling_uncount_indexed(spelling, db, term, err)) == DD_OK &&
-	    (st = dd_spelling_count_doc(spelling, doc, err)) == DD_OK &&
-	    (st = dd_db_replace_doc(db, term, doc, &note_err)) != DD_OK)
-		dd_error_set(err, st, "%s: %s", path, note_err.message);
-	dd_doc_free(doc);
+	dd_error_t db_err;
+	if ((st = dd_spelling_uncount_indexed(spelling, db, a->term, err)) == DD_OK &&
+	    (st = dd_spelling_count_doc(spelling, a->doc, err)) == DD_OK &&
+	    (st = dd_db_replace_doc(db, a->term, a->doc, &db_err)) != DD_OK)
+		dd_error_set(err, st, "%s: %s", path, db_err.message);
+	return st;
+}
+
+/* ---- the pipeline: analysing threads ahead of the writing one -------- */
+
+/* Files are analysed by `analysers` threads while the calling thread,
+ * the only one that touches the index, decides and writes them in file
+ * order, so a run writes the same documents and tells the same rejections
+ * in the same order as with no thread at all.  Analyses wait in a ring of
+ * `depth` slots: file i in slots[i % depth], taken by an analyser only
+ * when file i - depth has been written (bounded memory).  Each analyser
+ * has its own tokenizer (ICU break iterator); the lexicon and tagger are
+ * only read.  A document is made by an analyser and then used and freed by
+ * the writer alone: a Xapian object is never used by two threads at once,
+ * and the ring's lock orders the hand-over. */
+typedef struct pipeline {
+	pthread_mutex_t lock;
+	pthread_cond_t filled_cond; /* a slot was filled: the writer waits */
+	pthread_cond_t room_cond;   /* a slot was written, or stop: analysers wait */
+	analysed_t *slots;
+	unsigned char *filled; /* per slot: its analysis is done */
+	size_t depth;
+	size_t next;    /* the next file to analyse */
+	size_t written; /* files the writer is done with */
+	int stop;
+	/* read only while the threads run */
+	const run_view_t *view;
+	const char *const *paths;
+	size_t n;
+} pipeline_t;
+
+typedef struct analyser {
+	pipeline_t *pipe;
+	dd_indexing_t ix; /* the run's, with a tokenizer of its own */
+	pthread_t thread;
+} analyser_t;
+
+static void *analyser_main(void *arg)
+{
+	analyser_t *an = arg;
+	pipeline_t *p = an->pipe;
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		while (!p->stop && p->next < p->n && p->next >= p->written + p->depth)
+			pthread_cond_wait(&p->room_cond, &p->lock);
+		if (p->stop || p->next >= p->n)
+			break;
+		size_t i = p->next++;
+		pthread_mutex_unlock(&p->lock);
+		/* the slot is this thread's alone until it is marked filled */
+		analyse_file(p->view, &an->ix, p->paths[i], 1, &p->slots[i % p->depth]);
+		pthread_mutex_lock(&p->lock);
+		p->filled[i % p->depth] = 1;
+		pthread_cond_signal(&p->filled_cond);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+/* How many threads analyse when the caller leaves it to the run: one per
+ * core beyond the writer's, at most 3 (the writer is the slower half). */
+static unsigned default_jobs(void)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	return cores < 1 ? 1 : cores > 4 ? 4 : (unsigned)cores;
+}
+
+/* Starts up to jobs - 1 analysers (none when a tokenizer or a thread
+ * cannot be had: the run then analyses on the writing thread); their
+ * number in *started. */
+static void pipeline_start(pipeline_t *p, analyser_t *an, unsigned wanted, const dd_indexing_t *ix, unsigned *started)
+{
+	*started = 0;
+	for (unsigned t = 0; t < wanted; t++) {
+		an[t].pipe = p;
+		an[t].ix = *ix;
+		an[t].ix.tokenizer = NULL;
+		dd_error_t tok_err;
+		if (dd_tokenizer_new(ix->lexicon, &an[t].ix.tokenizer, &tok_err) != DD_OK)
+			break;
+		if (pthread_create(&an[t].thread, NULL, analyser_main, &an[t]) != 0) {
+			dd_tokenizer_free(an[t].ix.tokenizer);
+			break;
+		}
+		(*started)++;
+	}
+}
+
+/* Stops and joins the analysers, then frees every analysis not written. */
+static void pipeline_stop(pipeline_t *p, analyser_t *an, unsigned started)
+{
+	pthread_mutex_lock(&p->lock);
+	p->stop = 1;
+	pthread_cond_broadcast(&p->room_cond);
+	pthread_mutex_unlock(&p->lock);
+	for (unsigned t = 0; t < started; t++) {
+		pthread_join(an[t].thread, NULL);
+		dd_tokenizer_free(an[t].ix.tokenizer);
+	}
+	for (size_t s = 0; s < p->depth; s++)
+		analysed_clear(&p->slots[s]);
+}
+
+/* Analyses and writes every file of the run, in order: with analysers
+ * when jobs > 1 allows them, else each file on this thread. */
+static dd_status_t write_files(dd_sync_t *plan, const run_view_t *view, dd_db_t *db, dd_indexing_t *ix,
+                               dd_spelling_t *spelling, const char *const *paths, size_t n, unsigned jobs,
+                               const dd_sync_events_t *events, int *wrote, dd_error_t *err)
+{
+	enum { MAX_ANALYSERS = 15, SLOTS_PER_ANALYSER = 8 };
+	unsigned wanted = jobs > 1 && n > 1 ? jobs - 1 : 0;
+	if (wanted > MAX_ANALYSERS)
+		wanted = MAX_ANALYSERS;
+	pipeline_t p = {
+		.depth = wanted ? (size_t)wanted * SLOTS_PER_ANALYSER : 1, .view = view, .paths = paths, .n = n
+	};
+	p.slots = calloc(p.depth, sizeof *p.slots);
+	p.filled = calloc(p.depth, 1);
+	if (!p.slots || !p.filled) {
+		free(p.slots);
+		free(p.filled);
+		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	}
+	analyser_t analysers[MAX_ANALYSERS];
+	unsigned started = 0;
+	pthread_mutex_init(&p.lock, NULL);
+	pthread_cond_init(&p.filled_cond, NULL);
+	pthread_cond_init(&p.room_cond, NULL);
+	pipeline_start(&p, analysers, wanted, ix, &started);
+	dd_status_t st = DD_OK;
+	for (size_t i = 0; st == DD_OK && i < n; i++) {
+		if (events && events->file)
+			events->file(i, n, paths[i], events->ctx);
+		analysed_t *a = &p.slots[i % p.depth];
+		if (started) {
+			pthread_mutex_lock(&p.lock);
+			while (!p.filled[i % p.depth])
+				pthread_cond_wait(&p.filled_cond, &p.lock);
+			pthread_mutex_unlock(&p.lock);
+		} else {
+			analyse_file(view, ix, paths[i], 1, a);
+		}
+		st = write_file(plan, view, db, ix, spelling, paths[i], i, a, events, wrote, err);
+		analysed_clear(a);
+		if (started) {
+			pthread_mutex_lock(&p.lock);
+			p.filled[i % p.depth] = 0;
+			p.written++;
+			pthread_cond_broadcast(&p.room_cond);
+			pthread_mutex_unlock(&p.lock);
+		}
+	}
+	pipeline_stop(&p, analysers, started);
+	pthread_cond_destroy(&p.room_cond);
+	pthread_cond_destroy(&p.filled_cond);
+	pthread_mutex_destroy(&p.lock);
+	free(p.slots);
+	free(p.filled);
 	return st;
 }
 
@@ -541,10 +779,10 @@ static dd_status_t set_metadata_if_changed(dd_db_t *db, const char *key, const c
 dd_status_t dd_sync_mirror(dd_db_t *db, dd_indexing_t *ix, const char *const *paths, size_t n,
                            const dd_sync_events_t *events, dd_sync_counts_t *counts, dd_error_t *err)
 {
-	return dd_sync_mirror_shard(db, ix, 0, 1, paths, n, events, counts, err);
+	return dd_sync_mirror_shard(db, ix, 0, 1, 0, paths, n, events, counts, err);
 }
 
-dd_status_t dd_sync_mirror_shard(dd_db_t *db, dd_indexing_t *ix, unsigned shard_index, unsigned n_shards,
+dd_status_t dd_sync_mirror_shard(dd_db_t *db, dd_indexing_t *ix, unsigned shard_index, unsigned n_shards, unsigned jobs,
                                  const char *const *paths, size_t n, const dd_sync_events_t *events,
                                  dd_sync_counts_t *counts, dd_error_t *err)
 {
@@ -572,11 +810,10 @@ dd_status_t dd_sync_mirror_shard(dd_db_t *db, dd_indexing_t *ix, unsigned shard_
 	dd_spelling_t *spelling = dd_spelling_new();
 	st = spelling ? dd_db_begin(db, err) : dd_error_set(err, DD_ERR_NOMEM, "out of memory");
 	int wrote = 0;
-	for (size_t i = 0; st == DD_OK && i < n; i++) {
-		if (events && events->file)
-			events->file(i, n, paths[i], events->ctx);
-		st = mirror_file(plan, &known, db, ix, shard, spelling, paths[i], i, events, &wrote, err);
-	}
+	const run_view_t view = { &known, ours, { shard_index, n_shards } };
+	if (st == DD_OK)
+		st = write_files(plan, &view, db, ix, spelling, paths, n, jobs ? jobs : default_jobs(), events, &wrote,
+		                 err);
 	for (size_t k = 0; st == DD_OK && k < known.n; k++)
 		if ((k >= ours || dd_sync_removes(plan, k)) &&
 		    (st = dd_spelling_uncount_indexed(spelling, db, known.v[k].id, err)) == DD_OK) {

@@ -748,6 +748,33 @@ dd_status_t dd_db_get_value(dd_db_t *db, const char *idterm, unsigned slot, char
 	}
 }
 
+dd_status_t dd_db_describe_doc(dd_db_t *db, const char *idterm, char **out, size_t *len, dd_error_t *err)
+{
+	*out = nullptr;
+	try {
+		Xapian::docid id = find_doc(db, idterm);
+		if (!id)
+			return dd_error_set(err, DD_ERR_NOT_FOUND, "no note %s in the index", idterm + 1);
+		Xapian::Document doc = db->read->get_document(id);
+		std::string d;
+		for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
+			d += "term " + *t + " " + std::to_string(t.get_wdf());
+			for (Xapian::PositionIterator p = t.positionlist_begin(); p != t.positionlist_end(); ++p)
+				d += " " + std::to_string(*p);
+			d += "\n";
+		}
+		for (Xapian::ValueIterator v = doc.values_begin(); v != doc.values_end(); ++v)
+			d += "value " + std::to_string(v.get_valueno()) + " " + *v + "\n";
+		d += "data " + doc.get_data() + "\n";
+		if (len)
+			*len = d.size();
+		*out = dup_string(d);
+		return *out ? DD_OK : dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	} catch (...) {
+		return failure(err, db->path.c_str(), std::string("read note ") + (idterm + 1));
+	}
+}
+
 dd_status_t dd_db_foreach_term_values(dd_db_t *db, const char *prefix, unsigned term_slot, const unsigned *slots,
                                       size_t n, int (*fn)(const char *term, const char *const *values, void *ctx),
                                       void *ctx, dd_error_t *err)
