@@ -419,7 +419,17 @@ static int unchanged_by_signature(dd_sync_t *plan, const known_list_t *known, lo
 	return 1;
 }
 
-/* ---- a file in two halves: analysed, then written ------------------- */
+/* ---- a file in three steps: looked at, analysed, written ------------- */
+
+/* What a stat tells of a file of the run, for every file before any is
+ * read (look_at_files): a file whose signature is the one stored with its
+ * note is not read at all, so a run that changes nothing reads nothing and
+ * starts no thread. */
+typedef struct looked {
+	char *signature; /* file_signature ("" when none); malloc'd */
+	long k_path;     /* the known note whose file this is, or -1 */
+	int signed_same; /* k_path's stored signature is this one */
+} looked_t;
 
 /* What reading and analysing a file found: everything the run needs of it
  * that depends neither on the plan (the earlier files' decisions) nor on
@@ -428,12 +438,9 @@ static int unchanged_by_signature(dd_sync_t *plan, const known_list_t *known, lo
  * (write_file).  The document is built whenever the decision can be ADD
  * or UPDATE: unless the index holds the note's id with its fingerprint. */
 typedef struct analysed {
-	char signature[160]; /* file_signature, "" when none */
-	long k_path;         /* the known note whose file this is, or -1 */
-	int signed_same;     /* k_path's stored signature is this one: not read */
-	int rejected;        /* the note could not be read: error says why */
-	int elsewhere;       /* the note belongs to another shard */
-	dd_note_t *note;     /* otherwise the note */
+	int rejected;         /* the note could not be read: error says why */
+	int elsewhere;        /* the note belongs to another shard */
+	dd_note_t *note;      /* otherwise the note */
 	char term[DD_TERM_MAX + 32], hash[32];
 	uint64_t fingerprint; /* of note; hash in hex */
 	dd_doc_t *doc;        /* its document, when it may be written */
@@ -446,6 +453,8 @@ typedef struct run_view {
 	const known_list_t *known;
 	size_t ours; /* known->v[0..ours): this shard's notes, in id order */
 	unsigned shard[2];
+	const char *const *paths;
+	const looked_t *looked; /* per file */
 } run_view_t;
 
 static void analysed_clear(analysed_t *a)
@@ -464,27 +473,54 @@ static long known_by_id(const run_view_t *view, const char *term)
 	return k ? (long)(k - view->known->v) : -1;
 }
 
-/* Reads and analyses the file at path into *a (cleared first) with ix,
- * whose tokenizer only the calling thread uses.  may_skip: a file whose
- * signature is stored with its known note is not read (signed_same).
- * Never fails: what goes wrong is kept in *a for write_file to tell. */
-static void analyse_file(const run_view_t *view, dd_indexing_t *ix, const char *path, int may_skip, analysed_t *a)
+/* Stats every file of the run (stat before reading: a file changed after
+ * it was looked at keeps a signature that is not its own, and is read
+ * again next run).  *n_to_read gets how many files are not signed_same.
+ * DD_ERR_NOMEM. */
+static dd_status_t look_at_files(const known_list_t *known, const char *const *paths, size_t n, uint64_t vocabulary,
+                                 looked_t **out, size_t *n_to_read, dd_error_t *err)
+{
+	looked_t *looked = calloc(n + 1, sizeof *looked);
+	if (!looked)
+		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	*n_to_read = 0;
+	for (size_t i = 0; i < n; i++) {
+		char signature[160] = "";
+		struct stat st_file;
+		if (stat(paths[i], &st_file) == 0)
+			file_signature(&st_file, vocabulary, signature, sizeof signature);
+		looked_t *l = &looked[i];
+		if (!(l->signature = strdup(signature))) {
+			for (size_t k = 0; k < i; k++)
+				free(looked[k].signature);
+			free(looked);
+			return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+		}
+		l->k_path = known_at_path(known, paths[i]);
+		l->signed_same =
+		    l->k_path >= 0 && signature[0] && strcmp(known->signature[l->k_path], signature) == 0;
+		*n_to_read += !l->signed_same;
+	}
+	*out = looked;
+	return DD_OK;
+}
+
+static void free_looked(looked_t *looked, size_t n)
+{
+	for (size_t i = 0; looked && i < n; i++)
+		free(looked[i].signature);
+	free(looked);
+}
+
+/* Reads and analyses file i into *a (cleared first) with ix, whose
+ * tokenizer only the calling thread uses.  Never fails: what goes wrong is
+ * kept in *a for write_file to tell. */
+static void analyse_file(const run_view_t *view, dd_indexing_t *ix, size_t i, analysed_t *a)
 {
 	analysed_clear(a);
-	a->signature[0] = '\0';
-	a->signed_same = a->rejected = a->elsewhere = a->doc_failed = 0;
-	/* stat before reading: a file changed meanwhile keeps a signature
-	 * that is not its own, and is read again next run */
-	struct stat st_file;
-	if (stat(path, &st_file) == 0)
-		file_signature(&st_file, ix->vocabulary, a->signature, sizeof a->signature);
-	a->k_path = known_at_path(view->known, path);
-	if (may_skip && a->k_path >= 0 && a->signature[0] &&
-	    strcmp(view->known->signature[a->k_path], a->signature) == 0) {
-		a->signed_same = 1;
-		return;
-	}
-	if (dd_note_load(path, &a->note, &a->error) != DD_OK) {
+	a->rejected = a->elsewhere = a->doc_failed = 0;
+	const char *signature = view->looked[i].signature;
+	if (dd_note_load(view->paths[i], &a->note, &a->error) != DD_OK) {
 		a->note = NULL;
 		a->rejected = 1;
 		return;
@@ -501,31 +537,23 @@ static void analyse_file(const run_view_t *view, dd_indexing_t *ix, const char *
 	if (k >= 0 && strcmp(view->known->v[k].fingerprint, a->hash) == 0)
 		return; /* UNCHANGED, or a DUPLICATE: no document either way */
 	if (dd_note_document(ix, a->note, a->fingerprint, &a->doc, &a->error) != DD_OK ||
-	    dd_doc_set_value(a->doc, DD_SLOT_FILE, a->signature, strlen(a->signature), &a->error) != DD_OK) {
+	    dd_doc_set_value(a->doc, DD_SLOT_FILE, signature, strlen(signature), &a->error) != DD_OK) {
 		dd_doc_free(a->doc);
 		a->doc = NULL;
 		a->doc_failed = 1;
 	}
 }
 
-/* Decides and writes file i from its analysis *a, on the thread that owns
- * db (ix: that thread's, for a file analysed again).  A note that cannot
- * be read or made into a document (even for want of memory: it may be a
- * huge file) is rejected; only a failure of the index or of the plan ends
- * the run. */
-static dd_status_t write_file(dd_sync_t *plan, const run_view_t *view, dd_db_t *db, dd_indexing_t *ix,
-                              dd_spelling_t *spelling, const char *path, size_t i, analysed_t *a,
-                              const dd_sync_events_t *ev, int *wrote, dd_error_t *err)
+/* Decides and writes file i, not signed_same, from its analysis *a, on the
+ * thread that owns db (ix: that thread's).  A note that cannot be read or
+ * made into a document (even for want of memory: it may be a huge file)
+ * is rejected; only a failure of the index or of the plan ends the run. */
+static dd_status_t write_analysed(dd_sync_t *plan, const run_view_t *view, dd_db_t *db, dd_indexing_t *ix,
+                                  dd_spelling_t *spelling, size_t i, analysed_t *a, const dd_sync_events_t *ev,
+                                  int *wrote, dd_error_t *err)
 {
-	const known_list_t *known = view->known;
+	const char *path = view->paths[i], *signature = view->looked[i].signature;
 	dd_sync_decision_t d;
-	dd_status_t st;
-	if (a->signed_same) {
-		if (unchanged_by_signature(plan, known, a->k_path, i, a->signature, err, &st))
-			return st;
-		/* an earlier file of the run claimed the id: read it after all */
-		analyse_file(view, ix, path, 0, a);
-	}
 	if (a->rejected) {
 		tell_rejected(ev, a->error.message);
 		return dd_sync_decide(plan, i, NULL, NULL, &d, err);
@@ -534,25 +562,25 @@ static dd_status_t write_file(dd_sync_t *plan, const run_view_t *view, dd_db_t *
 		dd_sync_elsewhere(plan, i);
 		return DD_OK;
 	}
-	st = dd_sync_decide(plan, i, a->term, a->hash, &d, err);
+	dd_status_t st = dd_sync_decide(plan, i, a->term, a->hash, &d, err);
 	if (st == DD_OK && d.action == DD_SYNC_DUPLICATE) {
 		char line[8192];
 		snprintf(line, sizeof line, "%s: duplicate id '%s' (already used by %s)", path, a->note->id, d.holder);
 		tell_rejected(ev, line);
 	}
-	if (st == DD_OK && d.action == DD_SYNC_UNCHANGED && a->signature[0] &&
-	    strcmp(known->signature[d.known], a->signature) != 0) {
+	if (st == DD_OK && d.action == DD_SYNC_UNCHANGED && signature[0] &&
+	    strcmp(view->known->signature[d.known], signature) != 0) {
 		/* the same note, but a file not yet signed as it is now (new, or
 		 * touched): sign it, so the next run need not read it */
 		dd_error_t db_err;
-		if ((st = dd_db_set_doc_value(db, a->term, DD_SLOT_FILE, a->signature, &db_err)) != DD_OK)
+		if ((st = dd_db_set_doc_value(db, a->term, DD_SLOT_FILE, signature, &db_err)) != DD_OK)
 			dd_error_set(err, st, "%s: %s", path, db_err.message);
 		*wrote = 1;
 	}
 	if (st != DD_OK || (d.action != DD_SYNC_ADD && d.action != DD_SYNC_UPDATE))
 		return st;
 	if (!a->doc && !a->doc_failed) /* not foreseen by analyse_file: cannot happen, but stay correct */
-		analyse_file(view, ix, path, 0, a);
+		analyse_file(view, ix, i, a);
 	if (!a->doc) {
 		tell_rejected(ev, a->error.message);
 		dd_sync_withdraw(plan, i);
@@ -568,18 +596,38 @@ static dd_status_t write_file(dd_sync_t *plan, const run_view_t *view, dd_db_t *
 	return st;
 }
 
+/* Decides a signed_same file i: UNCHANGED without reading it, unless an
+ * earlier file of the run claimed its note's id; then it is read and
+ * analysed here after all (ix: this thread's). */
+static dd_status_t write_signed(dd_sync_t *plan, const run_view_t *view, dd_db_t *db, dd_indexing_t *ix,
+                                dd_spelling_t *spelling, size_t i, const dd_sync_events_t *ev, int *wrote,
+                                dd_error_t *err)
+{
+	dd_status_t st;
+	const looked_t *l = &view->looked[i];
+	if (unchanged_by_signature(plan, view->known, l->k_path, i, l->signature, err, &st))
+		return st;
+	analysed_t a = { 0 };
+	analyse_file(view, ix, i, &a);
+	st = write_analysed(plan, view, db, ix, spelling, i, &a, ev, wrote, err);
+	analysed_clear(&a);
+	return st;
+}
+
 /* ---- the pipeline: analysing threads ahead of the writing one -------- */
 
-/* Files are analysed by `analysers` threads while the calling thread,
- * the only one that touches the index, decides and writes them in file
- * order, so a run writes the same documents and tells the same rejections
- * in the same order as with no thread at all.  Analyses wait in a ring of
- * `depth` slots: file i in slots[i % depth], taken by an analyser only
- * when file i - depth has been written (bounded memory).  Each analyser
- * has its own tokenizer (ICU break iterator); the lexicon and tagger are
- * only read.  A document is made by an analyser and then used and freed by
- * the writer alone: a Xapian object is never used by two threads at once,
- * and the ring's lock orders the hand-over. */
+/* The files to read (to_read[0..n), in file order) are analysed by
+ * `analysers` threads while the calling thread, the only one that touches
+ * the index, decides and writes every file in order, so a run writes the
+ * same documents and tells the same rejections in the same order as with
+ * no thread at all.  Analyses wait in a ring of `depth` slots: the t-th
+ * file to read in slots[t % depth], taken by an analyser only when the
+ * (t - depth)-th has been written (bounded memory).  Each analyser has its
+ * own tokenizer (ICU break iterator); the lexicon, tagger and the run's
+ * view are only read.  A document is made by an analyser, then used by the
+ * writer alone, then freed by the analyser that takes its slot next
+ * (freeing is work too): a Xapian object is never used by two threads at
+ * once, and the ring's lock orders each hand-over. */
 typedef struct pipeline {
 	pthread_mutex_t lock;
 	pthread_cond_t filled_cond; /* a slot was filled: the writer waits */
@@ -587,12 +635,12 @@ typedef struct pipeline {
 	analysed_t *slots;
 	unsigned char *filled; /* per slot: its analysis is done */
 	size_t depth;
-	size_t next;    /* the next file to analyse */
-	size_t written; /* files the writer is done with */
+	size_t next;    /* the next file to read that an analyser takes */
+	size_t written; /* files to read that the writer is done with */
 	int stop;
 	/* read only while the threads run */
 	const run_view_t *view;
-	const char *const *paths;
+	const size_t *to_read;
 	size_t n;
 } pipeline_t;
 
@@ -612,29 +660,30 @@ static void *analyser_main(void *arg)
 			pthread_cond_wait(&p->room_cond, &p->lock);
 		if (p->stop || p->next >= p->n)
 			break;
-		size_t i = p->next++;
+		size_t t = p->next++;
 		pthread_mutex_unlock(&p->lock);
 		/* the slot is this thread's alone until it is marked filled */
-		analyse_file(p->view, &an->ix, p->paths[i], 1, &p->slots[i % p->depth]);
+		analyse_file(p->view, &an->ix, p->to_read[t], &p->slots[t % p->depth]);
 		pthread_mutex_lock(&p->lock);
-		p->filled[i % p->depth] = 1;
+		p->filled[t % p->depth] = 1;
 		pthread_cond_signal(&p->filled_cond);
 	}
 	pthread_mutex_unlock(&p->lock);
 	return NULL;
 }
 
-/* How many threads analyse when the caller leaves it to the run: one per
- * core beyond the writer's, at most 3 (the writer is the slower half). */
+/* How many threads work when the caller leaves it to the run: one per
+ * core, at most 4 (the writer is the slower half, so more analysers than
+ * that wait). */
 static unsigned default_jobs(void)
 {
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	return cores < 1 ? 1 : cores > 4 ? 4 : (unsigned)cores;
 }
 
-/* Starts up to jobs - 1 analysers (none when a tokenizer or a thread
- * cannot be had: the run then analyses on the writing thread); their
- * number in *started. */
+/* Starts up to `wanted` analysers (fewer when a tokenizer or a thread
+ * cannot be had: with none, the run analyses on the writing thread);
+ * their number in *started. */
 static void pipeline_start(pipeline_t *p, analyser_t *an, unsigned wanted, const dd_indexing_t *ix, unsigned *started)
 {
 	*started = 0;
@@ -653,7 +702,7 @@ static void pipeline_start(pipeline_t *p, analyser_t *an, unsigned wanted, const
 	}
 }
 
-/* Stops and joins the analysers, then frees every analysis not written. */
+/* Stops and joins the analysers, then frees every analysis left. */
 static void pipeline_stop(pipeline_t *p, analyser_t *an, unsigned started)
 {
 	pthread_mutex_lock(&p->lock);
@@ -668,54 +717,70 @@ static void pipeline_stop(pipeline_t *p, analyser_t *an, unsigned started)
 		analysed_clear(&p->slots[s]);
 }
 
-/* Analyses and writes every file of the run, in order: with analysers
- * when jobs > 1 allows them, else each file on this thread. */
-static dd_status_t write_files(dd_sync_t *plan, const run_view_t *view, dd_db_t *db, dd_indexing_t *ix,
-                               dd_spelling_t *spelling, const char *const *paths, size_t n, unsigned jobs,
-                               const dd_sync_events_t *events, int *wrote, dd_error_t *err)
+/* Looks at, analyses and writes every file of the run, in order: with
+ * analysers when jobs > 1 and more than one file is to be read, else each
+ * file on this thread. */
+static dd_status_t write_files(dd_sync_t *plan, run_view_t *view, dd_db_t *db, dd_indexing_t *ix,
+                               dd_spelling_t *spelling, size_t n, unsigned jobs, const dd_sync_events_t *events,
+                               int *wrote, dd_error_t *err)
 {
 	enum { MAX_ANALYSERS = 15, SLOTS_PER_ANALYSER = 8 };
-	unsigned wanted = jobs > 1 && n > 1 ? jobs - 1 : 0;
+	looked_t *looked = NULL;
+	size_t n_to_read = 0;
+	dd_status_t st = look_at_files(view->known, view->paths, n, ix->vocabulary, &looked, &n_to_read, err);
+	if (st != DD_OK)
+		return st;
+	view->looked = looked;
+	unsigned wanted = jobs > 1 && n_to_read > 1 ? jobs - 1 : 0;
 	if (wanted > MAX_ANALYSERS)
 		wanted = MAX_ANALYSERS;
-	pipeline_t p = {
-		.depth = wanted ? (size_t)wanted * SLOTS_PER_ANALYSER : 1, .view = view, .paths = paths, .n = n
-	};
+	pipeline_t p = { .depth = wanted ? (size_t)wanted * SLOTS_PER_ANALYSER : 1, .view = view, .n = n_to_read };
+	size_t *to_read = malloc((n_to_read + 1) * sizeof *to_read);
 	p.slots = calloc(p.depth, sizeof *p.slots);
 	p.filled = calloc(p.depth, 1);
-	if (!p.slots || !p.filled) {
+	if (!to_read || !p.slots || !p.filled) {
+		free(to_read);
 		free(p.slots);
 		free(p.filled);
+		free_looked(looked, n);
 		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
 	}
+	for (size_t i = 0, t = 0; i < n; i++)
+		if (!looked[i].signed_same)
+			to_read[t++] = i;
+	p.to_read = to_read;
 	analyser_t analysers[MAX_ANALYSERS];
 	unsigned started = 0;
 	pthread_mutex_init(&p.lock, NULL);
 	pthread_cond_init(&p.filled_cond, NULL);
 	pthread_cond_init(&p.room_cond, NULL);
 	pipeline_start(&p, analysers, wanted, ix, &started);
-	dd_status_t st = DD_OK;
-	for (size_t i = 0; st == DD_OK && i < n; i++) {
+	for (size_t i = 0, t = 0; st == DD_OK && i < n; i++) {
 		if (events && events->file)
-			events->file(i, n, paths[i], events->ctx);
-		analysed_t *a = &p.slots[i % p.depth];
-		if (started) {
-			pthread_mutex_lock(&p.lock);
-			while (!p.filled[i % p.depth])
-				pthread_cond_wait(&p.filled_cond, &p.lock);
-			pthread_mutex_unlock(&p.lock);
-		} else {
-			analyse_file(view, ix, paths[i], 1, a);
+			events->file(i, n, view->paths[i], events->ctx);
+		if (looked[i].signed_same) {
+			st = write_signed(plan, view, db, ix, spelling, i, events, wrote, err);
+			continue;
 		}
-		st = write_file(plan, view, db, ix, spelling, paths[i], i, a, events, wrote, err);
-		analysed_clear(a);
-		if (started) {
-			pthread_mutex_lock(&p.lock);
-			p.filled[i % p.depth] = 0;
-			p.written++;
-			pthread_cond_broadcast(&p.room_cond);
-			pthread_mutex_unlock(&p.lock);
+		analysed_t *a = &p.slots[t % p.depth];
+		if (!started) {
+			analyse_file(view, ix, i, a);
+			st = write_analysed(plan, view, db, ix, spelling, i, a, events, wrote, err);
+			analysed_clear(a);
+			t++;
+			continue;
 		}
+		pthread_mutex_lock(&p.lock);
+		while (!p.filled[t % p.depth])
+			pthread_cond_wait(&p.filled_cond, &p.lock);
+		pthread_mutex_unlock(&p.lock);
+		st = write_analysed(plan, view, db, ix, spelling, i, a, events, wrote, err);
+		/* the analyser that takes the slot next frees it, off this thread */
+		pthread_mutex_lock(&p.lock);
+		p.filled[t % p.depth] = 0;
+		p.written = ++t;
+		pthread_cond_broadcast(&p.room_cond);
+		pthread_mutex_unlock(&p.lock);
 	}
 	pipeline_stop(&p, analysers, started);
 	pthread_cond_destroy(&p.room_cond);
@@ -723,6 +788,9 @@ static dd_status_t write_files(dd_sync_t *plan, const run_view_t *view, dd_db_t 
 	pthread_mutex_destroy(&p.lock);
 	free(p.slots);
 	free(p.filled);
+	free(to_read);
+	free_looked(looked, n);
+	view->looked = NULL;
 	return st;
 }
 
@@ -810,10 +878,9 @@ dd_status_t dd_sync_mirror_shard(dd_db_t *db, dd_indexing_t *ix, unsigned shard_
 	dd_spelling_t *spelling = dd_spelling_new();
 	st = spelling ? dd_db_begin(db, err) : dd_error_set(err, DD_ERR_NOMEM, "out of memory");
 	int wrote = 0;
-	const run_view_t view = { &known, ours, { shard_index, n_shards } };
+	run_view_t view = { &known, ours, { shard_index, n_shards }, paths, NULL };
 	if (st == DD_OK)
-		st = write_files(plan, &view, db, ix, spelling, paths, n, jobs ? jobs : default_jobs(), events, &wrote,
-		                 err);
+		st = write_files(plan, &view, db, ix, spelling, n, jobs ? jobs : default_jobs(), events, &wrote, err);
 	for (size_t k = 0; st == DD_OK && k < known.n; k++)
 		if ((k >= ours || dd_sync_removes(plan, k)) &&
 		    (st = dd_spelling_uncount_indexed(spelling, db, known.v[k].id, err)) == DD_OK) {

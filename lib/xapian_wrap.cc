@@ -20,6 +20,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <unordered_map>
 #include <memory>
 #include <new>
 #include <set>
@@ -1631,7 +1632,9 @@ dd_query_t *dd_baseline_ngram_query(const char *query, int phrase)
 // add_spelling / remove_spelling once per word in dd_spelling_apply.
 
 struct dd_spelling {
-	std::map<std::string, long> delta;
+	// by word; hashed, as every word of every note of a run passes here
+	// (Xapian sorts what add_spelling buffers itself, so order is moot)
+	std::unordered_map<std::string, long> delta;
 };
 
 // A term that is a word for the spelling data: unprefixed (prefixes are
