@@ -3,6 +3,7 @@
 #include "sync.h"
 
 #include <inttypes.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <search.h>
@@ -348,21 +349,65 @@ static long known_at_path(const known_list_t *k, const char *path)
  * keep its times; one written this recently is read again next run. */
 #define SETTLED_SECONDS 2
 
+/* Writes v in decimal at p, at least width digits (zero-padded); returns
+ * the end. */
+static char *put_decimal(char *p, unsigned long long v, int width)
+{
+	char digits[24];
+	int n = 0;
+	do {
+		digits[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n < width)
+		digits[n++] = '0';
+	while (n)
+		*p++ = digits[--n];
+	return p;
+}
+
 /* The file's signature: what identifies this version of the file without
  * reading it (size, modification and change times, inode), with the
  * vocabulary and the schema version, which a note's document depends on
- * too.  "" when the file changed too recently to be trusted. */
-static void file_signature(const struct stat *st, uint64_t vocabulary, char *buf, size_t size)
+ * too (versions: their hash in hex, from signature_versions).  "" when the
+ * file changed too recently to be trusted.  Written by hand, not by
+ * snprintf: a run that changes nothing does this for every file.  buf
+ * holds at least 160 bytes. */
+static void file_signature(const struct stat *st, const struct timespec *now, const char *versions, char *buf)
 {
 	buf[0] = '\0';
-	struct timespec now;
-	if (clock_gettime(CLOCK_REALTIME, &now) != 0 || now.tv_sec - st->st_ctim.tv_sec < SETTLED_SECONDS ||
-	    now.tv_sec - st->st_mtim.tv_sec < SETTLED_SECONDS)
+	if (now->tv_sec - st->st_ctim.tv_sec < SETTLED_SECONDS || now->tv_sec - st->st_mtim.tv_sec < SETTLED_SECONDS)
 		return;
+	/* "%016" PRIx64 " %lld %lld.%09ld %lld.%09ld %llu" */
+	char *p = buf;
+	memcpy(p, versions, 16);
+	p += 16;
+	*p++ = ' ';
+	if (st->st_size < 0)
+		*p++ = '-';
+	p = put_decimal(p, st->st_size < 0 ? 0ull - (unsigned long long)st->st_size : (unsigned long long)st->st_size,
+	                1);
+	const struct timespec *times[2] = { &st->st_mtim, &st->st_ctim };
+	for (int t = 0; t < 2; t++) {
+		*p++ = ' ';
+		long long sec = (long long)times[t]->tv_sec;
+		if (sec < 0)
+			*p++ = '-';
+		p = put_decimal(p, sec < 0 ? 0ull - (unsigned long long)sec : (unsigned long long)sec, 1);
+		*p++ = '.';
+		p = put_decimal(p, (unsigned long long)times[t]->tv_nsec, 9);
+	}
+	*p++ = ' ';
+	p = put_decimal(p, (unsigned long long)st->st_ino, 1);
+	*p = '\0';
+}
+
+/* The first part of every signature of a run: the vocabulary and schema
+ * version's hash, 16 hex digits. */
+static void signature_versions(uint64_t vocabulary, char out[17])
+{
 	uint64_t v = dd_hash_bytes(vocabulary, DD_SCHEMA_VERSION, strlen(DD_SCHEMA_VERSION));
-	snprintf(buf, size, "%016" PRIx64 " %lld %lld.%09ld %lld.%09ld %llu", v, (long long)st->st_size,
-	         (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec, (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec,
-	         (unsigned long long)st->st_ino);
+	snprintf(out, 17, "%016" PRIx64, v);
 }
 
 /* Is path among the run's paths (sorted)? */
@@ -438,9 +483,9 @@ typedef struct looked {
  * (write_file).  The document is built whenever the decision can be ADD
  * or UPDATE: unless the index holds the note's id with its fingerprint. */
 typedef struct analysed {
-	int rejected;         /* the note could not be read: error says why */
-	int elsewhere;        /* the note belongs to another shard */
-	dd_note_t *note;      /* otherwise the note */
+	int rejected;    /* the note could not be read: error says why */
+	int elsewhere;   /* the note belongs to another shard */
+	dd_note_t *note; /* otherwise the note */
 	char term[DD_TERM_MAX + 32], hash[32];
 	uint64_t fingerprint; /* of note; hash in hex */
 	dd_doc_t *doc;        /* its document, when it may be written */
@@ -484,23 +529,50 @@ static dd_status_t look_at_files(const known_list_t *known, const char *const *p
 	if (!looked)
 		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
 	*n_to_read = 0;
+	char versions[17];
+	signature_versions(vocabulary, versions);
+	struct timespec now;
+	int have_now = clock_gettime(CLOCK_REALTIME, &now) == 0;
+	/* stat by name in the file's folder: the run's files come folder by
+	 * folder (sorted paths), and the kernel then walks only the name */
+	int dir_fd = -1;
+	size_t dir_len = 0;
 	for (size_t i = 0; i < n; i++) {
 		char signature[160] = "";
 		struct stat st_file;
-		if (stat(paths[i], &st_file) == 0)
-			file_signature(&st_file, vocabulary, signature, sizeof signature);
+		const char *slash = strrchr(paths[i], '/');
+		size_t len = slash ? (size_t)(slash - paths[i]) : 0;
+		if (slash && len && (dir_fd < 0 || len != dir_len || strncmp(paths[i], paths[i - 1], len) != 0)) {
+			char dir[4096];
+			if (dir_fd >= 0)
+				close(dir_fd);
+			dir_fd = -1;
+			if (len < sizeof dir) {
+				memcpy(dir, paths[i], len);
+				dir[len] = '\0';
+				dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+				dir_len = len;
+			}
+		}
+		int stated = dir_fd >= 0 && slash && len == dir_len ? fstatat(dir_fd, slash + 1, &st_file, 0)
+		                                                    : stat(paths[i], &st_file);
+		if (stated == 0 && have_now)
+			file_signature(&st_file, &now, versions, signature);
 		looked_t *l = &looked[i];
 		if (!(l->signature = strdup(signature))) {
 			for (size_t k = 0; k < i; k++)
 				free(looked[k].signature);
 			free(looked);
+			if (dir_fd >= 0)
+				close(dir_fd);
 			return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
 		}
 		l->k_path = known_at_path(known, paths[i]);
-		l->signed_same =
-		    l->k_path >= 0 && signature[0] && strcmp(known->signature[l->k_path], signature) == 0;
+		l->signed_same = l->k_path >= 0 && signature[0] && strcmp(known->signature[l->k_path], signature) == 0;
 		*n_to_read += !l->signed_same;
 	}
+	if (dir_fd >= 0)
+		close(dir_fd);
 	*out = looked;
 	return DD_OK;
 }
