@@ -784,18 +784,26 @@ dd_status_t dd_db_foreach_term_values(dd_db_t *db, const char *prefix, unsigned 
 		// the documents naming their term in term_slot, from its value
 		// stream; the terms of documents that do not (written before the
 		// slot existed), by a look-up each
-		std::map<std::string, Xapian::docid> docs;
+		// (a sorted vector, not a map: one allocation, not one per note,
+		// which a run that changes nothing would mostly spend its time on)
+		std::vector<std::pair<std::string, Xapian::docid>> docs;
 		size_t plen = std::strlen(prefix);
+		docs.reserve(db->read->get_doccount());
 		for (auto v = db->read->valuestream_begin(term_slot); v != db->read->valuestream_end(term_slot); ++v) {
 			std::string term = *v;
 			if (term.compare(0, plen, prefix) == 0)
-				docs.emplace(term, v.get_docid());
+				docs.emplace_back(std::move(term), v.get_docid());
 		}
+		std::sort(docs.begin(), docs.end());
 		std::vector<std::pair<std::string, Xapian::docid>> terms;
+		terms.reserve(docs.size());
 		for (auto t = db->read->allterms_begin(prefix); t != db->read->allterms_end(prefix); ++t) {
-			auto known = docs.find(*t);
-			if (known != docs.end()) {
-				terms.emplace_back(*t, known->second);
+			const std::string &term = *t;
+			auto known = std::lower_bound(docs.begin(), docs.end(), term,
+			                              [](const std::pair<std::string, Xapian::docid> &d,
+			                                 const std::string &k) { return d.first < k; });
+			if (known != docs.end() && known->first == term) {
+				terms.emplace_back(term, known->second);
 				continue;
 			}
 			Xapian::PostingIterator p = db->read->postlist_begin(*t);
