@@ -450,14 +450,13 @@ static void tell_rejected(const dd_sync_events_t *ev, const char *line)
 		ev->rejected(line, ev->ctx);
 }
 
-/* Decides file i UNCHANGED without reading it when it is the file of
- * known note k, its signature is the one stored with the note and no
- * earlier file of the run claimed the note's id; 1 when it did. */
-static int unchanged_by_signature(dd_sync_t *plan, const known_list_t *known, long k, size_t i, const char *signature,
-                                  dd_error_t *err, dd_status_t *st)
+/* Decides file i, the file of known note k whose stored signature is the
+ * file's (signed_same), UNCHANGED without reading it, unless an earlier
+ * file of the run claimed the note's id; 1 when it did. */
+static int unchanged_by_signature(dd_sync_t *plan, const known_list_t *known, long k, size_t i, dd_error_t *err,
+                                  dd_status_t *st)
 {
-	if (k < 0 || !signature[0] || strcmp(known->signature[k], signature) != 0 ||
-	    holder_of(plan, i, known->v[k].id, k) != NULL)
+	if (holder_of(plan, i, known->v[k].id, k) != NULL)
 		return 0;
 	dd_sync_decision_t d;
 	*st = dd_sync_decide(plan, i, known->v[k].id, known->v[k].fingerprint, &d, err);
@@ -469,11 +468,13 @@ static int unchanged_by_signature(dd_sync_t *plan, const known_list_t *known, lo
 /* What a stat tells of a file of the run, for every file before any is
  * read (look_at_files): a file whose signature is the one stored with its
  * note is not read at all, so a run that changes nothing reads nothing and
- * starts no thread. */
+ * starts no thread.  Any other file is stat'ed again just before it is
+ * read, and that signature is the one stored: a file written just before
+ * the run is signed if it has settled by the time it is read, as it would
+ * be in a run without this first look. */
 typedef struct looked {
-	char *signature; /* file_signature ("" when none); malloc'd */
 	long k_path;     /* the known note whose file this is, or -1 */
-	int signed_same; /* k_path's stored signature is this one */
+	int signed_same; /* k_path's stored signature is this file's */
 } looked_t;
 
 /* What reading and analysing a file found: everything the run needs of it
@@ -483,9 +484,10 @@ typedef struct looked {
  * (write_file).  The document is built whenever the decision can be ADD
  * or UPDATE: unless the index holds the note's id with its fingerprint. */
 typedef struct analysed {
-	int rejected;    /* the note could not be read: error says why */
-	int elsewhere;   /* the note belongs to another shard */
-	dd_note_t *note; /* otherwise the note */
+	char signature[160]; /* file_signature just before reading ("" when none) */
+	int rejected;        /* the note could not be read: error says why */
+	int elsewhere;       /* the note belongs to another shard */
+	dd_note_t *note;     /* otherwise the note */
 	char term[DD_TERM_MAX + 32], hash[32];
 	uint64_t fingerprint; /* of note; hash in hex */
 	dd_doc_t *doc;        /* its document, when it may be written */
@@ -500,6 +502,7 @@ typedef struct run_view {
 	unsigned shard[2];
 	const char *const *paths;
 	const looked_t *looked; /* per file */
+	char versions[17];      /* signature_versions */
 } run_view_t;
 
 static void analysed_clear(analysed_t *a)
@@ -518,19 +521,15 @@ static long known_by_id(const run_view_t *view, const char *term)
 	return k ? (long)(k - view->known->v) : -1;
 }
 
-/* Stats every file of the run (stat before reading: a file changed after
- * it was looked at keeps a signature that is not its own, and is read
- * again next run).  *n_to_read gets how many files are not signed_same.
- * DD_ERR_NOMEM. */
-static dd_status_t look_at_files(const known_list_t *known, const char *const *paths, size_t n, uint64_t vocabulary,
+/* Stats every file of the run.  *n_to_read gets how many files are not
+ * signed_same.  DD_ERR_NOMEM. */
+static dd_status_t look_at_files(const known_list_t *known, const char *const *paths, size_t n, const char *versions,
                                  looked_t **out, size_t *n_to_read, dd_error_t *err)
 {
 	looked_t *looked = calloc(n + 1, sizeof *looked);
 	if (!looked)
 		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
 	*n_to_read = 0;
-	char versions[17];
-	signature_versions(vocabulary, versions);
 	struct timespec now;
 	int have_now = clock_gettime(CLOCK_REALTIME, &now) == 0;
 	/* stat by name in the file's folder: the run's files come folder by
@@ -559,14 +558,6 @@ static dd_status_t look_at_files(const known_list_t *known, const char *const *p
 		if (stated == 0 && have_now)
 			file_signature(&st_file, &now, versions, signature);
 		looked_t *l = &looked[i];
-		if (!(l->signature = strdup(signature))) {
-			for (size_t k = 0; k < i; k++)
-				free(looked[k].signature);
-			free(looked);
-			if (dir_fd >= 0)
-				close(dir_fd);
-			return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
-		}
 		l->k_path = known_at_path(known, paths[i]);
 		l->signed_same = l->k_path >= 0 && signature[0] && strcmp(known->signature[l->k_path], signature) == 0;
 		*n_to_read += !l->signed_same;
@@ -577,13 +568,6 @@ static dd_status_t look_at_files(const known_list_t *known, const char *const *p
 	return DD_OK;
 }
 
-static void free_looked(looked_t *looked, size_t n)
-{
-	for (size_t i = 0; looked && i < n; i++)
-		free(looked[i].signature);
-	free(looked);
-}
-
 /* Reads and analyses file i into *a (cleared first) with ix, whose
  * tokenizer only the calling thread uses.  Never fails: what goes wrong is
  * kept in *a for write_file to tell. */
@@ -591,7 +575,14 @@ static void analyse_file(const run_view_t *view, dd_indexing_t *ix, size_t i, an
 {
 	analysed_clear(a);
 	a->rejected = a->elsewhere = a->doc_failed = 0;
-	const char *signature = view->looked[i].signature;
+	/* stat before reading: a file changed meanwhile keeps a signature
+	 * that is not its own, and is read again next run */
+	a->signature[0] = '\0';
+	struct stat st_file;
+	struct timespec now;
+	if (stat(view->paths[i], &st_file) == 0 && clock_gettime(CLOCK_REALTIME, &now) == 0)
+		file_signature(&st_file, &now, view->versions, a->signature);
+	const char *signature = a->signature;
 	if (dd_note_load(view->paths[i], &a->note, &a->error) != DD_OK) {
 		a->note = NULL;
 		a->rejected = 1;
@@ -624,7 +615,7 @@ static dd_status_t write_analysed(dd_sync_t *plan, const run_view_t *view, dd_db
                                   dd_spelling_t *spelling, size_t i, analysed_t *a, const dd_sync_events_t *ev,
                                   int *wrote, dd_error_t *err)
 {
-	const char *path = view->paths[i], *signature = view->looked[i].signature;
+	const char *path = view->paths[i], *signature = a->signature;
 	dd_sync_decision_t d;
 	if (a->rejected) {
 		tell_rejected(ev, a->error.message);
@@ -677,7 +668,7 @@ static dd_status_t write_signed(dd_sync_t *plan, const run_view_t *view, dd_db_t
 {
 	dd_status_t st;
 	const looked_t *l = &view->looked[i];
-	if (unchanged_by_signature(plan, view->known, l->k_path, i, l->signature, err, &st))
+	if (unchanged_by_signature(plan, view->known, l->k_path, i, err, &st))
 		return st;
 	analysed_t a = { 0 };
 	analyse_file(view, ix, i, &a);
@@ -799,7 +790,8 @@ static dd_status_t write_files(dd_sync_t *plan, run_view_t *view, dd_db_t *db, d
 	enum { MAX_ANALYSERS = 15, SLOTS_PER_ANALYSER = 8 };
 	looked_t *looked = NULL;
 	size_t n_to_read = 0;
-	dd_status_t st = look_at_files(view->known, view->paths, n, ix->vocabulary, &looked, &n_to_read, err);
+	signature_versions(ix->vocabulary, view->versions);
+	dd_status_t st = look_at_files(view->known, view->paths, n, view->versions, &looked, &n_to_read, err);
 	if (st != DD_OK)
 		return st;
 	view->looked = looked;
@@ -814,7 +806,7 @@ static dd_status_t write_files(dd_sync_t *plan, run_view_t *view, dd_db_t *db, d
 		free(to_read);
 		free(p.slots);
 		free(p.filled);
-		free_looked(looked, n);
+		free(looked);
 		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
 	}
 	for (size_t i = 0, t = 0; i < n; i++)
@@ -861,7 +853,7 @@ static dd_status_t write_files(dd_sync_t *plan, run_view_t *view, dd_db_t *db, d
 	free(p.slots);
 	free(p.filled);
 	free(to_read);
-	free_looked(looked, n);
+	free(looked);
 	view->looked = NULL;
 	return st;
 }
@@ -950,7 +942,7 @@ dd_status_t dd_sync_mirror_shard(dd_db_t *db, dd_indexing_t *ix, unsigned shard_
 	dd_spelling_t *spelling = dd_spelling_new();
 	st = spelling ? dd_db_begin(db, err) : dd_error_set(err, DD_ERR_NOMEM, "out of memory");
 	int wrote = 0;
-	run_view_t view = { &known, ours, { shard_index, n_shards }, paths, NULL };
+	run_view_t view = { &known, ours, { shard_index, n_shards }, paths, NULL, "" };
 	if (st == DD_OK)
 		st = write_files(plan, &view, db, ix, spelling, n, jobs ? jobs : default_jobs(), events, &wrote, err);
 	for (size_t k = 0; st == DD_OK && k < known.n; k++)
