@@ -261,7 +261,7 @@ static void on_rejected(const char *message, void *ctx)
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: dundian-index [--db DIR] [--vocabulary DIR] [--shard K/N] [--quiet] [PATH...]\n"
+	        "usage: dundian-index [--db DIR] [--vocabulary DIR] [--shard K/N] [--jobs N] [--quiet] [PATH...]\n"
 	        "  PATH        a note (.md or .txt) or a folder searched recursively for them\n"
 	        "              (default: the bundled corpus, %s/corpus/notes)\n"
 	        "  --db DIR    the index folder (default: $DUNDIAN_DB, else ./index)\n"
@@ -269,6 +269,9 @@ static void usage(FILE *f)
 	        "              (default: %s/corpus; all three must be there)\n"
 	        "  --shard K/N index only shard K of N (1 <= K <= N <= 4096): the notes whose id\n"
 	        "              hashes to it (FNV-1a of the id, modulo N); see README.md\n"
+	        "  --jobs N    threads, the writing one included (1 <= N <= 16; default: one per core,\n"
+	        "              at most 4): N - 1 read and analyse the next notes while one writes;\n"
+	        "              the index is the same whatever N\n"
 	        "  --quiet     no progress bar\n"
 	        "exit status: 0 all indexed, 1 some notes rejected or paths skipped, 2 usage error (or a wrong\n"
 	        "vocabulary folder), 3 the index could not be updated\n",
@@ -298,15 +301,16 @@ int main(int argc, char **argv)
 	const char *db_path = getenv("DUNDIAN_DB") ? getenv("DUNDIAN_DB") : "index";
 	const char *vocabulary_dir = DD_SOURCE_DIR "/corpus";
 	int quiet = 0;
-	unsigned shard = 0, n_shards = 1;
+	unsigned shard = 0, n_shards = 1, jobs = 0;
 	static const struct option options[] = { { "db", required_argument, NULL, 'd' },
 		                                 { "shard", required_argument, NULL, 's' },
 		                                 { "vocabulary", required_argument, NULL, 'v' },
+		                                 { "jobs", required_argument, NULL, 'j' },
 		                                 { "quiet", no_argument, NULL, 'q' },
 		                                 { "help", no_argument, NULL, 'h' },
 		                                 { NULL, 0, NULL, 0 } };
 	int c;
-	while ((c = getopt_long(argc, argv, "d:v:qh", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:v:j:qh", options, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			db_path = optarg;
@@ -326,6 +330,18 @@ int main(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
+		case 'j': {
+			char *end;
+			errno = 0;
+			unsigned long j = strtoul(optarg, &end, 10);
+			if (optarg[0] < '1' || optarg[0] > '9' || errno || *end || j > 16) {
+				fprintf(stderr, "dundian-index: bad --jobs '%s': give a number of threads, 1 to 16\n",
+				        optarg);
+				return EXIT_USAGE;
+			}
+			jobs = (unsigned)j;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -364,8 +380,8 @@ int main(int argc, char **argv)
 	int show_progress = !quiet && isatty(STDERR_FILENO);
 	dd_sync_events_t events = { on_file, on_rejected, &show_progress };
 	dd_sync_counts_t done;
-	int fatal = dd_sync_mirror_shard(db, &ix, shard, n_shards, (const char *const *)w.files.v, w.files.n, &events,
-	                                 &done, &err) != DD_OK;
+	int fatal = dd_sync_mirror_shard(db, &ix, shard, n_shards, jobs, (const char *const *)w.files.v, w.files.n,
+	                                 &events, &done, &err) != DD_OK;
 	if (show_progress)
 		fprintf(stderr, "\r\033[K");
 	if (fatal)

@@ -3,13 +3,16 @@
 #include "sync.h"
 
 #include <inttypes.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "buffer.h"
 #include "schema.h"
@@ -346,21 +349,65 @@ static long known_at_path(const known_list_t *k, const char *path)
  * keep its times; one written this recently is read again next run. */
 #define SETTLED_SECONDS 2
 
+/* Writes v in decimal at p, at least width digits (zero-padded); returns
+ * the end. */
+static char *put_decimal(char *p, unsigned long long v, int width)
+{
+	char digits[24];
+	int n = 0;
+	do {
+		digits[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n < width)
+		digits[n++] = '0';
+	while (n)
+		*p++ = digits[--n];
+	return p;
+}
+
 /* The file's signature: what identifies this version of the file without
  * reading it (size, modification and change times, inode), with the
  * vocabulary and the schema version, which a note's document depends on
- * too.  "" when the file changed too recently to be trusted. */
-static void file_signature(const struct stat *st, uint64_t vocabulary, char *buf, size_t size)
+ * too (versions: their hash in hex, from signature_versions).  "" when the
+ * file changed too recently to be trusted.  Written by hand, not by
+ * snprintf: a run that changes nothing does this for every file.  buf
+ * holds at least 160 bytes. */
+static void file_signature(const struct stat *st, const struct timespec *now, const char *versions, char *buf)
 {
 	buf[0] = '\0';
-	struct timespec now;
-	if (clock_gettime(CLOCK_REALTIME, &now) != 0 || now.tv_sec - st->st_ctim.tv_sec < SETTLED_SECONDS ||
-	    now.tv_sec - st->st_mtim.tv_sec < SETTLED_SECONDS)
+	if (now->tv_sec - st->st_ctim.tv_sec < SETTLED_SECONDS || now->tv_sec - st->st_mtim.tv_sec < SETTLED_SECONDS)
 		return;
+	/* "%016" PRIx64 " %lld %lld.%09ld %lld.%09ld %llu" */
+	char *p = buf;
+	memcpy(p, versions, 16);
+	p += 16;
+	*p++ = ' ';
+	if (st->st_size < 0)
+		*p++ = '-';
+	p = put_decimal(p, st->st_size < 0 ? 0ull - (unsigned long long)st->st_size : (unsigned long long)st->st_size,
+	                1);
+	const struct timespec *times[2] = { &st->st_mtim, &st->st_ctim };
+	for (int t = 0; t < 2; t++) {
+		*p++ = ' ';
+		long long sec = (long long)times[t]->tv_sec;
+		if (sec < 0)
+			*p++ = '-';
+		p = put_decimal(p, sec < 0 ? 0ull - (unsigned long long)sec : (unsigned long long)sec, 1);
+		*p++ = '.';
+		p = put_decimal(p, (unsigned long long)times[t]->tv_nsec, 9);
+	}
+	*p++ = ' ';
+	p = put_decimal(p, (unsigned long long)st->st_ino, 1);
+	*p = '\0';
+}
+
+/* The first part of every signature of a run: the vocabulary and schema
+ * version's hash, 16 hex digits. */
+static void signature_versions(uint64_t vocabulary, char out[17])
+{
 	uint64_t v = dd_hash_bytes(vocabulary, DD_SCHEMA_VERSION, strlen(DD_SCHEMA_VERSION));
-	snprintf(buf, size, "%016" PRIx64 " %lld %lld.%09ld %lld.%09ld %llu", v, (long long)st->st_size,
-	         (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec, (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec,
-	         (unsigned long long)st->st_ino);
+	snprintf(out, 17, "%016" PRIx64, v);
 }
 
 /* Is path among the run's paths (sorted)? */
@@ -403,88 +450,411 @@ static void tell_rejected(const dd_sync_events_t *ev, const char *line)
 		ev->rejected(line, ev->ctx);
 }
 
-/* Decides file i UNCHANGED without reading it when it is the file of
- * known note k, its signature is the one stored with the note and no
- * earlier file of the run claimed the note's id; 1 when it did. */
-static int unchanged_by_signature(dd_sync_t *plan, const known_list_t *known, long k, size_t i, const char *signature,
-                                  dd_error_t *err, dd_status_t *st)
+/* Decides file i, the file of known note k whose stored signature is the
+ * file's (signed_same), UNCHANGED without reading it, unless an earlier
+ * file of the run claimed the note's id; 1 when it did. */
+static int unchanged_by_signature(dd_sync_t *plan, const known_list_t *known, long k, size_t i, dd_error_t *err,
+                                  dd_status_t *st)
 {
-	if (k < 0 || !signature[0] || strcmp(known->signature[k], signature) != 0 ||
-	    holder_of(plan, i, known->v[k].id, k) != NULL)
+	if (holder_of(plan, i, known->v[k].id, k) != NULL)
 		return 0;
 	dd_sync_decision_t d;
 	*st = dd_sync_decide(plan, i, known->v[k].id, known->v[k].fingerprint, &d, err);
 	return 1;
 }
 
-/* Reads, decides and writes file i.  A note that cannot be read or made
- * into a document (even for want of memory: it may be a huge file) is
- * rejected; only a failure of the index or of the plan ends the run. */
-static dd_status_t mirror_file(dd_sync_t *plan, const known_list_t *known, dd_db_t *db, dd_indexing_t *ix,
-                               const unsigned shard[2], dd_spelling_t *spelling, const char *path, size_t i,
-                               const dd_sync_events_t *ev, int *wrote, dd_error_t *err)
+/* ---- a file in three steps: looked at, analysed, written ------------- */
+
+/* What a stat tells of a file of the run, for every file before any is
+ * read (look_at_files): a file whose signature is the one stored with its
+ * note is not read at all, so a run that changes nothing reads nothing and
+ * starts no thread.  Any other file is stat'ed again just before it is
+ * read, and that signature is the one stored: a file written just before
+ * the run is signed if it has settled by the time it is read, as it would
+ * be in a run without this first look. */
+typedef struct looked {
+	long k_path;     /* the known note whose file this is, or -1 */
+	int signed_same; /* k_path's stored signature is this file's */
+} looked_t;
+
+/* What reading and analysing a file found: everything the run needs of it
+ * that depends neither on the plan (the earlier files' decisions) nor on
+ * the index being written, so it can be made on another thread ahead of
+ * the writes (analyse_file), then decided and written in file order
+ * (write_file).  The document is built whenever the decision can be ADD
+ * or UPDATE: unless the index holds the note's id with its fingerprint. */
+typedef struct analysed {
+	char signature[160]; /* file_signature just before reading ("" when none) */
+	int rejected;        /* the note could not be read: error says why */
+	int elsewhere;       /* the note belongs to another shard */
+	dd_note_t *note;     /* otherwise the note */
+	char term[DD_TERM_MAX + 32], hash[32];
+	uint64_t fingerprint; /* of note; hash in hex */
+	dd_doc_t *doc;        /* its document, when it may be written */
+	int doc_failed;       /* building it failed: error says why */
+	dd_error_t error;
+} analysed_t;
+
+/* What analysing reads and never changes during the writes. */
+typedef struct run_view {
+	const known_list_t *known;
+	size_t ours; /* known->v[0..ours): this shard's notes, in id order */
+	unsigned shard[2];
+	const char *const *paths;
+	const looked_t *looked; /* per file */
+	char versions[17];      /* signature_versions */
+} run_view_t;
+
+static void analysed_clear(analysed_t *a)
 {
-	dd_error_t note_err;
-	dd_note_t *note;
-	dd_sync_decision_t d;
+	dd_note_free(a->note);
+	dd_doc_free(a->doc);
+	a->note = NULL;
+	a->doc = NULL;
+}
+
+/* The known note of this shard whose id term is term, or -1. */
+static long known_by_id(const run_view_t *view, const char *term)
+{
+	const dd_sync_known_t *k =
+	    view->ours ? bsearch(term, view->known->v, view->ours, sizeof *view->known->v, compare_known_id) : NULL;
+	return k ? (long)(k - view->known->v) : -1;
+}
+
+/* Stats every file of the run.  *n_to_read gets how many files are not
+ * signed_same.  DD_ERR_NOMEM. */
+static dd_status_t look_at_files(const known_list_t *known, const char *const *paths, size_t n, const char *versions,
+                                 looked_t **out, size_t *n_to_read, dd_error_t *err)
+{
+	looked_t *looked = calloc(n + 1, sizeof *looked);
+	if (!looked)
+		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	*n_to_read = 0;
+	struct timespec now;
+	int have_now = clock_gettime(CLOCK_REALTIME, &now) == 0;
+	/* stat by name in the file's folder: the run's files come folder by
+	 * folder (sorted paths), and the kernel then walks only the name */
+	int dir_fd = -1;
+	size_t dir_len = 0;
+	for (size_t i = 0; i < n; i++) {
+		char signature[160] = "";
+		struct stat st_file;
+		const char *slash = strrchr(paths[i], '/');
+		size_t len = slash ? (size_t)(slash - paths[i]) : 0;
+		if (slash && len && (dir_fd < 0 || len != dir_len || strncmp(paths[i], paths[i - 1], len) != 0)) {
+			char dir[4096];
+			if (dir_fd >= 0)
+				close(dir_fd);
+			dir_fd = -1;
+			if (len < sizeof dir) {
+				memcpy(dir, paths[i], len);
+				dir[len] = '\0';
+				dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+				dir_len = len;
+			}
+		}
+		int stated = dir_fd >= 0 && slash && len == dir_len ? fstatat(dir_fd, slash + 1, &st_file, 0)
+		                                                    : stat(paths[i], &st_file);
+		if (stated == 0 && have_now)
+			file_signature(&st_file, &now, versions, signature);
+		looked_t *l = &looked[i];
+		l->k_path = known_at_path(known, paths[i]);
+		l->signed_same = l->k_path >= 0 && signature[0] && strcmp(known->signature[l->k_path], signature) == 0;
+		*n_to_read += !l->signed_same;
+	}
+	if (dir_fd >= 0)
+		close(dir_fd);
+	*out = looked;
+	return DD_OK;
+}
+
+/* Reads and analyses file i into *a (cleared first) with ix, whose
+ * tokenizer only the calling thread uses.  Never fails: what goes wrong is
+ * kept in *a for write_file to tell. */
+static void analyse_file(const run_view_t *view, dd_indexing_t *ix, size_t i, analysed_t *a)
+{
+	analysed_clear(a);
+	a->rejected = a->elsewhere = a->doc_failed = 0;
 	/* stat before reading: a file changed meanwhile keeps a signature
 	 * that is not its own, and is read again next run */
-	char signature[160] = "";
+	a->signature[0] = '\0';
 	struct stat st_file;
-	if (stat(path, &st_file) == 0)
-		file_signature(&st_file, ix->vocabulary, signature, sizeof signature);
-	long k_path = known_at_path(known, path);
-	dd_status_t st_known;
-	if (unchanged_by_signature(plan, known, k_path, i, signature, err, &st_known))
-		return st_known;
-	if (dd_note_load(path, &note, &note_err) != DD_OK) {
-		tell_rejected(ev, note_err.message);
+	struct timespec now;
+	if (stat(view->paths[i], &st_file) == 0 && clock_gettime(CLOCK_REALTIME, &now) == 0)
+		file_signature(&st_file, &now, view->versions, a->signature);
+	const char *signature = a->signature;
+	if (dd_note_load(view->paths[i], &a->note, &a->error) != DD_OK) {
+		a->note = NULL;
+		a->rejected = 1;
+		return;
+	}
+	if (dd_sync_shard_of(a->note->id, view->shard[1]) != view->shard[0]) {
+		a->elsewhere = 1;
+		analysed_clear(a);
+		return;
+	}
+	dd_schema_id_term(a->note->id, a->term, sizeof a->term);
+	a->fingerprint = dd_note_fingerprint(a->note, ix->vocabulary);
+	snprintf(a->hash, sizeof a->hash, "%016" PRIx64, a->fingerprint);
+	long k = known_by_id(view, a->term);
+	if (k >= 0 && strcmp(view->known->v[k].fingerprint, a->hash) == 0)
+		return; /* UNCHANGED, or a DUPLICATE: no document either way */
+	if (dd_note_document(ix, a->note, a->fingerprint, &a->doc, &a->error) != DD_OK ||
+	    dd_doc_set_value(a->doc, DD_SLOT_FILE, signature, strlen(signature), &a->error) != DD_OK) {
+		dd_doc_free(a->doc);
+		a->doc = NULL;
+		a->doc_failed = 1;
+	}
+}
+
+/* Decides and writes file i, not signed_same, from its analysis *a, on the
+ * thread that owns db (ix: that thread's).  A note that cannot be read or
+ * made into a document (even for want of memory: it may be a huge file)
+ * is rejected; only a failure of the index or of the plan ends the run. */
+static dd_status_t write_analysed(dd_sync_t *plan, const run_view_t *view, dd_db_t *db, dd_indexing_t *ix,
+                                  dd_spelling_t *spelling, size_t i, analysed_t *a, const dd_sync_events_t *ev,
+                                  int *wrote, dd_error_t *err)
+{
+	const char *path = view->paths[i], *signature = a->signature;
+	dd_sync_decision_t d;
+	if (a->rejected) {
+		tell_rejected(ev, a->error.message);
 		return dd_sync_decide(plan, i, NULL, NULL, &d, err);
 	}
-	if (dd_sync_shard_of(note->id, shard[1]) != shard[0]) {
+	if (a->elsewhere) {
 		dd_sync_elsewhere(plan, i);
-		dd_note_free(note);
 		return DD_OK;
 	}
-	char term[DD_TERM_MAX + 32], hash[32];
-	dd_schema_id_term(note->id, term, sizeof term);
-	uint64_t fingerprint = dd_note_fingerprint(note, ix->vocabulary);
-	snprintf(hash, sizeof hash, "%016" PRIx64, fingerprint);
-	dd_status_t st = dd_sync_decide(plan, i, term, hash, &d, err);
+	dd_status_t st = dd_sync_decide(plan, i, a->term, a->hash, &d, err);
 	if (st == DD_OK && d.action == DD_SYNC_DUPLICATE) {
 		char line[8192];
-		snprintf(line, sizeof line, "%s: duplicate id '%s' (already used by %s)", path, note->id, d.holder);
+		snprintf(line, sizeof line, "%s: duplicate id '%s' (already used by %s)", path, a->note->id, d.holder);
 		tell_rejected(ev, line);
 	}
 	if (st == DD_OK && d.action == DD_SYNC_UNCHANGED && signature[0] &&
-	    strcmp(known->signature[d.known], signature) != 0) {
+	    strcmp(view->known->signature[d.known], signature) != 0) {
 		/* the same note, but a file not yet signed as it is now (new, or
 		 * touched): sign it, so the next run need not read it */
-		if ((st = dd_db_set_doc_value(db, term, DD_SLOT_FILE, signature, &note_err)) != DD_OK)
-			dd_error_set(err, st, "%s: %s", path, note_err.message);
+		dd_error_t db_err;
+		if ((st = dd_db_set_doc_value(db, a->term, DD_SLOT_FILE, signature, &db_err)) != DD_OK)
+			dd_error_set(err, st, "%s: %s", path, db_err.message);
 		*wrote = 1;
 	}
-	if (st != DD_OK || (d.action != DD_SYNC_ADD && d.action != DD_SYNC_UPDATE)) {
-		dd_note_free(note);
+	if (st != DD_OK || (d.action != DD_SYNC_ADD && d.action != DD_SYNC_UPDATE))
 		return st;
-	}
-	dd_doc_t *doc = NULL;
-	if (dd_note_document(ix, note, fingerprint, &doc, &note_err) != DD_OK ||
-	    dd_doc_set_value(doc, DD_SLOT_FILE, signature, strlen(signature), &note_err) != DD_OK) {
-		dd_note_free(note);
-		dd_doc_free(doc);
-		tell_rejected(ev, note_err.message);
+	if (!a->doc && !a->doc_failed) /* not foreseen by analyse_file: cannot happen, but stay correct */
+		analyse_file(view, ix, i, a);
+	if (!a->doc) {
+		tell_rejected(ev, a->error.message);
 		dd_sync_withdraw(plan, i);
 		return DD_OK;
 	}
-	dd_note_free(note);
 	*wrote = 1;
 	/* the spelling data: the words of the version replaced out, the new in */
-	if ((st = dd_spelling_uncount_indexed(spelling, db, term, err)) == DD_OK &&
-	    (st = dd_spelling_count_doc(spelling, doc, err)) == DD_OK &&
-	    (st = dd_db_replace_doc(db, term, doc, &note_err)) != DD_OK)
-		dd_error_set(err, st, "%s: %s", path, note_err.message);
-	dd_doc_free(doc);
+	dd_error_t db_err;
+	if ((st = dd_spelling_uncount_indexed(spelling, db, a->term, err)) == DD_OK &&
+	    (st = dd_spelling_count_doc(spelling, a->doc, err)) == DD_OK &&
+	    (st = dd_db_replace_doc(db, a->term, a->doc, &db_err)) != DD_OK)
+		dd_error_set(err, st, "%s: %s", path, db_err.message);
+	return st;
+}
+
+/* Decides a signed_same file i: UNCHANGED without reading it, unless an
+ * earlier file of the run claimed its note's id; then it is read and
+ * analysed here after all (ix: this thread's). */
+static dd_status_t write_signed(dd_sync_t *plan, const run_view_t *view, dd_db_t *db, dd_indexing_t *ix,
+                                dd_spelling_t *spelling, size_t i, const dd_sync_events_t *ev, int *wrote,
+                                dd_error_t *err)
+{
+	dd_status_t st;
+	const looked_t *l = &view->looked[i];
+	if (unchanged_by_signature(plan, view->known, l->k_path, i, err, &st))
+		return st;
+	analysed_t a = { 0 };
+	analyse_file(view, ix, i, &a);
+	st = write_analysed(plan, view, db, ix, spelling, i, &a, ev, wrote, err);
+	analysed_clear(&a);
+	return st;
+}
+
+/* ---- the pipeline: analysing threads ahead of the writing one -------- */
+
+/* The files to read (to_read[0..n), in file order) are analysed by
+ * `analysers` threads while the calling thread, the only one that touches
+ * the index, decides and writes every file in order, so a run writes the
+ * same documents and tells the same rejections in the same order as with
+ * no thread at all.  Analyses wait in a ring of `depth` slots: the t-th
+ * file to read in slots[t % depth], taken by an analyser only when the
+ * (t - depth)-th has been written (bounded memory).  Each analyser has its
+ * own tokenizer (ICU break iterator); the lexicon, tagger and the run's
+ * view are only read.  A document is made by an analyser, then used by the
+ * writer alone, then freed by the analyser that takes its slot next
+ * (freeing is work too): a Xapian object is never used by two threads at
+ * once, and the ring's lock orders each hand-over. */
+typedef struct pipeline {
+	pthread_mutex_t lock;
+	pthread_cond_t filled_cond; /* a slot was filled: the writer waits */
+	pthread_cond_t room_cond;   /* a slot was written, or stop: analysers wait */
+	analysed_t *slots;
+	unsigned char *filled; /* per slot: its analysis is done */
+	size_t depth;
+	size_t next;    /* the next file to read that an analyser takes */
+	size_t written; /* files to read that the writer is done with */
+	int stop;
+	/* read only while the threads run */
+	const run_view_t *view;
+	const size_t *to_read;
+	size_t n;
+} pipeline_t;
+
+typedef struct analyser {
+	pipeline_t *pipe;
+	dd_indexing_t ix; /* the run's, with a tokenizer of its own */
+	pthread_t thread;
+} analyser_t;
+
+static void *analyser_main(void *arg)
+{
+	analyser_t *an = arg;
+	pipeline_t *p = an->pipe;
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		while (!p->stop && p->next < p->n && p->next >= p->written + p->depth)
+			pthread_cond_wait(&p->room_cond, &p->lock);
+		if (p->stop || p->next >= p->n)
+			break;
+		size_t t = p->next++;
+		pthread_mutex_unlock(&p->lock);
+		/* the slot is this thread's alone until it is marked filled */
+		analyse_file(p->view, &an->ix, p->to_read[t], &p->slots[t % p->depth]);
+		pthread_mutex_lock(&p->lock);
+		p->filled[t % p->depth] = 1;
+		pthread_cond_signal(&p->filled_cond);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+/* How many threads work when the caller leaves it to the run: one per
+ * core, at most 4 (the writer is the slower half, so more analysers than
+ * that wait). */
+static unsigned default_jobs(void)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	return cores < 1 ? 1 : cores > 4 ? 4 : (unsigned)cores;
+}
+
+/* Starts up to `wanted` analysers (fewer when a tokenizer or a thread
+ * cannot be had: with none, the run analyses on the writing thread);
+ * their number in *started. */
+static void pipeline_start(pipeline_t *p, analyser_t *an, unsigned wanted, const dd_indexing_t *ix, unsigned *started)
+{
+	*started = 0;
+	for (unsigned t = 0; t < wanted; t++) {
+		an[t].pipe = p;
+		an[t].ix = *ix;
+		an[t].ix.tokenizer = NULL;
+		dd_error_t tok_err;
+		if (dd_tokenizer_new(ix->lexicon, &an[t].ix.tokenizer, &tok_err) != DD_OK)
+			break;
+		if (pthread_create(&an[t].thread, NULL, analyser_main, &an[t]) != 0) {
+			dd_tokenizer_free(an[t].ix.tokenizer);
+			break;
+		}
+		(*started)++;
+	}
+}
+
+/* Stops and joins the analysers, then frees every analysis left. */
+static void pipeline_stop(pipeline_t *p, analyser_t *an, unsigned started)
+{
+	pthread_mutex_lock(&p->lock);
+	p->stop = 1;
+	pthread_cond_broadcast(&p->room_cond);
+	pthread_mutex_unlock(&p->lock);
+	for (unsigned t = 0; t < started; t++) {
+		pthread_join(an[t].thread, NULL);
+		dd_tokenizer_free(an[t].ix.tokenizer);
+	}
+	for (size_t s = 0; s < p->depth; s++)
+		analysed_clear(&p->slots[s]);
+}
+
+/* Looks at, analyses and writes every file of the run, in order: with
+ * analysers when jobs > 1 and more than one file is to be read, else each
+ * file on this thread. */
+static dd_status_t write_files(dd_sync_t *plan, run_view_t *view, dd_db_t *db, dd_indexing_t *ix,
+                               dd_spelling_t *spelling, size_t n, unsigned jobs, const dd_sync_events_t *events,
+                               int *wrote, dd_error_t *err)
+{
+	enum { MAX_ANALYSERS = 15, SLOTS_PER_ANALYSER = 8 };
+	looked_t *looked = NULL;
+	size_t n_to_read = 0;
+	signature_versions(ix->vocabulary, view->versions);
+	dd_status_t st = look_at_files(view->known, view->paths, n, view->versions, &looked, &n_to_read, err);
+	if (st != DD_OK)
+		return st;
+	view->looked = looked;
+	unsigned wanted = jobs > 1 && n_to_read > 1 ? jobs - 1 : 0;
+	if (wanted > MAX_ANALYSERS)
+		wanted = MAX_ANALYSERS;
+	pipeline_t p = { .depth = wanted ? (size_t)wanted * SLOTS_PER_ANALYSER : 1, .view = view, .n = n_to_read };
+	size_t *to_read = malloc((n_to_read + 1) * sizeof *to_read);
+	p.slots = calloc(p.depth, sizeof *p.slots);
+	p.filled = calloc(p.depth, 1);
+	if (!to_read || !p.slots || !p.filled) {
+		free(to_read);
+		free(p.slots);
+		free(p.filled);
+		free(looked);
+		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	}
+	for (size_t i = 0, t = 0; i < n; i++)
+		if (!looked[i].signed_same)
+			to_read[t++] = i;
+	p.to_read = to_read;
+	analyser_t analysers[MAX_ANALYSERS];
+	unsigned started = 0;
+	pthread_mutex_init(&p.lock, NULL);
+	pthread_cond_init(&p.filled_cond, NULL);
+	pthread_cond_init(&p.room_cond, NULL);
+	pipeline_start(&p, analysers, wanted, ix, &started);
+	for (size_t i = 0, t = 0; st == DD_OK && i < n; i++) {
+		if (events && events->file)
+			events->file(i, n, view->paths[i], events->ctx);
+		if (looked[i].signed_same) {
+			st = write_signed(plan, view, db, ix, spelling, i, events, wrote, err);
+			continue;
+		}
+		analysed_t *a = &p.slots[t % p.depth];
+		if (!started) {
+			analyse_file(view, ix, i, a);
+			st = write_analysed(plan, view, db, ix, spelling, i, a, events, wrote, err);
+			analysed_clear(a);
+			t++;
+			continue;
+		}
+		pthread_mutex_lock(&p.lock);
+		while (!p.filled[t % p.depth])
+			pthread_cond_wait(&p.filled_cond, &p.lock);
+		pthread_mutex_unlock(&p.lock);
+		st = write_analysed(plan, view, db, ix, spelling, i, a, events, wrote, err);
+		/* the analyser that takes the slot next frees it, off this thread */
+		pthread_mutex_lock(&p.lock);
+		p.filled[t % p.depth] = 0;
+		p.written = ++t;
+		pthread_cond_broadcast(&p.room_cond);
+		pthread_mutex_unlock(&p.lock);
+	}
+	pipeline_stop(&p, analysers, started);
+	pthread_cond_destroy(&p.room_cond);
+	pthread_cond_destroy(&p.filled_cond);
+	pthread_mutex_destroy(&p.lock);
+	free(p.slots);
+	free(p.filled);
+	free(to_read);
+	free(looked);
+	view->looked = NULL;
 	return st;
 }
 
@@ -541,10 +911,10 @@ static dd_status_t set_metadata_if_changed(dd_db_t *db, const char *key, const c
 dd_status_t dd_sync_mirror(dd_db_t *db, dd_indexing_t *ix, const char *const *paths, size_t n,
                            const dd_sync_events_t *events, dd_sync_counts_t *counts, dd_error_t *err)
 {
-	return dd_sync_mirror_shard(db, ix, 0, 1, paths, n, events, counts, err);
+	return dd_sync_mirror_shard(db, ix, 0, 1, 0, paths, n, events, counts, err);
 }
 
-dd_status_t dd_sync_mirror_shard(dd_db_t *db, dd_indexing_t *ix, unsigned shard_index, unsigned n_shards,
+dd_status_t dd_sync_mirror_shard(dd_db_t *db, dd_indexing_t *ix, unsigned shard_index, unsigned n_shards, unsigned jobs,
                                  const char *const *paths, size_t n, const dd_sync_events_t *events,
                                  dd_sync_counts_t *counts, dd_error_t *err)
 {
@@ -572,11 +942,9 @@ dd_status_t dd_sync_mirror_shard(dd_db_t *db, dd_indexing_t *ix, unsigned shard_
 	dd_spelling_t *spelling = dd_spelling_new();
 	st = spelling ? dd_db_begin(db, err) : dd_error_set(err, DD_ERR_NOMEM, "out of memory");
 	int wrote = 0;
-	for (size_t i = 0; st == DD_OK && i < n; i++) {
-		if (events && events->file)
-			events->file(i, n, paths[i], events->ctx);
-		st = mirror_file(plan, &known, db, ix, shard, spelling, paths[i], i, events, &wrote, err);
-	}
+	run_view_t view = { &known, ours, { shard_index, n_shards }, paths, NULL, "" };
+	if (st == DD_OK)
+		st = write_files(plan, &view, db, ix, spelling, n, jobs ? jobs : default_jobs(), events, &wrote, err);
 	for (size_t k = 0; st == DD_OK && k < known.n; k++)
 		if ((k >= ours || dd_sync_removes(plan, k)) &&
 		    (st = dd_spelling_uncount_indexed(spelling, db, known.v[k].id, err)) == DD_OK) {

@@ -122,7 +122,7 @@ dd_sync_counts_t dd_sync_counts(const dd_sync_t *s);
 
 /* What a run tells its caller while it goes; any member may be NULL. */
 typedef struct dd_sync_events {
-	/* before file i of n is read (a progress bar) */
+	/* before file i of n is written (a progress bar) */
 	void (*file)(size_t i, size_t n, const char *path, void *ctx);
 	/* a rejected note: one line, "path: what is wrong" */
 	void (*rejected)(const char *message, void *ctx);
@@ -144,8 +144,16 @@ dd_status_t dd_sync_mirror(dd_db_t *db, dd_indexing_t *ix, const char *const *pa
  * (counted in counts->elsewhere, neither rejected nor removed), and a note
  * the index holds that belongs to another shard (the index was built
  * unsharded, or in another number of shards) is removed.  dd_sync_mirror
- * is shard 0 of 1. */
-dd_status_t dd_sync_mirror_shard(dd_db_t *db, dd_indexing_t *ix, unsigned shard, unsigned n_shards,
+ * is shard 0 of 1, with jobs 0.
+ *
+ * jobs: how many threads work, the calling one included (0: one per core
+ * online, at most 4).  With jobs > 1, jobs - 1 threads read and analyse the
+ * next notes (parse, tokenize, tag, build the document) while the calling
+ * thread, the only one that touches db, decides and writes them in path
+ * order: the index, the counts and the rejections told (same lines, same
+ * order, all on the calling thread) are those of jobs 1.  ix is only read
+ * by the other threads; each makes a tokenizer of its own. */
+dd_status_t dd_sync_mirror_shard(dd_db_t *db, dd_indexing_t *ix, unsigned shard, unsigned n_shards, unsigned jobs,
                                  const char *const *paths, size_t n, const dd_sync_events_t *events,
                                  dd_sync_counts_t *counts, dd_error_t *err);
 

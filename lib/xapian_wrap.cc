@@ -20,6 +20,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <unordered_map>
 #include <memory>
 #include <new>
 #include <set>
@@ -748,6 +749,33 @@ dd_status_t dd_db_get_value(dd_db_t *db, const char *idterm, unsigned slot, char
 	}
 }
 
+dd_status_t dd_db_describe_doc(dd_db_t *db, const char *idterm, char **out, size_t *len, dd_error_t *err)
+{
+	*out = nullptr;
+	try {
+		Xapian::docid id = find_doc(db, idterm);
+		if (!id)
+			return dd_error_set(err, DD_ERR_NOT_FOUND, "no note %s in the index", idterm + 1);
+		Xapian::Document doc = db->read->get_document(id);
+		std::string d;
+		for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
+			d += "term " + *t + " " + std::to_string(t.get_wdf());
+			for (Xapian::PositionIterator p = t.positionlist_begin(); p != t.positionlist_end(); ++p)
+				d += " " + std::to_string(*p);
+			d += "\n";
+		}
+		for (Xapian::ValueIterator v = doc.values_begin(); v != doc.values_end(); ++v)
+			d += "value " + std::to_string(v.get_valueno()) + " " + *v + "\n";
+		d += "data " + doc.get_data() + "\n";
+		if (len)
+			*len = d.size();
+		*out = dup_string(d);
+		return *out ? DD_OK : dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	} catch (...) {
+		return failure(err, db->path.c_str(), std::string("read note ") + (idterm + 1));
+	}
+}
+
 dd_status_t dd_db_foreach_term_values(dd_db_t *db, const char *prefix, unsigned term_slot, const unsigned *slots,
                                       size_t n, int (*fn)(const char *term, const char *const *values, void *ctx),
                                       void *ctx, dd_error_t *err)
@@ -756,18 +784,26 @@ dd_status_t dd_db_foreach_term_values(dd_db_t *db, const char *prefix, unsigned 
 		// the documents naming their term in term_slot, from its value
 		// stream; the terms of documents that do not (written before the
 		// slot existed), by a look-up each
-		std::map<std::string, Xapian::docid> docs;
+		// (a sorted vector, not a map: one allocation, not one per note,
+		// which a run that changes nothing would mostly spend its time on)
+		std::vector<std::pair<std::string, Xapian::docid>> docs;
 		size_t plen = std::strlen(prefix);
+		docs.reserve(db->read->get_doccount());
 		for (auto v = db->read->valuestream_begin(term_slot); v != db->read->valuestream_end(term_slot); ++v) {
 			std::string term = *v;
 			if (term.compare(0, plen, prefix) == 0)
-				docs.emplace(term, v.get_docid());
+				docs.emplace_back(std::move(term), v.get_docid());
 		}
+		std::sort(docs.begin(), docs.end());
 		std::vector<std::pair<std::string, Xapian::docid>> terms;
+		terms.reserve(docs.size());
 		for (auto t = db->read->allterms_begin(prefix); t != db->read->allterms_end(prefix); ++t) {
-			auto known = docs.find(*t);
-			if (known != docs.end()) {
-				terms.emplace_back(*t, known->second);
+			const std::string &term = *t;
+			auto known = std::lower_bound(docs.begin(), docs.end(), term,
+			                              [](const std::pair<std::string, Xapian::docid> &d,
+			                                 const std::string &k) { return d.first < k; });
+			if (known != docs.end() && known->first == term) {
+				terms.emplace_back(term, known->second);
 				continue;
 			}
 			Xapian::PostingIterator p = db->read->postlist_begin(*t);
@@ -1604,7 +1640,9 @@ dd_query_t *dd_baseline_ngram_query(const char *query, int phrase)
 // add_spelling / remove_spelling once per word in dd_spelling_apply.
 
 struct dd_spelling {
-	std::map<std::string, long> delta;
+	// by word; hashed, as every word of every note of a run passes here
+	// (Xapian sorts what add_spelling buffers itself, so order is moot)
+	std::unordered_map<std::string, long> delta;
 };
 
 // A term that is a word for the spelling data: unprefixed (prefixes are

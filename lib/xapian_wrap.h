@@ -127,6 +127,13 @@ size_t dd_db_term_freq(dd_db_t *db, const char *term);
 dd_status_t dd_db_get_data(dd_db_t *db, const char *idterm, char **data, size_t *len, dd_error_t *err);
 dd_status_t dd_db_get_value(dd_db_t *db, const char *idterm, unsigned slot, char **value, dd_error_t *err);
 
+/* Everything stored of the document holding idterm, as text: one line per
+ * term ("term T WDF POSITIONS..."), in term order, then per value ("value
+ * SLOT BYTES") and the data ("data BYTES"), to compare two indexes
+ * document by document.  *out malloc'd, its length in *len when len is not
+ * NULL.  DD_ERR_NOT_FOUND if there is none. */
+dd_status_t dd_db_describe_doc(dd_db_t *db, const char *idterm, char **out, size_t *len, dd_error_t *err);
+
 /* Calls fn(term, values, ctx) for every document with a value in slot
  * term_slot that is a term of the document starting with prefix (a unique
  * term the document's writer keeps in that slot too), and for every other

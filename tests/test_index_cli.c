@@ -991,6 +991,135 @@ static void test_settled_files_not_read_again(void **state)
 	free(first);
 }
 
+/* ---- --jobs: the index does not depend on the threads ---------------- */
+
+static int collect_id_term(const char *suffix, void *ctx)
+{
+	char **list = ctx;
+	size_t old = *list ? strlen(*list) : 0;
+	char *grown = realloc(*list, old + strlen(suffix) + 2);
+	assert_non_null(grown);
+	sprintf(grown + old, "%s\n", suffix);
+	*list = grown;
+	return 0;
+}
+
+/* Every stored document of the index at db, one after the other in id
+ * order, as dd_db_describe_doc gives it, less the file signature (it holds
+ * the file's times only once they are settled, which depends on when each
+ * run happened to read the file). */
+static char *describe_index(const char *db_path)
+{
+	dd_db_t *db = NULL;
+	dd_error_t err;
+	if (dd_db_open_read(db_path, &db, &err) != DD_OK)
+		fail_msg("%s", err.message);
+	char *ids = NULL;
+	assert_int_equal(dd_db_foreach_term(db, DD_PREFIX_ID, collect_id_term, &ids, &err), DD_OK);
+	char signature[32];
+	snprintf(signature, sizeof signature, "value %u ", (unsigned)DD_SLOT_FILE);
+	size_t len = 0;
+	char *all = strdup("");
+	for (char *id = ids, *nl; id && (nl = strchr(id, '\n')); id = nl + 1) {
+		*nl = '\0';
+		char term[512], *doc = NULL;
+		snprintf(term, sizeof term, "%s%s", DD_PREFIX_ID, id);
+		if (dd_db_describe_doc(db, term, &doc, NULL, &err) != DD_OK)
+			fail_msg("%s", err.message);
+		size_t more = strlen(term) + strlen(doc) + 8;
+		char *grown = realloc(all, len + more + 1);
+		assert_non_null(grown);
+		all = grown;
+		len += (size_t)sprintf(all + len, "== %s\n", term);
+		for (char *line = doc, *end; *line; line = end + 1) {
+			end = strchr(line, '\n');
+			if (!end)
+				break;
+			if (strncmp(line, signature, strlen(signature)) == 0)
+				continue;
+			memcpy(all + len, line, (size_t)(end - line + 1));
+			len += (size_t)(end - line + 1);
+		}
+		all[len] = '\0';
+		free(doc);
+	}
+	free(ids);
+	dd_db_close(db);
+	return all;
+}
+
+/* stdout without the run's time, which differs */
+static void drop_seconds(char *out)
+{
+	char *in = strstr(out, " rejected in ");
+	char *semicolon = in ? strchr(in, ';') : NULL;
+	if (in && semicolon)
+		memmove(in + strlen(" rejected"), semicolon, strlen(semicolon) + 1);
+}
+
+/* Runs dundian-index --jobs 1 into db1 and --jobs 4 into db4 on the same
+ * notes: same exit status, same counts, the same rejection lines in the
+ * same order, and document for document the same index. */
+static void index_both_ways(const area_t *a, const char *db1, const char *db4, size_t n_notes, size_t n_rejected)
+{
+	cli_result_t one = cli_run("dundian-index", "--quiet", "--jobs", "1", "--db", db1, a->notes, (char *)NULL);
+	cli_result_t four = cli_run("dundian-index", "--quiet", "--jobs", "4", "--db", db4, a->notes, (char *)NULL);
+	assert_int_equal(one.status, n_rejected ? 1 : 0);
+	assert_int_equal(four.status, one.status);
+	assert_int_equal(count_lines(one.err), n_rejected);
+	assert_string_equal(four.err, one.err);
+	assert_int_equal(parse_summary(&one, db1).total, n_notes);
+	char *at = strstr(one.out, db1), *at4 = strstr(four.out, db4);
+	assert_non_null(at);
+	assert_non_null(at4);
+	*at = *at4 = '\0'; /* the db paths differ */
+	drop_seconds(one.out);
+	drop_seconds(four.out);
+	assert_string_equal(four.out, one.out);
+	cli_result_free(&one);
+	cli_result_free(&four);
+	char *d1 = describe_index(db1), *d4 = describe_index(db4);
+	assert_true(strlen(d1) > n_notes * 1000); /* terms, positions, values and data of each */
+	if (strcmp(d1, d4) != 0) {
+		size_t i = 0;
+		while (d1[i] == d4[i])
+			i++;
+		fail_msg("--jobs 4 wrote another index than --jobs 1, from byte %zu: '%.200s' vs '%.200s'", i,
+		         d1 + (i > 100 ? i - 100 : 0), d4 + (i > 100 ? i - 100 : 0));
+	}
+	free(d1);
+	free(d4);
+}
+
+/* Analysing on other threads while one writes (sync.h) changes nothing:
+ * 99 bundled notes with bad ones between them (unreadable, a duplicate id,
+ * an unknown topic found only while building the document), then a run
+ * that edits, removes and adds. */
+static void test_jobs_write_the_same_index(void **state)
+{
+	(void)state;
+	area_t a;
+	make_area(&a, "index_jobs");
+	char db1[4300], db4[4300], cmd[16384];
+	snprintf(db1, sizeof db1, "%s/db1", a.root);
+	snprintf(db4, sizeof db4, "%s/db4", a.root);
+	snprintf(cmd, sizeof cmd, "cp '%s'/N00*.md '%s'/", CLI_CORPUS_NOTES, a.notes);
+	assert_int_equal(system(cmd), 0);
+	write_note(&a, "N0020a.md", "---\nid: BAD1\ntitle: 坏编码\n---\n\n正文\xE6\xB0。\n");
+	write_note(&a, "N0040a.md", "---\nid: N0003\ntitle: 重号\n---\n\n和第三篇同号。\n");
+	write_note(&a, "N0060a.md", "---\nid: LATE1\ntitle: 标签\ntags: no-such-topic\n---\n正文。\n");
+	write_note(&a, "N0080a.md", "---\nid: BAD2\ntitle: 没关上\n");
+	write_note(&a, "N0080b.md", "---\nid: LATE1\ntitle: 后到\n---\n后到的也用这个号。\n");
+	index_both_ways(&a, db1, db4, 100, 4);
+
+	/* edits, a new note, a removal, a note taking the freed id, and the bad ones again */
+	write_md(&a, "N0005.md", "N0005", "改过的标题", "村里新修了水窖，吃水不难了。");
+	write_md(&a, "N0150.md", "N0150", "新来的", "合管办搬到了乡里。");
+	remove_note(&a, "N0090.md");
+	write_note(&a, "N0099z.md", "---\nid: N0090\ntitle: 接手\n---\n原来那篇没了，这篇用它的号。\n");
+	index_both_ways(&a, db1, db4, 101, 4);
+}
+
 int main(void)
 {
 	alarm(500); /* a hung program fails the test instead of stalling it */
@@ -1012,6 +1141,7 @@ int main(void)
 		cmocka_unit_test(test_folder_links_followed_once),
 		cmocka_unit_test(test_wrong_vocabulary_refused),
 		cmocka_unit_test(test_settled_files_not_read_again),
+		cmocka_unit_test(test_jobs_write_the_same_index),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
