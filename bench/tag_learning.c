@@ -276,11 +276,12 @@ struct topic_rows {
  * topic are (sum_j w[j] x[n][j] - threshold) / tau, tau = temperature * the
  * hand threshold; the loss is the mean weighted log loss plus l2/2 times
  * the squared distance of (w, threshold) from the hand values, plus l1
- * times the absolute learned weights (so most stay 0).  Proximal gradient
+ * times the absolute learned weights (so most stay 0); a word of the notes
+ * (is_word[j]) may only count for the topic, never against it.  Proximal gradient
  * descent with the step 1/L, L bounding the curvature, so it cannot
  * diverge. */
-static int learn_topic(const struct topic_rows *r, size_t hand_count, size_t count, const struct learn_settings *s,
-                       double *w, double *threshold)
+static int learn_topic(const struct topic_rows *r, size_t hand_count, size_t count, const unsigned char *is_word,
+                       const struct learn_settings *s, double *w, double *threshold)
 {
 	double *hand = malloc((count + 1) * sizeof *hand), *gradient = malloc((count + 1) * sizeof *gradient);
 	if (!hand || !gradient) {
@@ -327,6 +328,8 @@ static int learn_topic(const struct topic_rows *r, size_t hand_count, size_t cou
 			if (j >= hand_count) { /* soft thresholding: the l1 pull to 0 */
 				double shrink = step * s->l1;
 				w[j] = w[j] > shrink ? w[j] - shrink : w[j] < -shrink ? w[j] + shrink : 0;
+				if (is_word[j] && w[j] < 0) /* a word chosen for being frequent in the topic's notes */
+					w[j] = 0;
 			}
 		}
 		*threshold -= step * gradient_threshold;
@@ -381,11 +384,27 @@ static int compare_candidates(const void *a, const void *b)
 	return strcmp(x->text, y->text);
 }
 
+/* Whether a word of the notes holds a numeral or a function character (了
+ * 的 一 个 ...): such tokens (了一, 七十, 坐在) say nothing an analyst
+ * could read as a topic's evidence. */
+static int is_function_word(const char *text)
+{
+	static const char *const stop[] = { "〇", "一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "百",
+		                            "千", "万", "两", "几", "了", "的", "着", "过", "个", "是", "在", "这",
+		                            "那", "有", "也", "就", "都", "又", "还", "把", "被", "说", "得", "地",
+		                            "们", "我", "你", "他", "她", "它", "不", "没", "很", "和", "跟", "到" };
+	for (size_t i = 0; i < sizeof stop / sizeof stop[0]; i++)
+		if (strstr(text, stop[i]))
+			return 1;
+	return 0;
+}
+
 /* Chooses, from the training notes only, the learned terms each topic may
  * weigh and adds them to tagger (which has none yet): the other topics'
  * taxonomy terms found in at least min_support training notes (evidence
  * for or against), and the words of the notes (tokenizer words of two or
- * more Han characters) found in at least min_support training notes
+ * more Han characters, none a numeral or function character, not a
+ * taxonomy term) found in at least min_support training notes
  * labelled with the topic and at least min_lift times as often in those as
  * in all training notes, the max_words most frequent.  Returns 0, -1 if
  * memory runs out. */
@@ -456,7 +475,7 @@ static int add_candidates(dd_tagger_t *tagger, const struct labelled_set *set, c
 				continue;
 			int keep_other = s->other_topics && elsewhere && all >= s->min_support;
 			int keep_word =
-			    positive >= s->min_support && positives[k] > 0 &&
+			    !elsewhere && positive >= s->min_support && positives[k] > 0 && !is_function_word(text) &&
 			    (double)positive / (double)positives[k] >= s->min_lift * (double)all / (double)train_count;
 			if (!keep_other && !keep_word)
 				continue;
@@ -499,6 +518,7 @@ int tagging_learn(dd_tagger_t *tagger, const struct labelled_set *set, const uns
 	double *weights = malloc((terms + 1) * sizeof *weights),
 	       *thresholds = malloc((topics + 1) * sizeof *thresholds);
 	double *evidence = malloc((terms + 1) * sizeof *evidence);
+	unsigned char *is_word = malloc(terms + 1);
 	struct topic_rows rows = { 0 };
 	rows.row_start = malloc((set->count + 1) * sizeof *rows.row_start);
 	rows.label = malloc(set->count + 1);
@@ -506,7 +526,7 @@ int tagging_learn(dd_tagger_t *tagger, const struct labelled_set *set, const uns
 	size_t *note_start = malloc((set->count + 1) * sizeof *note_start), all_count = 0, all_capacity = 0;
 	size_t entry_capacity = 0;
 	int status = -1;
-	if (!weights || !thresholds || !evidence || !rows.row_start || !rows.label || !note_start)
+	if (!weights || !thresholds || !evidence || !is_word || !rows.row_start || !rows.label || !note_start)
 		goto done;
 	for (size_t t = 0; t < terms; t++)
 		dd_tagger_term_text(tagger, t, NULL, &weights[t]);
@@ -548,7 +568,14 @@ int tagging_learn(dd_tagger_t *tagger, const struct labelled_set *set, const uns
 			rows.rows++;
 		}
 		rows.row_start[rows.rows] = used;
-		if (learn_topic(&rows, hand_count, count, settings, weights + first, &thresholds[k]))
+		for (size_t j = 0; j < count; j++) {
+			const char *text = dd_tagger_term_text(tagger, first + j, NULL, NULL);
+			is_word[j] = j >= hand_count;
+			for (size_t t = 0; t < terms && is_word[j]; t++)
+				is_word[j] = dd_tagger_term_is_learned(tagger, t) ||
+				             strcmp(dd_tagger_term_text(tagger, t, NULL, NULL), text) != 0;
+		}
+		if (learn_topic(&rows, hand_count, count, is_word, settings, weights + first, &thresholds[k]))
 			goto done;
 		first += count;
 	}
@@ -558,6 +585,7 @@ done:
 	free(weights);
 	free(thresholds);
 	free(evidence);
+	free(is_word);
 	free(rows.row_start);
 	free(rows.label);
 	free(rows.entries);

@@ -2,7 +2,10 @@
  *
  *   dd-bench-tagging [ROOT] [--corpus DIR] [--labels FILE] [--taxonomy FILE]
  *                    [--hand] [--fold K/N] [--errors]
- *   dd-bench-tagging [ROOT] --cv K [--l2 X] [--temperature X] [--positive X]
+ *   dd-bench-tagging [ROOT] --cv K [--l2 X] [--l1 X] [--l2-learned X]
+ *                    [--temperature X] [--positive X] [--words N]
+ *                    [--min-support N] [--min-lift X] [--other-topics]
+ *                    [--calibration-folds N] [--dictionary FILE]
  *   dd-bench-tagging [ROOT] --speed ROUNDS [--hand]
  *
  * Tags every note listed in the labels file and compares the tags with the
@@ -20,12 +23,15 @@
  * --errors also lists, per note, the missed (-) and wrong (+) tags.
  *
  * --cv K: author-fold cross-validation.  The author groups are split into K
- * folds as --fold does; for each fold, weights are learned
- * (bench/tag_learning.h) from the notes of the other folds only and the
- * fold's notes are tagged with them.  Prints, per topic and as micro and
- * macro averages pooled over all held-out notes, the hand weights' P/R/F1
- * next to the learned weights', then each fold's macro F1.  --l2,
- * --temperature and --positive change the learning settings.
+ * folds as --fold does; for each fold, a tagger is learned
+ * (bench/tag_learning.h: weights, thresholds and learned words) from the
+ * notes of the other folds only and the fold's notes are tagged with it.
+ * Prints, per topic and as micro and macro averages pooled over all
+ * held-out notes, the hand weights' P/R/F1 next to the learned ones', then
+ * each fold's macro F1, learned terms and threshold scale.  The other
+ * options change the learning settings (struct learn_settings); the words
+ * of the notes come from the tokenizer with the dictionary
+ * (corpus/dictionary.txt under ROOT unless --dictionary says otherwise).
  *
  * --speed ROUNDS: CPU time (user + system, getrusage) of tagging every note
  * of the corpus folder ROUNDS times, reading excluded.
@@ -391,8 +397,8 @@ int main(int argc, char **argv)
 			bad = sscanf(argv[++i], "%zu", &settings.min_support) != 1;
 		else if (strcmp(argv[i], "--calibration-folds") == 0 && i + 1 < argc)
 			bad = sscanf(argv[++i], "%d", &settings.calibration_folds) != 1;
-		else if (strcmp(argv[i], "--no-other-topics") == 0)
-			settings.other_topics = 0;
+		else if (strcmp(argv[i], "--other-topics") == 0)
+			settings.other_topics = 1;
 		else if (strcmp(argv[i], "--dictionary") == 0 && i + 1 < argc)
 			dictionary = argv[++i];
 		else if (strcmp(argv[i], "--temperature") == 0 && i + 1 < argc)
@@ -412,7 +418,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: " PROGRAM " [ROOT] [--corpus DIR] [--labels FILE] [--taxonomy FILE] "
 		                "[--dictionary FILE] [--hand] [--fold K/N] [--errors] | --cv K [--l2 X] [--l1 X] "
 		                "[--temperature X] [--positive X] [--words N] [--min-support N] [--min-lift X] "
-		                "[--no-other-topics] | --speed ROUNDS\n");
+		                "[--l2-learned X] [--other-topics] [--calibration-folds N] | --speed ROUNDS\n");
 		return 2;
 	}
 	char corpus_buf[4096], labels_buf[4096], taxonomy_buf[4096], dictionary_buf[4096];
