@@ -5,8 +5,8 @@
  * are labelled water: learning from them adds 水管 as a learned term of
  * water, so a new note about pipes is tagged water, which the hand weights
  * never do.  Only the training notes count: with the pipe notes held out,
- * nothing about 水管 is learned.  The learned tagger's weights file reads
- * back to the same tags.
+ * nothing about 水管 is learned; nor is a word holding a numeral (一家家).
+ * The learned tagger's weights file reads back to the same tags.
  */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L /* mkdtemp */
@@ -41,9 +41,9 @@ static const struct {
 	const char *id, *author, *labels, *body;
 } notes[] = {
 	{ "T01", "甲", "water", "村里的水管冻裂了，一家家去看水管。" },
-	{ "T02", "乙", "water", "水管老化，水管漏得厉害，群众很着急。" },
+	{ "T02", "乙", "water", "水管老化，一家家的水管漏得厉害，群众很着急。" },
 	{ "T03", "丙", "water", "新水管铺到了山上，水管接进了每一户。" },
-	{ "T04", "甲", "water", "水管又坏了，这回换了新的水管。" },
+	{ "T04", "甲", "water", "水管又坏了，一家家换了新的水管。" },
 	{ "T05", "丁", "tourism", "农家乐开张了，民宿也住满了客人。" },
 	{ "T06", "戊", "tourism", "民宿一间间收拾好了，农家乐的菜很香。" },
 	{ "T07", "己", "", "今天下雨，大家在屋里开会，说了说天气和庄稼。" },
@@ -77,7 +77,7 @@ static int setup(void **state)
 	snprintf(f->labels, sizeof f->labels, "%s/labels.tsv", f->dir);
 	snprintf(f->dictionary, sizeof f->dictionary, "%s/dictionary.txt", f->dir);
 	write_file(f->taxonomy, taxonomy);
-	write_file(f->dictionary, "水管\n民宿\n");
+	write_file(f->dictionary, "水管\n民宿\n一家家\n");
 	FILE *labels = fopen(f->labels, "w");
 	assert_non_null(labels);
 	fprintf(labels, "# id\tprimary\tsecondary\n");
@@ -185,8 +185,16 @@ static void test_learns_a_word_of_the_notes(void **state)
 	assert_true(learned_weight(tagger, "tourism", "水管") <= 0);
 	assert_true(tags_with(tagger, new_pipe_note, "water"));
 	assert_false(tags_with(tagger, new_pipe_note, "tourism"));
-	/* a taxonomy term is never learned again for its own topic */
+	/* a taxonomy term is never learned again for its own topic, nor a word
+	 * holding a numeral (一家家, in three pipe notes); and a learned word
+	 * only ever counts for its topic */
 	assert_true(learned_weight(tagger, "water", "自来水") == -1e9);
+	assert_true(learned_weight(tagger, "water", "一家家") == -1e9);
+	for (size_t t = 0; t < dd_tagger_term_count(tagger); t++) {
+		double weight;
+		dd_tagger_term_text(tagger, t, NULL, &weight);
+		assert_true(!dd_tagger_term_is_learned(tagger, t) || weight >= 0);
+	}
 
 	/* written and read back into a hand tagger: the same tags */
 	char path[192];
