@@ -228,10 +228,12 @@ static int report_cross_validation(dd_tagger_t *tagger, const char *taxonomy, co
 	printf("author-fold cross-validation: %d folds of %d authors' %zu labelled notes; each fold tagged with "
 	       "weights learned from the other folds only\n",
 	       folds, set->group_count, set->count);
-	printf("learning: l2 %g, l1 %g, temperature %g, positive weight %g, %d iterations; learned terms: other "
-	       "topics' %s, up to %zu words a topic (in >= %zu notes, lift >= %g)\n",
-	       settings->l2, settings->l1, settings->temperature, settings->positive, settings->iterations,
-	       settings->other_topics ? "yes" : "no", settings->max_words, settings->min_support, settings->min_lift);
+	printf("learning: l2 %g, temperature %g, positive weight %g, %d iterations; learned terms (l1 %g, l2 %g): "
+	       "other topics' terms %s, up to %zu words a topic (in >= %zu notes, lift >= %g); threshold "
+	       "calibration folds %d\n",
+	       settings->l2, settings->temperature, settings->positive, settings->iterations, settings->l1,
+	       settings->l2_learned, settings->other_topics ? "yes" : "no", settings->max_words, settings->min_support,
+	       settings->min_lift, settings->calibration_folds);
 	printf("%-12s %27s   %27s %8s\n", "", "hand weights (taxonomy)", "learned (held-out folds)", "");
 	printf("%-12s %9s %8s %8s   %9s %8s %8s %8s\n", "topic", "precision", "recall", "F1", "precision", "recall",
 	       "F1", "support");
