@@ -727,9 +727,20 @@ static dd_status_t apply_weights(dd_tagger_t *tagger, const struct weights_line 
 			topics[learned] = lines[i].topic;
 			texts[learned++] = lines[i].text;
 		}
+	/* a learned term given twice is refused before anything changes */
+	struct new_term *sorted;
+	const struct new_term *repeat = find_repeat(topics, texts, learned, &sorted);
+	if (repeat)
+		status = dd_error_set(err, DD_ERR_INVALID, "%s: topic \"%s\": the term \"%s\" is given twice", path,
+		                      tagger->topics[repeat->topic].key, repeat->text);
+	else if (!sorted)
+		status = dd_error_set(err, DD_ERR_NOMEM, "%s: out of memory", path);
+	free(sorted);
+	if (status != DD_OK)
+		goto done;
 	drop_learned_terms(tagger);
 	if ((status = dd_tagger_add_terms(tagger, topics, texts, learned, err)) != DD_OK) {
-		if (status == DD_ERR_INVALID && err) { /* a learned term given twice */
+		if (status == DD_ERR_INVALID && err) { /* too many terms for the matcher */
 			char message[sizeof err->message];
 			memcpy(message, err->message, sizeof message);
 			status = dd_error_set(err, DD_ERR_INVALID, "%s: %s", path, message);

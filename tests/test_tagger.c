@@ -645,6 +645,12 @@ static void test_weights_learned_terms(void **state)
 	write_file(weights_path, weights);
 	assert_int_equal(dd_tagger_read_weights(other, weights_path, &err), DD_OK);
 	assert_int_equal(dd_tagger_term_count(other), 8);
+	/* a file giving a learned term twice leaves the tagger as it was */
+	write_file(weights_path, "learned\twater\t井\t1\nlearned\twater\t井\t1\n");
+	assert_int_equal(dd_tagger_read_weights(other, weights_path, &err), DD_ERR_INVALID);
+	assert_int_equal(dd_tagger_term_count(other), 8);
+	assert_string_equal(dd_tagger_term_text(other, 2, NULL, &weight), "水管");
+	assert_true(weight == 2.5);
 
 	/* the hand weights: learned terms weigh 0 */
 	dd_tagger_set_weights(tagger, NULL, NULL);
