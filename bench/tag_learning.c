@@ -127,7 +127,8 @@ static int read_words(struct labelled_note *note, dd_tokenizer_t *tokenizer)
 		free(list.words);
 		return -1;
 	}
-	qsort(list.words, list.count, sizeof *list.words, compare_strings);
+	if (list.count)
+		qsort(list.words, list.count, sizeof *list.words, compare_strings);
 	size_t kept = 0;
 	for (size_t i = 0; i < list.count; i++) {
 		if (kept && strcmp(list.words[kept - 1], list.words[i]) == 0)
@@ -425,7 +426,8 @@ static int add_candidates(dd_tagger_t *tagger, const struct labelled_set *set, c
 		goto done;
 	for (size_t t = 0; t < terms; t++)
 		hand[t].text = dd_tagger_term_text(tagger, t, &hand[t].topic, NULL);
-	qsort(hand, terms, sizeof *hand, compare_hand_terms);
+	if (terms)
+		qsort(hand, terms, sizeof *hand, compare_hand_terms);
 
 	/* what each training note holds: its words and the taxonomy terms found */
 	for (size_t n = 0; n < set->count; n++) {
@@ -444,7 +446,8 @@ static int add_candidates(dd_tagger_t *tagger, const struct labelled_set *set, c
 				occurrences[occurrence_count++] =
 				    (struct occurrence){ dd_tagger_term_text(tagger, t, NULL, NULL), n };
 	}
-	qsort(occurrences, occurrence_count, sizeof *occurrences, compare_occurrences);
+	if (occurrence_count)
+		qsort(occurrences, occurrence_count, sizeof *occurrences, compare_occurrences);
 
 	for (size_t k = 0; k < topics; k++) {
 		candidate_count = 0;
@@ -483,7 +486,8 @@ static int add_candidates(dd_tagger_t *tagger, const struct labelled_set *set, c
 				goto done;
 			candidates[candidate_count++] = (struct candidate){ text, positive, keep_other };
 		}
-		qsort(candidates, candidate_count, sizeof *candidates, compare_candidates);
+		if (candidate_count) /* (qsort wants an array, even of nothing) */
+			qsort(candidates, candidate_count, sizeof *candidates, compare_candidates);
 		size_t words = 0;
 		for (size_t c = 0; c < candidate_count; c++) {
 			if (!candidates[c].hand_elsewhere && words++ >= s->max_words)
