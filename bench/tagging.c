@@ -2,7 +2,10 @@
  *
  *   dd-bench-tagging [ROOT] [--corpus DIR] [--labels FILE] [--taxonomy FILE]
  *                    [--hand] [--fold K/N] [--errors]
- *   dd-bench-tagging [ROOT] --cv K [--l2 X] [--temperature X] [--positive X]
+ *   dd-bench-tagging [ROOT] --cv K [--l2 X] [--l1 X] [--l2-learned X]
+ *                    [--temperature X] [--positive X] [--words N]
+ *                    [--min-support N] [--min-lift X] [--other-topics]
+ *                    [--calibration-folds N] [--dictionary FILE]
  *   dd-bench-tagging [ROOT] --speed ROUNDS [--hand]
  *
  * Tags every note listed in the labels file and compares the tags with the
@@ -20,12 +23,15 @@
  * --errors also lists, per note, the missed (-) and wrong (+) tags.
  *
  * --cv K: author-fold cross-validation.  The author groups are split into K
- * folds as --fold does; for each fold, weights are learned
- * (bench/tag_learning.h) from the notes of the other folds only and the
- * fold's notes are tagged with them.  Prints, per topic and as micro and
- * macro averages pooled over all held-out notes, the hand weights' P/R/F1
- * next to the learned weights', then each fold's macro F1.  --l2,
- * --temperature and --positive change the learning settings.
+ * folds as --fold does; for each fold, a tagger is learned
+ * (bench/tag_learning.h: weights, thresholds and learned words) from the
+ * notes of the other folds only and the fold's notes are tagged with it.
+ * Prints, per topic and as micro and macro averages pooled over all
+ * held-out notes, the hand weights' P/R/F1 next to the learned ones', then
+ * each fold's macro F1, learned terms and threshold scale.  The other
+ * options change the learning settings (struct learn_settings); the words
+ * of the notes come from the tokenizer with the dictionary
+ * (corpus/dictionary.txt under ROOT unless --dictionary says otherwise).
  *
  * --speed ROUNDS: CPU time (user + system, getrusage) of tagging every note
  * of the corpus folder ROUNDS times, reading excluded.
@@ -169,17 +175,18 @@ static void report_plain(const dd_tagger_t *tagger, const struct labelled_set *s
 /* Author-fold cross-validation: hand weights next to weights learned
  * without the held-out fold.  tagger holds the hand weights on entry and
  * on return.  Returns 0, or -1 if memory runs out. */
-static int report_cross_validation(dd_tagger_t *tagger, const struct labelled_set *set, int folds,
+static int report_cross_validation(dd_tagger_t *tagger, const char *taxonomy, const struct labelled_set *set, int folds,
                                    const struct learn_settings *settings)
 {
-	size_t topics = dd_tagger_topic_count(tagger), terms = dd_tagger_term_count(tagger);
+	size_t topics = dd_tagger_topic_count(tagger);
 	struct confusion hand = { 0 }, learned = { 0 }, one = { 0 };
-	double *weights = malloc((terms + 1) * sizeof *weights),
-	       *thresholds = malloc((topics + 1) * sizeof *thresholds);
 	unsigned char *train = malloc(set->count + 1);
 	double *fold_macro = calloc((size_t)folds * 2, sizeof *fold_macro);
+	size_t *fold_learned = calloc((size_t)folds, sizeof *fold_learned);
+	double *fold_scale = calloc((size_t)folds, sizeof *fold_scale);
+	dd_tagger_t *fold_tagger = NULL;
 	int status = -1;
-	if (!weights || !thresholds || !train || !fold_macro || confusion_new(&hand, topics) ||
+	if (!train || !fold_macro || !fold_learned || !fold_scale || confusion_new(&hand, topics) ||
 	    confusion_new(&learned, topics))
 		goto done;
 	for (size_t n = 0; n < set->count; n++)
@@ -192,17 +199,23 @@ static int report_cross_validation(dd_tagger_t *tagger, const struct labelled_se
 		}
 		if (held_out == 0)
 			continue;
-		if (tagging_learn(tagger, set, train, settings, weights, thresholds))
+		dd_tagger_free(fold_tagger);
+		if (tagging_learn_calibrated(taxonomy, set, train, settings, &fold_tagger, &fold_scale[fold]))
 			goto done;
+		for (size_t t = 0; t < dd_tagger_term_count(fold_tagger); t++) {
+			double weight;
+			dd_tagger_term_text(fold_tagger, t, NULL, &weight);
+			fold_learned[fold] += dd_tagger_term_is_learned(fold_tagger, t) && weight != 0;
+		}
 		for (int side = 0; side < 2; side++) {
-			dd_tagger_set_weights(tagger, side ? weights : NULL, side ? thresholds : NULL);
+			const dd_tagger_t *with = side ? fold_tagger : tagger;
 			if (confusion_new(&one, topics))
 				goto done;
 			for (size_t n = 0; n < set->count; n++)
 				if (!train[n]) {
-					tag_and_count(tagger, &set->notes[n], &one, 0);
+					tag_and_count(with, &set->notes[n], &one, 0);
 					if (side)
-						tag_and_count(tagger, &set->notes[n], &learned, 0);
+						tag_and_count(with, &set->notes[n], &learned, 0);
 				}
 			double micro[3], macro[3];
 			averages(&one, topics, micro, macro);
@@ -210,14 +223,17 @@ static int report_cross_validation(dd_tagger_t *tagger, const struct labelled_se
 			confusion_free(&one);
 			memset(&one, 0, sizeof one);
 		}
-		dd_tagger_set_weights(tagger, NULL, NULL);
 	}
 
 	printf("author-fold cross-validation: %d folds of %d authors' %zu labelled notes; each fold tagged with "
 	       "weights learned from the other folds only\n",
 	       folds, set->group_count, set->count);
-	printf("learning: l2 %g, temperature %g, positive weight %g, %d iterations\n", settings->l2,
-	       settings->temperature, settings->positive, settings->iterations);
+	printf("learning: l2 %g, temperature %g, positive weight %g, %d iterations; learned terms (l1 %g, l2 %g): "
+	       "other topics' terms %s, up to %zu words a topic (in >= %zu notes, lift >= %g); threshold "
+	       "calibration folds %d\n",
+	       settings->l2, settings->temperature, settings->positive, settings->iterations, settings->l1,
+	       settings->l2_learned, settings->other_topics ? "yes" : "no", settings->max_words, settings->min_support,
+	       settings->min_lift, settings->calibration_folds);
 	printf("%-12s %27s   %27s %8s\n", "", "hand weights (taxonomy)", "learned (held-out folds)", "");
 	printf("%-12s %9s %8s %8s   %9s %8s %8s %8s\n", "topic", "precision", "recall", "F1", "precision", "recall",
 	       "F1", "support");
@@ -241,13 +257,17 @@ static int report_cross_validation(dd_tagger_t *tagger, const struct labelled_se
 	printf("macro F1 per fold (hand -> learned):");
 	for (int fold = 0; fold < folds; fold++)
 		printf(" %d: %.3f -> %.3f", fold, fold_macro[2 * fold], fold_macro[2 * fold + 1]);
+	printf("\nlearned terms of nonzero weight, threshold scale per fold:");
+	for (int fold = 0; fold < folds; fold++)
+		printf(" %d: %zu, %.2f", fold, fold_learned[fold], fold_scale[fold]);
 	printf("\n");
 	status = 0;
 done:
-	free(weights);
-	free(thresholds);
+	dd_tagger_free(fold_tagger);
 	free(train);
 	free(fold_macro);
+	free(fold_learned);
+	free(fold_scale);
 	confusion_free(&hand);
 	confusion_free(&learned);
 	confusion_free(&one);
@@ -340,7 +360,7 @@ static int parse_double(const char *text, double *value)
 
 int main(int argc, char **argv)
 {
-	const char *root = ".", *corpus = NULL, *labels = NULL, *taxonomy = NULL;
+	const char *root = ".", *corpus = NULL, *labels = NULL, *taxonomy = NULL, *dictionary = NULL;
 	int fold = -1, folds = 0, show_errors = 0, hand_only = 0, cv_folds = 0, speed_rounds = 0, bad = 0;
 	struct learn_settings settings = learn_defaults;
 	for (int i = 1; i < argc && !bad; i++) {
@@ -367,6 +387,22 @@ int main(int argc, char **argv)
 			}
 		} else if (strcmp(argv[i], "--l2") == 0 && i + 1 < argc)
 			bad = !parse_double(argv[++i], &settings.l2);
+		else if (strcmp(argv[i], "--l2-learned") == 0 && i + 1 < argc)
+			bad = !parse_double(argv[++i], &settings.l2_learned);
+		else if (strcmp(argv[i], "--l1") == 0 && i + 1 < argc)
+			bad = !parse_double(argv[++i], &settings.l1);
+		else if (strcmp(argv[i], "--min-lift") == 0 && i + 1 < argc)
+			bad = !parse_double(argv[++i], &settings.min_lift);
+		else if (strcmp(argv[i], "--words") == 0 && i + 1 < argc)
+			bad = sscanf(argv[++i], "%zu", &settings.max_words) != 1;
+		else if (strcmp(argv[i], "--min-support") == 0 && i + 1 < argc)
+			bad = sscanf(argv[++i], "%zu", &settings.min_support) != 1;
+		else if (strcmp(argv[i], "--calibration-folds") == 0 && i + 1 < argc)
+			bad = sscanf(argv[++i], "%d", &settings.calibration_folds) != 1;
+		else if (strcmp(argv[i], "--other-topics") == 0)
+			settings.other_topics = 1;
+		else if (strcmp(argv[i], "--dictionary") == 0 && i + 1 < argc)
+			dictionary = argv[++i];
 		else if (strcmp(argv[i], "--temperature") == 0 && i + 1 < argc)
 			bad = !parse_double(argv[++i], &settings.temperature) || settings.temperature == 0;
 		else if (strcmp(argv[i], "--positive") == 0 && i + 1 < argc)
@@ -381,12 +417,17 @@ int main(int argc, char **argv)
 			bad = 1;
 	}
 	if (bad) {
-		fprintf(stderr, "usage: " PROGRAM " [ROOT] [--corpus DIR] [--labels FILE] [--taxonomy FILE] [--hand] "
-		                "[--fold K/N] [--errors] | --cv K [--l2 X] [--temperature X] [--positive X] | "
-		                "--speed ROUNDS\n");
+		fprintf(stderr, "usage: " PROGRAM " [ROOT] [--corpus DIR] [--labels FILE] [--taxonomy FILE] "
+		                "[--dictionary FILE] [--hand] [--fold K/N] [--errors] | --cv K [--l2 X] [--l1 X] "
+		                "[--temperature X] [--positive X] [--words N] [--min-support N] [--min-lift X] "
+		                "[--l2-learned X] [--other-topics] [--calibration-folds N] | --speed ROUNDS\n");
 		return 2;
 	}
-	char corpus_buf[4096], labels_buf[4096], taxonomy_buf[4096];
+	char corpus_buf[4096], labels_buf[4096], taxonomy_buf[4096], dictionary_buf[4096];
+	if (!dictionary) {
+		snprintf(dictionary_buf, sizeof dictionary_buf, "%s/corpus/dictionary.txt", root);
+		dictionary = dictionary_buf;
+	}
 	if (!corpus) {
 		snprintf(corpus_buf, sizeof corpus_buf, "%s/corpus/notes", root);
 		corpus = corpus_buf;
@@ -415,14 +456,14 @@ int main(int argc, char **argv)
 		return status;
 	}
 	struct labelled_set set;
-	int status = labelled_set_read(&set, tagger, labels, corpus, PROGRAM);
+	int status = labelled_set_read(&set, tagger, labels, corpus, cv_folds ? dictionary : NULL, PROGRAM);
 	if (status < 0) {
 		dd_tagger_free(tagger);
 		return 1;
 	}
 	struct confusion counts = { 0 };
 	if (cv_folds) {
-		if (report_cross_validation(tagger, &set, cv_folds, &settings))
+		if (report_cross_validation(tagger, taxonomy, &set, cv_folds, &settings))
 			status = 1;
 	} else if (confusion_new(&counts, dd_tagger_topic_count(tagger)) == 0)
 		report_plain(tagger, &set, fold, folds, show_errors, &counts);

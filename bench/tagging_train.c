@@ -23,7 +23,7 @@
 
 int main(int argc, char **argv)
 {
-	const char *root = ".", *corpus = NULL, *labels = NULL, *taxonomy = NULL, *out = NULL;
+	const char *root = ".", *corpus = NULL, *labels = NULL, *taxonomy = NULL, *out = NULL, *dictionary = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--corpus") == 0 && i + 1 < argc)
 			corpus = argv[++i];
@@ -33,6 +33,8 @@ int main(int argc, char **argv)
 			taxonomy = argv[++i];
 		else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
 			out = argv[++i];
+		else if (strcmp(argv[i], "--dictionary") == 0 && i + 1 < argc)
+			dictionary = argv[++i];
 		else if (argv[i][0] != '-')
 			root = argv[i];
 		else {
@@ -41,7 +43,11 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	char corpus_buf[4096], labels_buf[4096], taxonomy_buf[4096], out_buf[4096];
+	char corpus_buf[4096], labels_buf[4096], taxonomy_buf[4096], out_buf[4096], dictionary_buf[4096];
+	if (!dictionary) {
+		snprintf(dictionary_buf, sizeof dictionary_buf, "%s/corpus/dictionary.txt", root);
+		dictionary = dictionary_buf;
+	}
 	if (!corpus) {
 		snprintf(corpus_buf, sizeof corpus_buf, "%s/corpus/notes", root);
 		corpus = corpus_buf;
@@ -69,12 +75,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	struct labelled_set set;
-	int status = labelled_set_read(&set, tagger, labels, corpus, PROGRAM) ? 1 : 0;
-	size_t topics = dd_tagger_topic_count(tagger), terms = dd_tagger_term_count(tagger);
-	double *weights = malloc((terms + 1) * sizeof *weights),
-	       *thresholds = malloc((topics + 1) * sizeof *thresholds);
+	int status = labelled_set_read(&set, tagger, labels, corpus, dictionary, PROGRAM) ? 1 : 0;
 	unsigned char *train = malloc(set.count + 1);
-	if (status == 0 && (!weights || !thresholds || !train)) {
+	if (status == 0 && !train) {
 		fprintf(stderr, PROGRAM ": out of memory\n");
 		status = 1;
 	}
@@ -84,32 +87,47 @@ int main(int argc, char **argv)
 	}
 	if (status == 0) {
 		memset(train, 1, set.count);
-		if (tagging_learn(tagger, &set, train, &learn_defaults, weights, thresholds)) {
+		dd_tagger_t *learned_tagger;
+		double scale;
+		if (tagging_learn_calibrated(taxonomy, &set, train, &learn_defaults, &learned_tagger, &scale)) {
 			fprintf(stderr, PROGRAM ": out of memory\n");
 			status = 1;
+		} else {
+			dd_tagger_free(tagger); /* the hand tagger the notes were read with */
+			tagger = learned_tagger;
 		}
 	}
 	if (status == 0) {
-		dd_tagger_set_weights(tagger, weights, thresholds);
+		size_t learned = 0, learned_all = 0, terms = dd_tagger_term_count(tagger);
+		for (size_t t = 0; t < terms; t++) {
+			double weight;
+			dd_tagger_term_text(tagger, t, NULL, &weight);
+			learned += dd_tagger_term_is_learned(tagger, t) && weight != 0;
+			learned_all += dd_tagger_term_is_learned(tagger, t);
+		}
 		char comment[1024];
-		snprintf(
-		    comment, sizeof comment,
-		    "Learned tagging weights for taxonomy.json (lib/tagger.h): written by dd-tagging-train from\n"
-		    "the %zu labelled notes of bench/dev/labels.tsv (l2 %g, temperature %g, positive weight %g,\n"
-		    "%d iterations; bench/tag_learning.h), starting from the hand weights. Do not edit: edit\n"
-		    "taxonomy.json and re-run dd-tagging-train, or delete this file to tag with the hand weights.\n"
-		    "Held-out figures: dd-bench-tagging --cv 5.",
-		    set.count, learn_defaults.l2, learn_defaults.temperature, learn_defaults.positive,
-		    learn_defaults.iterations);
+		snprintf(comment, sizeof comment,
+		         "Learned tagging weights for taxonomy.json (lib/tagger.h): written by dd-tagging-train from\n"
+		         "the %zu labelled notes of bench/dev/labels.tsv (l2 %g, learned terms l1 %g and l2 %g, "
+		         "temperature\n"
+		         "%g, positive weight %g, %d iterations, up to %zu words a topic; bench/tag_learning.h), from "
+		         "the hand\n"
+		         "weights. \"learned\" lines are terms taxonomy.json does not list for that topic (another\n"
+		         "topic's term, or a word of the labelled notes). Do not edit: edit taxonomy.json (a learned\n"
+		         "word worth keeping belongs there) and re-run dd-tagging-train, or delete this file to tag\n"
+		         "with the hand weights. Held-out figures: dd-bench-tagging --cv 5.",
+		         set.count, learn_defaults.l2, learn_defaults.l1, learn_defaults.l2_learned,
+		         learn_defaults.temperature, learn_defaults.positive, learn_defaults.iterations,
+		         learn_defaults.max_words);
 		if (dd_tagger_write_weights(tagger, out, comment, &err) != DD_OK) {
 			fprintf(stderr, PROGRAM ": %s\n", err.message);
 			status = 1;
 		} else
-			printf("%s: weights of %zu terms and %zu thresholds learned from %zu notes\n", out, terms,
-			       topics, set.count);
+			printf(
+			    "%s: weights of %zu taxonomy terms, %zu learned terms and %zu thresholds learned from %zu "
+			    "notes\n",
+			    out, terms - learned_all, learned, dd_tagger_topic_count(tagger), set.count);
 	}
-	free(weights);
-	free(thresholds);
 	free(train);
 	labelled_set_free(&set);
 	dd_tagger_free(tagger);

@@ -27,20 +27,22 @@ struct tagger_term {
 	char *text;         /* UTF-8, never empty */
 	size_t length;      /* strlen(text) */
 	double weight;      /* in effect (learned or hand); may be negative */
-	double hand_weight; /* as taxonomy.json gives it */
+	double hand_weight; /* as taxonomy.json gives it; 0 for a learned term */
 	size_t pattern;     /* the matcher's number for this text (shared by equal terms) */
 };
 
 struct tagger_topic {
 	char key[32]; /* NUL-terminated, unique within the tagger */
 	char *name;
-	char *about;           /* may be an empty string */
-	double threshold;      /* in effect: a score >= threshold makes a tag */
-	double hand_threshold; /* as taxonomy.json gives it */
-	double raises_others;  /* >= 1; when this topic is a tag, the other
-	                        * topics' thresholds are multiplied by it */
-	struct tagger_term *terms;
-	size_t term_count;
+	char *about;               /* may be an empty string */
+	double threshold;          /* in effect: a score >= threshold makes a tag */
+	double hand_threshold;     /* as taxonomy.json gives it */
+	double raises_others;      /* >= 1; when this topic is a tag, the other
+	                            * topics' thresholds are multiplied by it */
+	struct tagger_term *terms; /* the taxonomy's terms, then the learned ones */
+	size_t term_count;         /* all of them */
+	size_t hand_count;         /* terms[0 .. hand_count-1] are the taxonomy's */
+	size_t term_capacity;
 };
 
 /* Aho-Corasick automaton over the bytes of every distinct term, built once
@@ -349,6 +351,7 @@ static dd_status_t load_terms(struct tagger_topic *topic, const cJSON *terms, co
 		slot->weight = slot->hand_weight = term->valuedouble;
 		topic->term_count++;
 	}
+	topic->hand_count = topic->term_capacity = topic->term_count;
 	return DD_OK;
 }
 
@@ -512,10 +515,10 @@ dd_status_t dd_tagger_load(const char *taxonomy_path, dd_tagger_t **out, dd_erro
 
 /* --- learned weights ----------------------------------------------------- */
 
-/* Index of the term of topic with this text, or -1. */
-static long find_term(const struct tagger_topic *topic, const char *text)
+/* Index of the term of topic with this text among its first count terms, or -1. */
+static long find_term(const struct tagger_topic *topic, size_t count, const char *text)
 {
-	for (size_t j = 0; j < topic->term_count; j++)
+	for (size_t j = 0; j < count; j++)
 		if (strcmp(topic->terms[j].text, text) == 0)
 			return (long)j;
 	return -1;
@@ -530,19 +533,129 @@ static int parse_number(const char *field, double *value)
 	return *field && !*end && errno == 0 && isfinite(*value);
 }
 
-/* First term number (over all topics) of each topic is the sum of the
- * previous topics' term counts. */
-static size_t first_term(const dd_tagger_t *tagger, size_t topic)
+/* Drops every learned term, leaving the taxonomy's (the matcher is not
+ * rebuilt: the caller does it). */
+static void drop_learned_terms(dd_tagger_t *tagger)
 {
-	size_t first = 0;
-	for (size_t i = 0; i < topic; i++)
-		first += tagger->topics[i].term_count;
-	return first;
+	tagger->term_count = 0;
+	for (size_t i = 0; i < tagger->topic_count; i++) {
+		struct tagger_topic *topic = &tagger->topics[i];
+		for (size_t j = topic->hand_count; j < topic->term_count; j++)
+			free(topic->terms[j].text);
+		topic->term_count = topic->hand_count;
+		tagger->term_count += topic->term_count;
+	}
 }
 
-/* Parses one line of a weights file into the tagger-sized arrays. */
-static dd_status_t read_weights_line(const dd_tagger_t *tagger, char *line, double *weights, double *thresholds,
-                                     unsigned char *seen, const char *where, dd_error_t *err)
+/* Appends a learned term (weight 0) to topic; the matcher is not rebuilt. */
+static dd_status_t append_learned_term(struct tagger_topic *topic, const char *text, dd_error_t *err)
+{
+	if (DD_ARRAY_RESERVE(topic->terms, topic->term_count, topic->term_capacity, 1))
+		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	struct tagger_term *term = &topic->terms[topic->term_count];
+	memset(term, 0, sizeof *term);
+	if (!(term->text = copy_string(text)))
+		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	term->length = strlen(text);
+	topic->term_count++;
+	return DD_OK;
+}
+
+/* Rebuilds the matcher after the terms changed. */
+static dd_status_t rebuild_matcher(dd_tagger_t *tagger, dd_error_t *err)
+{
+	matcher_free(&tagger->matcher);
+	return build_matcher(tagger, "tagger", err);
+}
+
+/* A learned term to add, to find repeats by sorting. */
+struct new_term {
+	size_t topic;
+	const char *text;
+};
+
+static int compare_new_terms(const void *a, const void *b)
+{
+	const struct new_term *x = a, *y = b;
+	return x->topic != y->topic ? (x->topic < y->topic ? -1 : 1) : strcmp(x->text, y->text);
+}
+
+/* The first (topic, text) pair given twice, or NULL; *sorted is the
+ * caller's to free, NULL when memory ran out. */
+static const struct new_term *find_repeat(const size_t *topics, const char *const *texts, size_t count,
+                                          struct new_term **sorted)
+{
+	*sorted = malloc((count + 1) * sizeof **sorted);
+	if (!*sorted)
+		return NULL;
+	for (size_t i = 0; i < count; i++)
+		(*sorted)[i] = (struct new_term){ topics[i], texts[i] };
+	qsort(*sorted, count, sizeof **sorted, compare_new_terms);
+	for (size_t i = 1; i < count; i++)
+		if (compare_new_terms(&(*sorted)[i - 1], &(*sorted)[i]) == 0)
+			return &(*sorted)[i];
+	return NULL;
+}
+
+dd_status_t dd_tagger_add_terms(dd_tagger_t *tagger, const size_t *topics, const char *const *texts, size_t count,
+                                dd_error_t *err)
+{
+	struct new_term *sorted;
+	const struct new_term *repeat = find_repeat(topics, texts, count, &sorted);
+	if (!sorted)
+		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	if (repeat) {
+		dd_status_t status = dd_error_set(err, DD_ERR_INVALID, "topic \"%s\": the term \"%s\" is given twice",
+		                                  tagger->topics[repeat->topic].key, repeat->text);
+		free(sorted);
+		return status;
+	}
+	free(sorted);
+	for (size_t i = 0; i < count; i++) {
+		if (topics[i] >= tagger->topic_count || !texts[i] || !texts[i][0] || strpbrk(texts[i], "\t\r\n"))
+			return dd_error_set(err, DD_ERR_INVALID,
+			                    "learned term %zu: needs a topic and a text without tabs or line breaks",
+			                    i);
+		if (find_term(&tagger->topics[topics[i]], tagger->topics[topics[i]].term_count, texts[i]) >= 0)
+			return dd_error_set(err, DD_ERR_INVALID, "topic \"%s\" already has the term \"%s\"",
+			                    tagger->topics[topics[i]].key, texts[i]);
+	}
+	dd_status_t status = DD_OK;
+	for (size_t i = 0; i < count && status == DD_OK; i++)
+		if ((status = append_learned_term(&tagger->topics[topics[i]], texts[i], err)) == DD_OK)
+			tagger->term_count++;
+	if (status == DD_OK)
+		status = rebuild_matcher(tagger, err);
+	if (status != DD_OK) { /* back to the taxonomy's terms alone */
+		drop_learned_terms(tagger);
+		if (rebuild_matcher(tagger, NULL) != DD_OK)
+			matcher_free(&tagger->matcher); /* no terms found: every score 0 */
+	}
+	return status;
+}
+
+int dd_tagger_term_is_learned(const dd_tagger_t *tagger, size_t term)
+{
+	for (size_t i = 0; i < tagger->topic_count; i++) {
+		if (term < tagger->topics[i].term_count)
+			return term >= tagger->topics[i].hand_count;
+		term -= tagger->topics[i].term_count;
+	}
+	return 0;
+}
+
+/* One setting of a weights file, parsed and checked. */
+struct weights_line {
+	enum { LINE_THRESHOLD, LINE_WEIGHT, LINE_LEARNED } kind;
+	size_t topic;
+	size_t term;      /* LINE_WEIGHT: the term's index within its topic */
+	const char *text; /* LINE_LEARNED: into the file's text */
+	double value;
+};
+
+/* Parses one line of a weights file (line is cut into fields in place). */
+static dd_status_t read_weights_line(const dd_tagger_t *tagger, char *line, struct weights_line *out, const char *where,
+                                     dd_error_t *err)
 {
 	char *field[5];
 	size_t fields = 0;
@@ -554,13 +667,14 @@ static dd_status_t read_weights_line(const dd_tagger_t *tagger, char *line, doub
 	}
 	int is_threshold = fields == 3 && strcmp(field[0], "threshold") == 0;
 	int is_weight = fields == 4 && strcmp(field[0], "weight") == 0;
-	if (!is_threshold && !is_weight)
+	int is_learned = fields == 4 && strcmp(field[0], "learned") == 0;
+	if (!is_threshold && !is_weight && !is_learned)
 		return dd_error_set(err, DD_ERR_INVALID,
-		                    "%s: expected \"threshold<TAB>topic<TAB>number\" or "
-		                    "\"weight<TAB>topic<TAB>term<TAB>number\"",
+		                    "%s: expected \"threshold<TAB>topic<TAB>number\", "
+		                    "\"weight<TAB>topic<TAB>term<TAB>number\" or "
+		                    "\"learned<TAB>topic<TAB>term<TAB>number\"",
 		                    where);
-	double value;
-	if (!parse_number(field[fields - 1], &value) || (is_threshold && value <= 0))
+	if (!parse_number(field[fields - 1], &out->value) || (is_threshold && out->value <= 0))
 		return dd_error_set(err, DD_ERR_INVALID, "%s: \"%s\" is not a %s", where, field[fields - 1],
 		                    is_threshold ? "threshold (a number > 0)" : "weight (a number)");
 	int topic = dd_tagger_find_topic(tagger, field[1]);
@@ -569,23 +683,90 @@ static dd_status_t read_weights_line(const dd_tagger_t *tagger, char *line, doub
 		                    "%s: no topic \"%s\" in the taxonomy (stale weights: retrain them with "
 		                    "dd-tagging-train or remove the file)",
 		                    where, field[1]);
-	size_t slot = tagger->term_count + (size_t)topic; /* seen[]: terms, then thresholds */
+	const struct tagger_topic *t = &tagger->topics[topic];
+	out->topic = (size_t)topic;
+	out->kind = is_threshold ? LINE_THRESHOLD : is_weight ? LINE_WEIGHT : LINE_LEARNED;
 	if (is_weight) {
-		long term = find_term(&tagger->topics[topic], field[2]);
+		long term = find_term(t, t->hand_count, field[2]);
 		if (term < 0)
 			return dd_error_set(err, DD_ERR_INVALID,
 			                    "%s: topic \"%s\" has no term \"%s\" in the taxonomy (stale weights: "
 			                    "retrain them with dd-tagging-train or remove the file)",
 			                    where, field[1], field[2]);
-		slot = first_term(tagger, (size_t)topic) + (size_t)term;
-		weights[slot] = value;
-	} else
-		thresholds[topic] = value;
-	if (seen[slot]++)
-		return dd_error_set(err, DD_ERR_INVALID, "%s: %s of topic \"%s\"%s%s%s given twice", where, field[0],
-		                    field[1], is_weight ? ", term \"" : "", is_weight ? field[2] : "",
-		                    is_weight ? "\"" : "");
+		out->term = (size_t)term;
+	} else if (is_learned) {
+		if (!field[2][0])
+			return dd_error_set(err, DD_ERR_INVALID, "%s: a learned term may not be empty", where);
+		if (find_term(t, t->hand_count, field[2]) >= 0)
+			return dd_error_set(err, DD_ERR_INVALID,
+			                    "%s: \"%s\" is a term of topic \"%s\" in the taxonomy (stale weights: "
+			                    "retrain them with dd-tagging-train or remove the file)",
+			                    where, field[2], field[1]);
+		out->text = field[2];
+	}
 	return DD_OK;
+}
+
+/* Puts the settings of a whole, checked file in effect. */
+static dd_status_t apply_weights(dd_tagger_t *tagger, const struct weights_line *lines, size_t count, const char *path,
+                                 dd_error_t *err)
+{
+	size_t learned = 0;
+	for (size_t i = 0; i < count; i++)
+		learned += lines[i].kind == LINE_LEARNED;
+	size_t *topics = malloc((learned + 1) * sizeof *topics);
+	const char **texts = malloc((learned + 1) * sizeof *texts);
+	dd_status_t status = DD_OK;
+	if (!topics || !texts) {
+		status = dd_error_set(err, DD_ERR_NOMEM, "%s: out of memory", path);
+		goto done;
+	}
+	learned = 0;
+	for (size_t i = 0; i < count; i++)
+		if (lines[i].kind == LINE_LEARNED) {
+			topics[learned] = lines[i].topic;
+			texts[learned++] = lines[i].text;
+		}
+	/* a learned term given twice is refused before anything changes */
+	struct new_term *sorted;
+	const struct new_term *repeat = find_repeat(topics, texts, learned, &sorted);
+	if (repeat)
+		status = dd_error_set(err, DD_ERR_INVALID, "%s: topic \"%s\": the term \"%s\" is given twice", path,
+		                      tagger->topics[repeat->topic].key, repeat->text);
+	else if (!sorted)
+		status = dd_error_set(err, DD_ERR_NOMEM, "%s: out of memory", path);
+	free(sorted);
+	if (status != DD_OK)
+		goto done;
+	drop_learned_terms(tagger);
+	if ((status = dd_tagger_add_terms(tagger, topics, texts, learned, err)) != DD_OK) {
+		if (status == DD_ERR_INVALID && err) { /* too many terms for the matcher */
+			char message[sizeof err->message];
+			memcpy(message, err->message, sizeof message);
+			status = dd_error_set(err, DD_ERR_INVALID, "%s: %s", path, message);
+		}
+		goto done;
+	}
+	/* hand values first, then the file's over them */
+	for (size_t i = 0; i < tagger->topic_count; i++) {
+		struct tagger_topic *topic = &tagger->topics[i];
+		topic->threshold = topic->hand_threshold;
+		for (size_t j = 0; j < topic->term_count; j++)
+			topic->terms[j].weight = topic->terms[j].hand_weight;
+	}
+	for (size_t i = 0; i < count; i++) {
+		struct tagger_topic *topic = &tagger->topics[lines[i].topic];
+		if (lines[i].kind == LINE_THRESHOLD)
+			topic->threshold = lines[i].value;
+		else if (lines[i].kind == LINE_WEIGHT)
+			topic->terms[lines[i].term].weight = lines[i].value;
+		else
+			topic->terms[find_term(topic, topic->term_count, lines[i].text)].weight = lines[i].value;
+	}
+done:
+	free(topics);
+	free(texts);
+	return status;
 }
 
 dd_status_t dd_tagger_read_weights(dd_tagger_t *tagger, const char *path, dd_error_t *err)
@@ -594,17 +775,24 @@ dd_status_t dd_tagger_read_weights(dd_tagger_t *tagger, const char *path, dd_err
 	dd_status_t status = dd_read_file(path, 16u << 20, &text, NULL, err);
 	if (status != DD_OK)
 		return status;
-	double *weights = malloc((tagger->term_count + 1) * sizeof *weights);
-	double *thresholds = malloc(tagger->topic_count * sizeof *thresholds);
+	struct weights_line *lines = NULL;
+	size_t count = 0, capacity = 0;
+	/* seen[]: each term's weight, then each topic's threshold (a learned
+	 * term given twice is caught when the terms are added) */
 	unsigned char *seen = calloc(tagger->term_count + tagger->topic_count, 1);
-	if (!weights || !thresholds || !seen) {
-		status = dd_error_set(err, DD_ERR_NOMEM, "%s: out of memory", path);
-		goto done;
+	if (!seen) {
+		free(text);
+		return dd_error_set(err, DD_ERR_NOMEM, "%s: out of memory", path);
+	}
+	size_t *first = malloc((tagger->topic_count + 1) * sizeof *first); /* hand term numbering */
+	if (!first) {
+		free(text);
+		free(seen);
+		return dd_error_set(err, DD_ERR_NOMEM, "%s: out of memory", path);
 	}
 	for (size_t i = 0, t = 0; i < tagger->topic_count; i++) {
-		thresholds[i] = tagger->topics[i].hand_threshold;
-		for (size_t j = 0; j < tagger->topics[i].term_count; j++)
-			weights[t++] = tagger->topics[i].terms[j].hand_weight;
+		first[i] = t;
+		t += tagger->topics[i].hand_count;
 	}
 	int line_number = 0;
 	for (char *line = text; line && status == DD_OK;) {
@@ -618,17 +806,31 @@ dd_status_t dd_tagger_read_weights(dd_tagger_t *tagger, const char *path, dd_err
 		if (line[0] && line[0] != '#') {
 			char where[4200];
 			snprintf(where, sizeof where, "%s:%d", path, line_number);
-			status = read_weights_line(tagger, line, weights, thresholds, seen, where, err);
+			if (DD_ARRAY_RESERVE(lines, count, capacity, 1))
+				status = dd_error_set(err, DD_ERR_NOMEM, "%s: out of memory", path);
+			else
+				status = read_weights_line(tagger, line, &lines[count], where, err);
+			const struct weights_line *l = &lines[count];
+			if (status == DD_OK && l->kind != LINE_LEARNED) {
+				int is_weight = l->kind == LINE_WEIGHT;
+				size_t slot = is_weight ? first[l->topic] + l->term : tagger->term_count + l->topic;
+				const struct tagger_topic *topic = &tagger->topics[l->topic];
+				if (seen[slot]++)
+					status = dd_error_set(
+					    err, DD_ERR_INVALID, "%s: %s of topic \"%s\"%s%s%s given twice", where,
+					    line, topic->key, is_weight ? ", term \"" : "",
+					    is_weight ? topic->terms[l->term].text : "", is_weight ? "\"" : "");
+			}
+			count += status == DD_OK;
 		}
 		line = end ? end + 1 : NULL;
 	}
 	if (status == DD_OK)
-		dd_tagger_set_weights(tagger, weights, thresholds);
-done:
+		status = apply_weights(tagger, lines, count, path, err);
 	free(text);
-	free(weights);
-	free(thresholds);
+	free(lines);
 	free(seen);
+	free(first);
 	return status;
 }
 
@@ -640,6 +842,12 @@ void dd_tagger_set_weights(dd_tagger_t *tagger, const double *term_weights, cons
 		for (size_t j = 0; j < topic->term_count; j++, t++)
 			topic->terms[j].weight = term_weights ? term_weights[t] : topic->terms[j].hand_weight;
 	}
+}
+
+void dd_tagger_set_thresholds(dd_tagger_t *tagger, const double *thresholds)
+{
+	for (size_t i = 0; i < tagger->topic_count; i++)
+		tagger->topics[i].threshold = thresholds[i];
 }
 
 dd_status_t dd_tagger_write_weights(const dd_tagger_t *tagger, const char *path, const char *comment, dd_error_t *err)
@@ -662,9 +870,13 @@ dd_status_t dd_tagger_write_weights(const dd_tagger_t *tagger, const char *path,
 	for (size_t i = 0; i < tagger->topic_count; i++) {
 		const struct tagger_topic *topic = &tagger->topics[i];
 		fprintf(file, "threshold\t%s\t%.6g\n", topic->key, topic->threshold);
-		for (size_t j = 0; j < topic->term_count; j++)
-			fprintf(file, "weight\t%s\t%s\t%.6g\n", topic->key, topic->terms[j].text,
-			        topic->terms[j].weight);
+		for (size_t j = 0; j < topic->term_count; j++) {
+			const struct tagger_term *term = &topic->terms[j];
+			if (j < topic->hand_count)
+				fprintf(file, "weight\t%s\t%s\t%.6g\n", topic->key, term->text, term->weight);
+			else if (term->weight != 0) /* a learned term of weight 0 does nothing */
+				fprintf(file, "learned\t%s\t%s\t%.6g\n", topic->key, term->text, term->weight);
+		}
 	}
 	if (ferror(file) | fclose(file))
 		return dd_error_set(err, DD_ERR_IO, "%s: cannot write", path);

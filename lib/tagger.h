@@ -28,17 +28,25 @@
  *
  * Learned weights.  The weights and thresholds in effect may come from a
  * second file next to the taxonomy, taxonomy.weights.tsv for taxonomy.json,
- * written by dd-tagging-train (bench/) from labelled notes: the same terms
- * and topics, only other numbers.  It is plain text, one setting a line
- * (fields separated by one tab; '#' starts a comment line):
+ * written by dd-tagging-train (bench/) from labelled notes.  It is plain
+ * text, one setting a line (fields separated by one tab; '#' starts a
+ * comment line):
  *
- *   threshold	water	5.8
- *   weight	water	自来水	2.41
+ *   threshold	water	5.8             the topic's threshold
+ *   weight	water	自来水	2.41       a taxonomy term's weight for its topic
+ *   learned	water	接水	0.8         a learned term: a word the taxonomy does
+ *   learned	water	灌溉	-0.6        not list for that topic (another topic's
+ *                                     term, or a word of the labelled notes)
  *
- * A term or threshold the file leaves out keeps its hand value; a topic or
- * term the taxonomy does not have makes the file stale, and it is refused.
- * No file: the hand weights of taxonomy.json.
- *
+ * A term or threshold the file leaves out keeps its hand value; a learned
+ * term counts only for the topic its line names, as a taxonomy term would
+ * (weight * log2(1 + hits), negative weights holding the topic back).  A
+ * topic or "weight" term the taxonomy does not have, or a "learned" term
+ * that the taxonomy lists for that topic, makes the file stale, and it is
+ * refused.  No file: the hand weights of taxonomy.json.  The taxonomy stays
+ * the readable source: to keep a learned word for good, an analyst adds it
+ * to taxonomy.json and retrains.
+
  * Finding terms is one pass over the note's bytes (an Aho-Corasick
  * automaton over every distinct term, built at load), counting each term's
  * non-overlapping occurrences leftmost first.
@@ -77,11 +85,14 @@ dd_status_t dd_tagger_load_hand(const char *taxonomy_path, dd_tagger_t **out, dd
 int dd_tagger_weights_path(const char *taxonomy_path, char *out, size_t size);
 
 /* Puts the weights of the file at path in effect (over the hand weights:
- * what the file leaves out gets its hand value).  Returns DD_OK;
- * DD_ERR_NOT_FOUND if there is no such file; DD_ERR_IO if it cannot be read;
- * DD_ERR_INVALID, with "PATH:LINE: what is wrong", if a line is malformed,
- * names a topic or term the taxonomy lacks, or repeats a setting; the
- * tagger is unchanged on failure. */
+ * what the file leaves out gets its hand value), its learned terms
+ * replacing any the tagger had.  Returns DD_OK; DD_ERR_NOT_FOUND if there is
+ * no such file; DD_ERR_IO if it cannot be read; DD_ERR_INVALID, with
+ * "PATH:LINE: what is wrong", if a line is malformed, names a topic or term
+ * the taxonomy lacks, learns a term the taxonomy has, or repeats a setting
+ * ("PATH: what is wrong" for a learned term given twice); the tagger is
+ * unchanged on those failures; DD_ERR_NOMEM if memory runs out (the tagger
+ * may then have lost its learned terms). */
 dd_status_t dd_tagger_read_weights(dd_tagger_t *tagger, const char *path, dd_error_t *err);
 
 /* Writes the weights in effect to path in the format above, comment (may
@@ -91,8 +102,25 @@ dd_status_t dd_tagger_write_weights(const dd_tagger_t *tagger, const char *path,
 
 /* Puts weights in effect: term_weights[dd_tagger_term_count] and
  * thresholds[dd_tagger_topic_count] (each > 0); NULL for either restores the
- * hand values. */
+ * hand values (0 for a learned term). */
 void dd_tagger_set_weights(dd_tagger_t *tagger, const double *term_weights, const double *thresholds);
+
+/* Puts thresholds[dd_tagger_topic_count] (each > 0) in effect, the weights
+ * staying as they are. */
+void dd_tagger_set_thresholds(dd_tagger_t *tagger, const double *thresholds);
+
+/* Adds count learned terms, texts[i] to topic topics[i], each of weight 0
+ * until weights are set; they are numbered after their topic's other terms
+ * (so the numbers of the later topics' terms move).  Returns DD_OK;
+ * DD_ERR_INVALID if a topic is out of range, a text is empty or holds a
+ * tab or line break, the topic already has that term, or a pair is given
+ * twice; DD_ERR_NOMEM if memory runs out (the tagger then has no learned
+ * terms left).  On DD_ERR_INVALID the tagger is unchanged. */
+dd_status_t dd_tagger_add_terms(dd_tagger_t *tagger, const size_t *topics, const char *const *texts, size_t count,
+                                dd_error_t *err);
+
+/* 1 if term (numbered as below) is a learned one, 0 if the taxonomy's. */
+int dd_tagger_term_is_learned(const dd_tagger_t *tagger, size_t term);
 
 /* Frees a tagger; NULL is allowed. */
 void dd_tagger_free(dd_tagger_t *tagger);
@@ -108,7 +136,7 @@ double dd_tagger_topic_threshold(const dd_tagger_t *tagger, size_t i);
 int dd_tagger_find_topic(const dd_tagger_t *tagger, const char *key);
 
 /* The terms of all topics are numbered 0 .. dd_tagger_term_count - 1, topic
- * after topic, each topic's in file order.  dd_tagger_term_text returns the
+ * after topic, each topic's in file order, then its learned terms.  dd_tagger_term_text returns the
  * text of term (owned by the tagger; NULL if out of range) and, when the
  * pointers are not NULL, its topic and the weight in effect. */
 size_t dd_tagger_term_count(const dd_tagger_t *tagger);

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buffer.h"
 #include "status.h"
 #include "tagger.h"
 
@@ -566,6 +567,13 @@ static void test_weights_malformed_file_is_refused(void **state)
 		{ "weight\twater\t水窖\t3\nweight\twater\t水窖\t2\n",
 		  ":2: weight of topic \"water\", term \"水窖\" given twice" },
 		{ "threshold\twater\t3\nthreshold\twater\t3\n", ":2: threshold of topic \"water\" given twice" },
+		{ "learned\twater\t游客\n", ":1: expected" },
+		{ "learned\twater\t\t1\n", ":1: a learned term may not be empty" },
+		{ "learned\twater\t水窖\t1\n", ":1: \"水窖\" is a term of topic \"water\" in the taxonomy (stale" },
+		{ "learned\troads\t路\t1\n", ":1: no topic \"roads\"" },
+		{ "learned\twater\t水管\tmany\n", ":1: \"many\" is not a weight" },
+		{ "learned\twater\t水管\t1\nlearned\twater\t水管\t2\n",
+		  ": topic \"water\": the term \"水管\" is given twice" },
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		dd_error_t err;
@@ -578,6 +586,111 @@ static void test_weights_malformed_file_is_refused(void **state)
 			fail_msg("case %zu: message \"%s\", expected it to start \"%s\"", i, err.message, expected);
 		assert_null(strchr(err.message, '\n'));
 	}
+}
+
+/* A learned line adds a term the taxonomy does not list for that topic: it
+ * counts for that topic only, is written back, and the hand weights make
+ * it inert. */
+static void test_weights_learned_terms(void **state)
+{
+	(void)state;
+	dd_error_t err;
+	dd_tagger_t *tagger, *other;
+	char weights_path[128];
+	const char *weights = "learned\twater\t水管\t2.5\n"
+	                      "learned\twater\t游客\t-3\n"    /* another topic's term, against water */
+	                      "learned\ttourism\t自来水\t0\n" /* weight 0: loaded, not written back */
+	                      "weight\twater\t自来水\t1\n";
+	assert_int_equal(load_with_weights(weights, &tagger, &err, weights_path), DD_OK);
+	/* numbering: water's two terms, its learned ones, then tourism's */
+	assert_int_equal(dd_tagger_term_count(tagger), 8);
+	size_t topic;
+	double weight;
+	assert_string_equal(dd_tagger_term_text(tagger, 2, &topic, &weight), "水管");
+	assert_true(topic == 0 && weight == 2.5 && dd_tagger_term_is_learned(tagger, 2));
+	assert_string_equal(dd_tagger_term_text(tagger, 3, &topic, &weight), "游客");
+	assert_true(topic == 0 && weight == -3 && dd_tagger_term_is_learned(tagger, 3));
+	assert_string_equal(dd_tagger_term_text(tagger, 4, &topic, NULL), "农家乐");
+	assert_true(topic == 1 && !dd_tagger_term_is_learned(tagger, 4) && !dd_tagger_term_is_learned(tagger, 0));
+	assert_string_equal(dd_tagger_term_text(tagger, 7, &topic, NULL), "自来水");
+	assert_true(topic == 1 && dd_tagger_term_is_learned(tagger, 7));
+
+	/* 水管 alone makes water now (2.5 * log2(1 + 1) >= 2), the hand list does not have it */
+	dd_tag_t tags[4];
+	const char *pipes = "村里的水管冻裂了，大家去修。";
+	assert_int_equal(dd_tagger_tag(tagger, "", pipes, tags, 4), 1);
+	assert_string_equal(tags[0].key, "water");
+	/* and a tourist holds water back, without touching tourism's score */
+	double scores[2], hand_scores[2];
+	dd_tagger_score(tagger, "", "自来水通了，游客也来了。", scores);
+	assert_true(fabs(scores[0] - (1 - 3) / sqrt(0.25)) < 1e-9);
+	assert_int_equal(dd_tagger_tag(tagger, "", "自来水通了，游客也来了。", tags, 4), 0);
+
+	/* written back and read into another tagger: the same scores */
+	char path[64];
+	write_temp_file(path, "");
+	assert_int_equal(dd_tagger_write_weights(tagger, path, NULL, &err), DD_OK);
+	char *text;
+	assert_int_equal(dd_read_file(path, 0, &text, NULL, NULL), DD_OK);
+	assert_non_null(strstr(text, "learned\twater\t水管\t2.5\n"));
+	assert_null(strstr(text, "learned\ttourism")); /* weight 0 */
+	free(text);
+	assert_int_equal(load_text(tourism_taxonomy, &other, &err), DD_OK);
+	assert_int_equal(dd_tagger_read_weights(other, path, &err), DD_OK);
+	unlink(path);
+	assert_int_equal(dd_tagger_term_count(other), 7);
+	dd_tagger_score(other, "", "自来水通了，游客也来了。", hand_scores);
+	assert_true(hand_scores[0] == scores[0] && hand_scores[1] == scores[1]);
+	/* reading a file again replaces the learned terms rather than adding */
+	write_file(weights_path, weights);
+	assert_int_equal(dd_tagger_read_weights(other, weights_path, &err), DD_OK);
+	assert_int_equal(dd_tagger_term_count(other), 8);
+	/* a file giving a learned term twice leaves the tagger as it was */
+	write_file(weights_path, "learned\twater\t井\t1\nlearned\twater\t井\t1\n");
+	assert_int_equal(dd_tagger_read_weights(other, weights_path, &err), DD_ERR_INVALID);
+	assert_int_equal(dd_tagger_term_count(other), 8);
+	assert_string_equal(dd_tagger_term_text(other, 2, NULL, &weight), "水管");
+	assert_true(weight == 2.5);
+
+	/* the hand weights: learned terms weigh 0 */
+	dd_tagger_set_weights(tagger, NULL, NULL);
+	assert_int_equal(dd_tagger_tag(tagger, "", pipes, tags, 4), 0);
+	dd_tagger_term_text(tagger, 2, NULL, &weight);
+	assert_true(weight == 0);
+	unlink(weights_path);
+	dd_tagger_free(tagger);
+	dd_tagger_free(other);
+}
+
+/* Adding learned terms by hand: numbered after their topic's terms, found
+ * by the matcher; bad requests refused with the tagger unchanged. */
+static void test_add_terms(void **state)
+{
+	(void)state;
+	dd_error_t err;
+	dd_tagger_t *tagger;
+	assert_int_equal(load_text(tourism_taxonomy, &tagger, &err), DD_OK);
+	const size_t topics[2] = { 1, 0 };
+	const char *texts[2] = { "采摘", "水管" };
+	assert_int_equal(dd_tagger_add_terms(tagger, topics, texts, 2, &err), DD_OK);
+	assert_int_equal(dd_tagger_term_count(tagger), 7);
+	assert_string_equal(dd_tagger_term_text(tagger, 2, NULL, NULL), "水管");
+	assert_string_equal(dd_tagger_term_text(tagger, 6, NULL, NULL), "采摘");
+	size_t counts[7];
+	assert_int_equal(dd_tagger_count_terms(tagger, "水管边上有人采摘，采摘完喝自来水。", counts), 0);
+	assert_true(counts[0] == 1 && counts[2] == 1 && counts[6] == 2 && counts[5] == 0);
+
+	const size_t bad_topic[1] = { 2 }, water[2] = { 0, 0 };
+	const char *empty[1] = { "" }, *tab[1] = { "水\t管" }, *own[1] = { "水窖" }, *twice[2] = { "井", "井" };
+	assert_int_equal(dd_tagger_add_terms(tagger, bad_topic, texts, 1, &err), DD_ERR_INVALID);
+	assert_int_equal(dd_tagger_add_terms(tagger, water, empty, 1, &err), DD_ERR_INVALID);
+	assert_int_equal(dd_tagger_add_terms(tagger, water, tab, 1, &err), DD_ERR_INVALID);
+	assert_int_equal(dd_tagger_add_terms(tagger, water, own, 1, &err), DD_ERR_INVALID);
+	assert_string_equal(err.message, "topic \"water\" already has the term \"水窖\"");
+	assert_int_equal(dd_tagger_add_terms(tagger, water, texts + 1, 1, &err), DD_ERR_INVALID); /* 水管 again */
+	assert_int_equal(dd_tagger_add_terms(tagger, water, twice, 2, &err), DD_ERR_INVALID);
+	assert_int_equal(dd_tagger_term_count(tagger), 7);
+	dd_tagger_free(tagger);
 }
 
 static void test_weights_written_then_read_back(void **state)
@@ -613,14 +726,25 @@ static void test_bundled_weights_are_loaded(void **state)
 	dd_error_t err;
 	dd_tagger_t *hand;
 	assert_int_equal(dd_tagger_load_hand(TAXONOMY_PATH, &hand, &err), DD_OK);
-	size_t differ = 0;
+	/* the taxonomy's terms in the same order, some with other weights, and
+	 * learned terms after each topic's own */
+	size_t differ = 0, learned_terms = 0, h = 0;
 	for (size_t t = 0; t < dd_tagger_term_count(tagger); t++) {
 		double learned, written;
-		assert_string_equal(dd_tagger_term_text(tagger, t, NULL, &learned),
-		                    dd_tagger_term_text(hand, t, NULL, &written));
+		size_t topic, hand_topic;
+		const char *text = dd_tagger_term_text(tagger, t, &topic, &learned);
+		if (dd_tagger_term_is_learned(tagger, t)) {
+			learned_terms++;
+			assert_true(learned != 0); /* weight 0 is not written */
+			continue;
+		}
+		assert_string_equal(text, dd_tagger_term_text(hand, h++, &hand_topic, &written));
+		assert_true(topic == hand_topic);
 		differ += learned != written;
 	}
+	assert_int_equal(h, dd_tagger_term_count(hand));
 	assert_true(differ > 0);
+	assert_true(learned_terms > 0);
 	dd_tagger_free(hand);
 }
 
@@ -677,6 +801,8 @@ int main(void)
 		cmocka_unit_test(test_weights_file_changes_tags),
 		cmocka_unit_test(test_weights_malformed_file_is_refused),
 		cmocka_unit_test(test_weights_written_then_read_back),
+		cmocka_unit_test(test_weights_learned_terms),
+		cmocka_unit_test(test_add_terms),
 		cmocka_unit_test_setup_teardown(test_bundled_weights_are_loaded, setup_bundled, teardown_bundled),
 		cmocka_unit_test(test_matcher_overlapping_and_nested_terms),
 		cmocka_unit_test(test_matcher_multibyte_boundaries),
