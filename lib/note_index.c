@@ -150,7 +150,7 @@ static dd_status_t add_characters(dd_doc_t *doc, const char *text, size_t len, d
 	while (i < len) {
 		size_t start = i;
 		uint32_t cp = dd_utf8_next(text, &i);
-		int space = cp == ' ' || cp == '\n' || cp == '\t' || cp == '\r' || cp == 0x3000;
+		int space = dd_is_blank(cp);
 		if (!space) {
 			term[0] = DD_PREFIX_CHAR[0];
 			memcpy(term + 1, text + start, i - start);

@@ -252,8 +252,7 @@ dd_query_t *dd_literal_query(dd_db_t *db, const char *s)
 	size_t len = strlen(s), n = 0;
 	for (size_t i = 0; i < len; n++) {
 		/* the index pairs no character with a space (note_index.c) */
-		uint32_t cp = dd_utf8_next(s, &i);
-		if (cp == ' ' || cp == '\n' || cp == '\t' || cp == '\r' || cp == 0x3000)
+		if (dd_is_blank(dd_utf8_next(s, &i)))
 			return dd_query_match_nothing();
 	}
 	if (n == 0)

@@ -291,11 +291,6 @@ static int is_closer(uint32_t cp)
 	       cp == 0xFF09 /* ） */ || cp == 0x3011 /* 】 */ || cp == ')' || cp == '"' || cp == '\'';
 }
 
-static int is_blank(uint32_t cp)
-{
-	return cp == ' ' || cp == '\t' || cp == '\r' || cp == '\n' || cp == 0x3000;
-}
-
 /* Code point at text[i] without advancing (i < end). */
 static uint32_t peek(const char *text, size_t i)
 {
@@ -314,7 +309,7 @@ static void add_sentence(sentence_list_t *l, size_t start, size_t end, size_t pa
 {
 	while (start < end) {
 		size_t next = start;
-		if (!is_blank(dd_utf8_next(l->text, &next)))
+		if (!dd_is_blank(dd_utf8_next(l->text, &next)))
 			break;
 		start = next;
 	}
@@ -322,7 +317,7 @@ static void add_sentence(sentence_list_t *l, size_t start, size_t end, size_t pa
 		size_t last = end - 1;
 		while (last > start && ((unsigned char)l->text[last] & 0xC0) == 0x80)
 			last--;
-		if (!is_blank(peek(l->text, last)))
+		if (!dd_is_blank(peek(l->text, last)))
 			break;
 		end = last;
 	}

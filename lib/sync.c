@@ -349,57 +349,20 @@ static long known_at_path(const known_list_t *k, const char *path)
  * keep its times; one written this recently is read again next run. */
 #define SETTLED_SECONDS 2
 
-/* Writes v in decimal at p, at least width digits (zero-padded); returns
- * the end. */
-static char *put_decimal(char *p, unsigned long long v, int width)
-{
-	char digits[24];
-	int n = 0;
-	do {
-		digits[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n < width)
-		digits[n++] = '0';
-	while (n)
-		*p++ = digits[--n];
-	return p;
-}
-
 /* The file's signature: what identifies this version of the file without
  * reading it (size, modification and change times, inode), with the
  * vocabulary and the schema version, which a note's document depends on
  * too (versions: their hash in hex, from signature_versions).  "" when the
- * file changed too recently to be trusted.  Written by hand, not by
- * snprintf: a run that changes nothing does this for every file.  buf
- * holds at least 160 bytes. */
+ * file changed too recently to be trusted.  buf holds at least 160
+ * bytes. */
 static void file_signature(const struct stat *st, const struct timespec *now, const char *versions, char *buf)
 {
 	buf[0] = '\0';
 	if (now->tv_sec - st->st_ctim.tv_sec < SETTLED_SECONDS || now->tv_sec - st->st_mtim.tv_sec < SETTLED_SECONDS)
 		return;
-	/* "%016" PRIx64 " %lld %lld.%09ld %lld.%09ld %llu" */
-	char *p = buf;
-	memcpy(p, versions, 16);
-	p += 16;
-	*p++ = ' ';
-	if (st->st_size < 0)
-		*p++ = '-';
-	p = put_decimal(p, st->st_size < 0 ? 0ull - (unsigned long long)st->st_size : (unsigned long long)st->st_size,
-	                1);
-	const struct timespec *times[2] = { &st->st_mtim, &st->st_ctim };
-	for (int t = 0; t < 2; t++) {
-		*p++ = ' ';
-		long long sec = (long long)times[t]->tv_sec;
-		if (sec < 0)
-			*p++ = '-';
-		p = put_decimal(p, sec < 0 ? 0ull - (unsigned long long)sec : (unsigned long long)sec, 1);
-		*p++ = '.';
-		p = put_decimal(p, (unsigned long long)times[t]->tv_nsec, 9);
-	}
-	*p++ = ' ';
-	p = put_decimal(p, (unsigned long long)st->st_ino, 1);
-	*p = '\0';
+	snprintf(buf, 160, "%.16s %lld %lld.%09ld %lld.%09ld %llu", versions, (long long)st->st_size,
+	         (long long)st->st_mtim.tv_sec, (long)st->st_mtim.tv_nsec, (long long)st->st_ctim.tv_sec,
+	         (long)st->st_ctim.tv_nsec, (unsigned long long)st->st_ino);
 }
 
 /* The first part of every signature of a run: the vocabulary and schema

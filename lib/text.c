@@ -137,6 +137,11 @@ size_t dd_display_width(const char *s, size_t len)
 	return w;
 }
 
+int dd_is_blank(uint32_t cp)
+{
+	return cp == ' ' || cp == '\t' || cp == '\r' || cp == '\n' || cp == 0x3000;
+}
+
 int dd_is_han(uint32_t cp)
 {
 	UErrorCode status = U_ZERO_ERROR;

@@ -45,6 +45,11 @@ size_t dd_display_width(const char *s, size_t len);
 /* Han (CJK ideograph) code point? */
 int dd_is_han(uint32_t cp);
 
+/* A blank: space, tab, line break or the ideographic space.  No character
+ * pair of the index holds one (note_index.c), and sentences are trimmed
+ * of them (snippet.c). */
+int dd_is_blank(uint32_t cp);
+
 /* The simplified character the normalisation folds Han character cp to
  * (飲 -> 饮), or cp itself (simplified characters, characters the fold
  * leaves alone, anything not Han).  The result is always a code point of
