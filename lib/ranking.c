@@ -13,6 +13,7 @@
 
 #include "buffer.h"
 #include "schema.h"
+#include "segment.h"
 #include "text.h"
 
 /* ---- weights ---- */
@@ -601,6 +602,15 @@ static double sequence_idf(const compiler_t *c, const char *seq)
 	return log(1.0 + docs / (rarest > 0 && rarest != (size_t)-1 ? (double)rarest : 1.0));
 }
 
+/* Two one-character function words (才被, 了的): rare together perhaps,
+ * but saying nothing of what a note is about, so not a sequence. */
+static int function_pair(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	return dd_utf8_length(a, la) == 1 && dd_utf8_length(b, lb) == 1 && dd_segment_is_function_char(a, la) &&
+	       dd_segment_is_function_char(b, lb);
+}
+
 /* The exact character sequences of a chunk's adjacent words (as much as
  * one word each: a phrase weighs the sum of its character pairs, so it is
  * divided by their number).  An unknown word (above) is matched whole
@@ -630,7 +640,7 @@ static void sequences(compiler_t *c, const dd_plan_node_t *n, qlist_t *out, char
 	}
 	for (size_t i = 0; i + 1 < n->n_items && !c->failed; i++) {
 		char *seq;
-		if (!sequence_of(c, n, chunk, i, i + 1, &seq))
+		if (function_pair(n->items[i], n->items[i + 1]) || !sequence_of(c, n, chunk, i, i + 1, &seq))
 			continue;
 		size_t chars = dd_utf8_length(seq, strlen(seq));
 		count_terms(c, chars);
@@ -989,12 +999,60 @@ void dd_parsed_query_free(dd_parsed_query_t *pq)
 	memset(pq, 0, sizeof *pq);
 }
 
+/* ---- segmenting a chunk again (segment.h) ---- */
+
+static size_t segment_doc_freq(const char *word, void *ctx)
+{
+	return term_freq(ctx, word);
+}
+
+static int segment_is_word(const char *word, void *ctx)
+{
+	const compiler_t *c = ctx;
+	return c->ctx->lexicon && dd_lexicon_has_word(c->ctx->lexicon, word, strlen(word));
+}
+
+/* The words of each chunk whose relatives the query brings in, segmented
+ * again by the index's statistics where the tokenizer's cut is clearly the
+ * worse one (躺半天才: 躺 半天 才, not 躺 半 天才), so the words the notes
+ * use are the ones looked for.  Without an index the tokenizer's words
+ * stand. */
+static void resegment(compiler_t *c, dd_plan_node_t *n)
+{
+	if (!c->ctx->db || c->failed || n->kind == DD_PLAN_NOT)
+		return;
+	for (size_t i = 0; i < n->n_children; i++)
+		resegment(c, n->children[i]);
+	if (n->kind != DD_PLAN_WORDS || !n->expand || n->n_items < 2)
+		return;
+	char *chunk = dd_normalize_string(n->text, strlen(n->text));
+	dd_segment_model_t model = { segment_doc_freq, segment_is_word, c, dd_db_doc_count(c->ctx->db) };
+	char **words = NULL;
+	size_t n_words = 0;
+	dd_error_t err;
+	if (!chunk || dd_segment_query_words(&model, chunk, n->items, n->n_items, &words, &n_words, &err) != DD_OK) {
+		free(chunk);
+		fail_nomem(c);
+		return;
+	}
+	free(chunk);
+	if (!words)
+		return;
+	for (size_t i = 0; i < n->n_items; i++)
+		free(n->items[i]);
+	free(n->items);
+	n->items = words;
+	n->n_items = n_words;
+}
+
 dd_status_t dd_ranking_compile(const dd_ranking_context_t *ctx, dd_plan_t *plan, dd_parsed_query_t *out,
                                dd_error_t *err)
 {
 	memset(out, 0, sizeof *out);
 	out->plan = plan;
 	compiler_t c = { .ctx = ctx, .src = plan->text, .err = err };
+	if (plan->root)
+		resegment(&c, plan->root);
 	if (plan->root)
 		gather_evidence(&c, plan->root);
 	out->feedback_scale = expansion_scale(&c, c.evidence_max);

@@ -103,6 +103,10 @@ typedef struct dd_ranking_context {
 
 /* Compiles plan (taking ownership: it ends in out->plan, or is freed on
  * failure) into out.
+ *   - With an index, each chunk's words (of a chunk not excluded) are
+ *     first segmented again by the index's statistics where the
+ *     tokenizer's cut is clearly the less likely (segment.h: 躺半天才 is
+ *     躺 半天 才, not 躺 半 天才); out->plan holds the words chosen.
  *   - A typed word the index holds is a term, one it has never seen its
  *     exact string; the characters of a Han word of that kind the
  *     thesaurus does not know (织袜) rank up at character_weight the notes
@@ -122,7 +126,8 @@ typedef struct dd_ranking_context {
  *     character_weight without relatives or topics, unless a piece is a
  *     topic's synonym (征地 in 征地补偿).  In a longer chunk each pair of
  *     adjacent words is matched as its sequence too (as much as one word),
- *     a one-character word in one counting at character_weight.
+ *     a one-character word in one counting at character_weight; not two
+ *     one-character function words (才被: segment.h).
  *   - A chunk of several words ranks up notes holding all of them
  *     (cooccurrence_weight); a field operand matches without weight; global
  *     filters restrict (one field's values OR-ed, fields AND-ed, exclusions
