@@ -818,7 +818,11 @@ dd_status_t dd_db_foreach_term_values(dd_db_t *db, const char *prefix, unsigned 
 			by_doc[i] = i;
 		std::sort(by_doc.begin(), by_doc.end(),
 		          [&terms](size_t a, size_t b) { return terms[a].second < terms[b].second; });
-		std::vector<std::vector<std::string>> values(n, std::vector<std::string>(terms.size()));
+		// (all values in one text, each followed by a NUL, and where each
+		// starts per slot and term: no allocation per value)
+		std::string text(1, '\0');           // offset 0: the "" of a missing value
+		text.reserve(terms.size() * n * 64); // (grown, a text is copied and touched anew)
+		std::vector<size_t> at(n * terms.size(), 0);
 		for (size_t s = 0; s < n; s++) {
 			Xapian::ValueIterator v = db->read->valuestream_begin(slots[s]);
 			Xapian::ValueIterator end = db->read->valuestream_end(slots[s]);
@@ -826,14 +830,17 @@ dd_status_t dd_db_foreach_term_values(dd_db_t *db, const char *prefix, unsigned 
 				if (v == end)
 					break;
 				v.skip_to(terms[i].second);
-				if (v != end && v.get_docid() == terms[i].second)
-					values[s][i] = *v;
+				if (v != end && v.get_docid() == terms[i].second) {
+					at[s * terms.size() + i] = text.size();
+					text += *v;
+					text += '\0';
+				}
 			}
 		}
 		std::vector<const char *> row(n + 1);
 		for (size_t i = 0; i < terms.size(); i++) {
 			for (size_t s = 0; s < n; s++)
-				row[s] = values[s][i].c_str();
+				row[s] = text.c_str() + at[s * terms.size() + i];
 			if (fn(terms[i].first.c_str(), row.data(), ctx))
 				break;
 		}
