@@ -272,13 +272,10 @@ typedef struct known_list {
 	const char **signature;
 	size_t *by_path;
 	size_t n, cap, signature_cap, n_by_path;
-	/* every note's id term, path, fingerprint and signature, each ending
-	 * in NUL, one after the other in text from text_at[i] (one allocation
-	 * for all, not four per note: listing the notes is most of a run that
-	 * changes nothing); the strings of v and signature point into text
-	 * once collect_known is done (known_texts) */
-	dd_buffer_t text;
-	size_t *text_at, text_at_cap;
+	/* the block the strings of v and signature live in, as listing the
+	 * index's notes left it (not copied: listing them is most of a run
+	 * that changes nothing) */
+	char *text;
 	char **canonical; /* paths check_known_files put in place of stored ones */
 	size_t n_canonical, canonical_cap;
 	dd_status_t status; /* DD_ERR_NOMEM when collecting ran out */
@@ -288,8 +285,7 @@ static void free_known(known_list_t *k)
 {
 	for (size_t i = 0; i < k->n_canonical; i++)
 		free(k->canonical[i]);
-	dd_buffer_free(&k->text);
-	free(k->text_at);
+	free(k->text);
 	free(k->canonical);
 	free(k->v);
 	free(k->signature);
@@ -309,38 +305,16 @@ static int collect_known(const char *id_term, const char *const *values, void *v
 	if (!values[0][0] || !values[1][0])
 		return 0;
 	if (DD_ARRAY_RESERVE(k->v, k->n, k->cap, 1) != 0 ||
-	    DD_ARRAY_RESERVE(k->signature, k->n, k->signature_cap, 1) != 0 ||
-	    DD_ARRAY_RESERVE(k->text_at, k->n, k->text_at_cap, 1) != 0) {
+	    DD_ARRAY_RESERVE(k->signature, k->n, k->signature_cap, 1) != 0) {
 		k->status = DD_ERR_NOMEM;
 		return 1;
 	}
 	/* The key is the whole id term, which for a very long id is a hash of
-	 * it, and the same term is asked of each note of the run. */
-	k->text_at[k->n] = k->text.len;
-	dd_buffer_add(&k->text, id_term, strlen(id_term) + 1);
-	for (size_t s = 0; s < 3; s++)
-		dd_buffer_add(&k->text, values[s], strlen(values[s]) + 1);
-	if (k->text.failed) {
-		k->status = DD_ERR_NOMEM;
-		return 1;
-	}
-	k->v[k->n++] = (dd_sync_known_t){ NULL, NULL, NULL, 0 };
+	 * it, and the same term is asked of each note of the run (the strings
+	 * are kept: known_list_t's text). */
+	k->v[k->n] = (dd_sync_known_t){ id_term, values[0], values[1], 0 };
+	k->signature[k->n++] = values[2];
 	return 0;
-}
-
-/* Points the known notes' strings into their text, now complete. */
-static void known_texts(known_list_t *k)
-{
-	for (size_t i = 0; i < k->n; i++) {
-		const char *p = k->text.s + k->text_at[i];
-		k->v[i].id = p;
-		p += strlen(p) + 1;
-		k->v[i].path = p;
-		p += strlen(p) + 1;
-		k->v[i].fingerprint = p;
-		p += strlen(p) + 1;
-		k->signature[i] = p;
-	}
 }
 
 static const known_list_t *sorting_known; /* qsort has no context argument */
@@ -1027,17 +1001,13 @@ dd_status_t dd_sync_mirror_shard(dd_db_t *db, dd_indexing_t *ix, unsigned shard_
 	 * what is there */
 	size_t n_docs = dd_db_doc_count(db);
 	if (n_docs && (DD_ARRAY_RESERVE(known.v, 0, known.cap, n_docs) != 0 ||
-	               DD_ARRAY_RESERVE(known.signature, 0, known.signature_cap, n_docs) != 0 ||
-	               DD_ARRAY_RESERVE(known.text_at, 0, known.text_at_cap, n_docs) != 0 ||
-	               DD_ARRAY_RESERVE(known.text.s, 0, known.text.cap, n_docs * 192) != 0))
+	               DD_ARRAY_RESERVE(known.signature, 0, known.signature_cap, n_docs) != 0))
 		known.status = DD_ERR_NOMEM;
 	if (known.status == DD_OK)
 		st = dd_db_foreach_term_values(db, DD_PREFIX_ID, DD_SLOT_ID_TERM, known_slots, 3, collect_known, &known,
-		                               err);
+		                               &known.text, err);
 	if (st == DD_OK && known.status != DD_OK)
 		st = dd_error_set(err, known.status, "out of memory");
-	if (st == DD_OK)
-		known_texts(&known);
 	dd_sync_t *plan = NULL;
 	size_t ours = 0;
 	if (st == DD_OK) {
