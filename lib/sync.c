@@ -19,10 +19,13 @@
 
 /* ---- the plan ------------------------------------------------------ */
 
-/* An id claimed by a file of the run, in the search tree of claims. */
+/* An id claimed by a file of the run: a known note's id (known >= 0, id
+ * borrowed from it, the claim in claimed_by), or a new id (copied, the
+ * claim in the search tree of claims). */
 typedef struct claim {
 	char *id;
 	size_t file;
+	long known;
 } claim_t;
 
 struct dd_sync {
@@ -31,6 +34,7 @@ struct dd_sync {
 	const char *const *paths;
 	size_t n_paths;
 	unsigned char *seen;     /* per known note: a file of the run claimed its id */
+	size_t *claimed_by;      /* per known note: 1 + the file claiming its id now, or 0 */
 	claim_t *claims;         /* per file: the id it claimed (id NULL: none) */
 	unsigned char *action;   /* per file: its dd_sync_action_t */
 	void *claim_tree;        /* the claims with an id, by id */
@@ -83,10 +87,11 @@ dd_status_t dd_sync_new(const dd_sync_known_t *known, size_t n_known, const char
 	dd_sync_t *s = calloc(1, sizeof *s);
 	if (s) {
 		s->seen = calloc(n_known + 1, 1);
+		s->claimed_by = calloc(n_known + 1, sizeof *s->claimed_by);
 		s->claims = calloc(n_paths + 1, sizeof *s->claims);
 		s->action = calloc(n_paths + 1, 1);
 	}
-	if (!s || !s->seen || !s->claims || !s->action) {
+	if (!s || !s->seen || !s->claimed_by || !s->claims || !s->action) {
 		dd_sync_free(s);
 		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
 	}
@@ -106,8 +111,12 @@ static void release_claim(dd_sync_t *s, size_t file)
 	claim_t *c = &s->claims[file];
 	if (!c->id)
 		return;
-	tdelete(c, &s->claim_tree, compare_claims);
-	free(c->id);
+	if (c->known >= 0) {
+		s->claimed_by[c->known] = 0;
+	} else {
+		tdelete(c, &s->claim_tree, compare_claims);
+		free(c->id);
+	}
 	c->id = NULL;
 }
 
@@ -118,6 +127,7 @@ void dd_sync_free(dd_sync_t *s)
 	for (size_t i = 0; s->claims && i < s->n_paths; i++)
 		release_claim(s, i);
 	free(s->seen);
+	free(s->claimed_by);
 	free(s->claims);
 	free(s->action);
 	free(s);
@@ -128,29 +138,24 @@ void dd_sync_free(dd_sync_t *s)
  * and not part of the run.  NULL when file may claim it. */
 static const char *holder_of(const dd_sync_t *s, size_t file, const char *id, long k)
 {
-	claim_t probe = { (char *)id, file };
-	claim_t *const *earlier = tfind(&probe, &s->claim_tree, compare_claims);
-	if (earlier)
-		return s->paths[(*earlier)->file];
-	if (k < 0)
-		return NULL;
+	if (k < 0) {
+		claim_t probe = { (char *)id, file, -1 };
+		claim_t *const *earlier = tfind(&probe, &s->claim_tree, compare_claims);
+		return earlier ? s->paths[(*earlier)->file] : NULL;
+	}
+	if (s->claimed_by[k])
+		return s->paths[s->claimed_by[k] - 1];
 	const dd_sync_known_t *old = &s->known[k];
 	if (strcmp(old->path, s->paths[file]) != 0 && old->exists && find_file(s, old->path) < 0)
 		return old->path;
 	return NULL;
 }
 
-dd_status_t dd_sync_decide(dd_sync_t *s, size_t file, const char *id, const char *fingerprint, dd_sync_decision_t *out,
-                           dd_error_t *err)
+/* dd_sync_decide for an id (not NULL) that is known note k's (-1: none). */
+static dd_status_t decide(dd_sync_t *s, size_t file, const char *id, long k, const char *fingerprint,
+                          dd_sync_decision_t *out, dd_error_t *err)
 {
 	*out = (dd_sync_decision_t){ DD_SYNC_REJECTED, -1, NULL };
-	if (file >= s->n_paths)
-		return dd_error_set(err, DD_ERR_INVALID, "file %zu is not one of the run's %zu", file, s->n_paths);
-	if (!id) {
-		s->counts.rejected++;
-		return DD_OK;
-	}
-	long k = find_known(s, id);
 	const char *holder = holder_of(s, file, id, k);
 	if (holder) {
 		out->action = DD_SYNC_DUPLICATE;
@@ -160,10 +165,14 @@ dd_status_t dd_sync_decide(dd_sync_t *s, size_t file, const char *id, const char
 		return DD_OK;
 	}
 	claim_t *c = &s->claims[file];
-	if (!(c->id = strdup(id)))
-		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
 	c->file = file;
-	if (!tsearch(c, &s->claim_tree, compare_claims)) {
+	c->known = k;
+	if (k >= 0) {
+		c->id = (char *)s->known[k].id;
+		s->claimed_by[k] = file + 1;
+	} else if (!(c->id = strdup(id))) {
+		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	} else if (!tsearch(c, &s->claim_tree, compare_claims)) {
 		free(c->id);
 		c->id = NULL;
 		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
@@ -182,6 +191,19 @@ dd_status_t dd_sync_decide(dd_sync_t *s, size_t file, const char *id, const char
 	s->action[file] = (unsigned char)action;
 	*out = (dd_sync_decision_t){ action, k, NULL };
 	return DD_OK;
+}
+
+dd_status_t dd_sync_decide(dd_sync_t *s, size_t file, const char *id, const char *fingerprint, dd_sync_decision_t *out,
+                           dd_error_t *err)
+{
+	*out = (dd_sync_decision_t){ DD_SYNC_REJECTED, -1, NULL };
+	if (file >= s->n_paths)
+		return dd_error_set(err, DD_ERR_INVALID, "file %zu is not one of the run's %zu", file, s->n_paths);
+	if (!id) {
+		s->counts.rejected++;
+		return DD_OK;
+	}
+	return decide(s, file, id, find_known(s, id), fingerprint, out, err);
 }
 
 void dd_sync_withdraw(dd_sync_t *s, size_t file)
@@ -247,27 +269,28 @@ dd_sync_counts_t dd_sync_counts(const dd_sync_t *s)
  * without reading the file. */
 typedef struct known_list {
 	dd_sync_known_t *v;
-	char **signature;
+	const char **signature;
 	size_t *by_path;
 	size_t n, cap, signature_cap, n_by_path;
+	/* the block the strings of v and signature live in, as listing the
+	 * index's notes left it (not copied: listing them is most of a run
+	 * that changes nothing) */
+	char *text;
+	char **canonical; /* paths check_known_files put in place of stored ones */
+	size_t n_canonical, canonical_cap;
 	dd_status_t status; /* DD_ERR_NOMEM when collecting ran out */
 } known_list_t;
 
 static void free_known(known_list_t *k)
 {
-	for (size_t i = 0; i < k->n; i++) {
-		free((char *)k->v[i].id);
-		free((char *)k->v[i].path);
-		free((char *)k->v[i].fingerprint);
-		free(k->signature[i]);
-	}
+	for (size_t i = 0; i < k->n_canonical; i++)
+		free(k->canonical[i]);
+	free(k->text);
+	free(k->canonical);
 	free(k->v);
 	free(k->signature);
 	free(k->by_path);
-	k->v = NULL;
-	k->signature = NULL;
-	k->by_path = NULL;
-	k->n = k->cap = k->signature_cap = 0;
+	*k = (known_list_t){ .status = DD_OK };
 }
 
 /* One note of the index, by its id term: its path, fingerprint and file
@@ -287,23 +310,10 @@ static int collect_known(const char *id_term, const char *const *values, void *v
 		return 1;
 	}
 	/* The key is the whole id term, which for a very long id is a hash of
-	 * it, and the same term is asked of each note of the run. */
-	char *term = strdup(id_term), *path = strdup(values[0]), *hash = strdup(values[1]),
-	     *signature = strdup(values[2]);
-	if (!term || !path || !hash || !signature) {
-		free(term);
-		free(path);
-		free(hash);
-		free(signature);
-		k->status = DD_ERR_NOMEM;
-		return 1;
-	}
-	dd_sync_known_t *note = &k->v[k->n];
-	note->id = term;
-	note->path = path;
-	note->fingerprint = hash;
-	note->exists = 0;
-	k->signature[k->n++] = signature;
+	 * it, and the same term is asked of each note of the run (the strings
+	 * are kept: known_list_t's text). */
+	k->v[k->n] = (dd_sync_known_t){ id_term, values[0], values[1], 0 };
+	k->signature[k->n++] = values[2];
 	return 0;
 }
 
@@ -398,11 +408,12 @@ static void check_known_files(known_list_t *k, const char *const *paths, size_t 
 		char *canonical = realpath(note->path, NULL);
 		if (!canonical)
 			continue; /* vanished meanwhile, or unreadable: keep its path */
-		if (strcmp(canonical, note->path) == 0) {
-			free(canonical);
+		if (strcmp(canonical, note->path) == 0 ||
+		    DD_ARRAY_RESERVE(k->canonical, k->n_canonical, k->canonical_cap, 1) != 0) {
+			free(canonical); /* (out of memory: keep its path) */
 			continue;
 		}
-		free((char *)note->path);
+		k->canonical[k->n_canonical++] = canonical;
 		note->path = canonical;
 	}
 }
@@ -422,7 +433,7 @@ static int unchanged_by_signature(dd_sync_t *plan, const known_list_t *known, lo
 	if (holder_of(plan, i, known->v[k].id, k) != NULL)
 		return 0;
 	dd_sync_decision_t d;
-	*st = dd_sync_decide(plan, i, known->v[k].id, known->v[k].fingerprint, &d, err);
+	*st = decide(plan, i, known->v[k].id, k, known->v[k].fingerprint, &d, err);
 	return 1;
 }
 
@@ -484,15 +495,14 @@ static long known_by_id(const run_view_t *view, const char *term)
 	return k ? (long)(k - view->known->v) : -1;
 }
 
-/* Stats every file of the run.  *n_to_read gets how many files are not
- * signed_same.  DD_ERR_NOMEM. */
-static dd_status_t look_at_files(const known_list_t *known, const char *const *paths, size_t n, const char *versions,
-                                 looked_t **out, size_t *n_to_read, dd_error_t *err)
+/* A file's signature as the first look at the run's files found it. */
+typedef struct signature {
+	char text[160]; /* file_signature ("" when none) */
+} signature_t;
+
+/* Stats every file of the run, into signatures[0..n). */
+static void sign_files(const char *const *paths, size_t n, const char *versions, signature_t *signatures)
 {
-	looked_t *looked = calloc(n + 1, sizeof *looked);
-	if (!looked)
-		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
-	*n_to_read = 0;
 	struct timespec now;
 	int have_now = clock_gettime(CLOCK_REALTIME, &now) == 0;
 	/* stat by name in the file's folder: the run's files come folder by
@@ -500,7 +510,6 @@ static dd_status_t look_at_files(const known_list_t *known, const char *const *p
 	int dir_fd = -1;
 	size_t dir_len = 0;
 	for (size_t i = 0; i < n; i++) {
-		char signature[160] = "";
 		struct stat st_file;
 		const char *slash = strrchr(paths[i], '/');
 		size_t len = slash ? (size_t)(slash - paths[i]) : 0;
@@ -518,15 +527,112 @@ static dd_status_t look_at_files(const known_list_t *known, const char *const *p
 		}
 		int stated = dir_fd >= 0 && slash && len == dir_len ? fstatat(dir_fd, slash + 1, &st_file, 0)
 		                                                    : stat(paths[i], &st_file);
+		signatures[i].text[0] = '\0';
 		if (stated == 0 && have_now)
-			file_signature(&st_file, &now, versions, signature);
+			file_signature(&st_file, &now, versions, signatures[i].text);
+	}
+	if (dir_fd >= 0)
+		close(dir_fd);
+}
+
+/* The first look at the run's files (sign_files), on a thread of its own
+ * while the calling thread lists the index's notes: a run that changes
+ * nothing is mostly these two, and neither needs the other.  The files
+ * are taken a chunk at a time, so the calling thread, done with the
+ * index, looks at what is left alongside (signing_finish). */
+typedef struct signing {
+	const char *const *paths;
+	size_t n;
+	char versions[17]; /* signature_versions */
+	signature_t *signatures;
+	pthread_mutex_t lock;
+	size_t next; /* the first file no thread took yet (under lock) */
+	pthread_t thread;
+	int threaded; /* thread runs sign_some */
+	int finished;
+} signing_t;
+
+/* Signs chunks of files until none is left. */
+static void sign_some(signing_t *sg)
+{
+	enum { CHUNK = 256 };
+	for (;;) {
+		pthread_mutex_lock(&sg->lock);
+		size_t from = sg->next, to = from + CHUNK < sg->n ? from + CHUNK : sg->n;
+		sg->next = to;
+		pthread_mutex_unlock(&sg->lock);
+		if (from >= to)
+			return;
+		sign_files(sg->paths + from, to - from, sg->versions, sg->signatures + from);
+	}
+}
+
+static void *signing_main(void *arg)
+{
+	sign_some(arg);
+	return NULL;
+}
+
+/* Starts the first look at paths[0..n): on a thread when threaded and
+ * one can be had.  DD_ERR_NOMEM. */
+static dd_status_t signing_start(signing_t *sg, const char *const *paths, size_t n, uint64_t vocabulary, int threaded,
+                                 dd_error_t *err)
+{
+	*sg = (signing_t){ .paths = paths, .n = n };
+	signature_versions(vocabulary, sg->versions);
+	if (!(sg->signatures = malloc((n + 1) * sizeof *sg->signatures)))
+		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	pthread_mutex_init(&sg->lock, NULL);
+	sg->threaded = threaded && pthread_create(&sg->thread, NULL, signing_main, sg) == 0;
+	return DD_OK;
+}
+
+/* The signatures, once the first look is over: this thread signs what
+ * is left, then waits for the other. */
+static const signature_t *signing_finish(signing_t *sg)
+{
+	if (!sg->finished) {
+		sign_some(sg);
+		if (sg->threaded)
+			pthread_join(sg->thread, NULL);
+		sg->finished = 1;
+	}
+	return sg->signatures;
+}
+
+/* Ends the first look (unless signing_start failed) and frees it. */
+static void signing_free(signing_t *sg)
+{
+	if (!sg->signatures)
+		return;
+	if (sg->threaded && !sg->finished) {
+		/* no file is left to take: the thread ends after its chunk */
+		pthread_mutex_lock(&sg->lock);
+		sg->next = sg->n;
+		pthread_mutex_unlock(&sg->lock);
+		pthread_join(sg->thread, NULL);
+	}
+	pthread_mutex_destroy(&sg->lock);
+	free(sg->signatures);
+	sg->signatures = NULL;
+}
+
+/* Decides from the first look (signatures) which files are signed_same.
+ * *n_to_read gets how many files are not.  DD_ERR_NOMEM. */
+static dd_status_t look_at_files(const known_list_t *known, const char *const *paths, size_t n,
+                                 const signature_t *signatures, looked_t **out, size_t *n_to_read, dd_error_t *err)
+{
+	looked_t *looked = calloc(n + 1, sizeof *looked);
+	if (!looked)
+		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	*n_to_read = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *signature = signatures[i].text;
 		looked_t *l = &looked[i];
 		l->k_path = known_at_path(known, paths[i]);
 		l->signed_same = l->k_path >= 0 && signature[0] && strcmp(known->signature[l->k_path], signature) == 0;
 		*n_to_read += !l->signed_same;
 	}
-	if (dir_fd >= 0)
-		close(dir_fd);
 	*out = looked;
 	return DD_OK;
 }
@@ -746,15 +852,15 @@ static void pipeline_stop(pipeline_t *p, analyser_t *an, unsigned started)
 /* Looks at, analyses and writes every file of the run, in order: with
  * analysers when jobs > 1 and more than one file is to be read, else each
  * file on this thread. */
-static dd_status_t write_files(dd_sync_t *plan, run_view_t *view, dd_db_t *db, dd_indexing_t *ix,
+static dd_status_t write_files(dd_sync_t *plan, run_view_t *view, signing_t *signing, dd_db_t *db, dd_indexing_t *ix,
                                dd_spelling_t *spelling, size_t n, unsigned jobs, const dd_sync_events_t *events,
                                int *wrote, dd_error_t *err)
 {
 	enum { MAX_ANALYSERS = 15, SLOTS_PER_ANALYSER = 8 };
 	looked_t *looked = NULL;
 	size_t n_to_read = 0;
-	signature_versions(ix->vocabulary, view->versions);
-	dd_status_t st = look_at_files(view->known, view->paths, n, view->versions, &looked, &n_to_read, err);
+	memcpy(view->versions, signing->versions, sizeof view->versions);
+	dd_status_t st = look_at_files(view->known, view->paths, n, signing_finish(signing), &looked, &n_to_read, err);
 	if (st != DD_OK)
 		return st;
 	view->looked = looked;
@@ -833,7 +939,7 @@ static dd_status_t keep_shard(known_list_t *k, const unsigned shard[2], size_t *
 		return DD_OK;
 	}
 	dd_sync_known_t *others = malloc((k->n ? k->n : 1) * sizeof *others);
-	char **other_signatures = malloc((k->n ? k->n : 1) * sizeof *other_signatures);
+	const char **other_signatures = malloc((k->n ? k->n : 1) * sizeof *other_signatures);
 	if (!others || !other_signatures) {
 		free(others);
 		free(other_signatures);
@@ -883,9 +989,23 @@ dd_status_t dd_sync_mirror_shard(dd_db_t *db, dd_indexing_t *ix, unsigned shard_
 {
 	*counts = (dd_sync_counts_t){ 0 };
 	const unsigned shard[2] = { shard_index, n_shards };
+	if (!jobs)
+		jobs = default_jobs();
+	/* the files are looked at while the index's notes are listed */
+	signing_t signing;
+	dd_status_t st = signing_start(&signing, paths, n, ix->vocabulary, jobs > 1, err);
+	if (st != DD_OK)
+		return st;
 	known_list_t known = { .status = DD_OK };
-	dd_status_t st =
-	    dd_db_foreach_term_values(db, DD_PREFIX_ID, DD_SLOT_ID_TERM, known_slots, 3, collect_known, &known, err);
+	/* room for every note at once: growing would copy (and touch anew)
+	 * what is there */
+	size_t n_docs = dd_db_doc_count(db);
+	if (n_docs && (DD_ARRAY_RESERVE(known.v, 0, known.cap, n_docs) != 0 ||
+	               DD_ARRAY_RESERVE(known.signature, 0, known.signature_cap, n_docs) != 0))
+		known.status = DD_ERR_NOMEM;
+	if (known.status == DD_OK)
+		st = dd_db_foreach_term_values(db, DD_PREFIX_ID, DD_SLOT_ID_TERM, known_slots, 3, collect_known, &known,
+		                               &known.text, err);
 	if (st == DD_OK && known.status != DD_OK)
 		st = dd_error_set(err, known.status, "out of memory");
 	dd_sync_t *plan = NULL;
@@ -899,6 +1019,7 @@ dd_status_t dd_sync_mirror_shard(dd_db_t *db, dd_indexing_t *ix, unsigned shard_
 	if (st == DD_OK)
 		st = dd_sync_new(known.v, ours, paths, n, &plan, err);
 	if (st != DD_OK) {
+		signing_free(&signing);
 		free_known(&known);
 		return st;
 	}
@@ -907,7 +1028,8 @@ dd_status_t dd_sync_mirror_shard(dd_db_t *db, dd_indexing_t *ix, unsigned shard_
 	int wrote = 0;
 	run_view_t view = { &known, ours, { shard_index, n_shards }, paths, NULL, "" };
 	if (st == DD_OK)
-		st = write_files(plan, &view, db, ix, spelling, n, jobs ? jobs : default_jobs(), events, &wrote, err);
+		st = write_files(plan, &view, &signing, db, ix, spelling, n, jobs, events, &wrote, err);
+	signing_free(&signing);
 	for (size_t k = 0; st == DD_OK && k < known.n; k++)
 		if ((k >= ours || dd_sync_removes(plan, k)) &&
 		    (st = dd_spelling_uncount_indexed(spelling, db, known.v[k].id, err)) == DD_OK) {

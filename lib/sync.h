@@ -152,7 +152,9 @@ dd_status_t dd_sync_mirror(dd_db_t *db, dd_indexing_t *ix, const char *const *pa
  * thread, the only one that touches db, decides and writes them in path
  * order: the index, the counts and the rejections told (same lines, same
  * order, all on the calling thread) are those of jobs 1.  ix is only read
- * by the other threads; each makes a tokenizer of its own. */
+ * by the other threads; each makes a tokenizer of its own.  With jobs > 1
+ * one more thread also stats the run's files while the calling thread
+ * lists the index's notes (the two halves of a run that changes nothing). */
 dd_status_t dd_sync_mirror_shard(dd_db_t *db, dd_indexing_t *ix, unsigned shard, unsigned n_shards, unsigned jobs,
                                  const char *const *paths, size_t n, const dd_sync_events_t *events,
                                  dd_sync_counts_t *counts, dd_error_t *err);

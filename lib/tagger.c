@@ -406,7 +406,8 @@ static int line_of(const char *text, const char *position)
 	return line;
 }
 
-dd_status_t dd_tagger_load_hand(const char *taxonomy_path, dd_tagger_t **out, dd_error_t *err)
+/* dd_tagger_load_hand; the matcher is built only when build is set. */
+static dd_status_t load_hand(const char *taxonomy_path, dd_tagger_t **out, int build, dd_error_t *err)
 {
 	*out = NULL;
 	char *text = read_whole_file(taxonomy_path, err);
@@ -457,7 +458,8 @@ dd_status_t dd_tagger_load_hand(const char *taxonomy_path, dd_tagger_t **out, dd
 			goto done;
 		tagger->term_count += tagger->topics[tagger->topic_count - 1].term_count;
 	}
-	status = build_matcher(tagger, taxonomy_path, err);
+	if (build)
+		status = build_matcher(tagger, taxonomy_path, err);
 
 done:
 	cJSON_Delete(root);
@@ -467,6 +469,11 @@ done:
 	}
 	*out = tagger;
 	return DD_OK;
+}
+
+dd_status_t dd_tagger_load_hand(const char *taxonomy_path, dd_tagger_t **out, dd_error_t *err)
+{
+	return load_hand(taxonomy_path, out, 1, err);
 }
 
 void dd_tagger_free(dd_tagger_t *tagger)
@@ -496,7 +503,9 @@ int dd_tagger_weights_path(const char *taxonomy_path, char *out, size_t size)
 
 dd_status_t dd_tagger_load(const char *taxonomy_path, dd_tagger_t **out, dd_error_t *err)
 {
-	dd_status_t status = dd_tagger_load_hand(taxonomy_path, out, err);
+	/* the matcher is built once, with the learned terms when there are
+	 * some (reading the weights builds it), else over the hand terms */
+	dd_status_t status = load_hand(taxonomy_path, out, 0, err);
 	if (status != DD_OK)
 		return status;
 	char path[4096];
@@ -505,7 +514,9 @@ dd_status_t dd_tagger_load(const char *taxonomy_path, dd_tagger_t **out, dd_erro
 	else
 		status = dd_tagger_read_weights(*out, path, err);
 	if (status == DD_ERR_NOT_FOUND)
-		return DD_OK; /* no learned weights: the hand weights stay */
+		status = DD_OK; /* no learned weights: the hand weights stay */
+	if (status == DD_OK && !(*out)->matcher.node_count)
+		status = build_matcher(*out, taxonomy_path, err);
 	if (status != DD_OK) {
 		dd_tagger_free(*out);
 		*out = NULL;

@@ -776,10 +776,44 @@ dd_status_t dd_db_describe_doc(dd_db_t *db, const char *idterm, char **out, size
 	}
 }
 
+namespace
+{
+// Strings one after the other, each ending in NUL, in one malloc'd block
+// (grown by realloc, which for a big block moves no byte): a string is
+// named by where it starts, since growing may move the block.
+struct text_block {
+	char *p = nullptr;
+	size_t len = 0, cap = 0;
+	text_block() = default;
+	text_block(const text_block &) = delete;
+	text_block &operator=(const text_block &) = delete;
+	~text_block() { std::free(p); }
+	size_t add(const char *s, size_t n)
+	{
+		if (cap - len < n + 1) {
+			size_t want = std::max(cap * 2, len + n + 1);
+			char *grown = static_cast<char *>(std::realloc(p, want));
+			if (!grown)
+				throw std::bad_alloc();
+			p = grown;
+			cap = want;
+		}
+		size_t at = len;
+		std::memcpy(p + len, s, n);
+		p[len + n] = '\0';
+		len += n + 1;
+		return at;
+	}
+	size_t add(const std::string &s) { return add(s.data(), s.size()); }
+};
+} // namespace
+
 dd_status_t dd_db_foreach_term_values(dd_db_t *db, const char *prefix, unsigned term_slot, const unsigned *slots,
                                       size_t n, int (*fn)(const char *term, const char *const *values, void *ctx),
-                                      void *ctx, dd_error_t *err)
+                                      void *ctx, char **kept, dd_error_t *err)
 {
+	if (kept)
+		*kept = nullptr;
 	try {
 		// the documents naming their term in term_slot, from its value
 		// stream; the terms of documents that do not (written before the
@@ -795,20 +829,30 @@ dd_status_t dd_db_foreach_term_values(dd_db_t *db, const char *prefix, unsigned 
 				docs.emplace_back(std::move(term), v.get_docid());
 		}
 		std::sort(docs.begin(), docs.end());
-		std::vector<std::pair<std::string, Xapian::docid>> terms;
+		// every string handed to fn, in one block (a fresh page costs more
+		// than the copy into it: nothing is copied twice), named by offset
+		text_block text;
+		text.add("", 0); // offset 0: the "" of a missing value
+		size_t guess = docs.size() * (24 + n * 64);
+		char *room = static_cast<char *>(std::realloc(text.p, guess + 1));
+		if (!room)
+			throw std::bad_alloc();
+		text.p = room;
+		text.cap = guess + 1;
+		std::vector<std::pair<size_t, Xapian::docid>> terms; // (term's offset, document)
 		terms.reserve(docs.size());
+		auto known = docs.begin(); // both in term order: merged
 		for (auto t = db->read->allterms_begin(prefix); t != db->read->allterms_end(prefix); ++t) {
 			const std::string &term = *t;
-			auto known = std::lower_bound(docs.begin(), docs.end(), term,
-			                              [](const std::pair<std::string, Xapian::docid> &d,
-			                                 const std::string &k) { return d.first < k; });
+			while (known != docs.end() && known->first < term)
+				++known;
 			if (known != docs.end() && known->first == term) {
-				terms.emplace_back(term, known->second);
+				terms.emplace_back(text.add(term), known->second);
 				continue;
 			}
-			Xapian::PostingIterator p = db->read->postlist_begin(*t);
-			if (p != db->read->postlist_end(*t))
-				terms.emplace_back(*t, *p);
+			Xapian::PostingIterator p = db->read->postlist_begin(term);
+			if (p != db->read->postlist_end(term))
+				terms.emplace_back(text.add(term), *p);
 		}
 		// then each slot's values in document order: a value stream reads
 		// its slot's chunks in turn, where a document's values cost a
@@ -818,7 +862,7 @@ dd_status_t dd_db_foreach_term_values(dd_db_t *db, const char *prefix, unsigned 
 			by_doc[i] = i;
 		std::sort(by_doc.begin(), by_doc.end(),
 		          [&terms](size_t a, size_t b) { return terms[a].second < terms[b].second; });
-		std::vector<std::vector<std::string>> values(n, std::vector<std::string>(terms.size()));
+		std::vector<size_t> at(n * terms.size(), 0);
 		for (size_t s = 0; s < n; s++) {
 			Xapian::ValueIterator v = db->read->valuestream_begin(slots[s]);
 			Xapian::ValueIterator end = db->read->valuestream_end(slots[s]);
@@ -827,15 +871,19 @@ dd_status_t dd_db_foreach_term_values(dd_db_t *db, const char *prefix, unsigned 
 					break;
 				v.skip_to(terms[i].second);
 				if (v != end && v.get_docid() == terms[i].second)
-					values[s][i] = *v;
+					at[s * terms.size() + i] = text.add(*v);
 			}
 		}
 		std::vector<const char *> row(n + 1);
 		for (size_t i = 0; i < terms.size(); i++) {
 			for (size_t s = 0; s < n; s++)
-				row[s] = values[s][i].c_str();
-			if (fn(terms[i].first.c_str(), row.data(), ctx))
+				row[s] = text.p + at[s * terms.size() + i];
+			if (fn(text.p + terms[i].first, row.data(), ctx))
 				break;
+		}
+		if (kept) {
+			*kept = text.p;
+			text.p = nullptr;
 		}
 		return DD_OK;
 	} catch (...) {

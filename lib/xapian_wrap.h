@@ -138,13 +138,15 @@ dd_status_t dd_db_describe_doc(dd_db_t *db, const char *idterm, char **out, size
  * term_slot that is a term of the document starting with prefix (a unique
  * term the document's writer keeps in that slot too), and for every other
  * term starting with prefix (found by a look-up), in term order, with the
- * document's values slots[0..n) ("" where it has none; borrowed for the
- * call).  Each slot is read in one pass, so listing every note of a big
- * index costs no look-up per note.  Stops early when fn returns non-zero.
+ * document's values slots[0..n) ("" where it has none).  The strings fn
+ * gets are borrowed for the call, or, when kept is not NULL, until the
+ * caller frees *kept (the one block they all live in; NULL on failure).
+ * Each slot is read in one pass, so listing every note of a big index
+ * costs no look-up per note.  Stops early when fn returns non-zero.
  * DD_ERR_NOMEM, or the index's failure. */
 dd_status_t dd_db_foreach_term_values(dd_db_t *db, const char *prefix, unsigned term_slot, const unsigned *slots,
                                       size_t n, int (*fn)(const char *term, const char *const *values, void *ctx),
-                                      void *ctx, dd_error_t *err);
+                                      void *ctx, char **kept, dd_error_t *err);
 
 /* Sets value slot of the stored document holding idterm, leaving its
  * terms and data as they are (Xapian then rewrites only its values).

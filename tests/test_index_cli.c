@@ -991,6 +991,72 @@ static void test_settled_files_not_read_again(void **state)
 	free(first);
 }
 
+/* Note k of the many-notes area: the folder and file of the k-th in path
+ * order (300 in a/, 50 in b/, 250 in c/). */
+static void many_name(size_t k, char *name, size_t size)
+{
+	const char *folder = k < 300 ? "a" : k < 350 ? "b" : "c";
+	snprintf(name, size, "%s/M%04zu.md", folder, k);
+}
+
+/* Rewrites note k of the many-notes area with weather (a one-character
+ * word of the same size each time), then gives it back its modification
+ * time: only its change time tells the edit. */
+static void many_rewrite(const area_t *a, size_t k, const char *weather)
+{
+	char name[64], id[16], body[128], path[4500];
+	many_name(k, name, sizeof name);
+	snprintf(id, sizeof id, "M%04zu", k);
+	snprintf(path, sizeof path, "%s/%s", a->notes, name);
+	struct stat before;
+	int existed = stat(path, &before) == 0;
+	snprintf(body, sizeof body, "第%zu号记录：下%s天路难走。", k, weather);
+	write_md(a, name, id, "天气", body);
+	if (existed) {
+		const struct timespec times[2] = { before.st_atim, before.st_mtim };
+		assert_int_equal(utimensat(AT_FDCWD, path, times, 0), 0);
+	}
+}
+
+/* The first look at the files (lib/sync.c) signs them in chunks on two
+ * threads (or one, with --jobs 1), folder by folder: an edit that keeps a
+ * file's size and modification time is seen wherever the file falls, at
+ * either end of a chunk or of a folder, with either number of threads. */
+static void test_signatures_across_folders_and_threads(void **state)
+{
+	(void)state;
+	area_t a;
+	make_area(&a, "index_many_signatures");
+	char cmd[16384];
+	snprintf(cmd, sizeof cmd, "mkdir -p '%s/a' '%s/b' '%s/c'", a.notes, a.notes, a.notes);
+	assert_int_equal(system(cmd), 0);
+	enum { MANY = 600 };
+	for (size_t k = 0; k < MANY; k++)
+		many_rewrite(&a, k, "雨");
+	cli_result_t r = run_index(&a, NULL);
+	expect_summary(&r, a.db, MANY, 0, 0, 0, 0, MANY);
+	cli_result_free(&r);
+	sleep(3);
+	r = run_index(&a, NULL); /* settled: every file signed */
+	expect_summary(&r, a.db, 0, 0, 0, MANY, 0, MANY);
+	cli_result_free(&r);
+	/* the ends of the chunks of 256 files and of the folders */
+	static const size_t edges[2][6] = { { 0, 255, 299, 350, 511, 599 }, { 1, 256, 300, 349, 512, 598 } };
+	static const char *const jobs[2] = { "1", "2" };
+	for (size_t round = 0; round < 2; round++) {
+		for (size_t e = 0; e < 6; e++)
+			many_rewrite(&a, edges[round][e], "雪");
+		sleep(3); /* settled again: the signatures differ in the change time alone */
+		r = cli_run("dundian-index", "--quiet", "--jobs", jobs[round], "--db", a.db, a.notes, (char *)NULL);
+		expect_summary(&r, a.db, 0, 6, 0, MANY - 6, 0, MANY);
+		cli_result_free(&r);
+		r = cli_run("dundian-index", "--quiet", "--jobs", jobs[round], "--db", a.db, a.notes, (char *)NULL);
+		expect_summary(&r, a.db, 0, 0, 0, MANY, 0, MANY);
+		cli_result_free(&r);
+		assert_int_equal(notes_with_term(a.db, "B下雪"), 6 * (round + 1));
+	}
+}
+
 /* ---- --jobs: the index does not depend on the threads ---------------- */
 
 static int collect_id_term(const char *suffix, void *ctx)
@@ -1141,6 +1207,7 @@ int main(void)
 		cmocka_unit_test(test_folder_links_followed_once),
 		cmocka_unit_test(test_wrong_vocabulary_refused),
 		cmocka_unit_test(test_settled_files_not_read_again),
+		cmocka_unit_test(test_signatures_across_folders_and_threads),
 		cmocka_unit_test(test_jobs_write_the_same_index),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -305,6 +305,21 @@ static void test_withdrawn_note(void **state)
 	expect_counts(p.s, 0, 0, 0, 0, 1);
 	dd_sync_free(p.s);
 
+	/* a withdrawn claim on a known id frees it for a later file: the
+	 * note's own file, unchanged, is not a duplicate */
+	const run_note_t moved_back[] = { { "/n/a.md", "QK", "2" }, { "/n/k.md", "QK", "1" } };
+	p.paths[0] = moved_back[0].path;
+	p.paths[1] = moved_back[1].path;
+	assert_int_equal(dd_sync_new(known, N(known), p.paths, 2, &p.s, &err), DD_OK);
+	assert_int_equal(dd_sync_decide(p.s, 0, "QK", "2", &p.d[0], &err), DD_OK);
+	assert_int_equal(p.d[0].action, DD_SYNC_UPDATE);
+	dd_sync_withdraw(p.s, 0);
+	assert_int_equal(dd_sync_decide(p.s, 1, "QK", "1", &p.d[1], &err), DD_OK);
+	assert_int_equal(p.d[1].action, DD_SYNC_UNCHANGED);
+	assert_false(dd_sync_removes(p.s, 0));
+	expect_counts(p.s, 0, 0, 0, 1, 1);
+	dd_sync_free(p.s);
+
 	/* only an add or an update can be withdrawn */
 	const run_note_t same[] = { { "/n/k.md", "QK", "1" } };
 	plan_run(&p, known, N(known), same, N(same));
