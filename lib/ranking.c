@@ -248,6 +248,25 @@ static int note_holds(const char *s, dd_candidate_t *note)
 	return found;
 }
 
+/* The notes holding the character ch (len bytes), weighted by how often:
+ * the pairs it begins and its C term, which the index gives it only where
+ * it begins no pair (note_index.c), as one term whose wdf is the count of
+ * the character in the note. */
+static dd_query_t *character_query(const char *ch, size_t len)
+{
+	char term[16];
+	snprintf(term, sizeof term, "%s%.*s", DD_PREFIX_BIGRAM, (int)len, ch);
+	dd_query_t *parts[2] = { dd_query_prefix(term), NULL };
+	term[0] = DD_PREFIX_CHAR[0];
+	parts[1] = dd_query_term(term, 1);
+	if (!parts[0] || !parts[1]) {
+		dd_query_free(parts[0]);
+		dd_query_free(parts[1]);
+		return NULL;
+	}
+	return dd_query_combine(DD_QUERY_SYNONYM, parts, 2);
+}
+
 dd_query_t *dd_literal_query(dd_db_t *db, const char *s)
 {
 	size_t len = strlen(s), n = 0;
@@ -269,9 +288,7 @@ dd_query_t *dd_literal_query(dd_db_t *db, const char *s)
 	starts[n] = i;
 	dd_query_t *q = NULL;
 	if (n == 1) {
-		char term[16];
-		snprintf(term, sizeof term, "%s%.*s", DD_PREFIX_CHAR, (int)(starts[1] - starts[0]), s);
-		q = dd_query_term(term, 1);
+		q = character_query(s, starts[1] - starts[0]);
 		free(starts);
 		return q;
 	}
@@ -340,15 +357,16 @@ static void characters_boost(compiler_t *c, const char *w, double weight)
 	for (size_t i = 0; i < len && !c->failed;) {
 		size_t j = i;
 		dd_utf8_next(w, &j);
-		char term[16];
-		snprintf(term, sizeof term, "%s%.*s", DD_PREFIX_CHAR, (int)(j - i), w + i);
+		dd_query_t *q = character_query(w + i, j - i);
 		i = j;
 		/* a character in most notes (有 of 你有) singles out none: not
-		 * worth reading its long posting list */
-		if (c->ctx->db && 2 * term_freq(c, term) > dd_db_doc_count(c->ctx->db))
+		 * worth reading its long posting lists */
+		if (q && c->ctx->db && 2 * dd_db_count_matches(c->ctx->db, q) > dd_db_doc_count(c->ctx->db)) {
+			dd_query_free(q);
 			continue;
+		}
 		count_terms(c, 1);
-		qlist_push(c, &parts, dd_query_term(term, 1));
+		qlist_push(c, &parts, q);
 	}
 	if (c->failed || parts.n == 0) {
 		qlist_free(&parts);

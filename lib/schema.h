@@ -40,8 +40,8 @@
  * with another version is refused by searching (re-index it) and every
  * note of it is rebuilt by the next indexing run. */
 #define DD_SCHEMA_VERSION                                                                                              \
-	"dundian-schema-11" /* 8: Han folded; 9: spelling data; 10: file signatures, no word positions;                \
-	                       11: no bigram positions */
+	"dundian-schema-12" /* 8: Han folded; 9: spelling data; 10: file signatures, no word positions;                \
+	                       11: no bigram positions; 12: C terms only for characters no pair begins with */
 
 /* Xapian refuses terms longer than this (xapian_wrap.h); longer field
  * values are indexed by a hash (see dd_schema_filter_term). */
@@ -78,7 +78,11 @@ typedef enum {
 /* Term prefixes that are not a field's. */
 #define DD_PREFIX_ID "Q"
 #define DD_PREFIX_BIGRAM "B"
-#define DD_PREFIX_CHAR "C"
+#define DD_PREFIX_CHAR "C" /* a character no pair begins with (note_index.c) */
+/* One term per note whose wdf is the count of characters that begin a pair
+ * and have no C term of their own: the note's length stays its characters
+ * plus its pairs, as BM25 reads it. */
+#define DD_PREFIX_LENGTH "XL"
 #define DD_PREFIX_TOPIC "K"
 #define DD_PREFIX_TOPIC_RANK "XK"
 #define DD_PREFIX_TOPIC_MANUAL "XM"

@@ -694,6 +694,21 @@ dd_status_t dd_db_foreach_term(dd_db_t *db, const char *prefix, int (*fn)(const 
 	}
 }
 
+size_t dd_db_count_matches(dd_db_t *db, const dd_query_t *q)
+{
+	if (!q)
+		return 0;
+	try {
+		Xapian::Enquire enquire(*db->read);
+		enquire.set_query(q->q);
+		enquire.set_weighting_scheme(Xapian::BoolWeight());
+		Xapian::doccount all = db->read->get_doccount();
+		return enquire.get_mset(0, 0, all).get_matches_estimated();
+	} catch (...) {
+		return 0; // documented: a damaged index matches nothing here
+	}
+}
+
 size_t dd_db_term_freq(dd_db_t *db, const char *term)
 {
 	try {
@@ -1065,6 +1080,16 @@ static dd_query_t *wrap(const Xapian::Query &q)
 {
 	try {
 		return new dd_query{ q };
+	} catch (...) {
+		return nullptr;
+	}
+}
+
+dd_query_t *dd_query_prefix(const char *prefix)
+{
+	try {
+		return wrap(Xapian::Query(Xapian::Query::OP_WILDCARD, prefix, 0, Xapian::Query::WILDCARD_LIMIT_ERROR,
+		                          Xapian::Query::OP_SYNONYM));
 	} catch (...) {
 		return nullptr;
 	}

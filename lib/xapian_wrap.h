@@ -121,6 +121,10 @@ dd_status_t dd_db_foreach_term(dd_db_t *db, const char *prefix, int (*fn)(const 
  * tell: a damaged index). */
 size_t dd_db_term_freq(dd_db_t *db, const char *term);
 
+/* Number of documents q matches, counted exactly (0 when Xapian cannot
+ * tell: a damaged index or q NULL). */
+size_t dd_db_count_matches(dd_db_t *db, const dd_query_t *q);
+
 /* The stored data and one value of the document holding the unique term
  * idterm.  DD_ERR_NOT_FOUND if there is none.  *data / *value are
  * malloc'd, with their lengths in *len when len is not NULL. */
@@ -199,6 +203,9 @@ typedef enum {
 
 /* A term, with query frequency wqf (1 normally). */
 dd_query_t *dd_query_term(const char *term, unsigned wqf);
+/* Every term beginning with prefix, as one term (Xapian's wildcard,
+ * combined as a synonym: its wdf in a document is the sum of theirs). */
+dd_query_t *dd_query_prefix(const char *prefix);
 /* Terms at consecutive positions (window 0 = exactly adjacent). */
 dd_query_t *dd_query_phrase(const char *const *terms, size_t n, unsigned window);
 /* A document whose text a dd_query_checked query checks: its value in slot

@@ -209,10 +209,10 @@ static void test_quoted_strings(void **state)
 	expect_query(state, "\"宅基地\"", "Query(((B宅基 AND B基地) FILTER PostingSource(CheckedSource(宅基地))))");
 	expect_query(state, "\"村里吃水难\"",
 	             "Query(((B村里 AND B里吃 AND B吃水 AND B水难) FILTER PostingSource(CheckedSource(村里吃水难))))");
-	expect_query(state, "\"水\"", "Query(C水)");
+	expect_query(state, "\"水\"", "Query((WILDCARD SYNONYM B水 SYNONYM C水))");
 	expect_query(state, "\"ＡＢ\"", "Query(Bab)");
 	/* spaces split an exact string into pieces that must all occur */
-	expect_query(state, "\"宅基 地\"", "Query((B宅基 AND C地))");
+	expect_query(state, "\"宅基 地\"", "Query((B宅基 AND (WILDCARD SYNONYM B地 SYNONYM C地)))");
 	/* a quoted string next to words is OR-ed with them */
 	expect_query(state, "村里 \"镇里\"", "Query((村里 OR B镇里))");
 
