@@ -20,7 +20,6 @@
 #include <cstring>
 #include <fstream>
 #include <map>
-#include <unordered_map>
 #include <memory>
 #include <new>
 #include <set>
@@ -1140,6 +1139,23 @@ const char *dd_candidate_data(dd_candidate_t *c, size_t *len)
 	return c->data.c_str();
 }
 
+// What check said of each document it was asked about, shared by the
+// copies of one checked query that Xapian makes for each match (and each
+// shard), so the matches of one query (topic feedback, then the page:
+// searching.h) read and check each candidate once.  One table per index
+// (by UUID), holding for one revision: a match over a reopened reader
+// starts it afresh, and one over a database whose revision Xapian cannot
+// tell (several shards as one) does without.  Only over a reader
+// (dd_query_checked): a writer's uncommitted changes leave the revision
+// as it was.
+struct CheckMemo {
+	struct Said {
+		Xapian::rev revision = 0;
+		std::unordered_map<Xapian::docid, bool> of;
+	};
+	std::map<std::string, Said> by_index;
+};
+
 // The documents holding every term that check accepts, as a posting list
 // Xapian's matcher drives (next, skip_to) or asks about one document
 // (check) when another part of the query already stands on it.  It weighs
@@ -1149,6 +1165,8 @@ class CheckedSource : public Xapian::PostingSource
 	std::vector<std::string> terms; // distinct
 	std::string key;
 	dd_candidate_check_t accept;
+	std::shared_ptr<CheckMemo> memo; // null: none
+	CheckMemo::Said *said = nullptr; // memo's table for this match's index, if any
 	Xapian::Database db;
 	std::vector<Xapian::PostingIterator> its;
 	Xapian::docid current = 0; // 0: before the first
@@ -1158,11 +1176,41 @@ class CheckedSource : public Xapian::PostingSource
 
 	bool accepts(Xapian::docid did)
 	{
+		if (said) {
+			auto known = said->of.find(did);
+			if (known != said->of.end())
+				return known->second;
+		}
 		dd_candidate c{ db.get_document(did, Xapian::DOC_ASSUME_VALID), {}, {} };
 		int r = accept(key.c_str(), &c);
 		if (r < 0)
 			throw std::bad_alloc();
+		if (said)
+			said->of[did] = r > 0;
 		return r > 0;
+	}
+
+	// memo's table for d (emptied if it was another revision's), or null.
+	CheckMemo::Said *memo_for(const Xapian::Database &d)
+	{
+		if (!memo)
+			return nullptr;
+		std::string uuid;
+		Xapian::rev revision;
+		try {
+			uuid = d.get_uuid();
+			revision = d.get_revision();
+		} catch (const Xapian::InvalidOperationError &) {
+			return nullptr; // several shards as one
+		}
+		if (uuid.empty())
+			return nullptr;
+		CheckMemo::Said &t = memo->by_index[uuid];
+		if (t.revision != revision) {
+			t.of.clear();
+			t.revision = revision;
+		}
+		return &t;
 	}
 
 	// Moves to the first accepted document holding every term from did on.
@@ -1193,14 +1241,15 @@ class CheckedSource : public Xapian::PostingSource
 	}
 
       public:
-	CheckedSource(std::vector<std::string> t, std::string k, dd_candidate_check_t fn)
-	    : terms(std::move(t)), key(std::move(k)), accept(fn)
+	CheckedSource(std::vector<std::string> t, std::string k, dd_candidate_check_t fn, std::shared_ptr<CheckMemo> m)
+	    : terms(std::move(t)), key(std::move(k)), accept(fn), memo(std::move(m))
 	{
 	}
-	Xapian::PostingSource *clone() const override { return new CheckedSource(terms, key, accept); }
+	Xapian::PostingSource *clone() const override { return new CheckedSource(terms, key, accept, memo); }
 	void init(const Xapian::Database &d) override
 	{
 		db = d;
+		said = memo_for(d);
 		its.clear();
 		current = 0;
 		turned_away = false;
@@ -1290,7 +1339,10 @@ dd_query_t *dd_query_checked(dd_db_t *db, const char *const *terms, size_t n, co
 				// a shard that failed fails the search itself, with its message
 			}
 		}
-		auto *source = new CheckedSource(std::move(distinct), key, check);
+		std::shared_ptr<CheckMemo> memo;
+		if (db && !db->write)
+			memo = std::make_shared<CheckMemo>();
+		auto *source = new CheckedSource(std::move(distinct), key, check, std::move(memo));
 		return wrap(Xapian::Query(Xapian::Query::OP_FILTER, all, Xapian::Query(source->release())));
 	} catch (...) {
 		return nullptr;
@@ -1415,13 +1467,13 @@ static void prepare(Xapian::Enquire &enquire, const dd_query_t *q, const dd_sear
 // Hits [first, first + count) of a match in relevance order into r, hits
 // of equal weight ordered by value slot `slot` rather than by Xapian's
 // document number (which depends on the order of indexing and on the
-// shards).  Xapian could sort so itself (relevance then value), but it
-// would read the value of every candidate; here only ties are read, in
-// the page.  A tie may straddle the end of the page, and Xapian then keeps
-// the tied hits of lowest document number: the match is asked one hit
-// more than the page, and again for more while the hit past the page ties
-// with the page's last one.  m holds the first match (made by enquire,
-// which carries the match spies); again makes the others.
+// shards), over an index with a remote shard (a local one lets Xapian
+// sort so itself: dd_db_search).  Only ties are read, in the page.  A tie
+// may straddle the end of the page, and Xapian then keeps the tied hits of
+// lowest document number: the match is asked one hit more than the page,
+// and again for more while the hit past the page ties with the page's
+// last one.  m holds the first match (made by enquire, which carries the
+// match spies); again makes the others.
 static void ranked_page(Xapian::MSet m, Xapian::Enquire &again, Xapian::doccount first, Xapian::doccount count,
                         Xapian::doccount asked, Xapian::doccount check, Xapian::doccount docs, unsigned slot,
                         dd_results &r)
@@ -1503,6 +1555,24 @@ dd_status_t dd_db_search(dd_db_t *db, const dd_query_t *q, const dd_search_optio
 			for (auto m = mset.begin(); m != mset.end(); ++m) {
 				r->scores.push_back(m.get_weight());
 				r->docids.push_back(*m);
+			}
+		} else if (!db->remote) {
+			// Ties by value, sorted by Xapian itself: it reads the value
+			// of the candidates that weigh at least the page's last hit
+			// (in document order, as a stream), not of every match, and
+			// matches once, where matching again for a straddling tie
+			// (ranked_page) cost whole matches when many notes weigh the
+			// same (copies of one note).  Asked as ranked_page asks, one
+			// hit past the page, so the match prunes and estimates alike:
+			// the same page, order and total.  Not over a remote shard,
+			// whose hits its spies would count twice (above).
+			enquire.set_sort_by_relevance_then_value(opts->tie_slot, false);
+			Xapian::doccount asked = first + count + 1;
+			Xapian::MSet mset = enquire.get_mset(0, asked, check > asked ? check : asked);
+			r->total = mset.get_matches_estimated();
+			for (Xapian::doccount i = first; i < mset.size() && i < first + count; i++) {
+				r->scores.push_back(mset[i].get_weight());
+				r->docids.push_back(*mset[i]);
 			}
 		} else {
 			Xapian::doccount asked = first + count + 1;

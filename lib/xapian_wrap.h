@@ -223,7 +223,11 @@ typedef int (*dd_candidate_check_t)(const char *key, dd_candidate_t *c);
  * the accepted ones.  xapian-tcpsrv cannot run check: when db is a stub
  * with a remote shard, the accepted documents are found here (over db) and
  * named by their id terms, read from value slot id_slot.  db may be NULL
- * (a local index).  NULL when out of memory. */
+ * (a local index).  When db is a reader, the query remembers what check
+ * said of each document for the revision of the index it searches, so
+ * searching it twice (topic feedback, then the page) checks each
+ * candidate once; a reopened reader's next search checks afresh.  NULL
+ * when out of memory. */
 dd_query_t *dd_query_checked(dd_db_t *db, const char *const *terms, size_t n, const char *key,
                              dd_candidate_check_t check, unsigned id_slot);
 /* Combines subs[0..n) (taking ownership; NULL entries are skipped).  An

@@ -708,6 +708,108 @@ static void test_checked_candidates(void **state)
 	dd_db_close(db);
 }
 
+/* The check of test_checked_memo: id_in_key, counted. */
+static size_t checks_made;
+static int counted_id_in_key(const char *key, dd_candidate_t *c)
+{
+	checks_made++;
+	return id_in_key(key, c);
+}
+
+/* A checked query built over a reader remembers what its check said for
+ * the revision searched: searched again (topic feedback, then the page)
+ * it checks nothing twice; after the index changed and the reader was
+ * reopened, it checks again and answers for the new text. */
+static void test_checked_memo(void **state)
+{
+	(void)state;
+	char path[4096];
+	scratch_db("xapian_wrap_checked_memo", path, sizeof path);
+	dd_db_t *w = open_write(path);
+	dd_error_t err;
+	assert_int_equal(dd_db_begin(w, &err), DD_OK);
+	put_doc(w, "a", "吃水 村里", NULL, NULL, "{\"id\":\"a\"}");
+	put_doc(w, "b", "吃水 修路", NULL, NULL, "{\"id\":\"b\"}");
+	put_doc(w, "c", "吃水", NULL, NULL, "{\"id\":\"c\"}");
+	assert_int_equal(dd_db_commit(w, &err), DD_OK);
+	dd_db_t *r = NULL;
+	assert_int_equal(dd_db_open_read(path, &r, &err), DD_OK);
+	const char *terms[] = { "吃水" };
+	dd_query_t *q = dd_query_checked(r, terms, 1, "ab", counted_id_in_key, 0);
+	assert_non_null(q);
+	dd_search_options_t opts = { .limit = 10 };
+	checks_made = 0;
+	assert_ids(search_id_set(r, dd_query_copy(q)), "a b");
+	assert_int_equal(checks_made, 3);
+	assert_ids(search_id_set(r, dd_query_copy(q)), "a b");
+	assert_ids(search_ids(r, dd_query_copy(q), &opts), "a b");
+	assert_int_equal(checks_made, 3); /* remembered */
+
+	/* b now says it is d: the check refuses it */
+	assert_int_equal(dd_db_begin(w, &err), DD_OK);
+	put_doc(w, "b", "吃水 修路", NULL, NULL, "{\"id\":\"d\"}");
+	assert_int_equal(dd_db_commit(w, &err), DD_OK);
+	int changed = 0;
+	assert_int_equal(dd_db_reopen(r, &changed, &err), DD_OK);
+	assert_int_equal(changed, 1);
+	assert_ids(search_id_set(r, dd_query_copy(q)), "a");
+	assert_int_equal(checks_made, 6);
+	dd_query_free(q);
+
+	/* over a writer (its uncommitted changes keep the revision) and
+	 * without an index, nothing is remembered */
+	q = dd_query_checked(w, terms, 1, "ab", counted_id_in_key, 0);
+	checks_made = 0;
+	assert_ids(search_id_set(w, dd_query_copy(q)), "a");
+	assert_ids(search_id_set(w, dd_query_copy(q)), "a");
+	assert_int_equal(checks_made, 6);
+	dd_query_free(q);
+	dd_db_close(r);
+	dd_db_close(w);
+}
+
+/* Hits of equal weight come in the order of the tie slot's values, not of
+ * indexing, wherever the page starts and ends, and the total counts every
+ * match. */
+static void test_ties_by_value(void **state)
+{
+	(void)state;
+	char path[4096];
+	scratch_db("xapian_wrap_ties", path, sizeof path);
+	dd_db_t *w = open_write(path);
+	dd_error_t err;
+	assert_int_equal(dd_db_begin(w, &err), DD_OK);
+	/* indexed in the order e d c b a; keys (slot 0) order them a..e; f
+	 * weighs more (吃水 twice) */
+	const char *ids[] = { "e", "d", "c", "b", "a" };
+	for (size_t i = 0; i < 5; i++) {
+		char key[8];
+		snprintf(key, sizeof key, "k%s", ids[i]);
+		put_doc(w, ids[i], "吃水 村里 修路", NULL, key, "{}");
+	}
+	put_doc(w, "f", "吃水 吃水 修路", NULL, "kz", "{}");
+	assert_int_equal(dd_db_commit(w, &err), DD_OK);
+	dd_db_close(w);
+	dd_db_t *r = NULL;
+	assert_int_equal(dd_db_open_read(path, &r, &err), DD_OK);
+	dd_search_options_t opts = { .limit = 3, .tie_break = 1, .tie_slot = 0 };
+	assert_ids(search_ids(r, dd_query_term("吃水", 1), &opts), "f a b");
+	opts.offset = 2;
+	assert_ids(search_ids(r, dd_query_term("吃水", 1), &opts), "b c d");
+	opts.offset = 4;
+	opts.limit = 10;
+	assert_ids(search_ids(r, dd_query_term("吃水", 1), &opts), "d e");
+	opts.offset = 0;
+	opts.limit = 1;
+	dd_results_t *res = NULL;
+	dd_query_t *q = dd_query_term("吃水", 1);
+	assert_int_equal(dd_db_search(r, q, &opts, &res, &err), DD_OK);
+	assert_int_equal(dd_results_total(res), 6);
+	dd_results_free(res);
+	dd_query_free(q);
+	dd_db_close(r);
+}
+
 static void test_value_range_and_sort(void **state)
 {
 	(void)state;
@@ -920,6 +1022,8 @@ int main(void)
 		cmocka_unit_test(test_ranking_and_scale),
 		cmocka_unit_test(test_phrase_with_positions),
 		cmocka_unit_test(test_checked_candidates),
+		cmocka_unit_test(test_checked_memo),
+		cmocka_unit_test(test_ties_by_value),
 		cmocka_unit_test(test_value_range_and_sort),
 		cmocka_unit_test(test_boolean_filter),
 		cmocka_unit_test(test_facets_multi_valued),
