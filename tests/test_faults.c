@@ -387,7 +387,7 @@ static void test_kill_during_new_index(void **state)
 	snprintf(db, sizeof db, "%s/db", area);
 	snprintf(unfinished, sizeof unfinished, "%s%s", db, DD_UNFINISHED);
 	assert_int_equal(mkdir(notes, 0755), 0);
-	copy_corpus(notes, 0);
+	copy_corpus(notes, 150);
 	static char want[65536], got[65536];
 	folder_ids(notes, want);
 	/* commits every 4 x 3 notes, so kills land after some of them */
