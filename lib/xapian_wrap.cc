@@ -8,6 +8,7 @@
 #include <xapian.h>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -31,20 +32,29 @@
 // Documents whose postings Xapian buffers before writing them into its
 // tables (XAPIAN_FLUSH_THRESHOLD; see dd_db_open_write).
 #define DD_FLUSH_THRESHOLD "256"
+// A new index being built commits every this many flushes (see
+// dd_db_open_write).
+#define DD_BUILD_COMMIT_FLUSHES 4
 
 struct dd_db {
 	Xapian::Database *read = nullptr; // always set; == write when writable
 	Xapian::WritableDatabase *write = nullptr;
 	bool in_transaction = false;
 	std::string path; // as given, for messages
-	// Write side only.  created: this handle made the index (the folder,
-	// when folder_created, else files in a folder that held no index), and
-	// committed: a commit went through it; a created index never committed
-	// is removed on close.  names_before: the folder's entries before
-	// opening.  sizes: each file's size after opening, which a cancelled
-	// transaction cuts the files back to.
-	bool created = false, folder_created = false, committed = false;
-	std::set<std::string> names_before;
+	// Write side only.  A new index (path held none) is built in dir, the
+	// sibling folder path + DD_UNFINISHED, and put in place by the commit
+	// that ends the run (publish): until then nothing at path changes, so a
+	// run killed or failing leaves no index at all, and the run commits
+	// every commit_every documents it stores (building), which lets go of
+	// what Xapian holds in memory until a commit (the values of every
+	// document changed in a transaction).  Otherwise dir == path.
+	// committed: a change was made outside a transaction (Xapian commits
+	// it on close at the latest, and a building index is then published).
+	// sizes: each file's size after opening, which a cancelled transaction
+	// cuts the files back to.
+	std::string dir;
+	bool building = false, committed = false;
+	unsigned stored = 0, commit_every = 0; // building: documents stored since the last commit
 	std::map<std::string, off_t> sizes;
 	// Read side over a stub: each shard on its own (sharing its internals
 	// with *read, which combines them), named for messages as the stub
@@ -221,6 +231,15 @@ static dd_status_t failure(dd_error_t *err, const char *path, const std::string 
 	}
 }
 
+// A failed system call no of the file system at path, trying to do what.
+static dd_status_t failure_errno(dd_error_t *err, const std::string &path, const std::string &what, int no)
+{
+	dd_status_t st = system_failure(err, path.c_str(), what, no);
+	if (st != DD_OK)
+		return st;
+	return dd_error_set(err, DD_ERR_IO, "cannot %s '%s': %s", what.c_str(), path.c_str(), std::strerror(no));
+}
+
 static char *dup_string(const std::string &s)
 {
 	char *p = static_cast<char *>(std::malloc(s.size() + 1));
@@ -257,24 +276,29 @@ static bool xapian_file(const std::string &name)
 	return name == "flintlock" || name.compare(0, 8, "iamglass") == 0 || ends_with(".glass") || ends_with(".tmp");
 }
 
-// Removes what opening or filling a new index put into path: each of
-// Xapian's files not there before (anything else someone put there
-// meanwhile stays), then the folder itself if this run created it and it
-// is empty.
-static void remove_created(const std::string &path, const std::set<std::string> &before, bool folder_created)
+// Where a new index is compacted before it is put in place (publish).
+#define DD_COMPACTED "compacted"
+
+// Removes an unfinished index's folder: Xapian's files in it and in its
+// DD_COMPACTED folder, then the folders if nothing else is left in them.
+static void remove_unfinished(const std::string &dir)
 {
-	for (const std::string &name : folder_names(path))
-		if (!before.count(name) && xapian_file(name))
-			unlink((path + "/" + name).c_str());
-	if (folder_created)
-		rmdir(path.c_str());
+	std::string compacted = dir + "/" DD_COMPACTED;
+	for (const std::string &name : folder_names(compacted))
+		if (xapian_file(name))
+			unlink((compacted + "/" + name).c_str());
+	rmdir(compacted.c_str());
+	for (const std::string &name : folder_names(dir))
+		if (xapian_file(name))
+			unlink((dir + "/" + name).c_str());
+	rmdir(dir.c_str());
 }
 
 static void record_sizes(dd_db *db)
 {
-	for (const std::string &name : folder_names(db->path)) {
+	for (const std::string &name : folder_names(db->dir)) {
 		struct stat st;
-		if (stat((db->path + "/" + name).c_str(), &st) == 0 && S_ISREG(st.st_mode))
+		if (stat((db->dir + "/" + name).c_str(), &st) == 0 && S_ISREG(st.st_mode))
 			db->sizes[name] = st.st_size;
 	}
 }
@@ -285,8 +309,8 @@ static void record_sizes(dd_db *db)
 // temporary files this run left.  Without it a full disk stays full.
 static void cut_back(dd_db *db)
 {
-	for (const std::string &name : folder_names(db->path)) {
-		std::string file = db->path + "/" + name;
+	for (const std::string &name : folder_names(db->dir)) {
+		std::string file = db->dir + "/" + name;
 		auto known = db->sizes.find(name);
 		struct stat st;
 		if (known == db->sizes.end()) {
@@ -443,6 +467,117 @@ static dd_status_t open_stub(dd_db *db, const char *path, dd_error_t *err)
 	return DD_OK;
 }
 
+// ---- a new index, built aside ------------------------------------------
+
+// The folder a new index for path is built in: a sibling, so moving it
+// into place is one rename(2).
+static std::string unfinished_folder(const char *path)
+{
+	std::string p = path;
+	while (p.size() > 1 && p.back() == '/')
+		p.pop_back();
+	return p + DD_UNFINISHED;
+}
+
+// Xapian's flush threshold as it reads it (dd_db_open_write sets it).
+static unsigned flush_threshold()
+{
+	const char *env = getenv("XAPIAN_FLUSH_THRESHOLD");
+	long n = env ? std::atol(env) : 0;
+	return n > 0 && n < 1000000 ? static_cast<unsigned>(n) : 10000;
+}
+
+// Building a new index: every commit_every documents stored in the run's
+// transaction, commit it and go on in a new one, so Xapian lets go of what
+// it holds until a commit.  Nothing of it is seen before publish.
+static void building_step(dd_db *db)
+{
+	if (!db->building || !db->in_transaction || ++db->stored < db->commit_every)
+		return;
+	db->write->commit_transaction();
+	db->in_transaction = false;
+	db->write->begin_transaction(true);
+	db->in_transaction = true;
+	db->stored = 0;
+}
+
+// fsync(2) of a file or folder; false (errno set) when it fails.
+static bool sync_path(const std::string &path, bool folder)
+{
+	int fd = open(path.c_str(), folder ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+	if (fd < 0)
+		return false;
+	bool ok = fsync(fd) == 0;
+	int no = errno;
+	close(fd);
+	errno = no;
+	return ok;
+}
+
+static std::string parent_folder(const std::string &path)
+{
+	std::string p = path;
+	while (p.size() > 1 && p.back() == '/')
+		p.pop_back();
+	size_t slash = p.rfind('/');
+	return slash == std::string::npos ? "." : slash == 0 ? "/" : p.substr(0, slash);
+}
+
+// Puts the new index built in db->dir at db->path, once committed: it is
+// compacted into db->dir/DD_COMPACTED (full blocks, none left over from
+// the run's commits: smaller than a run in one transaction writes, for a
+// fraction of a second), synced (it was written without), then renamed
+// into place, one atomic step.  When path is a folder already (holding no
+// index: empty, a mount point, or other files), Xapian's files are moved
+// into it instead, "iamglass", which makes a folder an index, last (a kill
+// before that leaves no index; the next run moves them again).  The handle
+// is then opened again at path.
+static dd_status_t publish(dd_db *db, dd_error_t *err)
+{
+	const std::string &path = db->path, unfinished = db->dir, built = unfinished + "/" DD_COMPACTED;
+	db->write->compact(built, Xapian::DBCOMPACT_NO_RENUMBER);
+	for (const std::string &name : folder_names(built))
+		if (!sync_path(built + "/" + name, false))
+			return failure_errno(err, path, "write the index", errno);
+	if (!sync_path(built, true))
+		return failure_errno(err, path, "write the index", errno);
+	bool moved_files = false;
+	if (rename(built.c_str(), path.c_str()) != 0) {
+		int no = errno;
+		struct stat st;
+		if ((no != EBUSY && no != ENOTEMPTY && no != EEXIST) || stat(path.c_str(), &st) != 0 ||
+		    !S_ISDIR(st.st_mode) || folder_names(path).count("iamglass"))
+			return failure_errno(err, path, "put the new index in place", no);
+		for (const std::string &name : folder_names(path))
+			if (xapian_file(name) && name != "flintlock")
+				unlink((path + "/" + name).c_str()); // a half-moved index of a killed run
+		std::vector<std::string> order;
+		for (const std::string &name : folder_names(built))
+			if (xapian_file(name) && name != "flintlock" && name != "iamglass")
+				order.push_back(name);
+		order.push_back("iamglass");
+		for (const std::string &name : order)
+			if (rename((built + "/" + name).c_str(), (path + "/" + name).c_str()) != 0)
+				return failure_errno(err, path, "put the new index in place", errno);
+		moved_files = true;
+	}
+	if (!sync_path(moved_files ? path : parent_folder(path), true))
+		return failure_errno(err, path, "put the new index in place", errno);
+	// the index is in place: the handle is opened again there
+	db->building = false;
+	db->dir = path;
+	db->write->close();
+	delete db->write;
+	db->write = nullptr;
+	db->read = nullptr;
+	remove_unfinished(unfinished);
+	db->write = new Xapian::WritableDatabase(path, Xapian::DB_OPEN);
+	db->read = db->write;
+	db->sizes.clear();
+	record_sizes(db);
+	return DD_OK;
+}
+
 extern "C" {
 
 dd_status_t dd_db_open_write(const char *path, dd_db_t **out, dd_error_t *err)
@@ -454,10 +589,8 @@ dd_status_t dd_db_open_write(const char *path, dd_db_t **out, dd_error_t *err)
 	try {
 		db.reset(new dd_db);
 		db->path = path;
-		struct stat st;
-		db->folder_created = stat(path, &st) != 0;
-		db->names_before = folder_names(path);
-		db->created = db->names_before.count("iamglass") == 0;
+		db->dir = path;
+		db->building = folder_names(path).count("iamglass") == 0;
 		// Glass buffers XAPIAN_FLUSH_THRESHOLD documents' postings in
 		// memory (default 10,000), even inside a transaction, and each
 		// insert slows as that buffer grows.  Flushing them into the
@@ -466,23 +599,32 @@ dd_status_t dd_db_open_write(const char *path, dd_db_t **out, dd_error_t *err)
 		// revision, so a killed run still leaves the previous index.  Read
 		// by Xapian when the database opens; the environment may set its own.
 		setenv("XAPIAN_FLUSH_THRESHOLD", DD_FLUSH_THRESHOLD, 0);
-		db->write = new Xapian::WritableDatabase(path, Xapian::DB_CREATE_OR_OPEN);
+		int flags = Xapian::DB_CREATE_OR_OPEN;
+		if (db->building) {
+			db->dir = unfinished_folder(path);
+			// What a killed run left there is started over, once we hold
+			// its lock (another run building it holds the lock).  Nothing
+			// is synced until publish syncs it all once.
+			flags = Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_NO_SYNC;
+			db->commit_every = DD_BUILD_COMMIT_FLUSHES * flush_threshold();
+		}
+		db->write = new Xapian::WritableDatabase(db->dir, flags);
 		db->read = db->write;
 		record_sizes(db.get());
 		*out = db.release();
 		return DD_OK;
 	} catch (const Xapian::DatabaseLockError &) {
 		// Another writer holds the lock: what is in the folder is its work.
-		return failure(err, path, "open the index for writing");
+		return failure(err, db ? db->dir.c_str() : path, "open the index for writing");
 	} catch (...) {
 		dd_status_t st =
-		    failure(err, path, db && db->created ? "create the index" : "open the index for writing");
+		    failure(err, path, db && db->building ? "create the index" : "open the index for writing");
 		if (db) {
 			delete db->write;
 			db->write = nullptr;
 			db->read = nullptr;
-			if (db->created)
-				remove_created(path, db->names_before, db->folder_created);
+			if (db->building)
+				remove_unfinished(db->dir);
 		}
 		return st;
 	}
@@ -563,29 +705,37 @@ void dd_db_close(dd_db_t *db)
 {
 	if (!db)
 		return;
-	std::string path = db->path;
+	std::string dir = db->dir;
 	bool remove = false;
 	try {
 		if (db->write) {
 			dd_db_cancel(db);
-			db->write->close();
-			remove = db->created && !db->committed;
+			if (db->building && db->committed) {
+				// changes made outside a transaction: committed on close
+				// as Xapian would, so the new index is put in place
+				db->write->commit();
+				dd_error_t ignored;
+				publish(db, &ignored);
+			}
+			if (db->write)
+				db->write->close();
 		}
 	} catch (...) {
 		// close() only lets go of files and the lock; a failure cannot be
 		// acted on, and the lock goes with the process anyway.
 	}
-	std::set<std::string> before = db->names_before;
-	bool folder_created = db->folder_created;
+	remove = db->building; // never published
 	delete db->read;
 	delete db;
 	if (remove)
-		remove_created(path, before, folder_created);
+		remove_unfinished(dir);
 }
 
 size_t dd_db_doc_count(const dd_db_t *db)
 {
 	try {
+		if (!db->read)
+			return 0; // a publish that could not open the index again
 		return db->read->get_doccount();
 	} catch (...) {
 		return 0; // documented: a damaged index counts as empty here
@@ -612,7 +762,8 @@ dd_status_t dd_db_commit(dd_db_t *db, dd_error_t *err)
 	try {
 		db->write->commit_transaction();
 		db->in_transaction = false;
-		db->committed = true;
+		if (db->building)
+			return publish(db, err);
 		return DD_OK;
 	} catch (...) {
 		dd_status_t st = failure(err, db->path.c_str(), "commit the changes");
@@ -633,6 +784,8 @@ void dd_db_cancel(dd_db_t *db)
 		// documented: dropped on close all the same
 	}
 	db->in_transaction = false;
+	if (db->building)
+		return; // the whole folder goes on close
 	try {
 		cut_back(db);
 	} catch (...) {
@@ -917,6 +1070,7 @@ dd_status_t dd_db_set_doc_value(dd_db_t *db, const char *idterm, unsigned slot, 
 		doc.add_value(slot, value);
 		db->write->replace_document(id, doc);
 		db->committed |= !db->in_transaction; // Xapian commits it on close at the latest
+		building_step(db);
 		return DD_OK;
 	} catch (...) {
 		return failure(err, db->path.c_str(), std::string("store note ") + (idterm + 1));
@@ -1058,6 +1212,7 @@ dd_status_t dd_db_replace_doc(dd_db_t *db, const char *idterm, dd_doc_t *doc, dd
 		doc->doc.add_boolean_term(idterm);
 		db->write->replace_document(idterm, doc->doc);
 		db->committed |= !db->in_transaction; // Xapian commits it on close at the latest
+		building_step(db);
 		return DD_OK;
 	} catch (...) {
 		return failure(err, db->path.c_str(), std::string("store note ") + (idterm + 1));
@@ -1069,6 +1224,7 @@ dd_status_t dd_db_delete_doc(dd_db_t *db, const char *idterm, dd_error_t *err)
 	try {
 		db->write->delete_document(idterm);
 		db->committed |= !db->in_transaction; // Xapian commits it on close at the latest
+		building_step(db);
 		return DD_OK;
 	} catch (...) {
 		return failure(err, db->path.c_str(), std::string("delete note ") + (idterm + 1));

@@ -48,13 +48,22 @@ typedef struct dd_results dd_results_t;
  *   DD_ERR_IO       the folder cannot be created or written: no permission,
  *                   a read-only file system, no space left on the device
  *                   (the message names which, with the system's reason).
- * When it fails while creating a new index, the folder and files this call
- * created (lock file included) are removed again.  Sets Xapian's
+ * A new index (path holds none: it does not exist, or is a folder without
+ * an index) is built aside, in the folder path + DD_UNFINISHED, which
+ * dd_db_commit puts in place (renamed to path, or its files moved into the
+ * folder path) once the transaction is committed: until then nothing at
+ * path changes, so a run killed or failing leaves no index, and such a run
+ * commits inside its transaction every few hundred documents to keep
+ * Xapian's memory bounded.  What a killed run left in that folder is
+ * thrown away by the next one (unless another writer is building it: then
+ * DD_ERR_INDEX, locked).  When it fails while creating a new index, that
+ * folder is removed again.  Sets Xapian's
  * XAPIAN_FLUSH_THRESHOLD (documents buffered in memory before their
  * postings are written to the tables) to a few hundred unless the
  * environment already sets it: memory stays bounded, and flushing inside a
  * transaction commits nothing. */
 dd_status_t dd_db_open_write(const char *path, dd_db_t **out, dd_error_t *err);
+#define DD_UNFINISHED ".unfinished"
 
 /* Opens an existing index for reading.  DD_ERR_NOT_FOUND if nothing is at
  * path or it is an empty folder; DD_ERR_INVALID if path is a folder
@@ -83,9 +92,9 @@ dd_status_t dd_db_open_read(const char *path, dd_db_t **out, dd_error_t *err);
 dd_status_t dd_db_reopen(dd_db_t *db, int *changed, dd_error_t *err);
 
 /* Closes the database; an open transaction is cancelled, not committed.
- * An index this handle created and never committed is removed again (the
- * folder if it created the folder, else the files it added), so a first run
- * that fails leaves nothing behind.  Cannot fail in a way the caller could
+ * A new index never committed is removed again (its DD_UNFINISHED folder),
+ * so a first run that fails leaves nothing behind; one changed outside a
+ * transaction is committed and put in place.  Cannot fail in a way the caller could
  * act on: the lock is released whatever Xapian reports. */
 void dd_db_close(dd_db_t *db);
 
@@ -98,6 +107,8 @@ size_t dd_db_doc_count(const dd_db_t *db);
  * or commit the index files are cut back to their size at opening, so a
  * full disk does not stay full of a run that was thrown away. */
 dd_status_t dd_db_begin(dd_db_t *db, dd_error_t *err);
+/* A new index is put in place by its commit (see dd_db_open_write);
+ * DD_ERR_IO when it cannot be (it is then removed on close). */
 dd_status_t dd_db_commit(dd_db_t *db, dd_error_t *err);
 /* Drops the open transaction (nothing happens without one) and cuts the
  * index files back as above.  Never fails: if Xapian refuses to cancel,

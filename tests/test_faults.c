@@ -374,6 +374,95 @@ static void test_kill_during_reindex(void **state)
 	assert_true(saw_previous > 0);
 }
 
+/* A new index is built in db + DD_UNFINISHED and renamed into place at the
+ * end (xapian_wrap.h), committing inside the run every few flushes: a
+ * kill -9 at any moment leaves no index at db at all, never a part of one,
+ * and the next run throws away what the killed one left and completes. */
+static void test_kill_during_new_index(void **state)
+{
+	(void)state;
+	char area[4096], notes[4200], db[4200], unfinished[4300], cmd[9000];
+	assert_non_null(cli_scratch("faults_kill_new", area, sizeof area));
+	snprintf(notes, sizeof notes, "%s/notes", area);
+	snprintf(db, sizeof db, "%s/db", area);
+	snprintf(unfinished, sizeof unfinished, "%s%s", db, DD_UNFINISHED);
+	assert_int_equal(mkdir(notes, 0755), 0);
+	copy_corpus(notes, 150);
+	static char want[65536], got[65536];
+	folder_ids(notes, want);
+	/* commits every 4 x 3 notes, so kills land after some of them */
+	assert_int_equal(setenv("XAPIAN_FLUSH_THRESHOLD", "3", 1), 0);
+	char *err_text = NULL;
+	double started = now_seconds();
+	assert_int_equal(run_indexer(db, notes, &err_text, -1), 0);
+	free(err_text);
+	double span = now_seconds() - started;
+	size_t marked;
+	assert_int_equal(index_state(db, NULL, &marked, got), 0);
+	assert_string_equal(got, want);
+
+	int rounds = kill_rounds() / 4 + 2, killed_running = 0, left_unfinished = 0;
+	struct stat st;
+	for (int round = 0; round < rounds; round++) {
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", db);
+		assert_int_equal(system(cmd), 0);
+		pid_t pid = start_indexer(db, notes, NULL, NULL, -1);
+		useconds_t delay = (useconds_t)((0.2 + 0.7 * rng_unit()) * span * 1e6);
+		usleep(delay);
+		int ws = 0;
+		if (waitpid(pid, &ws, WNOHANG) == 0) {
+			killed_running++;
+			kill(pid, SIGKILL);
+			waitpid(pid, &ws, 0);
+			if (stat(db, &st) == 0)
+				fail_msg("round %d: a new index killed after %u us left %s", round, delay, db);
+			/* what it built so far, committed, is not the index */
+			snprintf(cmd, sizeof cmd, "%s/iamglass", unfinished);
+			left_unfinished += stat(cmd, &st) == 0;
+			cli_result_t r = cli_run("dundian-search", "--db", db, "村", (char *)NULL);
+			assert_int_equal(r.status, 3);
+			assert_non_null(strstr(r.err, "no index"));
+			cli_result_free(&r);
+		}
+		assert_int_equal(run_indexer(db, notes, &err_text, -1), 0);
+		free(err_text);
+		assert_int_equal(index_state(db, NULL, &marked, got), 0);
+		assert_string_equal(got, want);
+		if (stat(unfinished, &st) == 0)
+			fail_msg("round %d: %s is left behind", round, unfinished);
+	}
+	unsetenv("XAPIAN_FLUSH_THRESHOLD");
+	print_message("%d kills of a new index: %d while running, %d after a commit inside the run\n", rounds,
+	              killed_running, left_unfinished);
+	assert_true(killed_running >= rounds / 2);
+	assert_true(left_unfinished > 0);
+
+	/* a finished index left in the unfinished folder (as a kill just
+	 * before the rename leaves it) is neither searched nor kept */
+	char other[4300];
+	snprintf(other, sizeof other, "%s/other", area);
+	assert_int_equal(mkdir(other, 0755), 0);
+	snprintf(cmd, sizeof cmd, "%s/Z1.md", other);
+	write_file(cmd, "---\nid: Z1\ntitle: 不该在的笔记\n---\n这一篇只在旧的 zqxstale 里。\n");
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", db);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(run_indexer(unfinished, other, &err_text, -1), 0);
+	free(err_text);
+	assert_int_equal(index_state(unfinished, NULL, &marked, got), 0);
+	assert_string_equal(got, "Z1");
+	cli_result_t r = cli_run("dundian-search", "--db", db, "zqxstale", (char *)NULL);
+	assert_int_equal(r.status, 3);
+	cli_result_free(&r);
+	assert_int_equal(run_indexer(db, notes, &err_text, -1), 0);
+	free(err_text);
+	assert_int_equal(index_state(db, NULL, &marked, got), 0);
+	assert_string_equal(got, want);
+	assert_int_not_equal(stat(unfinished, &st), 0);
+	r = cli_run("dundian-search", "--db", db, "zqxstale", (char *)NULL);
+	assert_int_equal(r.status, 1);
+	cli_result_free(&r);
+}
+
 /* --- a full disk ----------------------------------------------------------- */
 
 static char mount_point[4096];
@@ -630,6 +719,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_read_only_file_system, unmount),
 		cmocka_unit_test_teardown(test_full_disk, unmount),
 		cmocka_unit_test(test_kill_during_reindex),
+		cmocka_unit_test(test_kill_during_new_index),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
