@@ -220,9 +220,6 @@ static dd_status_t copy_stored(const cJSON *root, dd_stored_note_t *out, dd_erro
 dd_status_t dd_stored_note_parse(const char *data, size_t len, dd_stored_note_t *out, dd_error_t *err)
 {
 	memset(out, 0, sizeof *out);
-	const char *body;
-	size_t body_len;
-	dd_schema_data_split(data, len, &len, &body, &body_len);
 	cJSON *root = cJSON_ParseWithLength(data, len);
 	if (!root || !cJSON_IsObject(root)) {
 		cJSON_Delete(root);
@@ -263,10 +260,12 @@ dd_status_t dd_results_note(const dd_results_t *res, size_t i, int with_body, dd
 		st = dd_stored_note_parse(data, len, out, err);
 	if (st != DD_OK || !with_body)
 		return st;
-	const char *body;
-	size_t json_len, body_len;
-	dd_schema_data_split(data, len, &json_len, &body, &body_len);
-	return attach_body(out, body, body_len, err);
+	const char *body = dd_results_value(res, i, DD_SLOT_BODY, &len);
+	if ((st = dd_results_error(res, err)) != DD_OK) {
+		dd_stored_note_free(out);
+		return st;
+	}
+	return attach_body(out, body, len, err);
 }
 
 void dd_stored_note_free(dd_stored_note_t *n)
@@ -290,13 +289,16 @@ dd_status_t dd_engine_get_note(dd_engine_t *e, const char *id, dd_stored_note_t 
 	if (st != DD_OK)
 		return st;
 	st = dd_stored_note_parse(data, len, out, err);
-	if (st == DD_OK) {
-		const char *body;
-		size_t json_len, body_len;
-		dd_schema_data_split(data, len, &json_len, &body, &body_len);
-		st = attach_body(out, body, body_len, err);
-	}
 	free(data);
+	if (st != DD_OK)
+		return st;
+	char *body = NULL;
+	if ((st = dd_db_get_value(e->db, term, DD_SLOT_BODY, &body, err)) != DD_OK) {
+		dd_stored_note_free(out);
+		return st;
+	}
+	st = attach_body(out, body, strlen(body), err);
+	free(body);
 	if (st == DD_OK)
 		dd_engine_name_tags(e, out);
 	return st;

@@ -59,8 +59,7 @@ typedef struct dd_stored_note {
 	char *body_owned_; /* private */
 } dd_stored_note_t;
 
-/* Reads a note's stored data (the JSON note_index.c writes; the body
- * after it is left out: body is "").
+/* Reads a note's stored data (the JSON note_index.c writes).
  * DD_ERR_INDEX when it is not a JSON object; DD_ERR_NOMEM. */
 dd_status_t dd_stored_note_parse(const char *data, size_t len, dd_stored_note_t *out, dd_error_t *err);
 

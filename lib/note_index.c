@@ -373,8 +373,9 @@ dd_status_t dd_note_document(dd_indexing_t *ix, const dd_note_t *note, uint64_t 
 		size_t len;
 	} values[] = {
 		{ DD_SLOT_TOPICS, topics, strlen(topics) },    { DD_SLOT_PATH, note->path, strlen(note->path) },
-		{ DD_SLOT_HASH, hash, strlen(hash) },          { DD_SLOT_ID, note->id, strlen(note->id) },
-		{ DD_SLOT_DATE_ID, date_id, strlen(date_id) }, { DD_SLOT_ID_TERM, id_term, strlen(id_term) },
+		{ DD_SLOT_BODY, note->body, note->body_len },  { DD_SLOT_HASH, hash, strlen(hash) },
+		{ DD_SLOT_ID, note->id, strlen(note->id) },    { DD_SLOT_DATE_ID, date_id, strlen(date_id) },
+		{ DD_SLOT_ID_TERM, id_term, strlen(id_term) },
 	};
 	for (size_t i = 0; st == DD_OK && i < sizeof values / sizeof *values; i++)
 		st = dd_doc_set_value(doc, values[i].slot, values[i].value, values[i].len, err);
@@ -386,15 +387,8 @@ dd_status_t dd_note_document(dd_indexing_t *ix, const dd_note_t *note, uint64_t 
 		st = dd_error_set(err, DD_ERR_NOMEM, "%s: out of memory", note->path);
 		goto fail;
 	}
-	size_t data_len = 0;
-	char *data = dd_schema_data_join(json, note->body, note->body_len, &data_len);
+	st = dd_doc_set_data(doc, json, strlen(json), err);
 	free(json);
-	if (!data) {
-		st = dd_error_set(err, DD_ERR_NOMEM, "%s: out of memory", note->path);
-		goto fail;
-	}
-	st = dd_doc_set_data(doc, data, data_len, err);
-	free(data);
 	if (st != DD_OK)
 		goto doc_fail;
 	*out = doc;

@@ -235,13 +235,12 @@ static int note_holds(const char *s, dd_candidate_t *note)
 	size_t len = strlen(s);
 	int normal =
 	    len < sizeof again && dd_normalize_into(s, len, again, sizeof again) == len && memcmp(again, s, len) == 0;
-	const char *data = dd_candidate_data(note, &len), *body;
-	size_t json_len, body_len;
-	dd_schema_data_split(data, len, &json_len, &body, &body_len);
-	int found = occurs_normalised(s, normal, body, body_len);
+	const char *body = dd_candidate_value(note, DD_SLOT_BODY, &len);
+	int found = occurs_normalised(s, normal, body, len);
 	if (found != 0)
 		return found;
-	cJSON *o = cJSON_ParseWithLength(data, json_len);
+	const char *data = dd_candidate_data(note, &len);
+	cJSON *o = cJSON_ParseWithLength(data, len);
 	const cJSON *title = cJSON_GetObjectItemCaseSensitive(o, "title");
 	if (cJSON_IsString(title))
 		found = occurs_normalised(s, normal, title->valuestring, strlen(title->valuestring));

@@ -34,28 +34,6 @@ static const dd_field_t fields[] = {
 };
 #define N_FIELDS (sizeof fields / sizeof fields[0])
 
-char *dd_schema_data_join(const char *json, const char *body, size_t body_len, size_t *len)
-{
-	size_t json_len = strlen(json);
-	char *data = malloc(json_len + 1 + body_len + 1);
-	if (!data)
-		return NULL;
-	memcpy(data, json, json_len);
-	data[json_len] = '\n';
-	memcpy(data + json_len + 1, body, body_len);
-	data[json_len + 1 + body_len] = '\0';
-	*len = json_len + 1 + body_len;
-	return data;
-}
-
-void dd_schema_data_split(const char *data, size_t len, size_t *json_len, const char **body, size_t *body_len)
-{
-	const char *end = memchr(data, '\n', len);
-	*json_len = end ? (size_t)(end - data) : len;
-	*body = end ? end + 1 : "";
-	*body_len = end ? len - *json_len - 1 : 0;
-}
-
 const dd_field_t *dd_schema_fields(size_t *n)
 {
 	*n = N_FIELDS;

@@ -18,14 +18,10 @@
  *   K<topic>      the note is tagged with topic (filter)
  *   XK<topic>     the same tag, its wdf rising with the confidence (ranking)
  *   XM<topic>     the tag was set by hand
- * Values are the dd_slot_t below.  The document data is a JSON object on
- * one line,
+ * Values are the dd_slot_t below.  The document data is a JSON object:
  *   {"id","title","author","post","city","county","township","village",
- *    "date","path","tags":[{"key","score","manual"}]},
- * then a line feed and the body as written (dd_schema_data_join/_split):
- * Xapian keeps a run's value changes in memory until it commits, but
- * writes data into its tables as it goes, so a 4 KB body in a value slot
- * made memory grow with every note of a run.  The index's spelling data holds every word of the notes
+ *    "date","path","tags":[{"key","score","manual"}]}; the body is in value
+ * DD_SLOT_BODY.  The index's spelling data holds every word of the notes
  * with the number of notes holding it ("did you mean", suggest.h), kept
  * right by each indexing run (sync.c, xapian_wrap.h).
  *
@@ -44,9 +40,9 @@
  * with another version is refused by searching (re-index it) and every
  * note of it is rebuilt by the next indexing run. */
 #define DD_SCHEMA_VERSION                                                                                              \
-	"dundian-schema-13" /* 8: Han folded; 9: spelling data; 10: file signatures, no word positions;                \
-	                       11: no bigram positions; 12: C terms only for characters no pair begins with;
-	                       13: the body in the data */
+	"dundian-schema-14" /* 8: Han folded; 9: spelling data; 10: file signatures, no word positions;                \
+	                       11: no bigram positions; 12: C terms only for characters no pair begins with;           \
+	                       13: the body in the data; 14: the body back in its value */
 
 /* Xapian refuses terms longer than this (xapian_wrap.h); longer field
  * values are indexed by a hash (see dd_schema_filter_term). */
@@ -64,7 +60,8 @@ typedef enum {
 	DD_SLOT_VILLAGE = 8,
 	DD_SLOT_TOWNSHIP = 9,
 	DD_SLOT_POST = 10,
-	/* 11: unused (the body until schema 12; it is in the data now) */
+	DD_SLOT_BODY = 11, /* the body text, kept apart from the data so
+	                      listing hits never reads whole notes */
 	/* Orders that do not depend on how notes were indexed or sharded:
 	 * Xapian's document numbers do, so ties are broken by these. */
 	DD_SLOT_ID = 12,      /* the note id: equal relevance, by id */
@@ -120,15 +117,6 @@ typedef struct dd_field {
 	 * value are the field's (month: the date cut to YYYY-MM). */
 	size_t value_length;
 } dd_field_t;
-
-/* The document data of a note: json (one line: cJSON's unformatted
- * print holds no line feed), a line feed, then body[0..body_len).
- * Malloc'd, its length in *len; NULL when out of memory. */
-char *dd_schema_data_join(const char *json, const char *body, size_t body_len, size_t *len);
-
-/* Splits a document's data: its JSON is data[0..*json_len), its body
- * *body[0..*body_len) ("" when there is none). */
-void dd_schema_data_split(const char *data, size_t len, size_t *json_len, const char **body, size_t *body_len);
 
 /* Every field, in a fixed order; *n gets how many. */
 const dd_field_t *dd_schema_fields(size_t *n);

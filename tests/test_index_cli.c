@@ -127,9 +127,17 @@ static char *stored_data(const char *db_path, const char *id)
 		fail_msg("%s", err.message);
 	char term[256], *data = NULL;
 	snprintf(term, sizeof term, "Q%s", id);
-	/* metadata JSON, a line feed, then the body */
+	char *body = NULL;
 	if (dd_db_get_data(db, term, &data, NULL, &err) != DD_OK)
 		data = strdup("");
+	else if (dd_db_get_value(db, term, DD_SLOT_BODY, &body, &err) == DD_OK) {
+		/* metadata JSON, then the body (kept in its own value slot) */
+		char *both = malloc(strlen(data) + strlen(body) + 2);
+		sprintf(both, "%s\n%s", data, body);
+		free(data);
+		data = both;
+	}
+	free(body);
 	dd_db_close(db);
 	return data;
 }

@@ -47,16 +47,12 @@ static void put_doc(dd_db_t *w, const char *id, const char *words, const char *f
 		if (t[0] != DD_PREFIX_BIGRAM[0])
 			strncat(body, t, sizeof body - strlen(body) - 1);
 	}
+	assert_int_equal(dd_doc_set_value(doc, DD_SLOT_BODY, body, strlen(body), &err), DD_OK);
 	snprintf(buf, sizeof buf, "%s", filters);
 	for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save))
 		assert_int_equal(dd_doc_add_boolean_term(doc, t, &err), DD_OK);
 	assert_int_equal(dd_doc_set_value(doc, DD_SLOT_TOPICS, tags, strlen(tags), &err), DD_OK);
-	/* the data as note_index.c writes it (the id in place of the JSON) */
-	size_t data_len;
-	char *data = dd_schema_data_join(id, body, strlen(body), &data_len);
-	assert_non_null(data);
-	assert_int_equal(dd_doc_set_data(doc, data, data_len, &err), DD_OK);
-	free(data);
+	assert_int_equal(dd_doc_set_data(doc, id, strlen(id), &err), DD_OK);
 	char idterm[DD_TERM_MAX + 32];
 	dd_schema_id_term(id, idterm, sizeof idterm);
 	if (dd_db_replace_doc(w, idterm, doc, &err) != DD_OK)
@@ -161,9 +157,7 @@ static const char *found(const char *text)
 	assert_true(n <= 16);
 	for (size_t i = 0; i < n; i++) {
 		size_t len;
-		const char *id = dd_results_data(res, i, &len), *body;
-		size_t body_len;
-		dd_schema_data_split(id, len, &len, &body, &body_len);
+		const char *id = dd_results_data(res, i, &len);
 		list[i] = strndup(id, len);
 	}
 	if (n > 1)
@@ -335,9 +329,7 @@ static const char *ranked(dd_db_t *in, const dd_lexicon_t *lex, const dd_ranking
 	ids[0] = '\0';
 	for (size_t i = 0; i < dd_results_count(res); i++) {
 		size_t len;
-		const char *id = dd_results_data(res, i, &len), *body;
-		size_t body_len;
-		dd_schema_data_split(id, len, &len, &body, &body_len);
+		const char *id = dd_results_data(res, i, &len);
 		snprintf(ids + strlen(ids), sizeof ids - strlen(ids), "%s%.*s", i ? " " : "", (int)len, id);
 	}
 	dd_results_free(res);

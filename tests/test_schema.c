@@ -95,10 +95,6 @@ static void test_terms(void **state)
 }
 
 static char small_db[4200];
-/* a note of two paragraphs, with traditional characters, quotes and a
- * backslash (which its JSON would escape) */
-#define S3_BODY "第一段：鎮裏的水。\n\n第二段，\"引号\"与\\反斜杠。"
-#define S3_NOTE "---\nid: S3\ntitle: 两段\n---\n" S3_BODY "\n"
 
 static int build_small_index(void **state)
 {
@@ -118,8 +114,7 @@ static int build_small_index(void **state)
 	snprintf(note, sizeof note,
 	         "---\nid: S1\ntitle: 长名字的村\nvillage: %s\ncounty: 石林县\n---\n村里的路修好了。\n", village);
 	if (cli_write_file(notes, "S1.md", note) != 0 ||
-	    cli_write_file(notes, "S2.md", "---\nid: S2\ntitle: 短名字\nvillage: 短村\n---\n村里的路还没修。\n") != 0 ||
-	    cli_write_file(notes, "S3.md", S3_NOTE) != 0)
+	    cli_write_file(notes, "S2.md", "---\nid: S2\ntitle: 短名字\nvillage: 短村\n---\n村里的路还没修。\n") != 0)
 		return -1;
 	cli_result_t r = cli_run("dundian-index", "--quiet", "--db", small_db, notes, (char *)NULL);
 	int ok = r.status == 0;
@@ -127,61 +122,6 @@ static int build_small_index(void **state)
 		fprintf(stderr, "indexing failed (%d): %s\n", r.status, r.err ? r.err : "");
 	cli_result_free(&r);
 	return ok ? 0 : -1;
-}
-
-/* The body is stored in the document data after the JSON and a line
- * feed (not in a value slot): it comes back exactly as written, and an
- * exact string is still checked against it. */
-static void test_body_in_data(void **state)
-{
-	(void)state;
-	dd_db_t *db;
-	dd_error_t err;
-	assert_int_equal(dd_db_open_read(small_db, &db, &err), DD_OK);
-	char *data = NULL, *slot = NULL;
-	size_t len = 0, json_len, body_len;
-	const char *body;
-	assert_int_equal(dd_db_get_data(db, "QS3", &data, &len, &err), DD_OK);
-	dd_schema_data_split(data, len, &json_len, &body, &body_len);
-	assert_int_equal(body_len, strlen(S3_BODY));
-	assert_memory_equal(body, S3_BODY, body_len);
-	assert_non_null(memchr(data, '{', json_len));
-	assert_int_equal(data[json_len - 1], '}');
-	/* slot 11, the body's until schema 12, is empty */
-	assert_int_equal(dd_db_get_value(db, "QS3", 11, &slot, &err), DD_OK);
-	assert_string_equal(slot, "");
-	free(slot);
-	free(data);
-	dd_db_close(db);
-
-	dd_engine_t *e = NULL;
-	dd_stored_note_t n;
-	assert_int_equal(dd_engine_open(small_db, &e, &err), DD_OK);
-	assert_int_equal(dd_engine_get_note(e, "S3", &n, &err), DD_OK);
-	assert_string_equal(n.title, "两段");
-	assert_string_equal(n.body, S3_BODY);
-	assert_int_equal(n.body_len, strlen(S3_BODY));
-	dd_stored_note_free(&n);
-	dd_engine_close(e);
-
-	/* exact strings: in the body (traditional characters folded), across
-	 * the paragraph break (no), and in the title only */
-	const char *const queries[][2] = {
-		{ "\"镇里的水\"", "S3" }, { "\"反斜杠\"", "S3" }, { "\"路还没\"", "S2" }, { "\"两段\"", "S3" }
-	};
-	for (size_t i = 0; i < sizeof queries / sizeof *queries; i++) {
-		cli_result_t r =
-		    cli_run("dundian-search", "--db", small_db, "--json", "--no-snippets", queries[i][0], (char *)NULL);
-		assert_int_equal(r.status, 0);
-		char *ids = cli_hit_ids(r.out);
-		assert_non_null(ids);
-		assert_string_equal(ids, queries[i][1]);
-		free(ids);
-		cli_result_free(&r);
-	}
-	cli_result_t r = cli_run("dundian-search", "--db", small_db, "--json", "\"水。第二\"", (char *)NULL);
-	assert_int_equal(r.status, 1);
-	cli_result_free(&r);
 }
 
 static void test_long_value_found_by_filter(void **state)
@@ -254,7 +194,6 @@ int main(void)
 		cmocka_unit_test(test_field_table),
 		cmocka_unit_test(test_terms),
 		cmocka_unit_test_setup(test_long_value_found_by_filter, build_small_index),
-		cmocka_unit_test_setup(test_body_in_data, build_small_index),
 		cmocka_unit_test_setup(test_other_schema_refused, build_small_index),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
