@@ -133,12 +133,8 @@ static void put_note(dd_db_t *w, const char *id, const char *words)
 		snprintf(pair, sizeof pair, "%s%.6s", DD_PREFIX_BIGRAM, body + i);
 		assert_int_equal(dd_doc_add_term(doc, pair, 1, &err), DD_OK);
 	}
-	/* the data as note_index.c writes it (the id in place of the JSON) */
-	size_t data_len;
-	char *data = dd_schema_data_join(id, body, strlen(body), &data_len);
-	assert_non_null(data);
-	assert_int_equal(dd_doc_set_data(doc, data, data_len, &err), DD_OK);
-	free(data);
+	assert_int_equal(dd_doc_set_value(doc, DD_SLOT_BODY, body, strlen(body), &err), DD_OK);
+	assert_int_equal(dd_doc_set_data(doc, id, strlen(id), &err), DD_OK);
 	char idterm[DD_TERM_MAX + 32];
 	dd_schema_id_term(id, idterm, sizeof idterm);
 	if (dd_db_replace_doc(w, idterm, doc, &err) != DD_OK)
@@ -211,9 +207,7 @@ static void test_query_finds_the_better_word_first(void **state)
 	assert_int_equal(dd_db_search(db, pq.query, &opts, &res, &err), DD_OK);
 	assert_true(dd_results_count(res) >= 2);
 	size_t len;
-	const char *first = dd_results_data(res, 0, &len), *body;
-	size_t body_len;
-	dd_schema_data_split(first, len, &len, &body, &body_len);
+	const char *first = dd_results_data(res, 0, &len);
 	assert_int_equal(len, strlen("remembered"));
 	assert_memory_equal(first, "remembered", len);
 	dd_results_free(res);
