@@ -279,19 +279,20 @@ static bool xapian_file(const std::string &name)
 // Where a new index is compacted before it is put in place (publish).
 #define DD_COMPACTED "compacted"
 
-// Removes an unfinished index's folder: Xapian's files in it and in its
-// DD_COMPACTED folder, then the folders if nothing else is left in them.
-static void remove_unfinished(const std::string &dir)
+// Removes the Xapian files in dir, then dir if nothing else is left in it.
+static void remove_xapian_folder(const std::string &dir)
 {
-	std::string compacted = dir + "/" DD_COMPACTED;
-	for (const std::string &name : folder_names(compacted))
-		if (xapian_file(name))
-			unlink((compacted + "/" + name).c_str());
-	rmdir(compacted.c_str());
 	for (const std::string &name : folder_names(dir))
 		if (xapian_file(name))
 			unlink((dir + "/" + name).c_str());
 	rmdir(dir.c_str());
+}
+
+// Removes an unfinished index's folder: its DD_COMPACTED folder, then itself.
+static void remove_unfinished(const std::string &dir)
+{
+	remove_xapian_folder(dir + "/" DD_COMPACTED);
+	remove_xapian_folder(dir);
 }
 
 static void record_sizes(dd_db *db)
@@ -371,6 +372,23 @@ static bool parse_host_port(const std::string &text, stub_shard &s)
 	return true;
 }
 
+// path without the slashes that end it ("/" stays "/").
+static std::string trimmed_path(const std::string &path)
+{
+	std::string p = path;
+	while (p.size() > 1 && p.back() == '/')
+		p.pop_back();
+	return p;
+}
+
+// The folder holding path ("." for a bare name).
+static std::string parent_folder(const std::string &path)
+{
+	std::string p = trimmed_path(path);
+	size_t slash = p.rfind('/');
+	return slash == std::string::npos ? "." : slash == 0 ? "/" : p.substr(0, slash);
+}
+
 // Reads the stub file at path into out.  A file whose first line is not a
 // stub's is "a file, not a dundian index" (DD_ERR_INVALID), as before stubs
 // were read; a later bad line is named.
@@ -381,9 +399,7 @@ static dd_status_t read_stub(const char *path, std::vector<stub_shard> &out, dd_
 	// a stub is a few lines: a large file is something else given by mistake
 	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > 65536 || !in)
 		return dd_error_set(err, DD_ERR_INVALID, "'%s' is a file, not a dundian index", path);
-	std::string folder(path);
-	size_t slash = folder.rfind('/');
-	folder = slash == std::string::npos ? "." : folder.substr(0, slash ? slash : 1);
+	std::string folder = parent_folder(path);
 	std::string line;
 	unsigned number = 0;
 	while (std::getline(in, line)) {
@@ -473,10 +489,7 @@ static dd_status_t open_stub(dd_db *db, const char *path, dd_error_t *err)
 // into place is one rename(2).
 static std::string unfinished_folder(const char *path)
 {
-	std::string p = path;
-	while (p.size() > 1 && p.back() == '/')
-		p.pop_back();
-	return p + DD_UNFINISHED;
+	return trimmed_path(path) + DD_UNFINISHED;
 }
 
 // Xapian's flush threshold as it reads it (dd_db_open_write sets it).
@@ -512,15 +525,6 @@ static bool sync_path(const std::string &path, bool folder)
 	close(fd);
 	errno = no;
 	return ok;
-}
-
-static std::string parent_folder(const std::string &path)
-{
-	std::string p = path;
-	while (p.size() > 1 && p.back() == '/')
-		p.pop_back();
-	size_t slash = p.rfind('/');
-	return slash == std::string::npos ? "." : slash == 0 ? "/" : p.substr(0, slash);
 }
 
 // Puts the new index built in db->dir at db->path, once committed: it is

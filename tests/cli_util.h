@@ -154,6 +154,39 @@ __attribute__((unused)) static char *cli_hit_ids(const char *json_text)
 	return ids;
 }
 
+/* qsort's order of strings (an array of char *). */
+__attribute__((unused)) static int cli_by_string(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The n strings of v sorted (v is sorted in place) and joined by spaces, in
+ * a malloc'd string: id lists compared as sets. */
+__attribute__((unused)) static char *cli_sorted_join(char **v, size_t n)
+{
+	size_t len = 1;
+	for (size_t i = 0; i < n; i++)
+		len += strlen(v[i]) + 1;
+	qsort(v, n, sizeof *v, cli_by_string);
+	char *out = calloc(1, len);
+	for (size_t i = 0; out && i < n; i++) {
+		if (i)
+			strcat(out, " ");
+		strcat(out, v[i]);
+	}
+	return out;
+}
+
+/* A space-separated list (changed in place) sorted, in a malloc'd string. */
+__attribute__((unused)) static char *cli_sorted_words(char *list)
+{
+	char *v[1024];
+	size_t n = 0;
+	for (char *save = NULL, *t = strtok_r(list, " ", &save); t && n < 1024; t = strtok_r(NULL, " ", &save))
+		v[n++] = t;
+	return cli_sorted_join(v, n);
+}
+
 /* Path of the bundled corpus notes and of the repository root. */
 #define CLI_CORPUS_NOTES DD_SOURCE_DIR "/corpus/notes"
 

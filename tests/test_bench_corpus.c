@@ -47,11 +47,6 @@ static dd_note_t *load(const char *path)
 	return note;
 }
 
-static int by_string(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static void test_two_runs_write_the_same_valid_notes(void **state)
 {
 	(void)state;
@@ -85,7 +80,7 @@ static void test_two_runs_write_the_same_valid_notes(void **state)
 		ids[i] = strdup(note->id);
 		dd_note_free(note);
 	}
-	qsort(ids, na, sizeof *ids, by_string);
+	qsort(ids, na, sizeof *ids, cli_by_string);
 	for (size_t i = 1; i < na; i++)
 		assert_string_not_equal(ids[i - 1], ids[i]);
 	for (size_t i = 0; i < na; i++)

@@ -32,11 +32,6 @@
 
 static char small_db[4200], corpus_db[4200];
 
-static int by_string(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int setup(void **state)
 {
 	(void)state;
@@ -75,18 +70,7 @@ static char *found(const char *db, const char *query, int *total)
 	cJSON_Delete(root);
 	char *ids = cli_hit_ids(r.out);
 	cli_result_free(&r);
-	/* sort the space-separated ids */
-	char *v[600] = { 0 };
-	size_t n = 0;
-	for (char *save = NULL, *t = strtok_r(ids, " ", &save); t && n < 600; t = strtok_r(NULL, " ", &save))
-		v[n++] = t;
-	qsort(v, n, sizeof *v, by_string);
-	char *out = calloc(1, n * 70 + 1);
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			strcat(out, " ");
-		strcat(out, v[i]);
-	}
+	char *out = cli_sorted_words(ids);
 	free(ids);
 	return out;
 }
@@ -211,14 +195,9 @@ static char *scanned(const char *s)
 		dd_note_free(note);
 	}
 	closedir(d);
-	qsort(v, n, sizeof *v, by_string);
-	char *out = calloc(1, n * 70 + 1);
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			strcat(out, " ");
-		strcat(out, v[i]);
+	char *out = cli_sorted_join(v, n);
+	for (size_t i = 0; i < n; i++)
 		free(v[i]);
-	}
 	return out;
 }
 

@@ -301,18 +301,13 @@ static void check_prefix_marks(const cJSON *root, const char *prefix)
 }
 
 /* The ids of a JSON answer's hits, sorted, space-separated (malloc'd). */
-static int by_string(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 static char *sorted_ids(const cJSON *root)
 {
 	const cJSON *hits = cJSON_GetObjectItemCaseSensitive(root, "hits"), *h;
 	size_t n = (size_t)cJSON_GetArraySize(hits), k = 0;
 	const char **ids = calloc(n + 1, sizeof *ids);
 	cJSON_ArrayForEach(h, hits) ids[k++] = string_item(h, "id");
-	qsort(ids, n, sizeof *ids, by_string);
+	qsort(ids, n, sizeof *ids, cli_by_string);
 	char *out = calloc(n * 16 + 1, 1);
 	for (size_t i = 0; i < n; i++)
 		sprintf(out + strlen(out), "%s%s", i ? " " : "", ids[i]);

@@ -124,11 +124,6 @@ static char *described(const dd_ranking_context_t *ctx, const char *text)
 	return d;
 }
 
-static int by_string(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* text compiles to the query Xapian describes as want. */
 static void expect_described(const dd_ranking_context_t *ctx, const char *text, const char *want)
 {
@@ -161,7 +156,7 @@ static const char *found(const char *text)
 		list[i] = strndup(id, len);
 	}
 	if (n > 1)
-		qsort(list, n, sizeof *list, by_string);
+		qsort(list, n, sizeof *list, cli_by_string);
 	ids[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
 		snprintf(ids + strlen(ids), sizeof ids - strlen(ids), "%s%s", i ? " " : "", list[i]);

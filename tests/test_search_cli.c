@@ -176,18 +176,13 @@ static size_t total_of(const cJSON *root)
 }
 
 /* Sorted, space-separated ids of the hits. */
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static char *hit_id_set(const cJSON *root)
 {
 	const cJSON *hits = hits_of(root), *h;
 	size_t n = (size_t)cJSON_GetArraySize(hits), k = 0;
 	const char **v = calloc(n + 1, sizeof *v);
 	cJSON_ArrayForEach(h, hits) v[k++] = hit_string(h, "id");
-	qsort(v, n, sizeof *v, cmp_str);
+	qsort(v, n, sizeof *v, cli_by_string);
 	char *out = calloc(1, n * 8 + 8);
 	for (size_t i = 0; i < n; i++) {
 		if (i)

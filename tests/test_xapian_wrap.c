@@ -98,26 +98,10 @@ static char *search_ids(dd_db_t *db, dd_query_t *q, const dd_search_options_t *g
 }
 
 /* Same, with the ids sorted, for set comparisons. */
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static char *search_id_set(dd_db_t *db, dd_query_t *q)
 {
 	char *ids = search_ids(db, q, NULL);
-	char *v[128] = { 0 };
-	size_t n = 0;
-	char *save = NULL;
-	for (char *t = strtok_r(ids, " ", &save); t && n < 128; t = strtok_r(NULL, " ", &save))
-		v[n++] = t;
-	qsort(v, n, sizeof *v, cmp_str);
-	char *out = calloc(1, 4096);
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			strcat(out, " ");
-		strcat(out, v[i]);
-	}
+	char *out = cli_sorted_words(ids);
 	free(ids);
 	return out;
 }
