@@ -404,6 +404,7 @@ dd_status_t dd_split_sentences(const char *text, size_t len, dd_sentence_t **out
  * position in characters. */
 typedef struct scorer {
 	const dd_sentence_t *sentences;
+	size_t n_sentences, len; /* sentences, and the text's length in bytes */
 	const dd_span_t *spans;
 	size_t n_spans;
 	size_t *span_char_start, *span_char_end;
@@ -458,6 +459,13 @@ static size_t shortest_cover(scorer_t *sc, size_t k, size_t distinct)
 	return best;
 }
 
+/* Where a window ending with sentence b ends for its hits: the start of
+ * the next sentence, or the end of the text. */
+static size_t window_end(const scorer_t *sc, size_t b)
+{
+	return b + 1 < sc->n_sentences ? sc->sentences[b + 1].start : sc->len;
+}
+
 /* What window_score gives a window holding no hit.  Not a negative number:
  * the shortness term makes a window holding a hit negative too once its
  * sentences pass a few thousand characters, and such a hit must still get
@@ -470,7 +478,8 @@ static size_t shortest_cover(scorer_t *sc, size_t k, size_t distinct)
  * them all, the weighted hits and the length. */
 static double window_score(scorer_t *sc, size_t a, size_t b, size_t chars)
 {
-	size_t lo = sc->sentences[a].start, hi = sc->sentences[b].end;
+	/* up to the next sentence: a hit may end in the blanks after b */
+	size_t lo = sc->sentences[a].start, hi = window_end(sc, b);
 	double typed = 0, related = 0, hits = 0;
 	size_t k = 0, distinct = 0;
 	sc->window++;
@@ -570,7 +579,8 @@ dd_status_t dd_choose_passages(const char *text, size_t len, const dd_span_t *sp
 		if (k < n_sentences && sentences[k].start <= spans[i].start)
 			has_hit[k] = 1;
 	}
-	scorer_t sc = { sentences, spans, n_spans, char_start, char_end, opts, stamp, 0, inside, needed };
+	scorer_t sc = { sentences, n_sentences, len,   spans, n_spans, char_start,
+		        char_end,  opts,        stamp, 0,     inside,  needed };
 	size_t n = 0;
 	while (n < opts->max_passages) {
 		double best = NO_HIT;
@@ -588,8 +598,12 @@ dd_status_t dd_choose_passages(const char *text, size_t len, const dd_span_t *sp
 				continue;
 			size_t chars = 0;
 			int holds_hit = 0;
-			for (size_t b = a;
-			     b < n_sentences && !used[b] && sentences[b].paragraph == sentences[a].paragraph; b++) {
+			/* within a's paragraph, or past it while no window from a
+			 * holds a hit yet: an exact string may run over a
+			 * paragraph break */
+			for (size_t b = a; b < n_sentences && !used[b] &&
+			                   (sentences[b].paragraph == sentences[a].paragraph || !holds_hit);
+			     b++) {
 				chars += sentences[b].chars;
 				/* past max_chars only while no window from a holds a
 				 * hit yet: an exact string running over several
@@ -621,6 +635,10 @@ dd_status_t dd_choose_passages(const char *text, size_t len, const dd_span_t *sp
 		dd_passage_t *p = &res[n++];
 		p->start = sentences[best_a].start;
 		p->end = sentences[best_b].end;
+		/* a hit ending in the blanks after the window ends the passage */
+		for (size_t i = first_span_from(&sc, p->start); i < n_spans && spans[i].start < p->end; i++)
+			if (spans[i].end > p->end && spans[i].end <= window_end(&sc, best_b))
+				p->end = spans[i].end;
 		p->paragraph = sentences[best_a].paragraph;
 		p->score = n_spans ? reported_score(best) : 0;
 		spans_inside(spans, n_spans, p->start, p->end, &p->first_span, &p->n_spans);

@@ -251,6 +251,33 @@ static char *long_sentence_with(const char *word, size_t each_side)
 	return text;
 }
 
+/* The one passage dd_best_passages (at most 2 asked, no context) chooses
+ * for the one span of word in text: it holds the span and scores above 0. */
+static dd_passage_t only_passage_for(const char *text, const char *word, size_t max_chars)
+{
+	dd_span_t spans[2];
+	size_t n_spans = find_spans(text, &word, 1, spans, 2);
+	assert_int_equal(n_spans, 1);
+	dd_passage_t *p;
+	size_t n;
+	assert_int_equal(dd_best_passages(text, strlen(text), spans, n_spans, 2, max_chars, 0, &p, &n, NULL), DD_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(p[0].n_spans, 1);
+	assert_true(p[0].score > 0);
+	dd_passage_t one = p[0];
+	free(p);
+	return one;
+}
+
+/* only_passage_for's passage is the text expected. */
+static void assert_only_passage(const char *text, const char *word, size_t max_chars, const char *expected)
+{
+	dd_passage_t p = only_passage_for(text, word, max_chars);
+	char *t = passage_text(text, &p);
+	assert_string_equal(t, expected);
+	free(t);
+}
+
 static void test_hit_in_a_very_long_sentence_still_gets_its_passage(void **state)
 {
 	(void)state;
@@ -258,21 +285,11 @@ static void test_hit_in_a_very_long_sentence_still_gets_its_passage(void **state
 	double last = 1e300;
 	for (size_t k = 0; k < sizeof sides / sizeof sides[0]; k++) {
 		char *text = long_sentence_with("饮水", sides[k]);
-		const char *words[] = { "饮水" };
-		dd_span_t spans[2];
-		size_t n_spans = find_spans(text, words, 1, spans, 2);
-		assert_int_equal(n_spans, 1);
-		dd_passage_t *p;
-		size_t n;
-		assert_int_equal(dd_best_passages(text, strlen(text), spans, n_spans, 2, 50, 0, &p, &n, NULL), DD_OK);
-		assert_int_equal(n, 1);
-		assert_int_equal(p[0].n_spans, 1);
-		assert_int_equal(dd_utf8_length(text + p[0].start, p[0].end - p[0].start), 2 * sides[k] + 3);
+		dd_passage_t p = only_passage_for(text, "饮水", 50);
+		assert_int_equal(dd_utf8_length(text + p.start, p.end - p.start), 2 * sides[k] + 3);
 		/* above the opening's 0, and still shorter is better */
-		assert_true(p[0].score > 0);
-		assert_true(p[0].score < last);
-		last = p[0].score;
-		free(p);
+		assert_true(p.score < last);
+		last = p.score;
 		free(text);
 	}
 }
@@ -282,20 +299,21 @@ static void test_exact_string_over_sentences_longer_than_max_chars(void **state)
 	(void)state;
 	/* found by fuzzing: a hit running over two sentences and longer than
 	 * max_chars fitted in no window, and got no passage */
-	const char *text = "开头。看着近。”我问村里人平时怎么下山。结尾。";
-	const char *words[] = { "看着近。”我问村里人" };
-	dd_span_t spans[2];
-	size_t n_spans = find_spans(text, words, 1, spans, 2);
-	assert_int_equal(n_spans, 1);
-	dd_passage_t *p;
-	size_t n;
-	assert_int_equal(dd_best_passages(text, strlen(text), spans, n_spans, 1, 5, 0, &p, &n, NULL), DD_OK);
-	assert_int_equal(n, 1);
-	assert_int_equal(p[0].n_spans, 1);
-	char *t = passage_text(text, &p[0]);
-	assert_string_equal(t, "看着近。”我问村里人平时怎么下山。");
-	free(t);
-	free(p);
+	assert_only_passage("开头。看着近。”我问村里人平时怎么下山。结尾。", "看着近。”我问村里人", 5,
+	                    "看着近。”我问村里人平时怎么下山。");
+}
+
+static void test_hit_over_a_paragraph_break_gets_its_passage(void **state)
+{
+	(void)state;
+	/* found by fuzzing: an exact string matched over a paragraph break
+	 * (blanks match blanks) fitted in no window of one paragraph, and
+	 * the note got no passage */
+	assert_only_passage("开头。一晚上没睡\n\n晚上七点半，大家走了。结尾。", "没睡\n\n晚上", 30,
+	                    "一晚上没睡\n\n晚上七点半，大家走了。");
+	/* a hit ending in the blanks after the last sentence: the passage
+	 * runs to the hit's end */
+	assert_only_passage("开头。一晚上没睡　", "没睡　", 30, "一晚上没睡　");
 }
 
 static void test_max_chars_limits_the_window(void **state)
@@ -448,6 +466,7 @@ int main(void)
 		cmocka_unit_test(test_long_sentence_kept_whole_never_cut_in_a_character),
 		cmocka_unit_test(test_hit_in_a_very_long_sentence_still_gets_its_passage),
 		cmocka_unit_test(test_exact_string_over_sentences_longer_than_max_chars),
+		cmocka_unit_test(test_hit_over_a_paragraph_break_gets_its_passage),
 		cmocka_unit_test(test_max_chars_limits_the_window),
 		cmocka_unit_test(test_typed_word_beats_many_relatives),
 		cmocka_unit_test(test_typed_word_beats_a_dozen_relatives),
