@@ -20,6 +20,7 @@ const struct learn_settings learn_defaults = {
 	.other_topics = 0,
 	.max_words = 100,
 	.min_support = 3,
+	.min_authors = 2,
 	.min_lift = 3.0,
 	.calibration_folds = 0,
 };
@@ -406,7 +407,9 @@ static int is_function_word(const char *text)
  * for or against), and the words of the notes (tokenizer words of two or
  * more Han characters, none a numeral or function character, not a
  * taxonomy term) found in at least min_support training notes
- * labelled with the topic and at least min_lift times as often in those as
+ * labelled with the topic, by at least min_authors different authors (a
+ * word of one writer's village, a place or a person, says nothing of
+ * the topic elsewhere), and at least min_lift times as often in those as
  * in all training notes, the max_words most frequent.  Returns 0, -1 if
  * memory runs out. */
 static int add_candidates(dd_tagger_t *tagger, const struct labelled_set *set, const unsigned char *train,
@@ -417,12 +420,14 @@ static int add_candidates(dd_tagger_t *tagger, const struct labelled_set *set, c
 	size_t occurrence_count = 0, capacity = 0, train_count = 0;
 	struct hand_term *hand = malloc((terms + 1) * sizeof *hand);
 	size_t *positives = calloc(topics + 1, sizeof *positives);
+	/* author_stamp[group] == stamp: an author already counted for this word */
+	size_t *author_stamp = calloc((size_t)set->group_count + 1, sizeof *author_stamp), stamp = 0;
 	struct candidate *candidates = NULL;
 	size_t candidate_count = 0, candidate_capacity = 0;
 	size_t *add_topics = NULL, add_count = 0, topics_capacity = 0, texts_capacity = 0;
 	const char **add_texts = NULL;
 	int status = -1;
-	if (!hand || !positives)
+	if (!hand || !positives || !author_stamp)
 		goto done;
 	for (size_t t = 0; t < terms; t++)
 		hand[t].text = dd_tagger_term_text(tagger, t, &hand[t].topic, NULL);
@@ -452,11 +457,19 @@ static int add_candidates(dd_tagger_t *tagger, const struct labelled_set *set, c
 	for (size_t k = 0; k < topics; k++) {
 		candidate_count = 0;
 		for (size_t i = 0; i < occurrence_count;) {
-			size_t end = i, all = 0, positive = 0;
+			size_t end = i, all = 0, positive = 0, authors = 0;
+			stamp++;
 			for (; end < occurrence_count && strcmp(occurrences[end].text, occurrences[i].text) == 0; end++)
 				if (end == i || occurrences[end].note != occurrences[end - 1].note) {
+					const struct labelled_note *note = &set->notes[occurrences[end].note];
 					all++;
-					positive += set->notes[occurrences[end].note].labelled[k] != 0;
+					if (!note->labelled[k])
+						continue;
+					positive++;
+					if (author_stamp[note->group] != stamp) {
+						author_stamp[note->group] = stamp;
+						authors++;
+					}
 				}
 			const char *text = occurrences[i].text;
 			i = end;
@@ -478,7 +491,8 @@ static int add_candidates(dd_tagger_t *tagger, const struct labelled_set *set, c
 				continue;
 			int keep_other = s->other_topics && elsewhere && all >= s->min_support;
 			int keep_word =
-			    !elsewhere && positive >= s->min_support && positives[k] > 0 && !is_function_word(text) &&
+			    !elsewhere && positive >= s->min_support && authors >= s->min_authors && positives[k] > 0 &&
+			    !is_function_word(text) &&
 			    (double)positive / (double)positives[k] >= s->min_lift * (double)all / (double)train_count;
 			if (!keep_other && !keep_word)
 				continue;
@@ -505,6 +519,7 @@ done:
 	free(occurrences);
 	free(hand);
 	free(positives);
+	free(author_stamp);
 	free(candidates);
 	free(add_topics);
 	free(add_texts);

@@ -65,6 +65,7 @@ struct learn_settings {
 	int other_topics;      /* other topics' taxonomy terms may be learned terms */
 	size_t max_words;      /* words of the notes a topic may learn (0: none) */
 	size_t min_support;    /* training notes a learned term must be found in */
+	size_t min_authors;    /* different authors among the topic's notes holding a learned word */
 	double min_lift;       /* a word's share of the topic's notes over its share of all */
 	int calibration_folds; /* inner author folds choosing the threshold scale (< 2: none) */
 };

@@ -229,11 +229,12 @@ static int report_cross_validation(dd_tagger_t *tagger, const char *taxonomy, co
 	       "weights learned from the other folds only\n",
 	       folds, set->group_count, set->count);
 	printf("learning: l2 %g, temperature %g, positive weight %g, %d iterations; learned terms (l1 %g, l2 %g): "
-	       "other topics' terms %s, up to %zu words a topic (in >= %zu notes, lift >= %g); threshold "
+	       "other topics' terms %s, up to %zu words a topic (in >= %zu notes by >= %zu authors, lift >= %g); "
+	       "threshold "
 	       "calibration folds %d\n",
 	       settings->l2, settings->temperature, settings->positive, settings->iterations, settings->l1,
 	       settings->l2_learned, settings->other_topics ? "yes" : "no", settings->max_words, settings->min_support,
-	       settings->min_lift, settings->calibration_folds);
+	       settings->min_authors, settings->min_lift, settings->calibration_folds);
 	printf("%-12s %27s   %27s %8s\n", "", "hand weights (taxonomy)", "learned (held-out folds)", "");
 	printf("%-12s %9s %8s %8s   %9s %8s %8s %8s\n", "topic", "precision", "recall", "F1", "precision", "recall",
 	       "F1", "support");
@@ -397,6 +398,8 @@ int main(int argc, char **argv)
 			bad = sscanf(argv[++i], "%zu", &settings.max_words) != 1;
 		else if (strcmp(argv[i], "--min-support") == 0 && i + 1 < argc)
 			bad = sscanf(argv[++i], "%zu", &settings.min_support) != 1;
+		else if (strcmp(argv[i], "--min-authors") == 0 && i + 1 < argc)
+			bad = sscanf(argv[++i], "%zu", &settings.min_authors) != 1;
 		else if (strcmp(argv[i], "--calibration-folds") == 0 && i + 1 < argc)
 			bad = sscanf(argv[++i], "%d", &settings.calibration_folds) != 1;
 		else if (strcmp(argv[i], "--other-topics") == 0)

@@ -110,15 +110,15 @@ int main(int argc, char **argv)
 		         "Learned tagging weights for taxonomy.json (lib/tagger.h): written by dd-tagging-train from\n"
 		         "the %zu labelled notes of bench/dev/labels.tsv (l2 %g, learned terms l1 %g and l2 %g, "
 		         "temperature\n"
-		         "%g, positive weight %g, %d iterations, up to %zu words a topic; bench/tag_learning.h), from "
-		         "the hand\n"
+		         "%g, positive weight %g, %d iterations, up to %zu words a topic each found by %zu or more\n"
+		         "authors; bench/tag_learning.h), from the hand\n"
 		         "weights. \"learned\" lines are terms taxonomy.json does not list for that topic (another\n"
 		         "topic's term, or a word of the labelled notes). Do not edit: edit taxonomy.json (a learned\n"
 		         "word worth keeping belongs there) and re-run dd-tagging-train, or delete this file to tag\n"
 		         "with the hand weights. Held-out figures: dd-bench-tagging --cv 5.",
 		         set.count, learn_defaults.l2, learn_defaults.l1, learn_defaults.l2_learned,
 		         learn_defaults.temperature, learn_defaults.positive, learn_defaults.iterations,
-		         learn_defaults.max_words);
+		         learn_defaults.max_words, learn_defaults.min_authors);
 		if (dd_tagger_write_weights(tagger, out, comment, &err) != DD_OK) {
 			fprintf(stderr, PROGRAM ": %s\n", err.message);
 			status = 1;

@@ -242,6 +242,32 @@ static void test_learns_from_the_training_notes_only(void **state)
 	dd_tagger_free(tagger);
 }
 
+/* A word has to be found by min_authors different authors: the two pipe
+ * notes of 甲 alone (a word of one writer's village, as a place name is)
+ * teach 水管 only when one author is enough. */
+static void test_learned_word_needs_several_authors(void **state)
+{
+	struct fixture *f = *state;
+	unsigned char train[NOTE_COUNT];
+	for (size_t n = 0; n < NOTE_COUNT; n++)
+		train[n] = strstr(notes[n].body, "水管") == NULL || strcmp(notes[n].author, "甲") == 0;
+	struct learn_settings settings = test_settings();
+	settings.min_support = 2;
+	assert_true(settings.min_authors >= 2);
+	for (size_t authors = 1; authors <= 2; authors++) {
+		dd_error_t err;
+		dd_tagger_t *tagger;
+		assert_int_equal(dd_tagger_load_hand(f->taxonomy, &tagger, &err), DD_OK);
+		settings.min_authors = authors;
+		assert_int_equal(tagging_learn(tagger, &f->set, train, &settings), 0);
+		if (authors == 1)
+			assert_true(learned_weight(tagger, "water", "水管") > 0);
+		else
+			assert_true(learned_weight(tagger, "water", "水管") == -1e9);
+		dd_tagger_free(tagger);
+	}
+}
+
 /* Calibrating the thresholds inside the training notes gives one scale
  * from the grid and a tagger that still learned the word. */
 static void test_calibrated_learning(void **state)
@@ -270,6 +296,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_notes_hold_their_words, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_learns_a_word_of_the_notes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_learns_from_the_training_notes_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_learned_word_needs_several_authors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_calibrated_learning, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
