@@ -1024,7 +1024,11 @@ dd_status_t dd_sync_mirror_shard(dd_db_t *db, dd_indexing_t *ix, unsigned shard_
 		return st;
 	}
 	dd_spelling_t *spelling = dd_spelling_new();
-	st = spelling ? dd_db_begin(db, err) : dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	/* a new index is written by two threads (parts merged by the commit):
+	 * Xapian's writing is most of a first run's work */
+	st = spelling ? dd_db_set_writers(db, jobs > 1 ? 2 : 1, err) : dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	if (st == DD_OK)
+		st = dd_db_begin(db, err);
 	int wrote = 0;
 	run_view_t view = { &known, ours, { shard_index, n_shards }, paths, NULL, "" };
 	if (st == DD_OK)

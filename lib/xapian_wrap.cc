@@ -15,6 +15,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
+#include <deque>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
@@ -22,9 +24,11 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <set>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -35,6 +39,36 @@
 // A new index being built commits every this many flushes (see
 // dd_db_open_write).
 #define DD_BUILD_COMMIT_FLUSHES 4
+// A new index written by several threads (dd_db_set_writers): at most this
+// many, and at most this many documents wait for each extra one.
+#define DD_MAX_WRITERS 4
+#define DD_WRITER_QUEUE 32
+// The folder of extra writer k (1, 2, ...) inside the unfinished folder.
+#define DD_SHARD_FOLDER "shard"
+
+// A part of a new index written by a thread of its own (dd_db_set_writers):
+// its own WritableDatabase in its own folder, merged with the others by the
+// compaction that publishes the index.  The queue, busy, stop and the
+// first failure are guarded by lock; db, in_transaction and stored are the
+// thread's while busy or the queue is not empty, else the caller's (the
+// lock orders each hand-over).
+struct extra_shard {
+	struct job {
+		std::string idterm;
+		Xapian::Document doc;
+		bool fresh; // no document of idterm in this shard: add, not replace
+	};
+	std::string dir;
+	Xapian::WritableDatabase *db = nullptr;
+	bool in_transaction = false;
+	unsigned stored = 0; // since the last commit
+	std::thread thread;
+	std::mutex lock;
+	std::condition_variable work_cond, done_cond;
+	std::deque<job> queue;
+	bool busy = false, stop = false, failed = false;
+	dd_error_t failure{}; // the first failure, when failed
+};
 
 struct dd_db {
 	Xapian::Database *read = nullptr; // always set; == write when writable
@@ -56,6 +90,12 @@ struct dd_db {
 	bool building = false, committed = false;
 	unsigned stored = 0, commit_every = 0; // building: documents stored since the last commit
 	std::map<std::string, off_t> sizes;
+	// building: the id terms stored this run, with the writer holding each
+	// (0: this thread's, k: extras[k - 1]); a new id is added, not
+	// replaced (no look-up), and a note's id always goes to the same
+	// writer.  Extra writers are started by dd_db_set_writers.
+	std::unordered_map<std::string, unsigned char> stored_ids;
+	std::vector<std::unique_ptr<extra_shard>> extras;
 	// Read side over a stub: each shard on its own (sharing its internals
 	// with *read, which combines them), named for messages as the stub
 	// lists it.  Empty for a plain index folder.
@@ -288,10 +328,19 @@ static void remove_xapian_folder(const std::string &dir)
 	rmdir(dir.c_str());
 }
 
-// Removes an unfinished index's folder: its DD_COMPACTED folder, then itself.
+// The folder of extra writer k of the new index built in dir.
+static std::string shard_folder(const std::string &dir, unsigned k)
+{
+	return dir + "/" DD_SHARD_FOLDER + std::to_string(k);
+}
+
+// Removes an unfinished index's folder: its DD_COMPACTED folder and the
+// extra writers' folders, then itself.
 static void remove_unfinished(const std::string &dir)
 {
 	remove_xapian_folder(dir + "/" DD_COMPACTED);
+	for (unsigned k = 1; k < DD_MAX_WRITERS; k++)
+		remove_xapian_folder(shard_folder(dir, k));
 	remove_xapian_folder(dir);
 }
 
@@ -514,6 +563,125 @@ static void building_step(dd_db *db)
 	db->stored = 0;
 }
 
+// ---- extra writers of a new index (dd_db_set_writers) ----------------------
+
+// The thread of extra writer e: stores each queued document in e->db, in
+// queue order, committing every commit_every (building_step's rule), until
+// stopped.  The first failure is kept for the caller (later documents are
+// dropped: the run fails).
+static void extra_main(extra_shard *e, unsigned commit_every, const std::string &path)
+{
+	std::unique_lock<std::mutex> hold(e->lock);
+	for (;;) {
+		e->work_cond.wait(hold, [e] { return e->stop || !e->queue.empty(); });
+		if (e->queue.empty())
+			break; // stopped
+		extra_shard::job job = std::move(e->queue.front());
+		e->queue.pop_front();
+		e->busy = true;
+		bool failed = e->failed;
+		hold.unlock();
+		dd_error_t why{};
+		bool ok = true;
+		if (!failed) {
+			try {
+				if (job.fresh)
+					e->db->add_document(job.doc);
+				else
+					e->db->replace_document(job.idterm, job.doc);
+				if (e->in_transaction && ++e->stored >= commit_every) {
+					e->db->commit_transaction();
+					e->in_transaction = false;
+					e->db->begin_transaction(true);
+					e->in_transaction = true;
+					e->stored = 0;
+				}
+			} catch (...) {
+				failure(&why, path.c_str(), std::string("store note ") + (job.idterm.c_str() + 1));
+				ok = false;
+			}
+		}
+		job.doc = Xapian::Document(); // freed here, off the caller's thread
+		hold.lock();
+		if (!ok && !e->failed) {
+			e->failed = true;
+			e->failure = why;
+		}
+		e->busy = false;
+		e->done_cond.notify_all();
+	}
+}
+
+// Waits until every extra writer has stored all it was given; then their
+// databases are the caller's until it queues again.  The first failure of
+// any, or DD_OK.
+static dd_status_t settle_extras(dd_db *db, dd_error_t *err)
+{
+	dd_status_t st = DD_OK;
+	for (auto &e : db->extras) {
+		std::unique_lock<std::mutex> hold(e->lock);
+		e->done_cond.wait(hold, [&e] { return e->queue.empty() && !e->busy; });
+		if (e->failed && st == DD_OK) {
+			st = e->failure.status;
+			if (err)
+				*err = e->failure;
+		}
+	}
+	return st;
+}
+
+// Stops the extra writers and closes their databases (what they stored
+// and did not commit is dropped).
+static void stop_extras(dd_db *db)
+{
+	for (auto &e : db->extras) {
+		{
+			std::lock_guard<std::mutex> hold(e->lock);
+			e->stop = true;
+			e->work_cond.notify_all();
+		}
+		if (e->thread.joinable())
+			e->thread.join();
+		try {
+			if (e->in_transaction)
+				e->db->cancel_transaction();
+			e->db->close();
+		} catch (...) {
+			// only files and a lock to let go of
+		}
+		delete e->db;
+		e->db = nullptr;
+	}
+	db->extras.clear();
+}
+
+// The writer a note's id term goes to: the one holding it already, else
+// one chosen by the id's hash (FNV-1a).
+static unsigned writer_of(dd_db *db, const std::string &idterm, bool *fresh)
+{
+	auto at = db->stored_ids.find(idterm);
+	*fresh = at == db->stored_ids.end();
+	if (!*fresh)
+		return at->second;
+	uint64_t h = 14695981039346656037u;
+	for (unsigned char c : idterm)
+		h = (h ^ c) * 1099511628211u;
+	return static_cast<unsigned>(h % (db->extras.size() + 1));
+}
+
+// The database holding the document of idterm when db builds a new index
+// with extra writers, which are settled first: NULL when none holds it.
+// Without extra writers, db->write.
+static Xapian::WritableDatabase *holder_of(dd_db *db, const char *idterm)
+{
+	if (db->extras.empty())
+		return db->write;
+	auto at = db->stored_ids.find(idterm);
+	if (at == db->stored_ids.end())
+		return nullptr;
+	return at->second ? db->extras[at->second - 1]->db : db->write;
+}
+
 // fsync(2) of a file or folder; false (errno set) when it fails.
 static bool sync_path(const std::string &path, bool folder)
 {
@@ -539,7 +707,17 @@ static bool sync_path(const std::string &path, bool folder)
 static dd_status_t publish(dd_db *db, dd_error_t *err)
 {
 	const std::string &path = db->path, unfinished = db->dir, built = unfinished + "/" DD_COMPACTED;
-	db->write->compact(built, Xapian::DBCOMPACT_NO_RENUMBER);
+	if (db->extras.empty()) {
+		db->write->compact(built, Xapian::DBCOMPACT_NO_RENUMBER);
+	} else {
+		// the writers' parts merged into one index: their document
+		// numbers overlap, so they are numbered anew, part after part
+		Xapian::Database all(*db->write);
+		for (auto &e : db->extras)
+			all.add_database(*e->db);
+		all.compact(built);
+		stop_extras(db);
+	}
 	for (const std::string &name : folder_names(built))
 		if (!sync_path(built + "/" + name, false))
 			return failure_errno(err, path, "write the index", errno);
@@ -569,6 +747,7 @@ static dd_status_t publish(dd_db *db, dd_error_t *err)
 		return failure_errno(err, path, "put the new index in place", errno);
 	// the index is in place: the handle is opened again there
 	db->building = false;
+	db->stored_ids.clear();
 	db->dir = path;
 	db->write->close();
 	delete db->write;
@@ -630,6 +809,34 @@ dd_status_t dd_db_open_write(const char *path, dd_db_t **out, dd_error_t *err)
 			if (db->building)
 				remove_unfinished(db->dir);
 		}
+		return st;
+	}
+}
+
+dd_status_t dd_db_set_writers(dd_db_t *db, unsigned n, dd_error_t *err)
+{
+	if (!db->building || !db->extras.empty() || n < 2)
+		return DD_OK;
+	if (n > DD_MAX_WRITERS)
+		n = DD_MAX_WRITERS;
+	try {
+		for (unsigned k = 1; k < n; k++) {
+			std::unique_ptr<extra_shard> e(new extra_shard);
+			e->dir = shard_folder(db->dir, k);
+			e->db =
+			    new Xapian::WritableDatabase(e->dir, Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_NO_SYNC);
+			if (db->in_transaction) {
+				e->db->begin_transaction(true);
+				e->in_transaction = true;
+			}
+			db->extras.push_back(std::move(e));
+			extra_shard *started = db->extras.back().get();
+			started->thread = std::thread(extra_main, started, db->commit_every, db->path);
+		}
+		return DD_OK;
+	} catch (...) {
+		dd_status_t st = failure(err, db->path.c_str(), "create the index");
+		stop_extras(db);
 		return st;
 	}
 }
@@ -717,13 +924,21 @@ void dd_db_close(dd_db_t *db)
 			if (db->building && db->committed) {
 				// changes made outside a transaction: committed on close
 				// as Xapian would, so the new index is put in place
+				settle_extras(db, nullptr);
+				for (auto &e : db->extras)
+					e->db->commit();
 				db->write->commit();
 				dd_error_t ignored;
 				publish(db, &ignored);
 			}
-			if (db->write)
-				db->write->close();
 		}
+	} catch (...) {
+		// as below
+	}
+	try {
+		stop_extras(db); // (publish stopped them already)
+		if (db->write)
+			db->write->close();
 	} catch (...) {
 		// close() only lets go of files and the lock; a failure cannot be
 		// acted on, and the lock goes with the process anyway.
@@ -740,7 +955,12 @@ size_t dd_db_doc_count(const dd_db_t *db)
 	try {
 		if (!db->read)
 			return 0; // a publish that could not open the index again
-		return db->read->get_doccount();
+		size_t n = db->read->get_doccount();
+		dd_db *writing = const_cast<dd_db *>(db);
+		if (!db->extras.empty() && settle_extras(writing, nullptr) == DD_OK)
+			for (auto &e : db->extras)
+				n += e->db->get_doccount();
+		return n;
 	} catch (...) {
 		return 0; // documented: a damaged index counts as empty here
 	}
@@ -751,8 +971,16 @@ dd_status_t dd_db_begin(dd_db_t *db, dd_error_t *err)
 	try {
 		// Xapian commits any pending change first, so the sizes recorded
 		// now hold the last committed revision whole.
+		dd_status_t st = settle_extras(db, err);
+		if (st != DD_OK)
+			return st;
 		db->write->begin_transaction(true);
 		db->in_transaction = true;
+		for (auto &e : db->extras) {
+			e->db->begin_transaction(true);
+			e->in_transaction = true;
+			e->stored = 0;
+		}
 		db->sizes.clear();
 		record_sizes(db);
 		return DD_OK;
@@ -764,6 +992,16 @@ dd_status_t dd_db_begin(dd_db_t *db, dd_error_t *err)
 dd_status_t dd_db_commit(dd_db_t *db, dd_error_t *err)
 {
 	try {
+		dd_status_t st = settle_extras(db, err);
+		if (st != DD_OK) {
+			dd_db_cancel(db);
+			return st;
+		}
+		for (auto &e : db->extras) {
+			if (e->in_transaction)
+				e->db->commit_transaction();
+			e->in_transaction = false;
+		}
 		db->write->commit_transaction();
 		db->in_transaction = false;
 		if (db->building)
@@ -782,6 +1020,16 @@ void dd_db_cancel(dd_db_t *db)
 {
 	if (!db->in_transaction)
 		return;
+	settle_extras(db, nullptr);
+	for (auto &e : db->extras) {
+		try {
+			if (e->in_transaction)
+				e->db->cancel_transaction();
+		} catch (...) {
+			// dropped when the writer is stopped all the same
+		}
+		e->in_transaction = false;
+	}
 	try {
 		db->write->cancel_transaction();
 	} catch (...) {
@@ -1065,14 +1313,21 @@ dd_status_t dd_db_foreach_term_values(dd_db_t *db, const char *prefix, unsigned 
 dd_status_t dd_db_set_doc_value(dd_db_t *db, const char *idterm, unsigned slot, const char *value, dd_error_t *err)
 {
 	try {
-		Xapian::docid id = find_doc(db, idterm);
-		if (!id)
+		dd_status_t st = settle_extras(db, err);
+		if (st != DD_OK)
+			return st;
+		Xapian::WritableDatabase *holder = holder_of(db, idterm);
+		Xapian::PostingIterator p;
+		if (holder)
+			p = holder->postlist_begin(idterm);
+		if (!holder || p == holder->postlist_end(idterm))
 			return dd_error_set(err, DD_ERR_NOT_FOUND, "no note %s in the index", idterm + 1);
+		Xapian::docid id = *p;
 		// A document read from this database with only its values
 		// changed: glass rewrites the values, not the postings.
-		Xapian::Document doc = db->write->get_document(id);
+		Xapian::Document doc = holder->get_document(id);
 		doc.add_value(slot, value);
-		db->write->replace_document(id, doc);
+		holder->replace_document(id, doc);
 		db->committed |= !db->in_transaction; // Xapian commits it on close at the latest
 		building_step(db);
 		return DD_OK;
@@ -1214,9 +1469,49 @@ dd_status_t dd_db_replace_doc(dd_db_t *db, const char *idterm, dd_doc_t *doc, dd
 		return DD_ERR_INVALID;
 	try {
 		doc->doc.add_boolean_term(idterm);
-		db->write->replace_document(idterm, doc->doc);
-		db->committed |= !db->in_transaction; // Xapian commits it on close at the latest
-		building_step(db);
+		if (!db->building) {
+			db->write->replace_document(idterm, doc->doc);
+			db->committed |= !db->in_transaction; // Xapian commits it on close at the latest
+			return DD_OK;
+		}
+		// A new index: an id not stored yet this run is in no document,
+		// so its document is added without looking the id up.
+		bool fresh;
+		std::string term(idterm);
+		unsigned writer = writer_of(db, term, &fresh);
+		if (fresh && !db->in_transaction)
+			writer = 0; // extra writers write inside transactions only
+		if (writer && db->in_transaction) {
+			extra_shard *e = db->extras[writer - 1].get();
+			std::unique_lock<std::mutex> hold(e->lock);
+			e->done_cond.wait(hold, [e] { return e->queue.size() < DD_WRITER_QUEUE; });
+			if (e->failed) {
+				if (err)
+					*err = e->failure;
+				return e->failure.status;
+			}
+			// the document moves to the writer's thread: doc keeps
+			// an empty one, so no handle is shared between threads
+			e->queue.push_back(extra_shard::job{ term, doc->doc, fresh });
+			doc->doc = Xapian::Document();
+			e->work_cond.notify_one();
+		} else {
+			if (writer) { // outside a transaction: written here, in order
+				dd_status_t st = settle_extras(db, err);
+				if (st != DD_OK)
+					return st;
+			}
+			Xapian::WritableDatabase *w = writer ? db->extras[writer - 1]->db : db->write;
+			if (fresh)
+				w->add_document(doc->doc);
+			else
+				w->replace_document(idterm, doc->doc);
+			db->committed |= !db->in_transaction; // Xapian commits it on close at the latest
+			if (!writer)
+				building_step(db);
+		}
+		if (fresh)
+			db->stored_ids.emplace(std::move(term), static_cast<unsigned char>(writer));
 		return DD_OK;
 	} catch (...) {
 		return failure(err, db->path.c_str(), std::string("store note ") + (idterm + 1));
@@ -1226,7 +1521,12 @@ dd_status_t dd_db_replace_doc(dd_db_t *db, const char *idterm, dd_doc_t *doc, dd
 dd_status_t dd_db_delete_doc(dd_db_t *db, const char *idterm, dd_error_t *err)
 {
 	try {
-		db->write->delete_document(idterm);
+		dd_status_t st = settle_extras(db, err);
+		if (st != DD_OK)
+			return st;
+		Xapian::WritableDatabase *holder = holder_of(db, idterm);
+		if (holder)
+			holder->delete_document(idterm);
 		db->committed |= !db->in_transaction; // Xapian commits it on close at the latest
 		building_step(db);
 		return DD_OK;
@@ -2005,9 +2305,21 @@ dd_status_t dd_spelling_count_doc(dd_spelling_t *s, const dd_doc_t *doc, dd_erro
 dd_status_t dd_spelling_uncount_indexed(dd_spelling_t *s, dd_db_t *db, const char *idterm, dd_error_t *err)
 {
 	try {
-		Xapian::docid id = find_doc(db, idterm);
-		if (id)
-			spelling_count(s, db->read->get_document(id), -1);
+		if (db->building && !db->stored_ids.count(idterm))
+			return DD_OK; // a new index holds only what this run stored
+		if (db->extras.empty()) {
+			Xapian::docid id = find_doc(db, idterm);
+			if (id)
+				spelling_count(s, db->read->get_document(id), -1);
+			return DD_OK;
+		}
+		dd_status_t st = settle_extras(db, err);
+		if (st != DD_OK)
+			return st;
+		Xapian::WritableDatabase *holder = holder_of(db, idterm);
+		Xapian::PostingIterator p;
+		if (holder && (p = holder->postlist_begin(idterm)) != holder->postlist_end(idterm))
+			spelling_count(s, holder->get_document(*p), -1);
 		return DD_OK;
 	} catch (const std::bad_alloc &) {
 		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");

@@ -65,6 +65,21 @@ typedef struct dd_results dd_results_t;
 dd_status_t dd_db_open_write(const char *path, dd_db_t **out, dd_error_t *err);
 #define DD_UNFINISHED ".unfinished"
 
+/* A new index (see dd_db_open_write) is written by n threads: the caller's
+ * and n - 1 of the wrapper's (at most 4 in all), each into a part of its
+ * own in the DD_UNFINISHED folder, which the commit merges into one index
+ * (Xapian's compaction, numbering the documents part after part).  Each
+ * note's id goes to one part (by its hash), so replacing or deleting it
+ * works as in one index.  Inside a transaction dd_db_replace_doc then
+ * hands doc's contents to the thread of its part and returns (doc is left
+ * empty, and a failure to store it is reported by a later call on db: the
+ * next store, dd_db_commit, ...); until the commit, reads other than
+ * dd_db_doc_count and those dd_sync makes (dd_spelling_uncount_indexed,
+ * dd_db_set_doc_value, dd_db_delete_doc) see the caller's part only.
+ * Nothing happens (DD_OK) when db is not a new index, n < 2, or it was
+ * called before.  DD_ERR_IO / DD_ERR_INDEX when a part cannot be created. */
+dd_status_t dd_db_set_writers(dd_db_t *db, unsigned n, dd_error_t *err);
+
 /* Opens an existing index for reading.  DD_ERR_NOT_FOUND if nothing is at
  * path or it is an empty folder; DD_ERR_INVALID if path is a folder
  * holding something other than an index, or a file that is not a stub
@@ -192,8 +207,8 @@ dd_status_t dd_doc_set_value(dd_doc_t *doc, unsigned slot, const char *value, si
 dd_status_t dd_doc_set_data(dd_doc_t *doc, const char *data, size_t len, dd_error_t *err);
 /* Stores doc as the document with unique term idterm (which the document
  * gets as a boolean term), replacing any older one.  doc stays owned by the
- * caller.  DD_ERR_INVALID, without touching the index, if building doc
- * failed (see above). */
+ * caller (emptied when another thread writes it: dd_db_set_writers).  DD_ERR_INVALID, without touching the index, if
+ * building doc failed (see above). */
 dd_status_t dd_db_replace_doc(dd_db_t *db, const char *idterm, dd_doc_t *doc, dd_error_t *err);
 dd_status_t dd_db_delete_doc(dd_db_t *db, const char *idterm, dd_error_t *err);
 

@@ -464,6 +464,95 @@ static void test_uncommitted_new_index_removed(void **state)
 	dd_db_close(db);
 }
 
+/* A new index written by two threads (dd_db_set_writers): each writer has
+ * a part of its own while the run goes on, and the commit merges them into
+ * one index holding every note once, with a replaced note's newer version,
+ * without a deleted one, a value set afterwards and the spelling data of
+ * what is stored (counted as sync.c does: uncounted before a replace). */
+static void test_new_index_by_two_writers(void **state)
+{
+	(void)state;
+	char path[4096], part[4300], unfinished[4200];
+	scratch_db("xapian_wrap_two_writers", path, sizeof path);
+	snprintf(unfinished, sizeof unfinished, "%s" DD_UNFINISHED, path);
+	snprintf(part, sizeof part, "%s/shard1", unfinished);
+	/* a flush every 10 documents: a new index commits every 40 */
+	setenv("XAPIAN_FLUSH_THRESHOLD", "10", 1);
+	dd_db_t *db = open_write(path);
+	unsetenv("XAPIAN_FLUSH_THRESHOLD");
+	dd_error_t err;
+	dd_spelling_t *spelling = dd_spelling_new();
+	assert_non_null(spelling);
+	assert_int_equal(dd_db_set_writers(db, 2, &err), DD_OK);
+	struct stat st;
+	assert_int_equal(stat(part, &st), 0); /* the other writer's part */
+	assert_int_equal(dd_db_begin(db, &err), DD_OK);
+	enum { N = 300 };
+	for (unsigned round = 0; round < 2; round++) {
+		for (unsigned i = 0; i < N; i++) {
+			if (round == 1 && i % 3)
+				continue; /* every third note again, a newer version */
+			char id[32], idterm[40], data[64];
+			snprintf(id, sizeof id, "N%04u", i);
+			snprintf(idterm, sizeof idterm, "Q%s", id);
+			snprintf(data, sizeof data, "%s version %u", id, round);
+			dd_doc_t *doc = dd_doc_new();
+			assert_non_null(doc);
+			assert_int_equal(dd_doc_add_term(doc, round ? "新版" : "旧版", 1, &err), DD_OK);
+			assert_int_equal(dd_doc_add_term(doc, i % 2 ? "单数" : "双数", 1, &err), DD_OK);
+			assert_int_equal(dd_doc_set_data(doc, data, strlen(data), &err), DD_OK);
+			assert_int_equal(dd_spelling_uncount_indexed(spelling, db, idterm, &err), DD_OK);
+			assert_int_equal(dd_spelling_count_doc(spelling, doc, &err), DD_OK);
+			if (dd_db_replace_doc(db, idterm, doc, &err) != DD_OK)
+				fail_msg("replace %s: %s", id, err.message);
+			dd_doc_free(doc);
+		}
+	}
+	assert_int_equal(dd_db_doc_count(db), N);
+	/* the other writer's part holds its share (its commits so far) */
+	dd_db_t *other = NULL;
+	assert_int_equal(dd_db_open_read(part, &other, &err), DD_OK);
+	assert_true(dd_db_doc_count(other) >= N / 4 && dd_db_doc_count(other) < N);
+	dd_db_close(other);
+	assert_int_equal(dd_spelling_uncount_indexed(spelling, db, "QN0007", &err), DD_OK);
+	assert_int_equal(dd_db_delete_doc(db, "QN0007", &err), DD_OK);
+	assert_int_equal(dd_db_set_doc_value(db, "QN0011", 5, "marked", &err), DD_OK);
+	assert_int_equal(dd_db_set_doc_value(db, "QN0012", 5, "marked", &err), DD_OK);
+	assert_int_equal(dd_db_set_metadata(db, "key", "value", &err), DD_OK);
+	assert_int_equal(dd_spelling_apply(spelling, db, &err), DD_OK);
+	dd_spelling_free(spelling);
+	assert_int_equal(dd_db_commit(db, &err), DD_OK);
+	dd_db_close(db);
+	assert_int_not_equal(stat(unfinished, &st), 0); /* parts and all gone */
+
+	assert_int_equal(dd_db_open_read(path, &db, &err), DD_OK);
+	assert_int_equal(dd_db_doc_count(db), N - 1);
+	assert_int_equal(dd_db_term_freq(db, "新版"), N / 3); /* N0007 was not one */
+	assert_int_equal(dd_db_term_freq(db, "旧版"), N - N / 3 - 1);
+	assert_int_equal(dd_db_term_freq(db, "单数"), N / 2 - 1);
+	assert_int_equal(dd_db_spelling_freq(db, "新版"), N / 3);
+	assert_int_equal(dd_db_spelling_freq(db, "旧版"), N - N / 3 - 1);
+	assert_int_equal(dd_db_spelling_freq(db, "单数"), N / 2 - 1);
+	char *value = NULL, *data = NULL;
+	assert_int_equal(dd_db_get_data(db, "QN0007", &data, NULL, &err), DD_ERR_NOT_FOUND);
+	assert_int_equal(dd_db_get_data(db, "QN0003", &data, NULL, &err), DD_OK);
+	assert_string_equal(data, "N0003 version 1");
+	free(data);
+	assert_int_equal(dd_db_get_data(db, "QN0004", &data, NULL, &err), DD_OK);
+	assert_string_equal(data, "N0004 version 0");
+	free(data);
+	for (const char *const *id = (const char *const[]){ "QN0011", "QN0012", NULL }; *id; id++) {
+		assert_int_equal(dd_db_get_value(db, *id, 5, &value, &err), DD_OK);
+		assert_string_equal(value, "marked");
+		free(value);
+	}
+	value = dd_db_get_metadata(db, "key", &err);
+	assert_non_null(value);
+	assert_string_equal(value, "value");
+	free(value);
+	dd_db_close(db);
+}
+
 /* A failed add is reported, and the half-built document is refused. */
 static void test_doc_add_failures(void **state)
 {
@@ -1000,6 +1089,7 @@ int main(void)
 		cmocka_unit_test(test_two_writers_locked),
 		cmocka_unit_test(test_open_not_an_index),
 		cmocka_unit_test(test_uncommitted_new_index_removed),
+		cmocka_unit_test(test_new_index_by_two_writers),
 		cmocka_unit_test(test_doc_add_failures),
 		cmocka_unit_test(test_results_reads_report_status),
 		cmocka_unit_test(test_term_and_operators),
