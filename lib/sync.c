@@ -465,6 +465,7 @@ typedef struct analysed {
 	char term[DD_TERM_MAX + 32], hash[32];
 	uint64_t fingerprint; /* of note; hash in hex */
 	dd_doc_t *doc;        /* its document, when it may be written */
+	int counted;          /* doc's words are in its analyser's spelling count */
 	int doc_failed;       /* building it failed: error says why */
 	dd_error_t error;
 } analysed_t;
@@ -485,6 +486,7 @@ static void analysed_clear(analysed_t *a)
 	dd_doc_free(a->doc);
 	a->note = NULL;
 	a->doc = NULL;
+	a->counted = 0;
 }
 
 /* The known note of this shard whose id term is term, or -1. */
@@ -709,8 +711,12 @@ static dd_status_t write_analysed(dd_sync_t *plan, const run_view_t *view, dd_db
 			dd_error_set(err, st, "%s: %s", path, db_err.message);
 		*wrote = 1;
 	}
-	if (st != DD_OK || (d.action != DD_SYNC_ADD && d.action != DD_SYNC_UPDATE))
+	if (st != DD_OK || (d.action != DD_SYNC_ADD && d.action != DD_SYNC_UPDATE)) {
+		/* counted by its analyser, but not stored */
+		if (st == DD_OK && a->counted)
+			st = dd_spelling_uncount_doc(spelling, a->doc, err);
 		return st;
+	}
 	if (!a->doc && !a->doc_failed) /* not foreseen by analyse_file: cannot happen, but stay correct */
 		analyse_file(view, ix, i, a);
 	if (!a->doc) {
@@ -722,7 +728,7 @@ static dd_status_t write_analysed(dd_sync_t *plan, const run_view_t *view, dd_db
 	/* the spelling data: the words of the version replaced out, the new in */
 	dd_error_t db_err;
 	if ((st = dd_spelling_uncount_indexed(spelling, db, a->term, err)) == DD_OK &&
-	    (st = dd_spelling_count_doc(spelling, a->doc, err)) == DD_OK &&
+	    (a->counted || (st = dd_spelling_count_doc(spelling, a->doc, err)) == DD_OK) &&
 	    (st = dd_db_replace_doc(db, a->term, a->doc, &db_err)) != DD_OK)
 		dd_error_set(err, st, "%s: %s", path, db_err.message);
 	return st;
@@ -780,6 +786,10 @@ typedef struct analyser {
 	pipeline_t *pipe;
 	dd_indexing_t ix; /* the run's, with a tokenizer of its own */
 	pthread_t thread;
+	/* the words of the documents it made (analysed_t's counted), added to
+	 * the run's count when it stops: counting is off the writing thread */
+	dd_spelling_t *spelling;
+	int spelling_failed; /* out of memory while counting */
 } analyser_t;
 
 static void *analyser_main(void *arg)
@@ -795,7 +805,14 @@ static void *analyser_main(void *arg)
 		size_t t = p->next++;
 		pthread_mutex_unlock(&p->lock);
 		/* the slot is this thread's alone until it is marked filled */
-		analyse_file(p->view, &an->ix, p->to_read[t], &p->slots[t % p->depth]);
+		analysed_t *a = &p->slots[t % p->depth];
+		analyse_file(p->view, &an->ix, p->to_read[t], a);
+		if (a->doc && an->spelling && !an->spelling_failed) {
+			if (dd_spelling_count_doc(an->spelling, a->doc, NULL) == DD_OK)
+				a->counted = 1;
+			else
+				an->spelling_failed = 1; /* counted in part: the run fails */
+		}
 		pthread_mutex_lock(&p->lock);
 		p->filled[t % p->depth] = 1;
 		pthread_cond_signal(&p->filled_cond);
@@ -823,20 +840,29 @@ static void pipeline_start(pipeline_t *p, analyser_t *an, unsigned wanted, const
 		an[t].pipe = p;
 		an[t].ix = *ix;
 		an[t].ix.tokenizer = NULL;
+		an[t].spelling = dd_spelling_new(); /* NULL: the writer counts */
+		an[t].spelling_failed = 0;
 		dd_error_t tok_err;
-		if (dd_tokenizer_new(ix->lexicon, &an[t].ix.tokenizer, &tok_err) != DD_OK)
+		if (dd_tokenizer_new(ix->lexicon, &an[t].ix.tokenizer, &tok_err) != DD_OK) {
+			dd_spelling_free(an[t].spelling);
 			break;
+		}
 		if (pthread_create(&an[t].thread, NULL, analyser_main, &an[t]) != 0) {
 			dd_tokenizer_free(an[t].ix.tokenizer);
+			dd_spelling_free(an[t].spelling);
 			break;
 		}
 		(*started)++;
 	}
 }
 
-/* Stops and joins the analysers, then frees every analysis left. */
-static void pipeline_stop(pipeline_t *p, analyser_t *an, unsigned started)
+/* Stops and joins the analysers, adds their spelling counts to spelling,
+ * then frees every analysis left.  DD_ERR_NOMEM when an analyser could not
+ * count. */
+static dd_status_t pipeline_stop(pipeline_t *p, analyser_t *an, unsigned started, dd_spelling_t *spelling,
+                                 dd_error_t *err)
 {
+	dd_status_t st = DD_OK;
 	pthread_mutex_lock(&p->lock);
 	p->stop = 1;
 	pthread_cond_broadcast(&p->room_cond);
@@ -844,9 +870,15 @@ static void pipeline_stop(pipeline_t *p, analyser_t *an, unsigned started)
 	for (unsigned t = 0; t < started; t++) {
 		pthread_join(an[t].thread, NULL);
 		dd_tokenizer_free(an[t].ix.tokenizer);
+		if (st == DD_OK && an[t].spelling_failed)
+			st = dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+		if (st == DD_OK && an[t].spelling)
+			st = dd_spelling_merge(spelling, an[t].spelling, err);
+		dd_spelling_free(an[t].spelling);
 	}
 	for (size_t s = 0; s < p->depth; s++)
 		analysed_clear(&p->slots[s]);
+	return st;
 }
 
 /* Looks at, analyses and writes every file of the run, in order: with
@@ -915,7 +947,10 @@ static dd_status_t write_files(dd_sync_t *plan, run_view_t *view, signing_t *sig
 		pthread_cond_broadcast(&p.room_cond);
 		pthread_mutex_unlock(&p.lock);
 	}
-	pipeline_stop(&p, analysers, started);
+	dd_error_t stop_err;
+	dd_status_t stopped = pipeline_stop(&p, analysers, started, spelling, &stop_err);
+	if (st == DD_OK && stopped != DD_OK)
+		st = dd_error_set(err, stopped, "%s", stop_err.message);
 	pthread_cond_destroy(&p.room_cond);
 	pthread_cond_destroy(&p.filled_cond);
 	pthread_mutex_destroy(&p.lock);

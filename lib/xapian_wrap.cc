@@ -2302,6 +2302,28 @@ dd_status_t dd_spelling_count_doc(dd_spelling_t *s, const dd_doc_t *doc, dd_erro
 	}
 }
 
+dd_status_t dd_spelling_uncount_doc(dd_spelling_t *s, const dd_doc_t *doc, dd_error_t *err)
+{
+	try {
+		spelling_count(s, doc->doc, -1);
+		return DD_OK;
+	} catch (...) {
+		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	}
+}
+
+dd_status_t dd_spelling_merge(dd_spelling_t *into, dd_spelling_t *from, dd_error_t *err)
+{
+	try {
+		for (const auto &w : from->delta)
+			into->delta[w.first] += w.second;
+		from->delta.clear();
+		return DD_OK;
+	} catch (...) {
+		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	}
+}
+
 dd_status_t dd_spelling_uncount_indexed(dd_spelling_t *s, dd_db_t *db, const char *idterm, dd_error_t *err)
 {
 	try {

@@ -348,6 +348,11 @@ dd_spelling_t *dd_spelling_new(void);
 void dd_spelling_free(dd_spelling_t *s);
 /* +1 for each word of doc (a document about to be stored).  DD_ERR_NOMEM. */
 dd_status_t dd_spelling_count_doc(dd_spelling_t *s, const dd_doc_t *doc, dd_error_t *err);
+/* -1 for each word of doc: one counted, then not stored.  DD_ERR_NOMEM. */
+dd_status_t dd_spelling_uncount_doc(dd_spelling_t *s, const dd_doc_t *doc, dd_error_t *err);
+/* Adds the counts of from to into, and empties from (so threads can each
+ * count on their own).  DD_ERR_NOMEM, into then holding part of them. */
+dd_status_t dd_spelling_merge(dd_spelling_t *into, dd_spelling_t *from, dd_error_t *err);
 /* -1 for each word of the document db holds with unique term idterm
  * (nothing when there is none): called before it is replaced or deleted.
  * DD_ERR_INDEX / DD_ERR_NOMEM. */

@@ -1070,10 +1070,31 @@ static int collect_id_term(const char *suffix, void *ctx)
 	return 0;
 }
 
+typedef struct spelling_list {
+	dd_db_t *db;
+	char *text;
+	size_t len;
+} spelling_list_t;
+
+/* "spelling WORD COUNT" for a term of the index that is a word of its
+ * spelling data. */
+static int collect_spelling(const char *term, void *ctx)
+{
+	spelling_list_t *l = ctx;
+	size_t n = dd_db_spelling_freq(l->db, term);
+	if (!n)
+		return 0;
+	char *grown = realloc(l->text, l->len + strlen(term) + 40);
+	assert_non_null(grown);
+	l->text = grown;
+	l->len += (size_t)sprintf(l->text + l->len, "spelling %s %zu\n", term, n);
+	return 0;
+}
+
 /* Every stored document of the index at db, one after the other in id
  * order, as dd_db_describe_doc gives it, less the file signature (it holds
  * the file's times only once they are settled, which depends on when each
- * run happened to read the file). */
+ * run happened to read the file); then the spelling data of its words. */
 static char *describe_index(const char *db_path)
 {
 	dd_db_t *db = NULL;
@@ -1110,6 +1131,15 @@ static char *describe_index(const char *db_path)
 		free(doc);
 	}
 	free(ids);
+	spelling_list_t words = { db, NULL, 0 };
+	assert_int_equal(dd_db_foreach_term(db, "", collect_spelling, &words, &err), DD_OK);
+	assert_true(words.len > 1000); /* the notes' words are there */
+	char *grown = realloc(all, len + words.len + 1);
+	assert_non_null(grown);
+	all = grown;
+	memcpy(all + len, words.text, words.len);
+	all[len + words.len] = '\0';
+	free(words.text);
 	dd_db_close(db);
 	return all;
 }
