@@ -441,3 +441,11 @@ dd_status_t dd_engine_topic_feedback(dd_engine_t *e, dd_parsed_query_t *pq, dd_e
 	dd_ranking_tuned(&r);
 	return dd_ranking_topic_feedback(&r, e->db, e->keys, e->n_topics, pq, err);
 }
+
+dd_status_t dd_engine_feedback_boost(dd_engine_t *e, const dd_results_t *res, const dd_parsed_query_t *pq,
+                                     dd_query_t **boost, dd_error_t *err)
+{
+	dd_ranking_t r;
+	dd_ranking_tuned(&r);
+	return dd_ranking_feedback_boost(&r, e->keys, e->n_topics, res, pq, boost, err);
+}

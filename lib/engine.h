@@ -82,6 +82,11 @@ dd_status_t dd_engine_get_note(dd_engine_t *e, const char *id, dd_stored_note_t 
  * finds the notes about its topic.  Only for plain queries (words alone),
  * whose meaning a boost cannot break.  Changes pq->query. */
 dd_status_t dd_engine_topic_feedback(dd_engine_t *e, dd_parsed_query_t *pq, dd_error_t *err);
+/* The same decision from res, a match of pq's query already made
+ * (dd_ranking_feedback_boost with the tuned weights): *boost the query to
+ * OR into pq's query, NULL when none.  Leaves pq alone. */
+dd_status_t dd_engine_feedback_boost(dd_engine_t *e, const dd_results_t *res, const dd_parsed_query_t *pq,
+                                     dd_query_t **boost, dd_error_t *err);
 
 /* Search options with the tuned BM25 parameters (ranking.h), for
  * offset/limit. */

@@ -1128,23 +1128,19 @@ dd_status_t dd_ranking_parse(const dd_plan_options_t *popts, const dd_ranking_co
 
 /* ---- topic feedback ---- */
 
-dd_status_t dd_ranking_topic_feedback(const dd_ranking_t *r, dd_db_t *db, const char *const *topics, size_t n_topics,
-                                      dd_parsed_query_t *pq, dd_error_t *err)
+dd_status_t dd_ranking_feedback_boost(const dd_ranking_t *r, const char *const *topics, size_t n_topics,
+                                      const dd_results_t *res, const dd_parsed_query_t *pq, dd_query_t **boost,
+                                      dd_error_t *err)
 {
+	*boost = NULL;
 	if (!pq->plain || n_topics == 0)
 		return DD_OK;
-	dd_search_options_t opts;
-	dd_ranking_search_options(r, &opts, 0, DD_FEEDBACK_DOCS);
-	dd_results_t *res;
-	dd_status_t st = dd_db_search(db, pq->query, &opts, &res, err);
-	if (st != DD_OK)
-		return st;
 	double *weight = calloc(n_topics, sizeof *weight), total = 0;
-	if (!weight) {
-		dd_results_free(res);
+	if (!weight)
 		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
-	}
 	size_t n = dd_results_count(res);
+	if (n > DD_FEEDBACK_DOCS)
+		n = DD_FEEDBACK_DOCS;
 	for (size_t i = 0; i < n; i++) {
 		double w = dd_results_score(res, i);
 		total += w;
@@ -1160,7 +1156,6 @@ dd_status_t dd_ranking_topic_feedback(const dd_ranking_t *r, dd_db_t *db, const 
 			p += kl + 1;
 		}
 	}
-	dd_results_free(res);
 	size_t best = 0;
 	for (size_t j = 1; j < n_topics; j++)
 		if (weight[j] > weight[best])
@@ -1172,8 +1167,27 @@ dd_status_t dd_ranking_topic_feedback(const dd_ranking_t *r, dd_db_t *db, const 
 		return DD_OK;
 	char term[DD_TERM_MAX + 32];
 	dd_schema_topic_rank_term(topics[best], term, sizeof term);
-	dd_query_t *subs[2] = { pq->query, dd_query_scale(dd_query_term(term, 1),
-		                                          r->feedback_weight * share * pq->feedback_scale) };
+	*boost = dd_query_scale(dd_query_term(term, 1), r->feedback_weight * share * pq->feedback_scale);
+	return *boost ? DD_OK : dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+}
+
+dd_status_t dd_ranking_topic_feedback(const dd_ranking_t *r, dd_db_t *db, const char *const *topics, size_t n_topics,
+                                      dd_parsed_query_t *pq, dd_error_t *err)
+{
+	if (!pq->plain || n_topics == 0)
+		return DD_OK;
+	dd_search_options_t opts;
+	dd_ranking_search_options(r, &opts, 0, DD_FEEDBACK_DOCS);
+	dd_results_t *res;
+	dd_status_t st = dd_db_search(db, pq->query, &opts, &res, err);
+	if (st != DD_OK)
+		return st;
+	dd_query_t *boost;
+	st = dd_ranking_feedback_boost(r, topics, n_topics, res, pq, &boost, err);
+	dd_results_free(res);
+	if (st != DD_OK || !boost)
+		return st;
+	dd_query_t *subs[2] = { pq->query, boost };
 	pq->query = dd_query_combine(DD_QUERY_OR, subs, 2);
 	return pq->query ? DD_OK : dd_error_set(err, DD_ERR_NOMEM, "out of memory");
 }

@@ -156,6 +156,14 @@ dd_query_t *dd_literal_query(dd_db_t *db, const char *normalized);
  * pq->query.  The search's status on failure. */
 dd_status_t dd_ranking_topic_feedback(const dd_ranking_t *r, dd_db_t *db, const char *const *topics, size_t n_topics,
                                       dd_parsed_query_t *pq, dd_error_t *err);
+/* The decision of topic feedback from res, a match of pq's query in
+ * relevance order (ties by note id) holding at least its DD_FEEDBACK_DOCS
+ * best notes: *boost the query that dd_ranking_topic_feedback ORs into
+ * pq's query (its topic's XK term, scaled), or NULL when feedback leaves
+ * the query alone.  DD_ERR_NOMEM on failure. */
+dd_status_t dd_ranking_feedback_boost(const dd_ranking_t *r, const char *const *topics, size_t n_topics,
+                                      const dd_results_t *res, const dd_parsed_query_t *pq, dd_query_t **boost,
+                                      dd_error_t *err);
 
 /* ---- passages (snippet.c) ---- */
 

@@ -202,6 +202,81 @@ static dd_status_t read_hits(dd_engine_t *e, const dd_search_request_t *req, con
 	return st;
 }
 
+/* The hits, facets and suggestion of a match (consumed); res freed on
+ * failure. */
+static dd_status_t finish(dd_engine_t *e, const dd_search_request_t *req, const unsigned *slots, dd_results_t *found,
+                          dd_search_result_t *res, double started, dd_error_t *err)
+{
+	res->total = dd_results_total(found);
+	dd_status_t st = read_hits(e, req, found, res, err);
+	if (st == DD_OK)
+		st = read_facets(e, req, slots, found, res, err);
+	dd_results_free(found);
+	if (st == DD_OK && req->suggest && res->query.plan)
+		st = dd_suggest(e, &res->query, res->total, &res->suggestion, err);
+	if (st != DD_OK) {
+		dd_search_result_free(res);
+		return st;
+	}
+	res->elapsed_ms = now_ms() - started;
+	return DD_OK;
+}
+
+/* A first page in relevance order, without facets or --explain: topic
+ * feedback can be decided from the page's own match (match_with_feedback)
+ * instead of a match of its own. */
+#define FEEDBACK_PAGE_MAX 50
+static int one_match(const dd_search_request_t *req)
+{
+	return req->sort != DD_SORT_DATE && !req->n_facets && !req->explain && req->limit != DD_SEARCH_ALL &&
+	       req->offset + req->limit <= FEEDBACK_PAGE_MAX;
+}
+
+/* Topic feedback and its page in one match, where dd_engine_topic_feedback
+ * matches pq's query for its DD_FEEDBACK_DOCS best notes, then the page is
+ * matched again with the feedback's boost ORed in: this matches the query
+ * for a few times the page's notes, decides the feedback from their best,
+ * adds the boost's weight to them (dd_results_boost) and keeps the page,
+ * when no note outside them could weigh enough to enter it.  When one
+ * could, the boost goes into pq's query as dd_engine_topic_feedback puts
+ * it and *found is NULL: the caller matches as usual. */
+static dd_status_t match_with_feedback(dd_engine_t *e, const dd_search_request_t *req, dd_parsed_query_t *pq,
+                                       dd_results_t **found, dd_error_t *err)
+{
+	*found = NULL;
+	size_t page = req->offset + req->limit;
+	size_t candidates = 3 * (page > DD_FEEDBACK_DOCS ? page : DD_FEEDBACK_DOCS);
+	dd_search_options_t opts;
+	dd_engine_search_options(&opts, 0, candidates + 1);
+	opts.check_at_least =
+	    req->check_at_least == DD_SEARCH_ALL ? dd_db_doc_count(dd_engine_db(e)) : req->check_at_least;
+	dd_results_t *r;
+	dd_status_t st = dd_db_search(dd_engine_db(e), pq->query, &opts, &r, err);
+	if (st != DD_OK)
+		return st;
+	dd_query_t *boost = NULL;
+	int whole = 0;
+	st = dd_engine_feedback_boost(e, r, pq, &boost, err);
+	if (st == DD_OK) {
+		opts.offset = req->offset;
+		opts.limit = req->limit;
+		st = dd_results_boost(r, pq->query, boost, &opts, candidates, &whole, err);
+	}
+	if (st == DD_OK && whole) {
+		*found = r;
+		dd_query_free(boost);
+		return DD_OK;
+	}
+	dd_results_free(r);
+	if (st == DD_OK && boost) {
+		dd_query_t *subs[2] = { pq->query, boost };
+		pq->query = dd_query_combine(DD_QUERY_OR, subs, 2);
+		return pq->query ? DD_OK : dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	}
+	dd_query_free(boost);
+	return st;
+}
+
 static dd_status_t check_request(const dd_search_request_t *req, dd_error_t *err)
 {
 	if (req->offset > DD_SEARCH_MAX_OFFSET)
@@ -224,7 +299,21 @@ dd_status_t dd_search(dd_engine_t *e, const dd_search_request_t *req, dd_search_
 	int has_text = req->text && req->text[0], like = req->like_id && req->like_id[0];
 	if (has_text && (st = dd_engine_parse(e, req->text, &res->query, err)) != DD_OK)
 		return st;
-	if (has_text && !like && !req->no_feedback && (st = dd_engine_topic_feedback(e, &res->query, err)) != DD_OK) {
+	size_t doc_count = dd_db_doc_count(dd_engine_db(e));
+	if (has_text && !like && !req->no_feedback && res->query.plain && res->query.has_text && one_match(req)) {
+		/* topic feedback and the page from one match (match_with_feedback) */
+		dd_results_t *found = NULL;
+		if ((st = match_with_feedback(e, req, &res->query, &found, err)) != DD_OK) {
+			dd_search_result_free(res);
+			return st;
+		}
+		if (found) {
+			dd_query_free(res->query.query);
+			res->query.query = NULL;
+			return finish(e, req, slots, found, res, started, err);
+		}
+	} else if (has_text && !like && !req->no_feedback &&
+	           (st = dd_engine_topic_feedback(e, &res->query, err)) != DD_OK) {
 		dd_search_result_free(res);
 		return st;
 	}
@@ -249,7 +338,6 @@ dd_status_t dd_search(dd_engine_t *e, const dd_search_request_t *req, dd_search_
 		free(final);
 	}
 
-	size_t doc_count = dd_db_doc_count(dd_engine_db(e));
 	dd_search_options_t opts;
 	dd_engine_search_options(&opts, req->offset, req->limit == DD_SEARCH_ALL ? doc_count : req->limit);
 	opts.check_at_least = req->check_at_least == DD_SEARCH_ALL ? doc_count : req->check_at_least;
@@ -264,21 +352,11 @@ dd_status_t dd_search(dd_engine_t *e, const dd_search_request_t *req, dd_search_
 	dd_results_t *found = NULL;
 	st = dd_db_search(dd_engine_db(e), q, &opts, &found, err);
 	dd_query_free(q);
-	if (st == DD_OK) {
-		res->total = dd_results_total(found);
-		st = read_hits(e, req, found, res, err);
-	}
-	if (st == DD_OK)
-		st = read_facets(e, req, slots, found, res, err);
-	dd_results_free(found);
-	if (st == DD_OK && req->suggest && res->query.plan)
-		st = dd_suggest(e, &res->query, res->total, &res->suggestion, err);
 	if (st != DD_OK) {
 		dd_search_result_free(res);
 		return st;
 	}
-	res->elapsed_ms = now_ms() - started;
-	return DD_OK;
+	return finish(e, req, slots, found, res, started, err);
 }
 
 void dd_search_result_free(dd_search_result_t *res)

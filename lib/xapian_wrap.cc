@@ -30,6 +30,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -2046,6 +2047,162 @@ dd_status_t dd_db_search(dd_db_t *db, const dd_query_t *q, const dd_search_optio
 		return DD_OK;
 	} catch (...) {
 		return failure(err, db->path.c_str(), "search");
+	}
+}
+
+// Accepts the documents of one set.
+class OnlyThese : public Xapian::MatchDecider
+{
+	const std::unordered_set<Xapian::docid> &wanted;
+
+      public:
+	explicit OnlyThese(const std::unordered_set<Xapian::docid> &w) : wanted(w) {}
+	bool operator()(const Xapian::Document &doc) const override { return wanted.count(doc.get_docid()) != 0; }
+};
+
+// Whether every document matching sub matches q, by q's form: sub is one
+// term (weighted or not) that q ORs in somewhere.
+static bool term_of(const Xapian::Query &q, const std::string &term)
+{
+	switch (q.get_type()) {
+	case Xapian::Query::LEAF_TERM:
+		return *q.get_terms_begin() == term;
+	case Xapian::Query::OP_OR:
+	case Xapian::Query::OP_SYNONYM:
+		for (size_t i = 0; i < q.get_num_subqueries(); i++)
+			if (term_of(q.get_subquery(i), term))
+				return true;
+		return false;
+	case Xapian::Query::OP_SCALE_WEIGHT:
+	case Xapian::Query::OP_AND_MAYBE: // matches what its first part matches
+		return q.get_num_subqueries() > 0 && term_of(q.get_subquery(0), term);
+	default:
+		return false;
+	}
+}
+
+static bool matches_within(const Xapian::Query &sub, const Xapian::Query &q)
+{
+	Xapian::Query leaf = sub;
+	while (leaf.get_type() == Xapian::Query::OP_SCALE_WEIGHT && leaf.get_num_subqueries() == 1)
+		leaf = leaf.get_subquery(0);
+	return leaf.get_type() == Xapian::Query::LEAF_TERM && term_of(q, *leaf.get_terms_begin());
+}
+
+dd_status_t dd_results_boost(dd_results_t *r, const dd_query_t *q, const dd_query_t *boost,
+                             const dd_search_options_t *opts, size_t candidates, int *whole, dd_error_t *err)
+{
+	*whole = 0;
+	try {
+		try {
+			// the decider below knows documents by their number in one
+			// database: over several shards as one, the caller matches again
+			(void)r->db.get_revision();
+		} catch (const Xapian::Error &) {
+			return DD_OK;
+		}
+		// any match of the query outside the candidates weighs at most beyond
+		double beyond = 0;
+		bool all = r->docids.size() <= candidates;
+		if (!all) {
+			beyond = r->scores[candidates];
+			r->docids.resize(candidates);
+			r->scores.resize(candidates);
+		}
+		r->data.clear();
+		r->have_data.clear();
+		r->value.clear();
+		r->ids.clear();
+		size_t first = opts->offset, end = opts->offset + opts->limit;
+		if (!boost) {
+			// the match's own order: whole when it reached past the page
+			*whole = all || end <= candidates;
+			if (*whole) {
+				size_t to = std::min(end, r->docids.size()), from = std::min(first, to);
+				r->docids = std::vector<Xapian::docid>(r->docids.begin() + static_cast<long>(from),
+				                                       r->docids.begin() + static_cast<long>(to));
+				r->scores = std::vector<double>(r->scores.begin() + static_cast<long>(from),
+				                                r->scores.begin() + static_cast<long>(to));
+			}
+			return DD_OK;
+		}
+		double most = 0; // the boost's largest possible weight
+		{
+			std::unordered_set<Xapian::docid> wanted(r->docids.begin(), r->docids.end());
+			Xapian::Enquire enquire(r->db);
+			prepare(enquire, boost, opts);
+			OnlyThese decider(wanted);
+			Xapian::MSet m =
+			    enquire.get_mset(0, static_cast<Xapian::doccount>(wanted.size() + 1), 0, nullptr, &decider);
+			// the most it gives any note: its best note's weight, found
+			// by a match of its own (its bound, get_max_possible, is far
+			// above what notes get)
+			Xapian::Enquire best(r->db);
+			prepare(best, boost, opts);
+			Xapian::MSet top = best.get_mset(0, 1);
+			most = top.empty() ? 0 : top[0].get_weight();
+			std::unordered_map<Xapian::docid, double> added;
+			for (auto it = m.begin(); it != m.end(); ++it)
+				added[*it] = it.get_weight();
+			for (size_t i = 0; i < r->docids.size(); i++) {
+				auto a = added.find(r->docids[i]);
+				if (a != added.end())
+					r->scores[i] += a->second;
+			}
+		}
+		struct hit {
+			double weight;
+			Xapian::docid docid;
+			std::string key;
+		};
+		std::vector<hit> hits;
+		for (size_t i = 0; i < r->docids.size(); i++)
+			hits.push_back({ r->scores[i], r->docids[i], std::string() });
+		std::stable_sort(hits.begin(), hits.end(),
+		                 [](const hit &a, const hit &b) { return a.weight > b.weight; });
+		// equal weights by the tie slot, as the match orders them (dd_db_search)
+		for (size_t i = 0; i < hits.size();) {
+			size_t j = i + 1;
+			while (j < hits.size() && hits[j].weight == hits[i].weight)
+				j++;
+			if (j - i > 1 && opts->tie_break) {
+				for (size_t k = i; k < j; k++)
+					hits[k].key = r->db.get_document(hits[k].docid, Xapian::DOC_ASSUME_VALID)
+					                  .get_value(opts->tie_slot);
+				std::stable_sort(hits.begin() + static_cast<long>(i),
+				                 hits.begin() + static_cast<long>(j), [](const hit &a, const hit &b) {
+					                 return a.key != b.key ? a.key < b.key : a.docid < b.docid;
+				                 });
+			}
+			i = j;
+		}
+		// Whole when every note outside the candidates, at most beyond + most
+		// (most alone when it does not match the query), weighs less than the
+		// page's last hit: then no such note belongs on the page.
+		if (end <= hits.size())
+			*whole = beyond + most < hits[end - 1].weight;
+		else
+			*whole = all && most == 0;
+		if (!*whole)
+			return DD_OK;
+		// the notes boost matches and the query does not: a count of
+		// its own unless the query ORs boost's term in already
+		if (most > 0 && !matches_within(boost->q, q->q)) {
+			Xapian::Enquire only(r->db);
+			only.set_query(Xapian::Query(Xapian::Query::OP_AND_NOT, boost->q, q->q));
+			only.set_weighting_scheme(Xapian::BoolWeight());
+			Xapian::doccount docs = r->db.get_doccount();
+			r->total += only.get_mset(0, 0, docs).get_matches_estimated();
+		}
+		r->docids.clear();
+		r->scores.clear();
+		for (size_t i = first; i < end && i < hits.size(); i++) {
+			r->docids.push_back(hits[i].docid);
+			r->scores.push_back(hits[i].weight);
+		}
+		return DD_OK;
+	} catch (...) {
+		return failure(err, r->path.c_str(), "search");
 	}
 }
 

@@ -295,6 +295,20 @@ typedef struct dd_search_options {
 dd_status_t dd_db_search(dd_db_t *db, const dd_query_t *q, const dd_search_options_t *opts, dd_results_t **out,
                          dd_error_t *err);
 void dd_results_free(dd_results_t *r);
+/* r, a match of a query in relevance order with ties by opts->tie_slot
+ * (dd_db_search with tie_break, from offset 0), taken as the match of that
+ * query OR boost (NULL: the query alone): its first `candidates` hits get
+ * boost's weight added and are ordered again the same way, and r keeps
+ * hits [opts->offset, opts->offset + opts->limit) of them.  A hit of r past
+ * the candidates bounds the weight of every match left out; when some note
+ * outside the candidates could still weigh enough to enter those hits,
+ * *whole is 0 and r holds only the candidates (the caller searches again);
+ * else 1.  r's total becomes the query's (r's own: exact or estimated as
+ * r's match counted) plus the notes boost matches and q does not (counted
+ * exactly; none when q ORs boost's term in already).  q: the query r
+ * matched.  DD_ERR_INDEX or DD_ERR_NOMEM on failure. */
+dd_status_t dd_results_boost(dd_results_t *r, const dd_query_t *q, const dd_query_t *boost,
+                             const dd_search_options_t *opts, size_t candidates, int *whole, dd_error_t *err);
 /* Counts and scores are computed by dd_db_search and cannot fail; i must be
  * below dd_results_count. */
 /* Estimated number of matches (exact when below check_at_least). */

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -285,6 +286,55 @@ static void test_typed_tags_and_fields(void **state)
 }
 
 /* Paging, feedback off, refusals, the parsed query handed back. */
+/* Topic feedback decided from the page's own match (searching.c,
+ * match_with_feedback) gives what deciding it from a match of its own and
+ * then matching again gives (the way --explain still takes): the same
+ * hits in the same order, the same scores (to the last bits: the weights
+ * are summed in another order) and exact totals, for words that bring in their topic and
+ * for words outside the thesaurus whose topic feedback adds notes that
+ * hold none of them (种植, 工厂), on every page. */
+static void test_feedback_from_the_page_match(void **state)
+{
+	(void)state;
+	const char *queries[] = { "饮水安全", "道路交通", "看病就医", "征地补偿", "外来务工人员", "基层组织建设",
+		                  "种植",     "工厂",     "修路",     "合作医疗", "矛盾纠纷" };
+	const size_t pages[][2] = { { 0, 10 }, { 0, 1 }, { 0, 30 }, { 7, 5 }, { 20, 20 } };
+	size_t boosted = 0, widened = 0;
+	for (size_t q = 0; q < sizeof queries / sizeof queries[0]; q++) {
+		for (size_t p = 0; p < sizeof pages / sizeof pages[0]; p++) {
+			dd_search_request_t req = { .text = queries[q],
+				                    .offset = pages[p][0],
+				                    .limit = pages[p][1],
+				                    .check_at_least = DD_SEARCH_ALL };
+			dd_search_result_t one, two, none;
+			run(&req, &one);
+			req.explain = 1; /* feedback by a match of its own */
+			run(&req, &two);
+			req.explain = 0;
+			req.no_feedback = 1;
+			run(&req, &none);
+			assert_int_equal(one.total, two.total);
+			assert_int_equal(one.n_hits, two.n_hits);
+			for (size_t i = 0; i < one.n_hits; i++) {
+				/* the weights summed in another order: equal to the last bits */
+				if (strcmp(one.hits[i].note.id, two.hits[i].note.id) != 0 ||
+				    fabs(one.hits[i].score - two.hits[i].score) > 1e-9 * two.hits[i].score)
+					fail_msg("%s, hits %zu+%zu: hit %zu is %s %.9g, not %s %.9g", queries[q],
+					         pages[p][0], pages[p][1], i, one.hits[i].note.id, one.hits[i].score,
+					         two.hits[i].note.id, two.hits[i].score);
+			}
+			/* feedback did something: other scores, or more notes */
+			boosted += one.n_hits && fabs(one.hits[0].score - none.hits[0].score) > 1e-6;
+			widened += one.total > none.total;
+			dd_search_result_free(&one);
+			dd_search_result_free(&two);
+			dd_search_result_free(&none);
+		}
+	}
+	assert_true(boosted > 20);
+	assert_true(widened > 0);
+}
+
 static void test_paging_and_refusals(void **state)
 {
 	(void)state;
@@ -335,10 +385,14 @@ int main(void)
 {
 	alarm(580);
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_same_as_the_command_line),      cmocka_unit_test(test_facet_counts),
-		cmocka_unit_test(test_date_order_without_words),      cmocka_unit_test(test_like),
-		cmocka_unit_test(test_highlights_point_at_the_words), cmocka_unit_test(test_typed_tags_and_fields),
+		cmocka_unit_test(test_same_as_the_command_line),
+		cmocka_unit_test(test_facet_counts),
+		cmocka_unit_test(test_date_order_without_words),
+		cmocka_unit_test(test_like),
+		cmocka_unit_test(test_highlights_point_at_the_words),
+		cmocka_unit_test(test_typed_tags_and_fields),
 		cmocka_unit_test(test_paging_and_refusals),
+		cmocka_unit_test(test_feedback_from_the_page_match),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
