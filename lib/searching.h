@@ -7,7 +7,13 @@
  * not with like) -> "more like this" -> search options (the engine's
  * ranking defaults) -> oldest first when the query has no text to rank by
  * (or sort = date) -> run -> read the hits -> snippets with highlight
- * spans -> facet counts.
+ * spans -> facet counts.  A first page (offset + limit <= 50) of a plain
+ * query in relevance order, without facets or explain, takes topic
+ * feedback and the run as one match: the feedback is decided from the
+ * match's best notes and its boost added to the notes matched
+ * (dd_results_boost), with the same hits, order and total as matching
+ * twice (falling back to that when a note outside those matched could
+ * enter the page).
  *
  *   dd_search_request_t req = {.text = "饮水", .limit = 10, .snippets = 1};
  *   dd_search_result_t res;
