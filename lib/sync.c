@@ -478,6 +478,12 @@ typedef struct run_view {
 	const char *const *paths;
 	const looked_t *looked; /* per file */
 	char versions[17];      /* signature_versions */
+	/* A run rebuilding the index aside (rebuild_aside): the index before
+	 * the run, which the notes the run leaves as they are are copied from,
+	 * and per known note whether the new index holds its id yet; NULL
+	 * when the run writes in place. */
+	dd_db_t *copy_from;
+	unsigned char *held;
 } run_view_t;
 
 static void analysed_clear(analysed_t *a)
@@ -678,6 +684,16 @@ static void analyse_file(const run_view_t *view, dd_indexing_t *ix, size_t i, an
 	}
 }
 
+/* A run rebuilding the index aside keeps known note k as the index held
+ * it: copied into db, the new index, with the signature of its file when
+ * not NULL (a file signed anew).  DD_ERR_INDEX, DD_ERR_NOMEM. */
+static dd_status_t copy_known(const run_view_t *view, dd_db_t *db, dd_spelling_t *spelling, long k,
+                              const char *signature, dd_error_t *err)
+{
+	view->held[k] = 1;
+	return dd_db_copy_doc(db, view->copy_from, view->known->v[k].id, DD_SLOT_FILE, signature, spelling, err);
+}
+
 /* Decides and writes file i, not signed_same, from its analysis *a, on the
  * thread that owns db (ix: that thread's).  A note that cannot be read or
  * made into a document (even for want of memory: it may be a huge file)
@@ -702,8 +718,12 @@ static dd_status_t write_analysed(dd_sync_t *plan, const run_view_t *view, dd_db
 		snprintf(line, sizeof line, "%s: duplicate id '%s' (already used by %s)", path, a->note->id, d.holder);
 		tell_rejected(ev, line);
 	}
-	if (st == DD_OK && d.action == DD_SYNC_UNCHANGED && signature[0] &&
-	    strcmp(view->known->signature[d.known], signature) != 0) {
+	int signed_anew = st == DD_OK && d.action == DD_SYNC_UNCHANGED && signature[0] &&
+	                  strcmp(view->known->signature[d.known], signature) != 0;
+	if (st == DD_OK && d.action == DD_SYNC_UNCHANGED && view->copy_from) {
+		*wrote = 1;
+		st = copy_known(view, db, spelling, d.known, signed_anew ? signature : NULL, err);
+	} else if (signed_anew) {
 		/* the same note, but a file not yet signed as it is now (new, or
 		 * touched): sign it, so the next run need not read it */
 		dd_error_t db_err;
@@ -727,10 +747,12 @@ static dd_status_t write_analysed(dd_sync_t *plan, const run_view_t *view, dd_db
 	*wrote = 1;
 	/* the spelling data: the words of the version replaced out, the new in */
 	dd_error_t db_err;
-	if ((st = dd_spelling_uncount_indexed(spelling, db, a->term, err)) == DD_OK &&
+	if ((view->copy_from || (st = dd_spelling_uncount_indexed(spelling, db, a->term, err)) == DD_OK) &&
 	    (a->counted || (st = dd_spelling_count_doc(spelling, a->doc, err)) == DD_OK) &&
 	    (st = dd_db_replace_doc(db, a->term, a->doc, &db_err)) != DD_OK)
 		dd_error_set(err, st, "%s: %s", path, db_err.message);
+	if (st == DD_OK && view->held && d.known >= 0)
+		view->held[d.known] = 1;
 	return st;
 }
 
@@ -743,8 +765,13 @@ static dd_status_t write_signed(dd_sync_t *plan, const run_view_t *view, dd_db_t
 {
 	dd_status_t st;
 	const looked_t *l = &view->looked[i];
-	if (unchanged_by_signature(plan, view->known, l->k_path, i, err, &st))
+	if (unchanged_by_signature(plan, view->known, l->k_path, i, err, &st)) {
+		if (st == DD_OK && view->copy_from) {
+			*wrote = 1;
+			st = copy_known(view, db, spelling, l->k_path, NULL, err);
+		}
 		return st;
+	}
 	analysed_t a = { 0 };
 	analyse_file(view, ix, i, &a);
 	st = write_analysed(plan, view, db, ix, spelling, i, &a, ev, wrote, err);
@@ -884,18 +911,13 @@ static dd_status_t pipeline_stop(pipeline_t *p, analyser_t *an, unsigned started
 /* Looks at, analyses and writes every file of the run, in order: with
  * analysers when jobs > 1 and more than one file is to be read, else each
  * file on this thread. */
-static dd_status_t write_files(dd_sync_t *plan, run_view_t *view, signing_t *signing, dd_db_t *db, dd_indexing_t *ix,
+static dd_status_t write_files(dd_sync_t *plan, run_view_t *view, size_t n_to_read, dd_db_t *db, dd_indexing_t *ix,
                                dd_spelling_t *spelling, size_t n, unsigned jobs, const dd_sync_events_t *events,
                                int *wrote, dd_error_t *err)
 {
 	enum { MAX_ANALYSERS = 15, SLOTS_PER_ANALYSER = 8 };
-	looked_t *looked = NULL;
-	size_t n_to_read = 0;
-	memcpy(view->versions, signing->versions, sizeof view->versions);
-	dd_status_t st = look_at_files(view->known, view->paths, n, signing_finish(signing), &looked, &n_to_read, err);
-	if (st != DD_OK)
-		return st;
-	view->looked = looked;
+	const looked_t *looked = view->looked; /* look_at_files */
+	dd_status_t st = DD_OK;
 	unsigned wanted = jobs > 1 && n_to_read > 1 ? jobs - 1 : 0;
 	if (wanted > MAX_ANALYSERS)
 		wanted = MAX_ANALYSERS;
@@ -907,7 +929,6 @@ static dd_status_t write_files(dd_sync_t *plan, run_view_t *view, signing_t *sig
 		free(to_read);
 		free(p.slots);
 		free(p.filled);
-		free(looked);
 		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
 	}
 	for (size_t i = 0, t = 0; i < n; i++)
@@ -957,8 +978,6 @@ static dd_status_t write_files(dd_sync_t *plan, run_view_t *view, signing_t *sig
 	free(p.slots);
 	free(p.filled);
 	free(to_read);
-	free(looked);
-	view->looked = NULL;
 	return st;
 }
 
@@ -1012,6 +1031,72 @@ static dd_status_t set_metadata_if_changed(dd_db_t *db, const char *key, const c
 	return dd_db_set_metadata(db, key, value, err);
 }
 
+/* ---- a run rewriting much of the index: a new index built aside ------ */
+
+/* Xapian keeps the values of every note a transaction changes in memory
+ * until it commits (some 4 KB a note), so a run changing many notes of an
+ * index in place grows with them (10,000 notes edited: 86 MB, against 41
+ * MB for building them anew).  A run that would change at least
+ * REBUILD_MIN notes, and a quarter of the index's or REBUILD_ALWAYS
+ * (whichever is fewer),
+ * builds the whole new state aside instead, like a new index (changed
+ * notes written, the others copied from the old index), and puts it in
+ * place in one step (dd_db_replace_commit). */
+enum { REBUILD_MIN = 1024, REBUILD_ALWAYS = 16384 };
+
+/* How many notes the run changes, up to `enough`: the index's notes it
+ * drops (files gone, other shards), and the files to read whose note is
+ * new or differs from the index's, read and parsed only (no document
+ * built, the signed_same files not read). */
+static size_t count_changes(const run_view_t *view, size_t n, uint64_t vocabulary, size_t enough)
+{
+	size_t changed = view->known->n - view->ours;
+	for (size_t k = 0; k < view->ours; k++)
+		changed += !view->known->v[k].exists;
+	for (size_t i = 0; i < n && changed < enough; i++) {
+		dd_note_t *note;
+		dd_error_t ignored;
+		if (view->looked[i].signed_same || dd_note_load(view->paths[i], &note, &ignored) != DD_OK)
+			continue;
+		if (dd_sync_shard_of(note->id, view->shard[1]) == view->shard[0]) {
+			char term[DD_TERM_MAX + 32], hash[32];
+			dd_schema_id_term(note->id, term, sizeof term);
+			snprintf(hash, sizeof hash, "%016" PRIx64, dd_note_fingerprint(note, vocabulary));
+			long k = known_by_id(view, term);
+			changed += k < 0 || strcmp(view->known->v[k].fingerprint, hash) != 0;
+		}
+		dd_note_free(note);
+	}
+	return changed;
+}
+
+/* Whether the run builds a new index aside (see REBUILD_MIN), and if so
+ * the new index in *fresh, with the view set to copy from db.  A new
+ * index, or a file system that cannot switch folders in one step, is
+ * written in place (*fresh NULL). */
+static void rebuild_aside(run_view_t *view, dd_db_t *db, size_t n, size_t n_to_read, uint64_t vocabulary,
+                          dd_db_t **fresh)
+{
+	*fresh = NULL;
+	/* DUNDIAN_REBUILD_MIN: another REBUILD_MIN (tests, to rebuild small
+	 * indexes aside) */
+	const char *env = getenv("DUNDIAN_REBUILD_MIN");
+	long at_least = env ? atol(env) : 0;
+	size_t least = at_least > 0 ? (size_t)at_least : REBUILD_MIN, quarter = view->known->n / 4;
+	size_t need = quarter < least ? least : quarter > REBUILD_ALWAYS ? REBUILD_ALWAYS : quarter;
+	if (n_to_read + view->known->n - view->ours < need || count_changes(view, n, vocabulary, need) < need)
+		return;
+	dd_error_t ignored;
+	if (dd_db_open_replacement(db, fresh, &ignored) != DD_OK)
+		return;
+	if (!(view->held = calloc(view->known->n + 1, 1))) {
+		dd_db_close(*fresh);
+		*fresh = NULL;
+		return;
+	}
+	view->copy_from = db;
+}
+
 dd_status_t dd_sync_mirror(dd_db_t *db, dd_indexing_t *ix, const char *const *paths, size_t n,
                            const dd_sync_events_t *events, dd_sync_counts_t *counts, dd_error_t *err)
 {
@@ -1058,39 +1143,67 @@ dd_status_t dd_sync_mirror_shard(dd_db_t *db, dd_indexing_t *ix, unsigned shard_
 		free_known(&known);
 		return st;
 	}
+	run_view_t view = { &known, ours, { shard_index, n_shards }, paths, NULL, "", NULL, NULL };
+	looked_t *looked = NULL;
+	size_t n_to_read = 0;
+	memcpy(view.versions, signing.versions, sizeof view.versions);
+	st = look_at_files(&known, paths, n, signing_finish(&signing), &looked, &n_to_read, err);
+	signing_free(&signing);
+	view.looked = looked;
+	/* where the run writes: in place, or a new index built aside */
+	dd_db_t *fresh = NULL;
+	if (st == DD_OK)
+		rebuild_aside(&view, db, n, n_to_read, ix->vocabulary, &fresh);
+	dd_db_t *to = fresh ? fresh : db;
 	dd_spelling_t *spelling = dd_spelling_new();
 	/* a new index is written by two threads (parts merged by the commit):
-	 * Xapian's writing is most of a first run's work */
-	st = spelling ? dd_db_set_writers(db, jobs > 1 ? 2 : 1, err) : dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	 * Xapian's writing is most of a first run's work (one for a new
+	 * index built aside, which copies from the old one) */
 	if (st == DD_OK)
-		st = dd_db_begin(db, err);
+		st = spelling ? dd_db_set_writers(db, jobs > 1 ? 2 : 1, err)
+		              : dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	if (st == DD_OK)
+		st = dd_db_begin(to, err);
 	int wrote = 0;
-	run_view_t view = { &known, ours, { shard_index, n_shards }, paths, NULL, "" };
 	if (st == DD_OK)
-		st = write_files(plan, &view, &signing, db, ix, spelling, n, jobs, events, &wrote, err);
-	signing_free(&signing);
-	for (size_t k = 0; st == DD_OK && k < known.n; k++)
-		if ((k >= ours || dd_sync_removes(plan, k)) &&
-		    (st = dd_spelling_uncount_indexed(spelling, db, known.v[k].id, err)) == DD_OK) {
+		st = write_files(plan, &view, n_to_read, to, ix, spelling, n, jobs, events, &wrote, err);
+	free(looked);
+	view.looked = NULL;
+	/* the index's notes no file of the run claimed: removed, or, in a new
+	 * index, copied */
+	for (size_t k = 0; st == DD_OK && k < known.n; k++) {
+		int removed = k >= ours || dd_sync_removes(plan, k);
+		if (fresh && !removed && !view.held[k])
+			st = copy_known(&view, to, spelling, (long)k, NULL, err);
+		else if (!fresh && removed &&
+		         (st = dd_spelling_uncount_indexed(spelling, db, known.v[k].id, err)) == DD_OK)
 			st = dd_db_delete_doc(db, known.v[k].id, err);
-			wrote = 1;
-		}
+		wrote |= removed;
+	}
 	if (st == DD_OK)
-		st = dd_spelling_apply(spelling, db, err);
+		st = dd_spelling_apply(spelling, to, err);
 	dd_spelling_free(spelling);
 	const char *const metadata[][2] = { { DD_META_DICTIONARY, ix->dictionary_text },
 		                            { DD_META_THESAURUS, ix->thesaurus_text },
 		                            { DD_META_TOPICS, ix->topics_text },
 		                            { DD_META_SCHEMA, DD_SCHEMA_VERSION } };
 	for (size_t m = 0; st == DD_OK && m < sizeof metadata / sizeof *metadata; m++)
-		st = set_metadata_if_changed(db, metadata[m][0], metadata[m][1], &wrote, err);
-	/* a run that changes nothing commits nothing: no new revision to
-	 * write and sync */
-	if (st == DD_OK && wrote)
+		st = set_metadata_if_changed(to, metadata[m][0], metadata[m][1], &wrote, err);
+	if (fresh) {
+		/* the new index takes the old one's place, or is thrown away */
+		if (st == DD_OK)
+			st = dd_db_replace_commit(db, fresh, err);
+		else
+			dd_db_close(fresh);
+		free(view.held);
+	} else if (st == DD_OK && wrote) {
 		st = dd_db_commit(db, err);
-	else if (st == DD_OK)
+	} else {
+		/* a run that changes nothing commits nothing: no new revision
+		 * to write and sync */
 		dd_db_cancel(db);
-	if (st != DD_OK)
+	}
+	if (st != DD_OK && !fresh)
 		dd_db_cancel(db);
 	if (st == DD_OK) {
 		*counts = dd_sync_counts(plan);

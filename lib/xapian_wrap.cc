@@ -107,6 +107,11 @@ struct dd_db {
 	// words and their thesaurus relatives come back query after query),
 	// emptied when the handle moves to another revision.
 	std::unordered_map<std::string, Xapian::doccount> term_freqs;
+	// Read side, a plain index folder: the folder (device, inode) opened,
+	// so dd_db_reopen sees that a re-index put another folder in its
+	// place (dd_db_replace_commit) and opens that one afresh.
+	dev_t folder_dev = 0;
+	ino_t folder_ino = 0;
 };
 
 // At most this many term frequencies are kept (then the cache starts over).
@@ -696,18 +701,11 @@ static bool sync_path(const std::string &path, bool folder)
 	return ok;
 }
 
-// Puts the new index built in db->dir at db->path, once committed: it is
-// compacted into db->dir/DD_COMPACTED (full blocks, none left over from
-// the run's commits: smaller than a run in one transaction writes, for a
-// fraction of a second), synced (it was written without), then renamed
-// into place, one atomic step.  When path is a folder already (holding no
-// index: empty, a mount point, or other files), Xapian's files are moved
-// into it instead, "iamglass", which makes a folder an index, last (a kill
-// before that leaves no index; the next run moves them again).  The handle
-// is then opened again at path.
-static dd_status_t publish(dd_db *db, dd_error_t *err)
+// Compacts the committed index db is building into the folder built (full
+// blocks, none left over from the run's commits) and syncs it: it was
+// written without.
+static dd_status_t compact_synced(dd_db *db, const std::string &built, dd_error_t *err)
 {
-	const std::string &path = db->path, unfinished = db->dir, built = unfinished + "/" DD_COMPACTED;
 	if (db->extras.empty()) {
 		db->write->compact(built, Xapian::DBCOMPACT_NO_RENUMBER);
 	} else {
@@ -721,9 +719,27 @@ static dd_status_t publish(dd_db *db, dd_error_t *err)
 	}
 	for (const std::string &name : folder_names(built))
 		if (!sync_path(built + "/" + name, false))
-			return failure_errno(err, path, "write the index", errno);
+			return failure_errno(err, db->path, "write the index", errno);
 	if (!sync_path(built, true))
-		return failure_errno(err, path, "write the index", errno);
+		return failure_errno(err, db->path, "write the index", errno);
+	return DD_OK;
+}
+
+// Puts the new index built in db->dir at db->path, once committed: it is
+// compacted into db->dir/DD_COMPACTED (full blocks, none left over from
+// the run's commits: smaller than a run in one transaction writes, for a
+// fraction of a second), synced (it was written without), then renamed
+// into place, one atomic step.  When path is a folder already (holding no
+// index: empty, a mount point, or other files), Xapian's files are moved
+// into it instead, "iamglass", which makes a folder an index, last (a kill
+// before that leaves no index; the next run moves them again).  The handle
+// is then opened again at path.
+static dd_status_t publish(dd_db *db, dd_error_t *err)
+{
+	const std::string &path = db->path, unfinished = db->dir, built = unfinished + "/" DD_COMPACTED;
+	dd_status_t compacted = compact_synced(db, built, err);
+	if (compacted != DD_OK)
+		return compacted;
 	bool moved_files = false;
 	if (rename(built.c_str(), path.c_str()) != 0) {
 		int no = errno;
@@ -762,6 +778,90 @@ static dd_status_t publish(dd_db *db, dd_error_t *err)
 	return DD_OK;
 }
 
+// ---- an index replaced whole -------------------------------------------------
+
+// The folder (device, inode) at path, or false.
+static bool folder_identity(const std::string &path, dev_t *dev, ino_t *ino)
+{
+	struct stat st;
+	if (stat(path.c_str(), &st) != 0)
+		return false;
+	*dev = st.st_dev;
+	*ino = st.st_ino;
+	return true;
+}
+
+// Whether the file system of folder dir exchanges two folders in one step
+// (renameat2 RENAME_EXCHANGE: ext4, xfs, btrfs, tmpfs do; NFS does not):
+// tried on two empty folders made in dir.
+static bool can_exchange(const std::string &dir)
+{
+	std::string a = dir + "/exchange.a", b = dir + "/exchange.b";
+	bool ok = mkdir(a.c_str(), 0700) == 0 && mkdir(b.c_str(), 0700) == 0 &&
+	          renameat2(AT_FDCWD, a.c_str(), AT_FDCWD, b.c_str(), RENAME_EXCHANGE) == 0;
+	rmdir(a.c_str());
+	rmdir(b.c_str());
+	return ok;
+}
+
+// A reader of a plain index folder whose path names another folder now
+// (dd_db_replace_commit put a new index there): opened afresh at path, so
+// it reads the new index rather than go on with the old one's files (a
+// Xapian reopen reads the revision file by its path, but may keep the old
+// tables' files open).  true when that was done.  Throws as opening does.
+static bool replaced_folder(dd_db *db)
+{
+	dev_t dev;
+	ino_t ino;
+	if (db->write || !db->folder_ino || !db->shards.empty() || !folder_identity(db->path, &dev, &ino) ||
+	    (dev == db->folder_dev && ino == db->folder_ino))
+		return false;
+	Xapian::Database *fresh = new Xapian::Database(db->path);
+	delete db->read;
+	db->read = fresh;
+	db->folder_dev = dev;
+	db->folder_ino = ino;
+	db->term_freqs.clear();
+	return true;
+}
+
+// What a killed run replacing the index at path left next to it (the
+// unfinished folder: its new index, or the old one after the exchange),
+// thrown away by a writer holding the index's lock, which no run
+// replacing it can hold meanwhile.
+static void remove_replacement_left(const char *path)
+{
+	std::string unfinished = unfinished_folder(path);
+	struct stat st;
+	if (stat(unfinished.c_str(), &st) == 0)
+		remove_unfinished(unfinished);
+}
+
+// Opens db's handle again for writing at db->path, where another index has
+// just been put: closing the old one first, which lets go of its lock.
+// Another writer may take the new index's lock in between: the run's index
+// is in place all the same, so the handle then only reads it (dd_db_begin
+// says why it cannot write).
+static void reopen_replaced(dd_db *db)
+{
+	if (db->write) {
+		db->write->close();
+		delete db->write;
+	} else {
+		delete db->read;
+	}
+	db->write = nullptr;
+	db->read = nullptr;
+	try {
+		db->write = new Xapian::WritableDatabase(db->path, Xapian::DB_OPEN);
+		db->read = db->write;
+	} catch (const Xapian::DatabaseLockError &) {
+		db->read = new Xapian::Database(db->path);
+	}
+	db->sizes.clear();
+	record_sizes(db);
+}
+
 extern "C" {
 
 dd_status_t dd_db_open_write(const char *path, dd_db_t **out, dd_error_t *err)
@@ -794,6 +894,8 @@ dd_status_t dd_db_open_write(const char *path, dd_db_t **out, dd_error_t *err)
 		}
 		db->write = new Xapian::WritableDatabase(db->dir, flags);
 		db->read = db->write;
+		if (!db->building)
+			remove_replacement_left(path);
 		record_sizes(db.get());
 		*out = db.release();
 		return DD_OK;
@@ -860,6 +962,7 @@ dd_status_t dd_db_open_read(const char *path, dd_db_t **out, dd_error_t *err)
 			return opened;
 		}
 		db->read = new Xapian::Database(path);
+		folder_identity(path, &db->folder_dev, &db->folder_ino);
 		*out = db.release();
 		return DD_OK;
 	} catch (const Xapian::DatabaseNotFoundError &) {
@@ -880,7 +983,13 @@ dd_status_t dd_db_reopen(dd_db_t *db, int *changed, dd_error_t *err)
 {
 	*changed = 0;
 	try {
+		if (replaced_folder(db)) {
+			*changed = 1;
+			return DD_OK;
+		}
 		*changed = db->read->reopen() ? 1 : 0;
+		if (replaced_folder(db))
+			*changed = 1; // replaced while reopening: what was read may mix the two
 		if (*changed)
 			db->term_freqs.clear();
 		return DD_OK;
@@ -969,6 +1078,9 @@ size_t dd_db_doc_count(const dd_db_t *db)
 
 dd_status_t dd_db_begin(dd_db_t *db, dd_error_t *err)
 {
+	if (!db->write) // see reopen_replaced
+		return dd_error_set(err, DD_ERR_INDEX, "cannot write to '%s': another writer holds it",
+		                    db->path.c_str());
 	try {
 		// Xapian commits any pending change first, so the sizes recorded
 		// now hold the last committed revision whole.
@@ -1044,6 +1156,82 @@ void dd_db_cancel(dd_db_t *db)
 	} catch (...) {
 		// out of memory listing the folder: the tails stay until next run
 	}
+}
+
+// ---- an index replaced whole: the entry points ----
+
+dd_status_t dd_db_open_replacement(dd_db_t *db, dd_db_t **out, dd_error_t *err)
+{
+	*out = nullptr;
+	if (!db->write || db->building || db->in_transaction)
+		return dd_error_set(err, DD_ERR_INVALID, "'%s': only an index opened for writing can be replaced",
+		                    db->path.c_str());
+	std::unique_ptr<dd_db> fresh;
+	try {
+		fresh.reset(new dd_db);
+		fresh->path = db->path;
+		fresh->dir = unfinished_folder(db->path.c_str());
+		fresh->building = true;
+		// db holds the index's lock, so no other run builds there: what a
+		// killed run left is started over (as for a new index)
+		fresh->write =
+		    new Xapian::WritableDatabase(fresh->dir, Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_NO_SYNC);
+		fresh->read = fresh->write;
+		fresh->commit_every = DD_BUILD_COMMIT_FLUSHES * flush_threshold();
+	} catch (...) {
+		dd_status_t st = failure(err, db->path.c_str(), "create the index");
+		if (fresh) {
+			delete fresh->write;
+			fresh->write = nullptr;
+			fresh->read = nullptr;
+			remove_unfinished(fresh->dir);
+		}
+		return st;
+	}
+	if (!can_exchange(fresh->dir)) {
+		dd_db_close(fresh.release()); // removes the folder
+		return dd_error_set(err, DD_ERR_IO, "'%s': the file system cannot exchange two folders in one step",
+		                    db->path.c_str());
+	}
+	*out = fresh.release();
+	return DD_OK;
+}
+
+dd_status_t dd_db_replace_commit(dd_db_t *db, dd_db_t *replacement, dd_error_t *err)
+{
+	dd_status_t st = DD_OK;
+	std::string unfinished = replacement->dir, built = unfinished + "/" DD_COMPACTED;
+	bool in_place = false;
+	try {
+		replacement->write->commit_transaction();
+		replacement->in_transaction = false;
+		st = compact_synced(replacement, built, err);
+		// One step: db's path names the new index, and built the old one
+		// (db still holds its files open, and its lock, until reopened).
+		// A kill before it leaves the old index whole, a kill after it the
+		// new one; either way the next run throws away what is left in the
+		// unfinished folder.
+		if (st == DD_OK &&
+		    renameat2(AT_FDCWD, built.c_str(), AT_FDCWD, trimmed_path(db->path).c_str(), RENAME_EXCHANGE) != 0)
+			st = failure_errno(err, db->path, "put the new index in place", errno);
+		if (st == DD_OK) {
+			in_place = true;
+			replacement->building = false; // not removed on close
+			replacement->write->close();
+			reopen_replaced(db);
+			// a crash of the machine before this could undo the exchange,
+			// never mix the two indexes: nothing to take back if it fails
+			sync_path(parent_folder(db->path), true);
+		}
+	} catch (...) {
+		if (st == DD_OK)
+			st = failure(err, db->path.c_str(),
+			             in_place ? "open the new index (it is in place)" : "build the new index");
+	}
+	dd_db_close(replacement); // removes the unfinished folder unless in place
+	if (in_place)
+		remove_unfinished(unfinished); // the old index's files: db no longer uses them
+	return st;
 }
 
 dd_status_t dd_db_set_metadata(dd_db_t *db, const char *key, const char *value, dd_error_t *err)
@@ -1334,6 +1522,31 @@ dd_status_t dd_db_set_doc_value(dd_db_t *db, const char *idterm, unsigned slot, 
 		return DD_OK;
 	} catch (...) {
 		return failure(err, db->path.c_str(), std::string("store note ") + (idterm + 1));
+	}
+}
+
+static void spelling_count(dd_spelling_t *s, const Xapian::Document &doc, long by); // with the spelling data
+
+dd_status_t dd_db_copy_doc(dd_db_t *to, dd_db_t *from, const char *idterm, unsigned slot, const char *value,
+                           dd_spelling_t *spelling, dd_error_t *err)
+{
+	try {
+		Xapian::docid id = find_doc(from, idterm);
+		if (!id)
+			return dd_error_set(err, DD_ERR_NOT_FOUND, "no note %s in the index", idterm + 1);
+		Xapian::Document doc = from->read->get_document(id);
+		if (value)
+			doc.add_value(slot, value);
+		if (spelling)
+			spelling_count(spelling, doc, 1);
+		to->write->replace_document(idterm, doc);
+		to->committed |= !to->in_transaction; // Xapian commits it on close at the latest
+		building_step(to);
+		return DD_OK;
+	} catch (const std::bad_alloc &) {
+		return dd_error_set(err, DD_ERR_NOMEM, "out of memory");
+	} catch (...) {
+		return failure(err, to->path.c_str(), std::string("copy note ") + (idterm + 1));
 	}
 }
 

@@ -39,6 +39,7 @@ typedef struct dd_db dd_db_t;
 typedef struct dd_doc dd_doc_t;
 typedef struct dd_query dd_query_t;
 typedef struct dd_results dd_results_t;
+typedef struct dd_spelling dd_spelling_t; /* see "spelling" below */
 
 /* ---- databases ---------------------------------------------------- */
 
@@ -130,6 +131,36 @@ dd_status_t dd_db_commit(dd_db_t *db, dd_error_t *err);
  * closing the database drops the transaction all the same. */
 void dd_db_cancel(dd_db_t *db);
 
+/* Replacing an index whole, in bounded memory: a run that rewrites most
+ * of an index builds its new state aside, as a new index is built, then
+ * puts it in place in one step.
+ *
+ * dd_db_open_replacement starts an empty index to take the place of db's
+ * (opened by dd_db_open_write on an existing index, outside a
+ * transaction), in the folder path + DD_UNFINISHED: written like a new
+ * index (committed inside its transaction every few hundred documents, so
+ * Xapian's memory stays flat; never synced until the end), while db keeps
+ * the index's lock, so no other writer starts meanwhile, and stays as it
+ * is for reading (dd_db_copy_doc).  What a killed run left in that folder
+ * is thrown away first (and by the next dd_db_open_write on the index).
+ * Fails with DD_ERR_IO when the file system cannot exchange two folders
+ * in one step (renameat2 RENAME_EXCHANGE: NFS, for one): the caller then
+ * writes in place; DD_ERR_INVALID when db is not as said; DD_ERR_INDEX /
+ * DD_ERR_IO when the folder cannot be created.
+ *
+ * dd_db_replace_commit commits replacement's transaction, compacts and
+ * syncs it, and exchanges it with db's index folder in one step: killed at
+ * any moment, the run leaves at db's path either the old index or the new
+ * one, whole.  db is then opened again on the new index (if another writer
+ * took its lock in that instant, db only reads it, and dd_db_begin on it
+ * fails with DD_ERR_INDEX) and the old index is removed; a reader that has
+ * the old one open goes on reading it until dd_db_reopen, which opens the
+ * new one.  replacement is freed whatever happens; on failure db is the
+ * old index, untouched.  Closing a replacement instead (dd_db_close)
+ * throws it away. */
+dd_status_t dd_db_open_replacement(dd_db_t *db, dd_db_t **out, dd_error_t *err);
+dd_status_t dd_db_replace_commit(dd_db_t *db, dd_db_t *replacement, dd_error_t *err);
+
 /* Metadata: small named strings stored with the index.  get returns a
  * malloc'd string ("" when unset) or NULL on error.  Over a stub every
  * shard is read: shards holding different values are an error
@@ -177,6 +208,14 @@ dd_status_t dd_db_describe_doc(dd_db_t *db, const char *idterm, char **out, size
 dd_status_t dd_db_foreach_term_values(dd_db_t *db, const char *prefix, unsigned term_slot, const unsigned *slots,
                                       size_t n, int (*fn)(const char *term, const char *const *values, void *ctx),
                                       void *ctx, char **kept, dd_error_t *err);
+
+/* Stores in `to` the document `from` holds with unique term idterm, as it
+ * is but for value slot set to value (unless value is NULL), and counts
+ * its words in spelling (unless NULL) as dd_spelling_count_doc does: a
+ * replacement index keeps the notes a run leaves alone without analysing
+ * them again.  DD_ERR_NOT_FOUND if from holds no such document. */
+dd_status_t dd_db_copy_doc(dd_db_t *to, dd_db_t *from, const char *idterm, unsigned slot, const char *value,
+                           dd_spelling_t *spelling, dd_error_t *err);
 
 /* Sets value slot of the stored document holding idterm, leaving its
  * terms and data as they are (Xapian then rewrites only its values).
@@ -354,8 +393,6 @@ dd_status_t dd_db_like_query(dd_db_t *db, const char *const *idterms, size_t n_i
  * differences in one pass before its commit: no call per word. */
 #define DD_SPELLING_MIN_CHARS 2
 #define DD_SPELLING_MAX_BYTES 64
-
-typedef struct dd_spelling dd_spelling_t;
 
 /* A new empty count, or NULL when out of memory. */
 dd_spelling_t *dd_spelling_new(void);

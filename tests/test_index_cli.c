@@ -1216,6 +1216,142 @@ static void test_jobs_write_the_same_index(void **state)
 	index_both_ways(&a, db1, db4, 101, 4);
 }
 
+/* ---- a run rewriting most of the index: rebuilt aside ----------------- */
+
+/* The folder's inode: a run that rebuilds the index aside puts another
+ * folder in its place (xapian_wrap.h, dd_db_replace_commit). */
+static ino_t folder_inode(const char *path)
+{
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_ino;
+}
+
+/* Appends a line to every .md note of folder. */
+static void edit_every_note(const char *folder, const char *line)
+{
+	char cmd[16384];
+	snprintf(cmd, sizeof cmd, "for f in '%s'/*.md; do printf '\\n%s\\n' >> \"$f\"; done", folder, line);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* The text answers of dundian-search over db to a few queries (words,
+ * an exact string, a filter, facets), one after the other. */
+static char *answers(const char *db)
+{
+	const char *queries[] = { "饮水", "合作医疗 报销", "\"镇里\"", "修路 county:石林县", "zqxbig 村" };
+	char *all = strdup("");
+	for (size_t q = 0; q < sizeof queries / sizeof *queries; q++) {
+		cli_result_t r = cli_run("dundian-search", "--db", db, "--limit", "20", "--facets", "county,topic",
+		                         queries[q], (char *)NULL);
+		char *grown = realloc(all, strlen(all) + strlen(r.out) + strlen(r.err) + 8);
+		assert_non_null(grown);
+		all = grown;
+		strcat(all, r.out);
+		strcat(all, r.err);
+		cli_result_free(&r);
+	}
+	return all;
+}
+
+/* A run changing most notes of an index builds the whole new state aside
+ * and switches it in (sync.c, rebuild_aside; DUNDIAN_REBUILD_MIN brings
+ * it down to these few notes).  What it leaves is, document for document,
+ * what the same runs leave writing in place, including the notes such a
+ * run must keep as they were: a note of a folder outside the run, a note
+ * whose file turned bad (its previous version), a duplicate id, a note
+ * moved to another file; and it answers queries as a fresh build does. */
+static void test_big_reindex_rebuilt_aside(void **state)
+{
+	(void)state;
+	area_t a;
+	make_area(&a, "index_big");
+	char cmd[16384], extra[4300], fresh[4300], in_place[4300];
+	snprintf(extra, sizeof extra, "%s/extra", a.root);
+	snprintf(fresh, sizeof fresh, "%s/fresh", a.root);
+	snprintf(in_place, sizeof in_place, "%s/in_place", a.root);
+	snprintf(cmd, sizeof cmd, "cp '%s'/N00*.md '%s'/ && mkdir '%s' && cp '%s'/N01[0-2]*.md '%s'/", CLI_CORPUS_NOTES,
+	         a.notes, extra, CLI_CORPUS_NOTES, extra);
+	assert_int_equal(system(cmd), 0);
+	cli_result_t r = cli_run("dundian-index", "--quiet", "--db", a.db, a.notes, extra, (char *)NULL);
+	expect_summary(&r, a.db, 129, 0, 0, 0, 0, 129);
+	cli_result_free(&r);
+	/* its twin, which the same run updates in place */
+	snprintf(cmd, sizeof cmd, "cp -a '%s' '%s'", a.db, in_place);
+	assert_int_equal(system(cmd), 0);
+	ino_t before = folder_inode(a.db), before_in_place = folder_inode(in_place);
+	edit_every_note(a.notes, "补记：zqxbig 又去了一趟村里。");
+	remove_note(&a, "N0007.md");
+	write_md(&a, "N0200.md", "N0200", "新来的", "合管办搬到了乡里，zqxbig 也来了。");
+	write_note(&a, "N0011.md", "---\nid: N0011\ntitle: 没关上\n"); /* turns bad: kept as it was */
+	write_note(&a, "N0012a.md", "---\nid: N0013\ntitle: 重号\n---\n\n和第十三篇同号。\n");
+	snprintf(cmd, sizeof cmd, "mv '%s/N0020.md' '%s/N0020moved.md'", a.notes, a.notes);
+	assert_int_equal(system(cmd), 0);
+	/* 129 notes, 99 changed: rebuilt aside when 10 (and a quarter) is
+	 * enough, in place when no run is big enough */
+	assert_int_equal(setenv("DUNDIAN_REBUILD_MIN", "10", 1), 0);
+	r = run_index(&a, NULL);
+	assert_int_equal(setenv("DUNDIAN_REBUILD_MIN", "1000000", 1), 0);
+	cli_result_t r2 = cli_run("dundian-index", "--quiet", "--db", in_place, a.notes, (char *)NULL);
+	unsetenv("DUNDIAN_REBUILD_MIN");
+	expect_summary(&r, a.db, 1, 97, 1, 0, 2, 129);
+	expect_summary(&r2, in_place, 1, 97, 1, 0, 2, 129);
+	assert_int_equal(count_lines(r.err), 2);
+	assert_string_equal(r.err, r2.err);
+	cli_result_free(&r);
+	cli_result_free(&r2);
+	assert_true(folder_inode(a.db) != before);
+	assert_true(folder_inode(in_place) == before_in_place);
+	snprintf(cmd, sizeof cmd, "%s%s", a.db, DD_UNFINISHED);
+	struct stat st;
+	assert_int_not_equal(stat(cmd, &st), 0);
+	char *aside = describe_index(a.db), *kept = describe_index(in_place);
+	assert_true(strlen(aside) > 129 * 1000);
+	assert_non_null(strstr(aside, "== QN0011\n")); /* the bad note's previous version */
+	assert_non_null(strstr(aside, "== QN0120\n")); /* outside the run */
+	if (strcmp(aside, kept) != 0) {
+		size_t i = 0;
+		while (aside[i] == kept[i])
+			i++;
+		fail_msg("rebuilt aside, the index differs from byte %zu: '%.200s' vs '%.200s'", i,
+		         aside + (i > 100 ? i - 100 : 0), kept + (i > 100 ? i - 100 : 0));
+	}
+	free(aside);
+	free(kept);
+
+	/* the same answers as a fresh build of the same notes; a run changing
+	 * nothing after it changes nothing */
+	cli_result_t f = cli_run("dundian-index", "--quiet", "--db", fresh, a.notes, extra, (char *)NULL);
+	assert_int_equal(f.status, 1); /* the bad note and the duplicate */
+	cli_result_free(&f);
+	remove_note(&a, "N0011.md"); /* its previous version is not in the fresh build */
+	assert_int_equal(setenv("DUNDIAN_REBUILD_MIN", "10", 1), 0);
+	r = run_index(&a, NULL);
+	expect_summary(&r, a.db, 0, 0, 1, 98, 1, 128);
+	cli_result_free(&r);
+	f = cli_run("dundian-index", "--quiet", "--db", fresh, a.notes, extra, (char *)NULL);
+	cli_result_free(&f);
+	/* all edited again, removed and added back: rebuilt aside once more */
+	before = folder_inode(a.db);
+	edit_every_note(a.notes, "再补一笔。");
+	edit_every_note(extra, "再补一笔。");
+	r = cli_run("dundian-index", "--quiet", "--db", a.db, a.notes, extra, (char *)NULL);
+	unsetenv("DUNDIAN_REBUILD_MIN");
+	expect_summary(&r, a.db, 0, 128, 0, 0, 1, 128);
+	cli_result_free(&r);
+	assert_true(folder_inode(a.db) != before);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", fresh);
+	assert_int_equal(system(cmd), 0);
+	f = cli_run("dundian-index", "--quiet", "--db", fresh, a.notes, extra, (char *)NULL);
+	assert_int_equal(f.status, 1);
+	cli_result_free(&f);
+	char *got = answers(a.db), *want = answers(fresh);
+	assert_non_null(strstr(got, "zqxbig"));
+	assert_string_equal(got, want);
+	free(got);
+	free(want);
+}
+
 int main(void)
 {
 	alarm(500); /* a hung program fails the test instead of stalling it */
@@ -1239,6 +1375,7 @@ int main(void)
 		cmocka_unit_test(test_settled_files_not_read_again),
 		cmocka_unit_test(test_signatures_across_folders_and_threads),
 		cmocka_unit_test(test_jobs_write_the_same_index),
+		cmocka_unit_test(test_big_reindex_rebuilt_aside),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
