@@ -470,6 +470,122 @@ static void test_kill_during_new_index(void **state)
 	cli_result_free(&r);
 }
 
+/* A run changing most notes of an index builds the new state aside and
+ * exchanges it with the old index folder in one step (sync.c,
+ * rebuild_aside; DUNDIAN_REBUILD_MIN brings it down to these 150 notes):
+ * a kill -9 at any moment leaves at db an index that opens and holds
+ * either every note as the previous run left it or every note as this run
+ * does, never a mix, and the next run completes and leaves nothing next
+ * to it.  A reader that had the old index open goes on answering from it,
+ * and reads the new one once reopened. */
+static void test_kill_during_big_reindex(void **state)
+{
+	(void)state;
+	char area[4096], notes[4200], db[4200], unfinished[4300];
+	assert_non_null(cli_scratch("faults_kill_big", area, sizeof area));
+	snprintf(notes, sizeof notes, "%s/notes", area);
+	snprintf(db, sizeof db, "%s/db", area);
+	snprintf(unfinished, sizeof unfinished, "%s%s", db, DD_UNFINISHED);
+	assert_int_equal(mkdir(notes, 0755), 0);
+	copy_corpus(notes, 150);
+	char *err_text = NULL;
+	assert_int_equal(run_indexer(db, notes, &err_text, -1), 0);
+	free(err_text);
+	/* commits every 4 x 3 notes aside, so kills land after some */
+	assert_int_equal(setenv("XAPIAN_FLUSH_THRESHOLD", "3", 1), 0);
+	assert_int_equal(setenv("DUNDIAN_REBUILD_MIN", "20", 1), 0);
+	static char prev[65536], want[65536], got[65536];
+	folder_ids(notes, prev);
+	size_t marked = 0, all = 0;
+	struct stat st;
+	double span = 0;
+	int rounds = kill_rounds() / 3 + 3, killed_running = 0, saw_previous = 0, saw_new = 0;
+	for (int round = 0; round <= rounds; round++) {
+		char marker[32];
+		snprintf(marker, sizeof marker, "zqxbig%c%c", 'a' + round / 26, 'a' + round % 26);
+		edit_notes(notes, round, marker);
+		/* and every note changed: the run rebuilds */
+		char **names;
+		size_t n = list_notes(notes, &names);
+		for (size_t i = 0; i < n; i++) {
+			char path[8400];
+			snprintf(path, sizeof path, "%s/%s.md", notes, names[i]);
+			FILE *f = fopen(path, "ab");
+			assert_non_null(f);
+			fprintf(f, "\n\n全部重写：%s。\n", marker);
+			assert_int_equal(fclose(f), 0);
+		}
+		free_names(names, n);
+		all = n;
+		folder_ids(notes, want);
+		assert_int_equal(count_marked(notes, marker), all);
+		if (round > 0) {
+			pid_t pid = start_indexer(db, notes, NULL, NULL, -1);
+			useconds_t delay = (useconds_t)(rng_unit() * span * 1.1 * 1e6);
+			usleep(delay);
+			int ws = 0;
+			if (waitpid(pid, &ws, WNOHANG) == 0) {
+				killed_running++;
+				kill(pid, SIGKILL);
+				waitpid(pid, &ws, 0);
+			}
+			if (index_state(db, marker, &marked, got) != 0)
+				fail_msg("round %d: after kill -9 at %u us the index does not open: %s", round, delay,
+				         got);
+			if (strcmp(got, prev) == 0 && marked == 0)
+				saw_previous++;
+			else if (strcmp(got, want) == 0 && marked == all)
+				saw_new++;
+			else
+				fail_msg(
+				    "round %d: after kill -9 at %u us the index holds neither the previous nor the "
+				    "new notes (%zu of %zu marked)",
+				    round, delay, marked, all);
+		}
+		/* a reader of the index as it is now */
+		dd_db_t *reader = NULL;
+		dd_error_t err;
+		assert_int_equal(dd_db_open_read(db, &reader, &err), DD_OK);
+		size_t reader_had = dd_db_doc_count(reader), reader_marked = dd_db_term_freq(reader, marker);
+		ino_t folder = (stat(db, &st), st.st_ino);
+		double started = now_seconds();
+		int status = run_indexer(db, notes, &err_text, -1);
+		if (status != 0)
+			fail_msg("round %d: the run after the kill exits %d: %s", round, status, err_text);
+		free(err_text);
+		span = now_seconds() - started;
+		assert_int_equal(index_state(db, marker, &marked, got), 0);
+		assert_string_equal(got, want);
+		assert_int_equal(marked, all);
+		assert_int_not_equal(stat(unfinished, &st), 0);
+		/* the run rebuilt aside unless a killed one had finished its work */
+		assert_int_equal(stat(db, &st), 0);
+		if (st.st_ino != folder) {
+			/* the reader answers from the old index until reopened */
+			assert_int_equal(dd_db_doc_count(reader), reader_had);
+			assert_int_equal(dd_db_term_freq(reader, marker), reader_marked);
+			int changed = 0;
+			assert_int_equal(dd_db_reopen(reader, &changed, &err), DD_OK);
+			assert_int_equal(changed, 1);
+		} else {
+			assert_int_equal(reader_marked, all);
+		}
+		int changed = 0;
+		assert_int_equal(dd_db_reopen(reader, &changed, &err), DD_OK);
+		assert_int_equal(dd_db_doc_count(reader), all);
+		assert_int_equal(dd_db_term_freq(reader, marker), all);
+		dd_db_close(reader);
+		memcpy(prev, want, sizeof prev);
+	}
+	unsetenv("XAPIAN_FLUSH_THRESHOLD");
+	unsetenv("DUNDIAN_REBUILD_MIN");
+	print_message("%d kills of a big re-index over runs of %.2f s: %d while running (index then held the "
+	              "previous notes %d times, the new %d times)\n",
+	              rounds, span, killed_running, saw_previous, saw_new);
+	assert_true(killed_running >= rounds / 2);
+	assert_true(saw_previous > 0);
+}
+
 /* --- a full disk ----------------------------------------------------------- */
 
 static char mount_point[4096];
@@ -727,6 +843,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_full_disk, unmount),
 		cmocka_unit_test(test_kill_during_reindex),
 		cmocka_unit_test(test_kill_during_new_index),
+		cmocka_unit_test(test_kill_during_big_reindex),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
