@@ -131,7 +131,9 @@ typedef struct dd_sync_events {
 
 /* Mirrors the notes of the files paths[0..n) (canonical: realpath's form;
  * in increasing strcmp order; each once) into db by the plan above, in one
- * transaction, with the vocabulary ix (stored in the index's metadata
+ * transaction (or, when the run changes many notes of an existing index,
+ * into a new index built aside and exchanged with db's in one step:
+ * dd_db_open_replacement; db is then the new index), with the vocabulary ix (stored in the index's metadata
  * with the schema version).  A rejected note is told to events and counted;
  * it does not stop the run.  *counts gets what was done.  When the index
  * fails (DD_ERR_INDEX, DD_ERR_NOMEM, DD_ERR_INVALID for unsorted paths),
