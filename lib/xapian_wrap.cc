@@ -322,6 +322,11 @@ static bool xapian_file(const std::string &name)
 	return name == "flintlock" || name.compare(0, 8, "iamglass") == 0 || ends_with(".glass") || ends_with(".tmp");
 }
 
+// Two empty folders an unfinished index's folder holds for a moment, to
+// try exchanging them (can_exchange).
+#define DD_EXCHANGE_A "exchange.a"
+#define DD_EXCHANGE_B "exchange.b"
+
 // Where a new index is compacted before it is put in place (publish).
 #define DD_COMPACTED "compacted"
 
@@ -344,6 +349,8 @@ static std::string shard_folder(const std::string &dir, unsigned k)
 // extra writers' folders, then itself.
 static void remove_unfinished(const std::string &dir)
 {
+	rmdir((dir + "/" DD_EXCHANGE_A).c_str()); // see can_exchange
+	rmdir((dir + "/" DD_EXCHANGE_B).c_str());
 	remove_xapian_folder(dir + "/" DD_COMPACTED);
 	for (unsigned k = 1; k < DD_MAX_WRITERS; k++)
 		remove_xapian_folder(shard_folder(dir, k));
@@ -796,7 +803,9 @@ static bool folder_identity(const std::string &path, dev_t *dev, ino_t *ino)
 // tried on two empty folders made in dir.
 static bool can_exchange(const std::string &dir)
 {
-	std::string a = dir + "/exchange.a", b = dir + "/exchange.b";
+	std::string a = dir + "/" DD_EXCHANGE_A, b = dir + "/" DD_EXCHANGE_B;
+	rmdir(a.c_str()); // left by a run killed here
+	rmdir(b.c_str());
 	bool ok = mkdir(a.c_str(), 0700) == 0 && mkdir(b.c_str(), 0700) == 0 &&
 	          renameat2(AT_FDCWD, a.c_str(), AT_FDCWD, b.c_str(), RENAME_EXCHANGE) == 0;
 	rmdir(a.c_str());

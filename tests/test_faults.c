@@ -499,7 +499,7 @@ static void test_kill_during_big_reindex(void **state)
 	size_t marked = 0, all = 0;
 	struct stat st;
 	double span = 0;
-	int rounds = kill_rounds() / 3 + 3, killed_running = 0, saw_previous = 0, saw_new = 0;
+	int rounds = kill_rounds() / 3 + 3, killed_running = 0, saw_previous = 0, saw_new = 0, rebuilt = 0;
 	for (int round = 0; round <= rounds; round++) {
 		char marker[32];
 		snprintf(marker, sizeof marker, "zqxbig%c%c", 'a' + round / 26, 'a' + round % 26);
@@ -558,17 +558,18 @@ static void test_kill_during_big_reindex(void **state)
 		assert_string_equal(got, want);
 		assert_int_equal(marked, all);
 		assert_int_not_equal(stat(unfinished, &st), 0);
-		/* the run rebuilt aside unless a killed one had finished its work */
+		/* the run rebuilt aside, unless a killed one had finished its work
+		 * (or the unfinished folder was still locked by the killed run's
+		 * lock holder, Xapian's child process: then it wrote in place) */
 		assert_int_equal(stat(db, &st), 0);
 		if (st.st_ino != folder) {
+			rebuilt++;
 			/* the reader answers from the old index until reopened */
 			assert_int_equal(dd_db_doc_count(reader), reader_had);
 			assert_int_equal(dd_db_term_freq(reader, marker), reader_marked);
 			int changed = 0;
 			assert_int_equal(dd_db_reopen(reader, &changed, &err), DD_OK);
 			assert_int_equal(changed, 1);
-		} else {
-			assert_int_equal(reader_marked, all);
 		}
 		int changed = 0;
 		assert_int_equal(dd_db_reopen(reader, &changed, &err), DD_OK);
@@ -580,9 +581,10 @@ static void test_kill_during_big_reindex(void **state)
 	unsetenv("XAPIAN_FLUSH_THRESHOLD");
 	unsetenv("DUNDIAN_REBUILD_MIN");
 	print_message("%d kills of a big re-index over runs of %.2f s: %d while running (index then held the "
-	              "previous notes %d times, the new %d times)\n",
-	              rounds, span, killed_running, saw_previous, saw_new);
+	              "previous notes %d times, the new %d times); %d runs after them rebuilt aside\n",
+	              rounds, span, killed_running, saw_previous, saw_new, rebuilt);
 	assert_true(killed_running >= rounds / 2);
+	assert_true(rebuilt > rounds / 2);
 	assert_true(saw_previous > 0);
 }
 

@@ -1236,10 +1236,11 @@ static void edit_every_note(const char *folder, const char *line)
 }
 
 /* The text answers of dundian-search over db to a few queries (words,
- * an exact string, a filter, facets), one after the other. */
+ * an exact string, a filter, facets, a mistyped word that the spelling
+ * data corrects), one after the other. */
 static char *answers(const char *db)
 {
-	const char *queries[] = { "饮水", "合作医疗 报销", "\"镇里\"", "修路 county:石林县", "zqxbig 村" };
+	const char *queries[] = { "饮水", "合作医疗 报销", "\"镇里\"", "修路 county:石林县", "zqxbig 村", "饮说" };
 	char *all = strdup("");
 	for (size_t q = 0; q < sizeof queries / sizeof *queries; q++) {
 		cli_result_t r = cli_run("dundian-search", "--db", db, "--limit", "20", "--facets", "county,topic",
@@ -1287,8 +1288,8 @@ static void test_big_reindex_rebuilt_aside(void **state)
 	write_note(&a, "N0012a.md", "---\nid: N0013\ntitle: 重号\n---\n\n和第十三篇同号。\n");
 	snprintf(cmd, sizeof cmd, "mv '%s/N0020.md' '%s/N0020moved.md'", a.notes, a.notes);
 	assert_int_equal(system(cmd), 0);
-	/* 129 notes, 99 changed: rebuilt aside when 10 (and a quarter) is
-	 * enough, in place when no run is big enough */
+	/* 129 notes, 99 changed: rebuilt aside when 10 changes are enough, in
+	 * place when no run is big enough */
 	assert_int_equal(setenv("DUNDIAN_REBUILD_MIN", "10", 1), 0);
 	r = run_index(&a, NULL);
 	assert_int_equal(setenv("DUNDIAN_REBUILD_MIN", "1000000", 1), 0);
@@ -1347,6 +1348,7 @@ static void test_big_reindex_rebuilt_aside(void **state)
 	cli_result_free(&f);
 	char *got = answers(a.db), *want = answers(fresh);
 	assert_non_null(strstr(got, "zqxbig"));
+	assert_non_null(strstr(got, "did you mean"));
 	assert_string_equal(got, want);
 	free(got);
 	free(want);
