@@ -1039,8 +1039,9 @@ static dd_status_t set_metadata_if_changed(dd_db_t *db, const char *key, const c
  * 41 MB building them anew, and an index twice the size, uncompacted).
  * Building aside costs about as much CPU whatever the share changed (the
  * changed notes analysed, the others copied at about half the cost of
- * analysing one: 10,000 notes, 1,000 / 2,500 / 10,000 changed: 29 / 40 /
- * 43 s, in place 7 / 14 / 45 s), so a run builds aside when it changes
+ * analysing one: 10,000 notes, every file touched, 1,000 / 2,500 /
+ * 10,000 changed: 29 / 40 / 43 s, in place 7 / 14 / 45 s, but 78 / 80 / 86
+ * MB against 41), so a run builds aside when it changes
  * three quarters of the index's notes, where the CPU is about even, or
  * REBUILD_ALWAYS notes whatever the share (memory then matters more),
  * and never fewer than REBUILD_MIN; then it puts the new index in place
