@@ -30,6 +30,9 @@ void dd_ranking_defaults(dd_ranking_t *r)
 	r->evidence_half = 6.0;
 	r->sequence_weight = 1.0;
 	r->character_weight = 0.5;
+	r->rare_chars = 1.0;
+	r->rare_df = 0.02;
+	r->long_chunk = 6;
 }
 
 void dd_ranking_tuned(dd_ranking_t *r)
@@ -65,6 +68,12 @@ void dd_ranking_tuned(dd_ranking_t *r)
 			r->sequence_weight = v;
 		else if (strcmp(kv, "char") == 0)
 			r->character_weight = v;
+		else if (strcmp(kv, "rarechar") == 0)
+			r->rare_chars = v;
+		else if (strcmp(kv, "raredf") == 0)
+			r->rare_df = v;
+		else if (strcmp(kv, "long") == 0)
+			r->long_chunk = v;
 	}
 	free(copy);
 }
@@ -125,6 +134,7 @@ typedef struct compiler {
 	int failed;
 	size_t scanned; /* words the query's prefixes listed, together */
 	qlist_t boosts; /* what only ranks up what the rest matches */
+	int long_chunk; /* compiling the words of a long chunk (a description) */
 } compiler_t;
 
 static void fail_nomem(compiler_t *c)
@@ -347,8 +357,9 @@ static int all_non_ascii(const char *w)
  * matches: the last resort, so a note holding the string comes first and
  * one holding its characters before one holding neither, while a query
  * whose words no note holds still finds nothing (and gets its "did you
- * mean").  A character in most notes is left out. */
-static void characters_boost(compiler_t *c, const char *w, double weight)
+ * mean").  A character in most notes is left out.  unless_word: not for
+ * the notes holding w itself (a known word: see rare_word_characters). */
+static void characters_boost(compiler_t *c, const char *w, double weight, int unless_word)
 {
 	size_t len = strlen(w), chars = dd_utf8_length(w, len);
 	if (chars < 2 || weight <= 0 || !all_non_ascii(w))
@@ -372,7 +383,12 @@ static void characters_boost(compiler_t *c, const char *w, double weight)
 		qlist_free(&parts);
 		return;
 	}
-	qlist_push(c, &c->boosts, dd_query_scale(qlist_combine(&parts, DD_QUERY_OR), weight));
+	dd_query_t *q = qlist_combine(&parts, DD_QUERY_OR);
+	if (unless_word && count_terms(c, 1) == 0) {
+		dd_query_t *subs[2] = { q, dd_query_term(w, 1) };
+		q = dd_query_combine(DD_QUERY_AND_NOT, subs, 2);
+	}
+	qlist_push(c, &c->boosts, dd_query_scale(q, weight));
 }
 
 /* ---- how much the typed words already say ---- */
@@ -403,6 +419,24 @@ static double expansion_scale(const compiler_t *c, double idf)
 }
 
 /* ---- one word and its relatives ---- */
+
+/* A rare word typed in a long chunk (a description in the user's own
+ * words: 臭气, 摔倒, 睡在) is likely the user's wording rather than the
+ * note's, which says the same with other words sharing its characters
+ * (臭味, 摔了一跤, 睡这里).  So its characters rank up, at rare_chars,
+ * the notes the rest of the query matches that do not hold the word
+ * itself: a note holding it has its full weight already, and one
+ * holding neither the word nor its characters is not helped.  A short
+ * query (a topic, keywords) is left alone: its words are chosen. */
+static void rare_word_characters(compiler_t *c, const char *w)
+{
+	const dd_ranking_t *r = &c->ctx->weights;
+	if (!c->long_chunk || !c->ctx->db || r->rare_chars <= 0 || dd_utf8_length(w, strlen(w)) < 2)
+		return;
+	size_t df = term_freq(c, w);
+	if (df > 0 && (double)df <= r->rare_df * (double)dd_db_doc_count(c->ctx->db))
+		characters_boost(c, w, r->rare_chars, 1);
+}
 
 /* Adds w to the list l unless it is there already or is skip. */
 static void add_relative(compiler_t *c, const char ***l, size_t *n, size_t *cap, const char *w, const char *skip)
@@ -477,9 +511,11 @@ static dd_query_t *word_query(compiler_t *c, const dd_plan_node_t *n, const char
 	/* not for an excluded word (-织袜 removes the notes holding 织袜 only),
 	 * nor for one the thesaurus knows (道路交通: its relatives) */
 	if (n->expand && term_freq(c, w) == 0 && !(expand && dd_lexicon_groups_of(ctx->lexicon, w, NULL, 0) > 0))
-		characters_boost(c, w, ctx->weights.character_weight * (part ? ctx->weights.character_weight : 1));
+		characters_boost(c, w, ctx->weights.character_weight * (part ? ctx->weights.character_weight : 1), 0);
 	if (part)
 		main_q = dd_query_scale(main_q, ctx->weights.character_weight);
+	else if (n->expand)
+		rare_word_characters(c, w);
 	if (!expand || part == 2)
 		return main_q;
 	size_t ng = dd_lexicon_groups_of(ctx->lexicon, w, NULL, 0);
@@ -671,6 +707,15 @@ static void sequences(compiler_t *c, const dd_plan_node_t *n, qlist_t *out, char
 	free(chunk);
 }
 
+/* Is the chunk's word i one of its words before i? */
+static int typed_before(const dd_plan_node_t *n, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (strcmp(n->items[i], n->items[j]) == 0)
+			return 1;
+	return 0;
+}
+
 /* Sums word_idf over the different words of the expanded chunks (the
  * words whose relatives and topics the query brings in), an unknown word
  * (above) counting as one. */
@@ -693,10 +738,7 @@ static void gather_evidence(compiler_t *c, const dd_plan_node_t *n)
 		return;
 	}
 	for (size_t i = 0; i < n->n_items; i++) {
-		int seen = 0;
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = strcmp(n->items[i], n->items[j]) == 0;
-		if (!seen) {
+		if (!typed_before(n, i)) {
 			double idf = word_idf(c, n->items[i]);
 			c->evidence += idf;
 			if (idf > c->evidence_max)
@@ -718,6 +760,10 @@ static dd_query_t *words_query(compiler_t *c, const dd_plan_node_t *n)
 		fail_nomem(c);
 		return NULL;
 	}
+	size_t distinct = 0;
+	for (size_t i = 0; i < n->n_items; i++)
+		distinct += !typed_before(n, i);
+	c->long_chunk = c->ctx->weights.long_chunk > 0 && (double)distinct >= c->ctx->weights.long_chunk;
 	if (n->expand)
 		sequences(c, n, &subs, part);
 	for (size_t i = 0; i < n->n_items && !c->failed; i++) {
@@ -726,6 +772,7 @@ static dd_query_t *words_query(compiler_t *c, const dd_plan_node_t *n)
 		qlist_push(c, &subs, word_query(c, n, n->items[i], part[i]));
 	}
 	free(part);
+	c->long_chunk = 0;
 	if (c->failed) {
 		qlist_free(&subs);
 		qlist_free(&mains);

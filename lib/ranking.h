@@ -9,7 +9,7 @@
  *
  * The defaults were chosen with bench/quality.  The variable
  * DUNDIAN_TUNE="k1=1.2,b=0.75,expand=1,neighbour=0.6,topic=0.5,feedback=0.6,
- * cooccur=1,half=6,sequence=1,char=0.5" overrides the search-time ones
+ * cooccur=1,half=6,sequence=1,char=0.5,rarechar=1,raredf=0.02,long=6" overrides the search-time ones
  * (dd_ranking_tuned), for parameter sweeps.
  */
 #ifndef DD_RANKING_H
@@ -44,6 +44,9 @@ typedef struct dd_ranking {
 	                               relatives and topic count half (see below) */
 	double sequence_weight;     /* adjacent typed words as their exact character sequence */
 	double character_weight;    /* a one-character word inside such a sequence */
+	double rare_chars;          /* a rare word of a long chunk: its characters, where it is not */
+	double rare_df;             /* a typed word in at most this share of the notes is rare */
+	double long_chunk;          /* a chunk of at least this many different words is long */
 } dd_ranking_t;
 
 /* The chosen defaults. */
@@ -128,6 +131,12 @@ typedef struct dd_ranking_context {
  *     adjacent words is matched as its sequence too (as much as one word),
  *     a one-character word in one counting at character_weight; not two
  *     one-character function words (才被: segment.h).
+ *   - In a long chunk (at least long_chunk different words: a
+ *     description in the user's words), a word of two characters or more
+ *     in at most rare_df of the notes is likely the user's wording, not
+ *     the note's: its characters (those in at most half the notes) rank
+ *     up at rare_chars the notes the rest matches that lack the word
+ *     (臭气 → 臭 of 臭味, 摔倒 → 摔 of 摔了一跤).
  *   - A chunk of several words ranks up notes holding all of them
  *     (cooccurrence_weight); a field operand matches without weight; global
  *     filters restrict (one field's values OR-ed, fields AND-ed, exclusions

@@ -463,6 +463,56 @@ static void test_unknown_word_characters_last(void **state)
 	dd_lexicon_free(lex);
 }
 
+/* A rare word typed in a description (臭气, in one note of sixty-odd) is
+ * likely the user's wording, not the note's: the note that says it
+ * otherwise (臭味, sharing 臭) and matches the other typed words comes
+ * before the one holding 臭气 itself.  Without the characters of the rare
+ * words, 臭气 and 熏 win; in a short query the typed word stands. */
+static void test_rare_word_characters(void **state)
+{
+	(void)state;
+	dd_lexicon_t *lex = dd_lexicon_new();
+	dd_error_t err;
+	assert_int_equal(dd_lexicon_parse_thesaurus(lex, "roads\t修路 | 公路\n", "thesaurus", &err), DD_OK);
+	char path[4096];
+	assert_true(cli_scratch("ranking-rare", path, sizeof path));
+	strcat(path, "/db");
+	dd_db_t *w, *r;
+	assert_int_equal(dd_db_open_write(path, &w, &err), DD_OK);
+	assert_int_equal(dd_db_begin(w, &err), DD_OK);
+	put_doc(w, "paraphrase",
+	        "猪场 臭味 敬老院 老人 关着 窗户 B猪场 B臭味 B味敬 B敬老 B老院 B院老 B老人 B人关 B关着 B着窗 B窗户", "",
+	        "");
+	put_doc(w, "rare", "猪场 的 臭气 熏 人 B猪场 B场的 B的臭 B臭气 B气熏 B熏人", "", "");
+	/* enough other notes that a word in one note is rare */
+	for (int i = 0; i < 60; i++) {
+		char id[16];
+		snprintf(id, sizeof id, "n%d", i);
+		put_doc(w, id, i % 4 ? "村里 开会 B村里 B里开 B开会" : "老人 整天 开会 B老人 B人整 B整天 B天开 B开会",
+		        "", "");
+	}
+	assert_int_equal(dd_db_commit(w, &err), DD_OK);
+	dd_db_close(w);
+	assert_int_equal(dd_db_open_read(path, &r, &err), DD_OK);
+	dd_ranking_t weights;
+	dd_ranking_defaults(&weights);
+	const char *q = "猪场臭气熏得敬老院老人整天关窗";
+	assert_string_equal(ranked(r, lex, &weights, q), "paraphrase rare n0 n4");
+	/* the characters of 臭气, for the notes without 臭气 only */
+	dd_ranking_context_t ctx = { .lexicon = lex, .db = r, .weights = weights };
+	char *d = described(&ctx, q);
+	if (!strstr(d, "((WILDCARD SYNONYM B臭 SYNONYM C臭) OR (WILDCARD SYNONYM B气 SYNONYM C气)) AND_NOT 臭气"))
+		fail_msg("%s", d);
+	free(d);
+	/* a short query: the typed word stands */
+	assert_string_equal(ranked(r, lex, &weights, "猪场臭气"), "rare paraphrase");
+	/* without the characters of the rare words, they win */
+	weights.rare_chars = 0;
+	assert_string_equal(ranked(r, lex, &weights, q), "rare paraphrase n0 n4");
+	dd_db_close(r);
+	dd_lexicon_free(lex);
+}
+
 /* A typed synonym brings in its group's synonyms as one term (one idf),
  * and its neighbours each apart at the lower weight; a typed neighbour
  * brings in the whole group at the neighbour weight. */
@@ -547,11 +597,15 @@ static void test_weights(void **state)
 	/* relatives count less than the word, neighbours less than synonyms */
 	assert_true(d.neighbour_weight < d.expansion_weight && d.expansion_weight <= 1);
 	assert_true(d.character_weight < 1 && d.evidence_half > 0);
-	setenv("DUNDIAN_TUNE", "k1=2,expand=0.3,bogus,feedback=0,neighbour=0.1,half=3,sequence=2,char=0.25", 1);
+	setenv(
+	    "DUNDIAN_TUNE",
+	    "k1=2,expand=0.3,bogus,feedback=0,neighbour=0.1,half=3,sequence=2,char=0.25,rarechar=0.5,raredf=0.1,long=4",
+	    1);
 	dd_ranking_tuned(&r);
 	assert_true(r.bm25_k1 == 2 && r.bm25_b == 0.75 && r.expansion_weight == 0.3 && r.feedback_weight == 0);
 	assert_true(r.neighbour_weight == 0.1 && r.evidence_half == 3 && r.sequence_weight == 2 &&
 	            r.character_weight == 0.25);
+	assert_true(r.rare_chars == 0.5 && r.rare_df == 0.1 && r.long_chunk == 4);
 	unsetenv("DUNDIAN_TUNE");
 	dd_search_options_t opts;
 	dd_ranking_search_options(&r, &opts, 5, 7);
@@ -582,6 +636,7 @@ int main(void)
 		cmocka_unit_test(test_specific_words_beat_topic_group),
 		cmocka_unit_test(test_unknown_word_whole_first),
 		cmocka_unit_test(test_unknown_word_characters_last),
+		cmocka_unit_test(test_rare_word_characters),
 		cmocka_unit_test(test_synonyms_one_term_neighbours_apart),
 		cmocka_unit_test(test_topic_feedback),
 		cmocka_unit_test(test_weights),
