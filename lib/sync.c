@@ -1163,14 +1163,11 @@ dd_status_t dd_sync_mirror_shard(dd_db_t *db, dd_indexing_t *ix, unsigned shard_
 		rebuild_aside(&view, db, n, n_to_read, ix->vocabulary, &fresh);
 	dd_db_t *to = fresh ? fresh : db;
 	dd_spelling_t *spelling = dd_spelling_new();
-	/* a new index is written by two threads (parts merged by the commit)
-	 * when three or more may work: Xapian's writing is most of a first
-	 * run's work; on two cores the second writer only takes the
-	 * analyser's core (10,000 notes: the same wall time, a fifth more CPU
-	 * and 68 MB instead of 41).  One for a new index built aside, which
-	 * copies from the old one. */
+	/* a new index is written by two threads (parts merged by the commit):
+	 * Xapian's writing is most of a first run's work (one for a new
+	 * index built aside, which copies from the old one) */
 	if (st == DD_OK)
-		st = spelling ? dd_db_set_writers(db, jobs > 2 ? 2 : 1, err)
+		st = spelling ? dd_db_set_writers(db, jobs > 1 ? 2 : 1, err)
 		              : dd_error_set(err, DD_ERR_NOMEM, "out of memory");
 	if (st == DD_OK)
 		st = dd_db_begin(to, err);
