@@ -296,12 +296,69 @@ static int kill_rounds(void)
 #endif
 }
 
+/* What the kills of a test found. */
+struct kill_tally {
+	int killed_running; /* kills that hit a running indexer */
+	int saw_previous;   /* ... after which the index held the previous notes */
+	int saw_new;        /* ... or the new ones */
+};
+
+/* Starts an indexer on notes, kills it -9 after a random delay up to
+ * max_delay seconds, and checks that the index opens and holds either the
+ * previous notes (ids prev, none marked) or the new ones (ids want,
+ * want_marked holding marker), counting which in *tally. */
+static void kill_and_check(const char *db, const char *notes, double max_delay, int round, const char *marker,
+                           const char *prev, const char *want, size_t want_marked, struct kill_tally *tally)
+{
+	static char got[65536];
+	size_t marked = 0;
+	pid_t pid = start_indexer(db, notes, NULL, NULL, -1);
+	useconds_t delay = (useconds_t)(rng_unit() * max_delay * 1e6);
+	usleep(delay);
+	int ws = 0;
+	if (waitpid(pid, &ws, WNOHANG) == 0) {
+		tally->killed_running++;
+		kill(pid, SIGKILL);
+		waitpid(pid, &ws, 0);
+	}
+	if (index_state(db, marker, &marked, got) != 0)
+		fail_msg("round %d: after kill -9 at %u us the index does not open: %s", round, delay, got);
+	if (strcmp(got, prev) == 0 && marked == 0)
+		tally->saw_previous++;
+	else if (strcmp(got, want) == 0 && marked == want_marked)
+		tally->saw_new++;
+	else
+		fail_msg("round %d: after kill -9 at %u us the index holds neither the previous nor the new notes "
+		         "(%zu of %zu marked)",
+		         round, delay, marked, want_marked);
+}
+
+/* Runs the indexer to the end after a kill and checks the index holds the
+ * new notes (ids want, want_marked holding marker); returns how long the
+ * run took, in seconds. */
+static double finish_and_check(const char *db, const char *notes, int round, const char *marker, const char *want,
+                               size_t want_marked)
+{
+	static char got[65536];
+	size_t marked = 0;
+	char *err_text = NULL;
+	double started = now_seconds();
+	int status = run_indexer(db, notes, &err_text, -1);
+	if (status != 0)
+		fail_msg("round %d: the run after the kill exits %d: %s", round, status, err_text);
+	free(err_text);
+	double span = now_seconds() - started;
+	assert_int_equal(index_state(db, marker, &marked, got), 0);
+	assert_string_equal(got, want);
+	assert_int_equal(marked, want_marked);
+	return span;
+}
+
 static void test_kill_during_reindex(void **state)
 {
 	(void)state;
 	char area[4096], notes[4200], db[4200];
 	index_in_scratch("faults_kill", 0, area, notes, db);
-	char *err_text = NULL;
 	/* A run here changes about ten notes: have Xapian write its buffered
 	 * postings into the tables every three (as a big run does every few
 	 * hundred), so kills also land after such flushes inside the run's
@@ -318,7 +375,8 @@ static void test_kill_during_reindex(void **state)
 	 * the kills can be spread over the whole of a run; each later round
 	 * measures it again. */
 	double span = 0;
-	int rounds = kill_rounds(), killed_running = 0, saw_previous = 0, saw_new = 0;
+	int rounds = kill_rounds();
+	struct kill_tally tally = { 0 };
 	for (int round = 0; round <= rounds; round++) {
 		char marker[32];
 		snprintf(marker, sizeof marker, "zqx%c%c", 'a' + round / 26, 'a' + round % 26);
@@ -328,50 +386,22 @@ static void test_kill_during_reindex(void **state)
 		assert_true(want_marked > 0);
 
 		if (round > 0) {
-			pid_t pid = start_indexer(db, notes, NULL, NULL, -1);
-			useconds_t delay = (useconds_t)(rng_unit() * span * 1.2 * 1e6);
-			usleep(delay);
-			int ws = 0;
-			if (waitpid(pid, &ws, WNOHANG) == 0) {
-				killed_running++;
-				kill(pid, SIGKILL);
-				waitpid(pid, &ws, 0);
-			}
-			if (index_state(db, marker, &marked, got) != 0)
-				fail_msg("round %d: after kill -9 at %u us the index does not open: %s", round, delay,
-				         got);
-			if (strcmp(got, prev) == 0 && marked == 0)
-				saw_previous++;
-			else if (strcmp(got, want) == 0 && marked == want_marked)
-				saw_new++;
-			else
-				fail_msg(
-				    "round %d: after kill -9 at %u us the index holds neither the previous nor the "
-				    "new notes (%zu of %zu marked)",
-				    round, delay, marked, want_marked);
+			kill_and_check(db, notes, span * 1.2, round, marker, prev, want, want_marked, &tally);
 		}
-		double started = now_seconds();
-		int status = run_indexer(db, notes, &err_text, -1);
-		if (status != 0)
-			fail_msg("round %d: the run after the kill exits %d: %s", round, status, err_text);
-		free(err_text);
 		/* the run that finishes a killed one does its whole work again:
 		 * the next kill is spread over that long (runs get shorter once
 		 * the notes' files are old enough to be signed, lib/sync.c) */
-		span = now_seconds() - started;
-		assert_int_equal(index_state(db, marker, &marked, got), 0);
-		assert_string_equal(got, want);
-		assert_int_equal(marked, want_marked);
+		span = finish_and_check(db, notes, round, marker, want, want_marked);
 		memcpy(prev, want, sizeof prev);
 	}
 	unsetenv("XAPIAN_FLUSH_THRESHOLD");
 	print_message("%d kills over runs of %.2f s: %d while running (index then held the previous notes %d "
 	              "times, the new %d times)\n",
-	              rounds, span, killed_running, saw_previous, saw_new);
+	              rounds, span, tally.killed_running, tally.saw_previous, tally.saw_new);
 	/* The test means something only when kills hit running indexers, and
 	 * both outcomes occur. */
-	assert_true(killed_running >= rounds / 2);
-	assert_true(saw_previous > 0);
+	assert_true(tally.killed_running >= rounds / 2);
+	assert_true(tally.saw_previous > 0);
 }
 
 /* A new index is built in db + DD_UNFINISHED and renamed into place at the
@@ -494,12 +524,13 @@ static void test_kill_during_big_reindex(void **state)
 	/* commits every 4 x 3 notes aside, so kills land after some */
 	assert_int_equal(setenv("XAPIAN_FLUSH_THRESHOLD", "3", 1), 0);
 	assert_int_equal(setenv("DUNDIAN_REBUILD_MIN", "20", 1), 0);
-	static char prev[65536], want[65536], got[65536];
+	static char prev[65536], want[65536];
 	folder_ids(notes, prev);
-	size_t marked = 0, all = 0;
+	size_t all = 0;
 	struct stat st;
 	double span = 0;
-	int rounds = kill_rounds() / 3 + 3, killed_running = 0, saw_previous = 0, saw_new = 0, rebuilt = 0;
+	int rounds = kill_rounds() / 3 + 3, rebuilt = 0;
+	struct kill_tally tally = { 0 };
 	for (int round = 0; round <= rounds; round++) {
 		char marker[32];
 		snprintf(marker, sizeof marker, "zqxbig%c%c", 'a' + round / 26, 'a' + round % 26);
@@ -520,27 +551,7 @@ static void test_kill_during_big_reindex(void **state)
 		folder_ids(notes, want);
 		assert_int_equal(count_marked(notes, marker), all);
 		if (round > 0) {
-			pid_t pid = start_indexer(db, notes, NULL, NULL, -1);
-			useconds_t delay = (useconds_t)(rng_unit() * span * 1.1 * 1e6);
-			usleep(delay);
-			int ws = 0;
-			if (waitpid(pid, &ws, WNOHANG) == 0) {
-				killed_running++;
-				kill(pid, SIGKILL);
-				waitpid(pid, &ws, 0);
-			}
-			if (index_state(db, marker, &marked, got) != 0)
-				fail_msg("round %d: after kill -9 at %u us the index does not open: %s", round, delay,
-				         got);
-			if (strcmp(got, prev) == 0 && marked == 0)
-				saw_previous++;
-			else if (strcmp(got, want) == 0 && marked == all)
-				saw_new++;
-			else
-				fail_msg(
-				    "round %d: after kill -9 at %u us the index holds neither the previous nor the "
-				    "new notes (%zu of %zu marked)",
-				    round, delay, marked, all);
+			kill_and_check(db, notes, span * 1.1, round, marker, prev, want, all, &tally);
 		}
 		/* a reader of the index as it is now */
 		dd_db_t *reader = NULL;
@@ -548,15 +559,7 @@ static void test_kill_during_big_reindex(void **state)
 		assert_int_equal(dd_db_open_read(db, &reader, &err), DD_OK);
 		size_t reader_had = dd_db_doc_count(reader), reader_marked = dd_db_term_freq(reader, marker);
 		ino_t folder = (stat(db, &st), st.st_ino);
-		double started = now_seconds();
-		int status = run_indexer(db, notes, &err_text, -1);
-		if (status != 0)
-			fail_msg("round %d: the run after the kill exits %d: %s", round, status, err_text);
-		free(err_text);
-		span = now_seconds() - started;
-		assert_int_equal(index_state(db, marker, &marked, got), 0);
-		assert_string_equal(got, want);
-		assert_int_equal(marked, all);
+		span = finish_and_check(db, notes, round, marker, want, all);
 		assert_int_not_equal(stat(unfinished, &st), 0);
 		/* the run rebuilt aside, unless a killed one had finished its work
 		 * (or the unfinished folder was still locked by the killed run's
@@ -582,10 +585,10 @@ static void test_kill_during_big_reindex(void **state)
 	unsetenv("DUNDIAN_REBUILD_MIN");
 	print_message("%d kills of a big re-index over runs of %.2f s: %d while running (index then held the "
 	              "previous notes %d times, the new %d times); %d runs after them rebuilt aside\n",
-	              rounds, span, killed_running, saw_previous, saw_new, rebuilt);
-	assert_true(killed_running >= rounds / 2);
+	              rounds, span, tally.killed_running, tally.saw_previous, tally.saw_new, rebuilt);
+	assert_true(tally.killed_running >= rounds / 2);
 	assert_true(rebuilt > rounds / 2);
-	assert_true(saw_previous > 0);
+	assert_true(tally.saw_previous > 0);
 }
 
 /* --- a full disk ----------------------------------------------------------- */
