@@ -341,8 +341,6 @@ dd_status_t dd_note_document(dd_indexing_t *ix, const dd_note_t *note, uint64_t 
 		st = add_characters(doc, nb, strlen(nb), &paired, err);
 	if (st == DD_OK && paired)
 		st = dd_doc_add_term(doc, DD_PREFIX_LENGTH, paired, err);
-	free(nt);
-	free(nb);
 	/* From here on each step runs only while all before it succeeded, so
 	 * err keeps the first failure. */
 	if (st == DD_OK)
@@ -367,6 +365,17 @@ dd_status_t dd_note_document(dd_indexing_t *ix, const dd_note_t *note, uint64_t 
 	/* ids are at most 64 bytes and dates 10 (note.c) */
 	snprintf(date_id, sizeof date_id, "%s\t%s", note->date ? note->date : "", note->id);
 	dd_schema_id_term(note->id, id_term, sizeof id_term);
+	/* the normalised title and body, a NUL between (schema.h) */
+	size_t nt_len = strlen(nt), nb_len = strlen(nb);
+	char *text = malloc(nt_len + 1 + nb_len);
+	if (!text && st == DD_OK)
+		st = dd_error_set(err, DD_ERR_NOMEM, "%s: out of memory", note->path);
+	if (text) {
+		memcpy(text, nt, nt_len + 1);
+		memcpy(text + nt_len + 1, nb, nb_len);
+	}
+	free(nt);
+	free(nb);
 	const struct {
 		unsigned slot;
 		const char *value;
@@ -375,10 +384,11 @@ dd_status_t dd_note_document(dd_indexing_t *ix, const dd_note_t *note, uint64_t 
 		{ DD_SLOT_TOPICS, topics, strlen(topics) },    { DD_SLOT_PATH, note->path, strlen(note->path) },
 		{ DD_SLOT_BODY, note->body, note->body_len },  { DD_SLOT_HASH, hash, strlen(hash) },
 		{ DD_SLOT_ID, note->id, strlen(note->id) },    { DD_SLOT_DATE_ID, date_id, strlen(date_id) },
-		{ DD_SLOT_ID_TERM, id_term, strlen(id_term) },
+		{ DD_SLOT_ID_TERM, id_term, strlen(id_term) }, { DD_SLOT_TEXT, text, nt_len + 1 + nb_len },
 	};
 	for (size_t i = 0; st == DD_OK && i < sizeof values / sizeof *values; i++)
 		st = dd_doc_set_value(doc, values[i].slot, values[i].value, values[i].len, err);
+	free(text);
 	if (st != DD_OK)
 		goto doc_fail;
 

@@ -2,14 +2,13 @@
  * ranking.h).  The query tree is built from the plan in one walk; the words
  * to highlight are gathered on the way and put in the order they were
  * typed at the end (global filters are compiled after the tree). */
+#define _GNU_SOURCE /* memmem */
 #include "ranking.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <cjson/cJSON.h>
 
 #include "buffer.h"
 #include "schema.h"
@@ -212,50 +211,17 @@ static void qlist_free(qlist_t *l)
 	memset(l, 0, sizeof *l);
 }
 
-/* 1 when s occurs in text[0..len) (NUL-terminated) once normalised, -1 when out of
- * memory.  The normalisation goes character by character (text.h), so
- * when s is its own normalised form and occurs in the text as stored, it
- * occurs in the normalised text: most notes that hold s need no copy. */
-static int occurs_normalised(const char *s, int s_is_normal, const char *text, size_t len)
-{
-	size_t sl = strlen(s);
-	if (len == 0 || sl == 0)
-		return 0;
-	if (s_is_normal && strstr(text, s)) /* text is NUL-terminated */
-		return 1;
-	size_t size = len * 4 + 64;
-	char *norm = malloc(size);
-	if (norm && dd_normalize_into(text, len, norm, size) == 0) {
-		free(norm);
-		norm = dd_normalize_string(text, len);
-	}
-	if (!norm)
-		return -1;
-	int found = strstr(norm, s) != NULL;
-	free(norm);
-	return found;
-}
-
 /* The check of an exact string's candidates (dd_query_checked): 1 when
- * the note's normalised body or title holds s, which its character pairs,
- * all in the note but perhaps apart, cannot tell. */
+ * the note's normalised title or body holds s (normalised, as the plan
+ * gives it), which its character pairs, all in the note but perhaps
+ * apart, cannot tell.  The index keeps both normalised in DD_SLOT_TEXT,
+ * a NUL between, so this is one memmem: s holds no NUL, so no match
+ * spans them. */
 static int note_holds(const char *s, dd_candidate_t *note)
 {
-	char again[256];
-	size_t len = strlen(s);
-	int normal =
-	    len < sizeof again && dd_normalize_into(s, len, again, sizeof again) == len && memcmp(again, s, len) == 0;
-	const char *body = dd_candidate_value(note, DD_SLOT_BODY, &len);
-	int found = occurs_normalised(s, normal, body, len);
-	if (found != 0)
-		return found;
-	const char *data = dd_candidate_data(note, &len);
-	cJSON *o = cJSON_ParseWithLength(data, len);
-	const cJSON *title = cJSON_GetObjectItemCaseSensitive(o, "title");
-	if (cJSON_IsString(title))
-		found = occurs_normalised(s, normal, title->valuestring, strlen(title->valuestring));
-	cJSON_Delete(o);
-	return found;
+	size_t len, sl = strlen(s);
+	const char *text = dd_candidate_value(note, DD_SLOT_TEXT, &len);
+	return sl > 0 && memmem(text, len, s, sl) != NULL;
 }
 
 /* The notes holding the character ch (len bytes), weighted by how often:

@@ -8,8 +8,9 @@
  *   B<2 chars>    every pair of adjacent non-space characters of the
  *                 normalised title and body, without positions: a quoted
  *                 string matches the notes holding all its pairs whose
- *                 normalised title or body, checked in the match, holds
- *                 it exactly (dd_literal_query), whatever the words
+ *                 normalised title or body (DD_SLOT_TEXT), checked in
+ *                 the match, holds it exactly (dd_literal_query),
+ *                 whatever the words
  *   C<char>       every single character (for one-character quotes)
  *   Q<id>         the unique id term
  *   field terms   one boolean term per filter field of dd_schema_fields()
@@ -40,9 +41,10 @@
  * with another version is refused by searching (re-index it) and every
  * note of it is rebuilt by the next indexing run. */
 #define DD_SCHEMA_VERSION                                                                                              \
-	"dundian-schema-14" /* 8: Han folded; 9: spelling data; 10: file signatures, no word positions;                \
+	"dundian-schema-15" /* 8: Han folded; 9: spelling data; 10: file signatures, no word positions;                \
 	                       11: no bigram positions; 12: C terms only for characters no pair begins with;           \
-	                       13: the body in the data; 14: the body back in its value */
+	                       13: the body in the data; 14: the body back in its value;                               \
+	                       15: the normalised text in DD_SLOT_TEXT */
 
 /* Xapian refuses terms longer than this (xapian_wrap.h); longer field
  * values are indexed by a hash (see dd_schema_filter_term). */
@@ -70,8 +72,13 @@ typedef enum {
 	                         times and inode, with the vocabulary): a re-index
 	                         skips reading a file whose signature is the same;
 	                         "" for a file too fresh to trust (lib/sync.c) */
-	DD_SLOT_ID_TERM = 15  /* the id term (Q...), so listing every note
+	DD_SLOT_ID_TERM = 15, /* the id term (Q...), so listing every note
 	                         reads one value stream, not a look-up per note */
+	DD_SLOT_TEXT = 16     /* the normalised title, a NUL byte, the normalised
+	                         body: what an exact string's candidates are
+	                         checked against (dd_literal_query), one memmem
+	                         each; the NUL keeps a string (which holds
+	                         neither a NUL nor a blank) from spanning the two */
 } dd_slot_t;
 
 #define DD_NO_SLOT (-1)

@@ -6,6 +6,9 @@
  *     it; a string across a word boundary, in a title, in traditional or
  *     full-width characters, with punctuation, or repeating a pair does;
  *     none spans the title and the body;
+ *   - the normalised title and body the check reads are kept in the index
+ *     (DD_SLOT_TEXT): strings in a title in traditional or full-width
+ *     forms, at the start or end of a title or body, across a blank;
  *   - totals and facets count the exact notes, in OR and NOT too;
  *   - a one-character string finds the notes holding the character, though
  *     the index gives a character a term of its own only where no pair
@@ -49,7 +52,18 @@ static int setup(void **state)
 		"E6.md", "---\nid: E6\ntitle: 饮水\ncounty: 丙县\n---\n\n安全第一。ＡＢＣ水厂\n",
 		/* 哈哈哈 against 哈哈 twice, apart */
 		"E7.md", "---\nid: E7\ntitle: 笑\ncounty: 丙县\n---\n\n他笑：哈哈哈。\n", "E8.md",
-		"---\nid: E8\ntitle: 说\ncounty: 丙县\n---\n\n哈哈，他说哈哈。\n", NULL
+		"---\nid: E8\ntitle: 说\ncounty: 丙县\n---\n\n哈哈，他说哈哈。\n",
+		/* the text the check reads is normalised when indexed: a title
+		 * in traditional characters and full-width letters and digits */
+		"F1.md", "---\nid: F1\ntitle: 養老保險ＡＢ２００７\ncounty: 丁县\n---\n\n今天开会。\n",
+		/* 征地 ends the title, 地补 and 补偿 are in the body: every pair
+		 * of 征地补偿, which spans the title and the body only */
+		"F2.md", "---\nid: F2\ntitle: 征地\ncounty: 丁县\n---\n\n补偿款和土地补助。\n",
+		/* every pair again, the string only across an ideographic space
+		 * or a line break */
+		"F3.md", "---\nid: F3\ntitle: 会议\ncounty: 丁县\n---\n\n征地　补偿，土地补助。\n征地\n补偿。\n",
+		/* at the very start and end of the body, in full-width forms */
+		"F4.md", "---\nid: F4\ntitle: 说明\ncounty: 丁县\n---\n\n徵地補償ＡＢ，按标准发放征地补偿\n", NULL
 	};
 	if (!cli_notes_index("exact_small", files, small_db, sizeof small_db))
 		return -1;
@@ -113,6 +127,37 @@ static void test_strings_across_words_and_forms(void **state)
 	expect("\"ＡＢＣ水\"", "E6");
 	/* pieces of a string with a space must all occur */
 	expect("\"饮水安全 检查\"", "E2 E5");
+}
+
+static void test_normalised_text_at_index_time(void **state)
+{
+	(void)state;
+	expect("\"养老保险\"", "F1");
+	expect("\"養老保險\"", "F1");
+	expect("\"养老保险ab2007\"", "F1");
+	expect("\"ab２００７\"", "F1");
+	expect("\"征地补偿\"", "F4");
+	expect("\"徵地補償\"", "F4");
+	expect("\"补偿ab\"", "F4");
+	expect("\"土地补助\"", "F2 F3");
+	/* a string that ends the title and one that begins the body */
+	expect("\"征地\"", "F2 F3 F4");
+	expect("\"补偿款\"", "F2");
+	/* what the check reads: the normalised title, a NUL, the normalised
+	 * body (schema.h), blanks kept as the normalisation gives them */
+	dd_db_t *db;
+	dd_error_t err;
+	assert_int_equal(dd_db_open_read(small_db, &db, &err), DD_OK);
+	char *text;
+	assert_int_equal(dd_db_get_value(db, "QF1", DD_SLOT_TEXT, &text, &err), DD_OK);
+	assert_string_equal(text, "养老保险ab2007");
+	assert_string_equal(text + strlen(text) + 1, "今天开会。");
+	free(text);
+	assert_int_equal(dd_db_get_value(db, "QF3", DD_SLOT_TEXT, &text, &err), DD_OK);
+	assert_string_equal(text, "会议");
+	assert_string_equal(text + strlen(text) + 1, "征地 补偿,土地补助。\n征地\n补偿。");
+	free(text);
+	dd_db_close(db);
 }
 
 static void test_one_character_strings(void **state)
@@ -269,7 +314,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pairs_apart_do_not_match), cmocka_unit_test(test_strings_across_words_and_forms),
 		cmocka_unit_test(test_one_character_strings),    cmocka_unit_test(test_boolean_counts_and_facets),
-		cmocka_unit_test(test_corpus_strings_exact),
+		cmocka_unit_test(test_corpus_strings_exact),     cmocka_unit_test(test_normalised_text_at_index_time),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

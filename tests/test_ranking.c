@@ -39,7 +39,7 @@ static void put_doc(dd_db_t *w, const char *id, const char *words, const char *f
 	char *save = NULL;
 	unsigned pos = 1;
 	dd_error_t err;
-	/* the body an exact string is checked against: the words in a row */
+	/* the body, and the text an exact string is checked against: the words in a row */
 	char body[4096] = "";
 	snprintf(buf, sizeof buf, "%s", words);
 	for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
@@ -48,6 +48,10 @@ static void put_doc(dd_db_t *w, const char *id, const char *words, const char *f
 			strncat(body, t, sizeof body - strlen(body) - 1);
 	}
 	assert_int_equal(dd_doc_set_value(doc, DD_SLOT_BODY, body, strlen(body), &err), DD_OK);
+	/* the text as the index keeps it for the check: no title, NUL, body */
+	char text[sizeof body + 1] = "";
+	memcpy(text + 1, body, strlen(body));
+	assert_int_equal(dd_doc_set_value(doc, DD_SLOT_TEXT, text, strlen(body) + 1, &err), DD_OK);
 	snprintf(buf, sizeof buf, "%s", filters);
 	for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save))
 		assert_int_equal(dd_doc_add_boolean_term(doc, t, &err), DD_OK);
