@@ -1902,7 +1902,8 @@ class CheckedSource : public Xapian::PostingSource
 		for (;;) {
 			bool moved = false;
 			for (auto &it : its) {
-				it.skip_to(did);
+				if (it != Xapian::PostingIterator())
+					it.skip_to(did);
 				if (it == Xapian::PostingIterator()) {
 					ended = true;
 					return;
@@ -1959,8 +1960,28 @@ class CheckedSource : public Xapian::PostingSource
 		else if (!ended && turned_away)
 			find_from(current + 1);
 	}
-	// Asked when the rest of the query stands on did: the text says, and
-	// when it says no, the position is left undetermined (return false).
+	// Whether did holds every term, by the terms' own posting lists (which
+	// only move forward: checks come in rising order).  One that ran out
+	// stays at its end: the matcher is not told here (it does not expect
+	// a check to end a posting list), the next move (find_from) tells it.
+	bool holds_terms(Xapian::docid did)
+	{
+		for (auto &it : its) {
+			if (it == Xapian::PostingIterator())
+				return false;
+			it.skip_to(did);
+			if (it == Xapian::PostingIterator() || *it != did)
+				return false;
+		}
+		return true;
+	}
+
+	// Asked when another part of the query stands on did, perhaps before
+	// the terms' AND beside this source has: a document without every
+	// term is turned away by the posting lists, without reading its text
+	// (at 10,000 notes three in four documents checked for 来了四十 were
+	// such); the text says for the rest.  When the answer is no, the
+	// position is left undetermined (return false).
 	bool check(Xapian::docid did, double) override
 	{
 		if (ended)
@@ -1968,7 +1989,7 @@ class CheckedSource : public Xapian::PostingSource
 		if (did <= current)
 			return !turned_away; // where skip_to would stay, unless refused
 		current = did;
-		turned_away = !accepts(did);
+		turned_away = !holds_terms(did) || !accepts(did);
 		return !turned_away;
 	}
 	bool at_end() const override { return ended; }

@@ -841,6 +841,44 @@ static void test_checked_memo(void **state)
 	dd_db_close(w);
 }
 
+/* The check reads only documents holding every term: when the rarest
+ * term drives the match and the checked source is asked about its
+ * documents before the commoner term is, those without the commoner term
+ * are turned away by its posting list, not by reading their text. */
+static void test_checked_reads_candidates_only(void **state)
+{
+	(void)state;
+	char path[4096];
+	scratch_db("xapian_wrap_checked_candidates", path, sizeof path);
+	dd_db_t *w = open_write(path);
+	dd_error_t err;
+	assert_int_equal(dd_db_begin(w, &err), DD_OK);
+	/* 饮水 (rarer): a b c d; 安全 (commoner): a e f g h i */
+	const char *docs[][2] = { { "a", "饮水 安全" }, { "b", "饮水" }, { "c", "饮水" },
+		                  { "d", "饮水" },      { "e", "安全" }, { "f", "安全" },
+		                  { "g", "安全" },      { "h", "安全" }, { "i", "安全" } };
+	for (size_t i = 0; i < sizeof docs / sizeof *docs; i++) {
+		char json[32];
+		snprintf(json, sizeof json, "{\"id\":\"%s\"}", docs[i][0]);
+		put_doc(w, docs[i][0], docs[i][1], NULL, NULL, json);
+	}
+	assert_int_equal(dd_db_commit(w, &err), DD_OK);
+	dd_db_close(w);
+	dd_db_t *r = NULL;
+	assert_int_equal(dd_db_open_read(path, &r, &err), DD_OK);
+	const char *terms[] = { "饮水", "安全" };
+	checks_made = 0;
+	assert_ids(search_id_set(r, dd_query_checked(r, terms, 2, "abcdefghi", counted_id_in_key, 0)), "a");
+	assert_int_equal(checks_made, 1);
+	/* and beside another query that leads */
+	checks_made = 0;
+	assert_ids(search_id_set(r, and2(DD_QUERY_AND, dd_query_term("饮水", 1),
+	                                 dd_query_checked(r, terms, 2, "abcdefghi", counted_id_in_key, 0))),
+	           "a");
+	assert_int_equal(checks_made, 1);
+	dd_db_close(r);
+}
+
 /* Hits of equal weight come in the order of the tie slot's values, not of
  * indexing, wherever the page starts and ends, and the total counts every
  * match. */
@@ -1097,6 +1135,7 @@ int main(void)
 		cmocka_unit_test(test_phrase_with_positions),
 		cmocka_unit_test(test_checked_candidates),
 		cmocka_unit_test(test_checked_memo),
+		cmocka_unit_test(test_checked_reads_candidates_only),
 		cmocka_unit_test(test_ties_by_value),
 		cmocka_unit_test(test_value_range_and_sort),
 		cmocka_unit_test(test_boolean_filter),
