@@ -2666,15 +2666,18 @@ static bool spelling_word(const std::string &t)
 
 static void spelling_count(dd_spelling_t *s, const Xapian::Document &doc, long by)
 {
-	for (auto t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
-		const std::string &term = *t;
+	const Xapian::TermIterator end = doc.termlist_end();
+	std::string term; // one copy of each term (*t makes a new string each time)
+	for (auto t = doc.termlist_begin(); t != end; ++t) {
+		term = *t;
 		if (!term.empty() && term[0] >= 'A' && term[0] <= 'Z') {
 			t.skip_to("["); // past every prefixed term at once
-			if (t == doc.termlist_end())
+			if (t == end)
 				break;
+			term = *t;
 		}
-		if (spelling_word(*t))
-			s->delta[*t] += by;
+		if (spelling_word(term))
+			s->delta[term] += by;
 	}
 }
 

@@ -464,6 +464,60 @@ static void test_uncommitted_new_index_removed(void **state)
 	dd_db_close(db);
 }
 
+/* The spelling data takes a document's words only: not its prefixed terms
+ * (skipped all at once, so the word sorting right after them must still
+ * count), nor a term with an ASCII digit (sorting before every prefixed
+ * one), a single character or a word longer than DD_SPELLING_MAX_BYTES;
+ * a document of prefixed terms only counts nothing. */
+static void test_spelling_counts_words_only(void **state)
+{
+	(void)state;
+	char path[4096];
+	scratch_db("xapian_wrap_spelling_words", path, sizeof path);
+	dd_db_t *db = open_write(path);
+	dd_error_t err;
+	dd_spelling_t *spelling = dd_spelling_new();
+	assert_non_null(spelling);
+	assert_int_equal(dd_db_begin(db, &err), DD_OK);
+	char long_word[DD_SPELLING_MAX_BYTES + 8];
+	memset(long_word, 'x', sizeof long_word - 1);
+	long_word[sizeof long_word - 1] = '\0';
+	/* "[" sorts right after the prefixes A-Z and "\\" right after it */
+	const char *const terms[] = { "2007年", "B饮水", "Z饮水", "[饮水", "\\饮水", "饮水", "水", "a1b", long_word };
+	for (unsigned i = 0; i < 3; i++) {
+		dd_doc_t *doc = dd_doc_new();
+		assert_non_null(doc);
+		for (size_t t = 0; t < sizeof terms / sizeof *terms; t++)
+			assert_int_equal(dd_doc_add_term(doc, terms[t], 1, &err), DD_OK);
+		char idterm[16];
+		snprintf(idterm, sizeof idterm, "QS%u", i);
+		assert_int_equal(dd_spelling_count_doc(spelling, doc, &err), DD_OK);
+		assert_int_equal(dd_db_replace_doc(db, idterm, doc, &err), DD_OK);
+		dd_doc_free(doc);
+	}
+	dd_doc_t *prefixed = dd_doc_new();
+	assert_non_null(prefixed);
+	assert_int_equal(dd_doc_add_term(prefixed, "B饮水", 1, &err), DD_OK);
+	assert_int_equal(dd_doc_add_term(prefixed, "Z自来水", 1, &err), DD_OK);
+	assert_int_equal(dd_spelling_count_doc(spelling, prefixed, &err), DD_OK);
+	assert_int_equal(dd_db_replace_doc(db, "QS9", prefixed, &err), DD_OK);
+	dd_doc_free(prefixed);
+	assert_int_equal(dd_spelling_apply(spelling, db, &err), DD_OK);
+	dd_spelling_free(spelling);
+	assert_int_equal(dd_db_commit(db, &err), DD_OK);
+	dd_db_close(db);
+
+	assert_int_equal(dd_db_open_read(path, &db, &err), DD_OK);
+	assert_int_equal(dd_db_spelling_freq(db, "[饮水"), 3);
+	assert_int_equal(dd_db_spelling_freq(db, "\\饮水"), 3);
+	assert_int_equal(dd_db_spelling_freq(db, "饮水"), 3);
+	const char *const none[] = { "2007年", "B饮水", "Z饮水", "Z自来水", "自来水", "水", "a1b", long_word };
+	for (size_t t = 0; t < sizeof none / sizeof *none; t++)
+		if (dd_db_spelling_freq(db, none[t]) != 0)
+			fail_msg("'%s' is in the spelling data", none[t]);
+	dd_db_close(db);
+}
+
 /* A new index written by two threads (dd_db_set_writers): each writer has
  * a part of its own while the run goes on, and the commit merges them into
  * one index holding every note once, with a replaced note's newer version,
@@ -1127,6 +1181,7 @@ int main(void)
 		cmocka_unit_test(test_two_writers_locked),
 		cmocka_unit_test(test_open_not_an_index),
 		cmocka_unit_test(test_uncommitted_new_index_removed),
+		cmocka_unit_test(test_spelling_counts_words_only),
 		cmocka_unit_test(test_new_index_by_two_writers),
 		cmocka_unit_test(test_doc_add_failures),
 		cmocka_unit_test(test_results_reads_report_status),
