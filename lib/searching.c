@@ -226,6 +226,8 @@ static dd_status_t finish(dd_engine_t *e, const dd_search_request_t *req, const 
  * feedback can be decided from the page's own match (match_with_feedback)
  * instead of a match of its own. */
 #define FEEDBACK_PAGE_MAX 50
+/* match_with_feedback's window: a candidate for every this many notes */
+#define FEEDBACK_WINDOW_NOTES 250
 static int one_match(const dd_search_request_t *req)
 {
 	return req->sort != DD_SORT_DATE && !req->n_facets && !req->explain && req->limit != DD_SEARCH_ALL &&
@@ -245,7 +247,14 @@ static dd_status_t match_with_feedback(dd_engine_t *e, const dd_search_request_t
 {
 	*found = NULL;
 	size_t page = req->offset + req->limit;
+	/* A larger index holds more notes weighing close to the page's last
+	 * one, which the boost could lift into it: the window grows with the
+	 * index (at 50,000 notes, 30 candidates sent every query to a second
+	 * match; FEEDBACK_WINDOW_NOTES) */
 	size_t candidates = 3 * (page > DD_FEEDBACK_DOCS ? page : DD_FEEDBACK_DOCS);
+	size_t by_size = dd_db_doc_count(dd_engine_db(e)) / FEEDBACK_WINDOW_NOTES;
+	if (candidates < by_size)
+		candidates = by_size;
 	dd_search_options_t opts;
 	dd_engine_search_options(&opts, 0, candidates + 1);
 	opts.check_at_least =

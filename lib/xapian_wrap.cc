@@ -114,6 +114,14 @@ struct dd_db {
 	// words and their thesaurus relatives come back query after query),
 	// emptied when the handle moves to another revision.
 	std::unordered_map<std::string, Xapian::doccount> term_freqs;
+	// Read side only: the largest weight a topic feedback boost gives a
+	// note (dd_results_boost), by the boost's serialised query, for the
+	// index (UUID) at the revision noted; emptied when either changes.
+	struct {
+		std::string uuid;
+		Xapian::rev revision = 0;
+		std::unordered_map<std::string, double> of;
+	} boost_most;
 	// Read side, a plain index folder: the folder (device, inode) opened,
 	// so dd_db_reopen sees that a re-index put another folder in its
 	// place (dd_db_replace_commit) and opens that one afresh.
@@ -149,6 +157,7 @@ struct dd_results {
 	std::string path; // of the index, for messages
 	std::vector<facet_counts> facets;
 	dd_error_t first_failure{}; // of a lazy read (dd_results_error)
+	dd_db *owner = nullptr;     // the handle searched (its caches)
 };
 
 // Adds the counts of a ValueCountMatchSpy to out, a value holding several
@@ -2233,6 +2242,7 @@ dd_status_t dd_db_search(dd_db_t *db, const dd_query_t *q, const dd_search_optio
 		std::unique_ptr<dd_results> r(new dd_results);
 		r->db = *db->read;
 		r->path = db->path;
+		r->owner = db;
 		Xapian::Enquire enquire(*db->read), again(*db->read), counting(*db->read);
 		prepare(enquire, q, opts);
 		prepare(again, q, opts);
@@ -2300,15 +2310,69 @@ dd_status_t dd_db_search(dd_db_t *db, const dd_query_t *q, const dd_search_optio
 	}
 }
 
-// Accepts the documents of one set.
-class OnlyThese : public Xapian::MatchDecider
+// The documents of a set, as a posting list that weighs nothing: a filter
+// that lets Xapian look only at them (skip_to) in another posting list.
+class OnlyThese : public Xapian::PostingSource
 {
-	const std::unordered_set<Xapian::docid> &wanted;
+	std::vector<Xapian::docid> docids; // ascending, distinct
+	size_t at = 0;
+	bool started = false;
 
       public:
-	explicit OnlyThese(const std::unordered_set<Xapian::docid> &w) : wanted(w) {}
-	bool operator()(const Xapian::Document &doc) const override { return wanted.count(doc.get_docid()) != 0; }
+	explicit OnlyThese(std::vector<Xapian::docid> d) : docids(std::move(d)) {}
+	Xapian::PostingSource *clone() const override { return new OnlyThese(docids); }
+	void init(const Xapian::Database &) override
+	{
+		at = 0;
+		started = false;
+	}
+	Xapian::doccount get_termfreq_min() const override { return static_cast<Xapian::doccount>(docids.size()); }
+	Xapian::doccount get_termfreq_est() const override { return static_cast<Xapian::doccount>(docids.size()); }
+	Xapian::doccount get_termfreq_max() const override { return static_cast<Xapian::doccount>(docids.size()); }
+	void next(double) override
+	{
+		if (started)
+			at++;
+		started = true;
+	}
+	void skip_to(Xapian::docid did, double) override
+	{
+		if (!started)
+			started = true;
+		while (at < docids.size() && docids[at] < did)
+			at++;
+	}
+	bool at_end() const override { return started && at >= docids.size(); }
+	Xapian::docid get_docid() const override { return docids[at]; }
+	std::string get_description() const override { return "OnlyThese"; }
 };
+
+// The largest weight boost gives a note of r's index: its best note's
+// weight, found by a match of its own (its bound, get_max_possible, is far
+// above what notes get), kept by the handle searched for the next query.
+static double boost_most(dd_results_t *r, const dd_query_t *boost, const dd_search_options_t *opts)
+{
+	std::string key = boost->q.serialise(), uuid = r->db.get_uuid();
+	Xapian::rev revision = r->db.get_revision();
+	auto *cache = r->owner && !r->owner->write && !uuid.empty() ? &r->owner->boost_most : nullptr;
+	if (cache) {
+		if (cache->uuid != uuid || cache->revision != revision || cache->of.size() > 1024) {
+			cache->of.clear();
+			cache->uuid = uuid;
+			cache->revision = revision;
+		}
+		auto known = cache->of.find(key);
+		if (known != cache->of.end())
+			return known->second;
+	}
+	Xapian::Enquire best(r->db);
+	prepare(best, boost, opts);
+	Xapian::MSet top = best.get_mset(0, 1);
+	double most = top.empty() ? 0 : top[0].get_weight();
+	if (cache)
+		cache->of.emplace(key, most);
+	return most;
+}
 
 // Whether every document matching sub matches q, by q's form: sub is one
 // term (weighted or not) that q ORs in somewhere.
@@ -2376,21 +2440,20 @@ dd_status_t dd_results_boost(dd_results_t *r, const dd_query_t *q, const dd_quer
 			}
 			return DD_OK;
 		}
+		std::vector<double> unboosted = r->scores;
 		double most = 0; // the boost's largest possible weight
 		{
-			std::unordered_set<Xapian::docid> wanted(r->docids.begin(), r->docids.end());
+			// the candidates' boost: the boost filtered by them (the
+			// filter weighs nothing)
+			std::vector<Xapian::docid> wanted(r->docids);
+			std::sort(wanted.begin(), wanted.end());
+			wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
 			Xapian::Enquire enquire(r->db);
 			prepare(enquire, boost, opts);
-			OnlyThese decider(wanted);
-			Xapian::MSet m =
-			    enquire.get_mset(0, static_cast<Xapian::doccount>(wanted.size() + 1), 0, nullptr, &decider);
-			// the most it gives any note: its best note's weight, found
-			// by a match of its own (its bound, get_max_possible, is far
-			// above what notes get)
-			Xapian::Enquire best(r->db);
-			prepare(best, boost, opts);
-			Xapian::MSet top = best.get_mset(0, 1);
-			most = top.empty() ? 0 : top[0].get_weight();
+			enquire.set_query(Xapian::Query(Xapian::Query::OP_FILTER, boost->q,
+			                                Xapian::Query((new OnlyThese(wanted))->release())));
+			Xapian::MSet m = enquire.get_mset(0, static_cast<Xapian::doccount>(wanted.size() + 1));
+			most = boost_most(r, boost, opts);
 			std::unordered_map<Xapian::docid, double> added;
 			for (auto it = m.begin(); it != m.end(); ++it)
 				added[*it] = it.get_weight();
@@ -2404,18 +2467,24 @@ dd_status_t dd_results_boost(dd_results_t *r, const dd_query_t *q, const dd_quer
 			double weight;
 			Xapian::docid docid;
 			std::string key;
+			double matched; // the weight r gave it
 		};
 		std::vector<hit> hits;
 		for (size_t i = 0; i < r->docids.size(); i++)
-			hits.push_back({ r->scores[i], r->docids[i], std::string() });
+			hits.push_back({ r->scores[i], r->docids[i], std::string(), unboosted[i] });
 		std::stable_sort(hits.begin(), hits.end(),
 		                 [](const hit &a, const hit &b) { return a.weight > b.weight; });
-		// equal weights by the tie slot, as the match orders them (dd_db_search)
-		for (size_t i = 0; i < hits.size();) {
+		// Equal weights by the tie slot, as the match orders them
+		// (dd_db_search), where the page can tell.  Hits that weighed the
+		// same in r as well are in that order already (the sort is stable).
+		for (size_t i = 0; i < hits.size() && i < end;) {
 			size_t j = i + 1;
-			while (j < hits.size() && hits[j].weight == hits[i].weight)
+			bool ordered = true;
+			while (j < hits.size() && hits[j].weight == hits[i].weight) {
+				ordered = ordered && hits[j].matched == hits[i].matched;
 				j++;
-			if (j - i > 1 && opts->tie_break) {
+			}
+			if (j - i > 1 && opts->tie_break && !ordered) {
 				for (size_t k = i; k < j; k++)
 					hits[k].key = r->db.get_document(hits[k].docid, Xapian::DOC_ASSUME_VALID)
 					                  .get_value(opts->tie_slot);
@@ -2441,8 +2510,10 @@ dd_status_t dd_results_boost(dd_results_t *r, const dd_query_t *q, const dd_quer
 			Xapian::Enquire only(r->db);
 			only.set_query(Xapian::Query(Xapian::Query::OP_AND_NOT, boost->q, q->q));
 			only.set_weighting_scheme(Xapian::BoolWeight());
-			Xapian::doccount docs = r->db.get_doccount();
-			r->total += only.get_mset(0, 0, docs).get_matches_estimated();
+			// exact as far as the caller asked for (check_at_least)
+			Xapian::doccount docs = r->db.get_doccount(), check = static_cast<Xapian::doccount>(
+			                                                  std::min<size_t>(opts->check_at_least, docs));
+			r->total += only.get_mset(0, 0, check).get_matches_estimated();
 		}
 		r->docids.clear();
 		r->scores.clear();
