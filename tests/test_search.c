@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "buffer.h"
 #include "cli_util.h"
 #include "searching.h"
 #include "text.h"
@@ -293,26 +295,31 @@ static void test_typed_tags_and_fields(void **state)
  * are summed in another order) and exact totals, for words that bring in their topic and
  * for words outside the thesaurus whose topic feedback adds notes that
  * hold none of them (种植, 工厂), on every page. */
-static void test_feedback_from_the_page_match(void **state)
+/* On e, each query's pages as one match takes them (feedback decided
+ * from the page's own match) and as two (explain: feedback by a match of
+ * its own) hold the same hits in the same order with the same exact total;
+ * how many of them feedback boosted (other scores) or widened (more notes)
+ * is added to *boosted and *widened. */
+static void same_as_two_matches(dd_engine_t *e, const char *const *queries, size_t n_queries, const size_t (*pages)[2],
+                                size_t n_pages, size_t *boosted, size_t *widened)
 {
-	(void)state;
-	const char *queries[] = { "饮水安全", "道路交通", "看病就医", "征地补偿", "外来务工人员", "基层组织建设",
-		                  "种植",     "工厂",     "修路",     "合作医疗", "矛盾纠纷" };
-	const size_t pages[][2] = { { 0, 10 }, { 0, 1 }, { 0, 30 }, { 7, 5 }, { 20, 20 } };
-	size_t boosted = 0, widened = 0;
-	for (size_t q = 0; q < sizeof queries / sizeof queries[0]; q++) {
-		for (size_t p = 0; p < sizeof pages / sizeof pages[0]; p++) {
+	for (size_t q = 0; q < n_queries; q++) {
+		for (size_t p = 0; p < n_pages; p++) {
 			dd_search_request_t req = { .text = queries[q],
 				                    .offset = pages[p][0],
 				                    .limit = pages[p][1],
 				                    .check_at_least = DD_SEARCH_ALL };
 			dd_search_result_t one, two, none;
-			run(&req, &one);
+			dd_error_t err;
+			if (dd_search(e, &req, &one, &err) != DD_OK)
+				fail_msg("%s: %s", queries[q], err.message);
 			req.explain = 1; /* feedback by a match of its own */
-			run(&req, &two);
+			if (dd_search(e, &req, &two, &err) != DD_OK)
+				fail_msg("%s: %s", queries[q], err.message);
 			req.explain = 0;
 			req.no_feedback = 1;
-			run(&req, &none);
+			if (dd_search(e, &req, &none, &err) != DD_OK)
+				fail_msg("%s: %s", queries[q], err.message);
 			assert_int_equal(one.total, two.total);
 			assert_int_equal(one.n_hits, two.n_hits);
 			for (size_t i = 0; i < one.n_hits; i++) {
@@ -323,16 +330,107 @@ static void test_feedback_from_the_page_match(void **state)
 					         pages[p][0], pages[p][1], i, one.hits[i].note.id, one.hits[i].score,
 					         two.hits[i].note.id, two.hits[i].score);
 			}
-			/* feedback did something: other scores, or more notes */
-			boosted += one.n_hits && fabs(one.hits[0].score - none.hits[0].score) > 1e-6;
-			widened += one.total > none.total;
+			*boosted += one.n_hits && none.n_hits && fabs(one.hits[0].score - none.hits[0].score) > 1e-6;
+			*widened += one.total > none.total;
 			dd_search_result_free(&one);
 			dd_search_result_free(&two);
 			dd_search_result_free(&none);
 		}
 	}
+}
+
+static void test_feedback_from_the_page_match(void **state)
+{
+	(void)state;
+	const char *queries[] = { "饮水安全", "道路交通", "看病就医", "征地补偿", "外来务工人员", "基层组织建设",
+		                  "种植",     "工厂",     "修路",     "合作医疗", "矛盾纠纷" };
+	const size_t pages[][2] = { { 0, 10 }, { 0, 1 }, { 0, 30 }, { 7, 5 }, { 20, 20 } };
+	size_t boosted = 0, widened = 0;
+	same_as_two_matches(engine, queries, sizeof queries / sizeof queries[0], pages, sizeof pages / sizeof pages[0],
+	                    &boosted, &widened);
 	assert_true(boosted > 20);
 	assert_true(widened > 0);
+}
+
+/* Writes copies of the bundled note `id` into dir as ID-c00, ID-c01, ...:
+ * from the first, every third copy without its last paragraph (so copies
+ * weigh the same, or a little differently). */
+static void write_copies(const char *dir, const char *id, size_t copies)
+{
+	char path[4200];
+	snprintf(path, sizeof path, "%s/%s.md", CLI_CORPUS_NOTES, id);
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	static char text[1 << 16];
+	size_t len = fread(text, 1, sizeof text - 1, f);
+	fclose(f);
+	text[len] = '\0';
+	char *line = strstr(text, "id: ");
+	assert_non_null(line);
+	char *rest = strchr(line, '\n');
+	assert_non_null(rest);
+	char *last = strstr(text, "\n\n");
+	for (char *p = last; p && (p = strstr(p + 2, "\n\n")) != NULL && p[2];)
+		last = p;
+	for (size_t k = 0; k < copies; k++) {
+		size_t keep = k % 3 == 0 && last ? (size_t)(last - rest) + 1 : strlen(rest);
+		char name[64];
+		snprintf(name, sizeof name, "%s-c%02zu.md", id, k);
+		dd_buffer_t note = { 0 };
+		dd_buffer_add(&note, text, (size_t)(line - text));
+		dd_buffer_printf(&note, "id: %s-c%02zu", id, k);
+		dd_buffer_add(&note, rest, keep);
+		assert_false(note.failed);
+		assert_int_equal(cli_write_file(dir, name, note.s), 0);
+		dd_buffer_free(&note);
+	}
+}
+
+/* Many notes weighing (nearly) the same at the top, as copies of one note
+ * make, more than the candidates of the page's match: the page and the
+ * total are still those of two matches, also after a re-index that the
+ * open engine follows (what it keeps of the previous revision, such as the
+ * best weight a boost gives, is dropped). */
+static void test_feedback_page_among_copies(void **state)
+{
+	(void)state;
+	char root[4096], notes[4200], db[4200];
+	assert_non_null(cli_scratch("search_copies", root, sizeof root));
+	snprintf(notes, sizeof notes, "%s/notes", root);
+	snprintf(db, sizeof db, "%s/db", root);
+	assert_int_equal(mkdir(notes, 0755), 0);
+	const char *ids[] = { "N0047", "N0304", "N0409", "N0219" };
+	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+		write_copies(notes, ids[i], 40);
+	cli_result_t r = cli_run("dundian-index", "--quiet", "--db", db, CLI_CORPUS_NOTES, notes, (char *)NULL);
+	assert_int_equal(r.status, 0);
+	cli_result_free(&r);
+	dd_engine_t *e;
+	dd_error_t err;
+	assert_int_equal(dd_engine_open(db, &e, &err), DD_OK);
+	const char *queries[] = { "饮水安全", "道路交通", "看病就医", "基层组织建设", "井水" };
+	const size_t pages[][2] = { { 0, 10 }, { 0, 1 }, { 0, 45 }, { 35, 10 }, { 38, 4 } };
+	size_t boosted = 0, widened = 0;
+	same_as_two_matches(e, queries, sizeof queries / sizeof queries[0], pages, sizeof pages / sizeof pages[0],
+	                    &boosted, &widened);
+	assert_true(boosted > 0);
+
+	/* the copies of the water note go, others come: a new revision */
+	for (size_t k = 0; k < 40; k++) {
+		char path[4300];
+		snprintf(path, sizeof path, "%s/N0047-c%02zu.md", notes, k);
+		assert_int_equal(unlink(path), 0);
+	}
+	write_copies(notes, "N0048", 40);
+	r = cli_run("dundian-index", "--quiet", "--db", db, CLI_CORPUS_NOTES, notes, (char *)NULL);
+	assert_int_equal(r.status, 0);
+	cli_result_free(&r);
+	int changed = 0;
+	assert_int_equal(dd_db_reopen(dd_engine_db(e), &changed, &err), DD_OK);
+	assert_true(changed);
+	same_as_two_matches(e, queries, sizeof queries / sizeof queries[0], pages, sizeof pages / sizeof pages[0],
+	                    &boosted, &widened);
+	dd_engine_close(e);
 }
 
 static void test_paging_and_refusals(void **state)
@@ -393,6 +491,7 @@ int main(void)
 		cmocka_unit_test(test_typed_tags_and_fields),
 		cmocka_unit_test(test_paging_and_refusals),
 		cmocka_unit_test(test_feedback_from_the_page_match),
+		cmocka_unit_test(test_feedback_page_among_copies),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
