@@ -344,8 +344,9 @@ void dd_results_free(dd_results_t *r);
  * *whole is 0 and r holds only the candidates (the caller searches again);
  * else 1.  r's total becomes the query's (r's own: exact or estimated as
  * r's match counted) plus the notes boost matches and q does not (counted
- * exactly; none when q ORs boost's term in already).  q: the query r
- * matched.  DD_ERR_INDEX or DD_ERR_NOMEM on failure. */
+ * as r's were: exactly up to opts->check_at_least, all when it is the
+ * number of notes; none when q ORs boost's term in already).  q: the query
+ * r matched.  DD_ERR_INDEX or DD_ERR_NOMEM on failure. */
 dd_status_t dd_results_boost(dd_results_t *r, const dd_query_t *q, const dd_query_t *boost,
                              const dd_search_options_t *opts, size_t candidates, int *whole, dd_error_t *err);
 /* Counts and scores are computed by dd_db_search and cannot fail; i must be
