@@ -78,6 +78,8 @@ struct extra_shard {
 	dd_error_t failure{}; // the first failure, when failed
 };
 
+struct CheckMemo; // dd_query_checked
+
 struct dd_db {
 	Xapian::Database *read = nullptr; // always set; == write when writable
 	Xapian::WritableDatabase *write = nullptr;
@@ -122,6 +124,13 @@ struct dd_db {
 		Xapian::rev revision = 0;
 		std::unordered_map<std::string, double> of;
 	} boost_most;
+	// Read side only: what the check of each exact string said of the
+	// documents it was asked about (CheckMemo), by check function and
+	// string, so a string checked again on this handle (the page after
+	// topic feedback, "did you mean", the next query of a server's worker)
+	// reads no text twice.  Each memo starts afresh at another revision;
+	// all are dropped past DD_CHECK_MEMO_DOCS answers kept.
+	std::unordered_map<std::string, std::shared_ptr<CheckMemo>> check_memos;
 	// Read side, a plain index folder: the folder (device, inode) opened,
 	// so dd_db_reopen sees that a re-index put another folder in its
 	// place (dd_db_replace_commit) and opens that one afresh.
@@ -131,6 +140,9 @@ struct dd_db {
 
 // At most this many term frequencies are kept (then the cache starts over).
 #define DD_TERM_FREQ_CACHE 65536
+// At most this many checked documents are remembered by one read handle's
+// memos of exact strings (dd_db.check_memos; some 40 bytes each).
+#define DD_CHECK_MEMO_DOCS 1000000
 
 struct dd_doc {
 	Xapian::Document doc;
@@ -1840,8 +1852,10 @@ const char *dd_candidate_data(dd_candidate_t *c, size_t *len)
 
 // What check said of each document it was asked about, shared by the
 // copies of one checked query that Xapian makes for each match (and each
-// shard), so the matches of one query (topic feedback, then the page:
-// searching.h) read and check each candidate once.  One table per index
+// shard) and by every query of the same string on the same read handle
+// (dd_db.check_memos), so the matches of one query (topic feedback, then
+// the page: searching.h, then "did you mean") and the queries after it
+// read and check each candidate once.  One table per index
 // (by UUID), holding for one revision: a match over a reopened reader
 // starts it afresh, and one over a database whose revision Xapian cannot
 // tell (several shards as one) does without.  Only over a reader
@@ -2013,6 +2027,26 @@ class CheckedSource : public Xapian::PostingSource
 	std::string get_description() const override { return "CheckedSource(" + key + ")"; }
 };
 
+// The handle's memo for key as check sees it (dd_db.check_memos), made
+// when there is none; all are dropped first when they hold too much.
+static std::shared_ptr<CheckMemo> check_memo(dd_db_t *db, const char *key, dd_candidate_check_t check)
+{
+	std::string name(reinterpret_cast<const char *>(&check), sizeof check);
+	name += key;
+	auto known = db->check_memos.find(name);
+	if (known != db->check_memos.end())
+		return known->second;
+	size_t held = 0;
+	for (const auto &m : db->check_memos)
+		for (const auto &t : m.second->by_index)
+			held += t.second.of.size();
+	if (held > DD_CHECK_MEMO_DOCS)
+		db->check_memos.clear();
+	auto memo = std::make_shared<CheckMemo>();
+	db->check_memos.emplace(std::move(name), memo);
+	return memo;
+}
+
 // Over a remote shard: the accepted documents found through db, by id term.
 static Xapian::Query checked_by_id(dd_db_t *db, const Xapian::Query &all, const std::string &key,
                                    dd_candidate_check_t check, unsigned id_slot)
@@ -2061,7 +2095,7 @@ dd_query_t *dd_query_checked(dd_db_t *db, const char *const *terms, size_t n, co
 		}
 		std::shared_ptr<CheckMemo> memo;
 		if (db && !db->write)
-			memo = std::make_shared<CheckMemo>();
+			memo = check_memo(db, key, check);
 		auto *source = new CheckedSource(std::move(distinct), key, check, std::move(memo));
 		return wrap(Xapian::Query(Xapian::Query::OP_FILTER, all, Xapian::Query(source->release())));
 	} catch (...) {

@@ -844,8 +844,9 @@ static int counted_id_in_key(const char *key, dd_candidate_t *c)
 }
 
 /* A checked query built over a reader remembers what its check said for
- * the revision searched: searched again (topic feedback, then the page)
- * it checks nothing twice; after the index changed and the reader was
+ * the revision searched: searched again (topic feedback, then the page,
+ * or a query of the same string built anew on the same handle) it checks
+ * nothing twice; after the index changed and the reader was
  * reopened, it checks again and answers for the new text. */
 static void test_checked_memo(void **state)
 {
@@ -871,6 +872,13 @@ static void test_checked_memo(void **state)
 	assert_ids(search_id_set(r, dd_query_copy(q)), "a b");
 	assert_ids(search_ids(r, dd_query_copy(q), &opts), "a b");
 	assert_int_equal(checks_made, 3); /* remembered */
+	/* by the handle: the same string in a query built anew checks
+	 * nothing; another string checks afresh */
+	dd_query_t *again = dd_query_checked(r, terms, 1, "ab", counted_id_in_key, 0);
+	assert_ids(search_id_set(r, again), "a b");
+	assert_int_equal(checks_made, 3);
+	assert_ids(search_id_set(r, dd_query_checked(r, terms, 1, "b", counted_id_in_key, 0)), "b");
+	assert_int_equal(checks_made, 6);
 
 	/* b now says it is d: the check refuses it */
 	assert_int_equal(dd_db_begin(w, &err), DD_OK);
@@ -880,7 +888,7 @@ static void test_checked_memo(void **state)
 	assert_int_equal(dd_db_reopen(r, &changed, &err), DD_OK);
 	assert_int_equal(changed, 1);
 	assert_ids(search_id_set(r, dd_query_copy(q)), "a");
-	assert_int_equal(checks_made, 6);
+	assert_int_equal(checks_made, 9);
 	dd_query_free(q);
 
 	/* over a writer (its uncommitted changes keep the revision) and
@@ -924,7 +932,10 @@ static void test_checked_reads_candidates_only(void **state)
 	checks_made = 0;
 	assert_ids(search_id_set(r, dd_query_checked(r, terms, 2, "abcdefghi", counted_id_in_key, 0)), "a");
 	assert_int_equal(checks_made, 1);
-	/* and beside another query that leads */
+	/* and beside another query that leads (a fresh handle: the first
+	 * remembers what was checked) */
+	dd_db_close(r);
+	assert_int_equal(dd_db_open_read(path, &r, &err), DD_OK);
 	checks_made = 0;
 	assert_ids(search_id_set(r, and2(DD_QUERY_AND, dd_query_term("饮水", 1),
 	                                 dd_query_checked(r, terms, 2, "abcdefghi", counted_id_in_key, 0))),
