@@ -141,8 +141,9 @@ struct dd_db {
 // At most this many term frequencies are kept (then the cache starts over).
 #define DD_TERM_FREQ_CACHE 65536
 // At most this many checked documents are remembered by one read handle's
-// memos of exact strings (dd_db.check_memos; some 40 bytes each).
-#define DD_CHECK_MEMO_DOCS 1000000
+// memos of exact strings (dd_db.check_memos; some 40 bytes each, so about
+// 10 MB: five strings of a 50,000-note index each checked in every note).
+#define DD_CHECK_MEMO_DOCS 262144
 
 struct dd_doc {
 	Xapian::Document doc;
